@@ -1,0 +1,66 @@
+/**
+ * `strato`: starts a node. Without --config-file it uses the embedded default (namespace `test`
+ * in memory on 127.0.0.1:3000).
+ */
+import { parseArgs } from 'node:util';
+import { startNode } from '../server/start.js';
+import { logger } from '../util/log.js';
+
+const USAGE = `usage: strato [--config-file <path>] [--port <n>] [--address <ip>]
+
+  --config-file <path>  aerospike.conf-format configuration (default: embedded, namespace 'test')
+  --port <n>            service port (overrides the config file; 0 = any free port)
+  --address <ip>        service address (overrides the config file)
+  --help                this text
+`;
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        'config-file': { type: 'string' },
+        port: { type: 'string' },
+        address: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    });
+  } catch (e) {
+    process.stderr.write(`strato: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let port: number | undefined;
+  if (args.values.port !== undefined) {
+    port = Number(args.values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(`strato: --port must be an integer 0..65535, got '${args.values.port}'\n`);
+      process.exit(2);
+    }
+  }
+  let running;
+  try {
+    running = await startNode({ configFile: args.values['config-file'], port, address: args.values.address });
+  } catch (e) {
+    process.stderr.write(`strato: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.context('as', 'strato.ts').info(`received ${signal}, shutting down`);
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

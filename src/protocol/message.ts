@@ -1,0 +1,205 @@
+/**
+ * The as_msg data message (protocol reference §3–§5): parsing requests in place and the flag bits.
+ * Field and op values are views into the request Buffer (no copies).
+ */
+import { AsError, ResultCode } from './result-codes.js';
+
+export const MSG_HEADER_BYTES = 22;
+/** Most ops one request may carry (server's MAX_N_OPS). */
+export const MAX_OPS_PER_REQUEST = 32768;
+export const MAX_BIN_NAME_BYTES = 15;
+export const MAX_NAMESPACE_NAME_BYTES = 31;
+export const MAX_SET_NAME_BYTES = 63;
+
+export const Info1 = {
+  READ: 0x01,
+  GET_ALL: 0x02,
+  SHORT_QUERY: 0x04,
+  BATCH: 0x08,
+  XDR: 0x10,
+  GET_NO_BINS: 0x20,
+  READ_MODE_AP_ALL: 0x40,
+  COMPRESS_RESPONSE: 0x80,
+} as const;
+
+export const Info2 = {
+  WRITE: 0x01,
+  DELETE: 0x02,
+  GENERATION: 0x04,
+  GENERATION_GT: 0x08,
+  DURABLE_DELETE: 0x10,
+  CREATE_ONLY: 0x20,
+  RELAX_AP_LONG_QUERY: 0x40,
+  RESPOND_ALL_OPS: 0x80,
+} as const;
+
+export const Info3 = {
+  LAST: 0x01,
+  COMMIT_MASTER: 0x02,
+  PARTITION_DONE: 0x04,
+  UPDATE_ONLY: 0x08,
+  CREATE_OR_REPLACE: 0x10,
+  REPLACE_ONLY: 0x20,
+  SC_READ_TYPE: 0x40,
+  SC_READ_RELAX: 0x80,
+} as const;
+
+export const FieldType = {
+  NAMESPACE: 0,
+  SET: 1,
+  KEY: 2,
+  RECORD_VERSION: 3,
+  DIGEST: 4,
+  MRT_ID: 5,
+  MRT_DEADLINE: 6,
+  TRID: 7,
+  SOCKET_TIMEOUT: 9,
+  RECS_PER_SEC: 10,
+  PID_ARRAY: 11,
+  DIGEST_ARRAY: 12,
+  MAX_RECORDS: 13,
+  LUT: 14,
+  BVAL_ARRAY: 15,
+  INDEX_NAME: 21,
+  INDEX_RANGE: 22,
+  INDEX_CONTEXT: 23,
+  INDEX_EXPRESSION: 24,
+  INDEX_TYPE: 26,
+  UDF_FILENAME: 30,
+  UDF_FUNCTION: 31,
+  UDF_ARGLIST: 32,
+  UDF_OP: 33,
+  QUERY_BINLIST: 40,
+  BATCH: 41,
+  BATCH_WITH_SET: 42,
+  FILTER: 43,
+} as const;
+
+export const OpType = {
+  READ: 1,
+  WRITE: 2,
+  CDT_READ: 3,
+  CDT_MODIFY: 4,
+  INCR: 5,
+  EXP_READ: 7,
+  EXP_MODIFY: 8,
+  APPEND: 9,
+  PREPEND: 10,
+  TOUCH: 11,
+  BITS_READ: 12,
+  BITS_MODIFY: 13,
+  DELETE_ALL: 14,
+  HLL_READ: 15,
+  HLL_MODIFY: 16,
+} as const;
+
+/** Op types that only read. */
+export function isReadOp(t: number): boolean {
+  return t === 1 || t === 3 || t === 7 || t === 12 || t === 15;
+}
+
+/** Op types that modify the record. */
+export function isWriteOp(t: number): boolean {
+  return t === 2 || t === 4 || t === 5 || t === 8 || t === 9 || t === 10 || t === 11 || t === 13 || t === 14 || t === 16;
+}
+
+export interface MsgField {
+  type: number;
+  /** start of the field data in the frame buffer */
+  start: number;
+  end: number;
+}
+
+export interface MsgOp {
+  opType: number;
+  particleType: number;
+  flags: number;
+  name: string;
+  nameBytes: number;
+  /** the value bytes (a view into the request) */
+  value: Buffer;
+}
+
+/** A parsed request message. Buffers are views into the request frame. */
+export interface AsMsg {
+  info1: number;
+  info2: number;
+  info3: number;
+  info4: number;
+  resultCode: number;
+  generation: number;
+  recordTtl: number;
+  transactionTtl: number;
+  fields: MsgField[];
+  ops: MsgOp[];
+  buf: Buffer;
+}
+
+/**
+ * Parses an as_msg whose body spans buf[start, end). Throws AsError(PARAMETER) when the fields and
+ * ops do not exactly consume the body, as the reference server does.
+ */
+export function parseMessage(buf: Buffer, start: number, end: number): AsMsg {
+  if (end - start < MSG_HEADER_BYTES) throw new AsError(ResultCode.PARAMETER, 'message shorter than header');
+  const nFields = buf.readUInt16BE(start + 18);
+  const nOps = buf.readUInt16BE(start + 20);
+  const msg: AsMsg = {
+    info1: buf[start + 1]!,
+    info2: buf[start + 2]!,
+    info3: buf[start + 3]!,
+    info4: buf[start + 4]!,
+    resultCode: buf[start + 5]!,
+    generation: buf.readUInt32BE(start + 6),
+    recordTtl: buf.readUInt32BE(start + 10),
+    transactionTtl: buf.readUInt32BE(start + 14),
+    fields: [],
+    ops: [],
+    buf,
+  };
+  // header_sz is not trusted: the reference server always uses 22
+  let p = start + MSG_HEADER_BYTES;
+  for (let i = 0; i < nFields; i++) {
+    if (p + 5 > end) throw new AsError(ResultCode.PARAMETER, 'field header past end');
+    const size = buf.readUInt32BE(p);
+    if (size < 1 || p + 4 + size > end) throw new AsError(ResultCode.PARAMETER, 'field past end');
+    msg.fields.push({ type: buf[p + 4]!, start: p + 5, end: p + 4 + size });
+    p += 4 + size;
+  }
+  if (nOps > MAX_OPS_PER_REQUEST) throw new AsError(ResultCode.PARAMETER, 'too many ops');
+  for (let i = 0; i < nOps; i++) {
+    if (p + 8 > end) throw new AsError(ResultCode.PARAMETER, 'op header past end');
+    const size = buf.readUInt32BE(p);
+    const nameLen = buf[p + 7]!;
+    const flags = buf[p + 6]!;
+    const lutBytes = flags & 1 ? 8 : 0;
+    if (size < 4 + nameLen + lutBytes || p + 4 + size > end) {
+      throw new AsError(ResultCode.PARAMETER, 'op past end');
+    }
+    const nameStart = p + 8;
+    msg.ops.push({
+      opType: buf[p + 4]!,
+      particleType: buf[p + 5]!,
+      flags,
+      name: nameLen === 0 ? '' : buf.toString('utf8', nameStart, nameStart + nameLen),
+      nameBytes: nameLen,
+      value: buf.subarray(nameStart + nameLen + lutBytes, p + 4 + size),
+    });
+    p += 4 + size;
+  }
+  if (p !== end) throw new AsError(ResultCode.PARAMETER, 'trailing bytes after ops');
+  return msg;
+}
+
+/** Returns the first field of a type, or undefined. */
+export function findField(msg: AsMsg, type: number): MsgField | undefined {
+  for (const f of msg.fields) if (f.type === type) return f;
+  return undefined;
+}
+
+export function fieldBytes(msg: AsMsg, f: MsgField): Buffer {
+  return msg.buf.subarray(f.start, f.end);
+}
+
+export function fieldString(msg: AsMsg, f: MsgField): string {
+  return msg.buf.toString('utf8', f.start, f.end);
+}

@@ -1,0 +1,153 @@
+/**
+ * Builds response frames: one proto header followed by one or more as_msg messages. Counts are
+ * patched when a message ends, so fields and ops can be appended as they are produced.
+ */
+import { MSG_HEADER_BYTES } from './message.js';
+
+export const PROTO_VERSION = 2;
+export const ProtoType = {
+  INFO: 1,
+  ADMIN: 2,
+  MESSAGE: 3,
+  COMPRESSED: 4,
+} as const;
+
+export class ResponseBuilder {
+  buf: Buffer;
+  pos = 8;
+  private msgStart = -1;
+  private nFields = 0;
+  private nOps = 0;
+
+  constructor(initialBytes = 512) {
+    this.buf = Buffer.allocUnsafe(Math.max(64, initialBytes));
+  }
+
+  /** Starts over (reusing the buffer) for a new frame. */
+  reset(): void {
+    this.pos = 8;
+    this.msgStart = -1;
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Begins an as_msg. Call endMessage() after adding fields (first) and ops. */
+  beginMessage(
+    resultCode: number,
+    generation: number,
+    voidTime: number,
+    transactionTtl = 0,
+    info1 = 0,
+    info3 = 0,
+  ): void {
+    this.ensure(MSG_HEADER_BYTES);
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = MSG_HEADER_BYTES;
+    b[p + 1] = info1;
+    b[p + 2] = 0;
+    b[p + 3] = info3;
+    b[p + 4] = 0;
+    b[p + 5] = resultCode;
+    b.writeUInt32BE(generation >>> 0, p + 6);
+    b.writeUInt32BE(voidTime >>> 0, p + 10);
+    b.writeUInt32BE(transactionTtl >>> 0, p + 14);
+    b.writeUInt32BE(0, p + 18);
+    this.msgStart = p;
+    this.nFields = 0;
+    this.nOps = 0;
+    this.pos = p + MSG_HEADER_BYTES;
+  }
+
+  addField(type: number, data: Buffer | string): void {
+    const len = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    this.ensure(5 + len);
+    this.buf.writeUInt32BE(len + 1, this.pos);
+    this.buf[this.pos + 4] = type;
+    if (typeof data === 'string') this.buf.write(data, this.pos + 5, 'utf8');
+    else data.copy(this.buf, this.pos + 5);
+    this.pos += 5 + len;
+    this.nFields++;
+  }
+
+  /** Adds an op whose value is a slice of another buffer (copied). */
+  addOp(opType: number, particleType: number, name: string, value: Buffer | undefined, valueStart = 0, valueEnd = value ? value.length : 0): void {
+    const nameLen = name.length === 0 ? 0 : Buffer.byteLength(name);
+    const valueLen = valueEnd - valueStart;
+    this.ensure(8 + nameLen + valueLen);
+    const b = this.buf;
+    const p = this.pos;
+    b.writeUInt32BE(4 + nameLen + valueLen, p);
+    b[p + 4] = opType;
+    b[p + 5] = particleType;
+    b[p + 6] = 0;
+    b[p + 7] = nameLen;
+    if (nameLen > 0) b.write(name, p + 8, 'utf8');
+    if (valueLen > 0) value!.copy(b, p + 8 + nameLen, valueStart, valueEnd);
+    this.pos = p + 8 + nameLen + valueLen;
+    this.nOps++;
+  }
+
+  /** Adds an op whose name bytes are copied from a buffer (stored bins keep raw names). */
+  addOpRaw(opType: number, particleType: number, src: Buffer, nameStart: number, nameLen: number, valueStart: number, valueLen: number): void {
+    this.ensure(8 + nameLen + valueLen);
+    const b = this.buf;
+    const p = this.pos;
+    b.writeUInt32BE(4 + nameLen + valueLen, p);
+    b[p + 4] = opType;
+    b[p + 5] = particleType;
+    b[p + 6] = 0;
+    b[p + 7] = nameLen;
+    src.copy(b, p + 8, nameStart, nameStart + nameLen);
+    src.copy(b, p + 8 + nameLen, valueStart, valueStart + valueLen);
+    this.pos = p + 8 + nameLen + valueLen;
+    this.nOps++;
+  }
+
+  /** Discards a message begun at `mark` (the value of `pos` before beginMessage). */
+  abortMessage(mark: number): void {
+    this.pos = mark;
+    this.msgStart = -1;
+  }
+
+  endMessage(): void {
+    this.buf.writeUInt16BE(this.nFields, this.msgStart + 18);
+    this.buf.writeUInt16BE(this.nOps, this.msgStart + 20);
+    this.msgStart = -1;
+  }
+
+  /** Bytes of message data since the frame began. */
+  get bodyBytes(): number {
+    return this.pos - 8;
+  }
+
+  /** Writes the proto header and returns a copy of the finished frame. */
+  finish(protoType: number = ProtoType.MESSAGE): Buffer {
+    writeProtoHeader(this.buf, 0, protoType, this.pos - 8);
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+}
+
+export function writeProtoHeader(buf: Buffer, at: number, type: number, bodyLen: number): void {
+  buf[at] = PROTO_VERSION;
+  buf[at + 1] = type;
+  buf.writeUIntBE(bodyLen, at + 2, 6);
+}
+
+/** A complete frame holding a single header-only message with a result code. */
+export function simpleReply(resultCode: number, generation = 0, voidTime = 0): Buffer {
+  const b = Buffer.alloc(8 + MSG_HEADER_BYTES);
+  writeProtoHeader(b, 0, ProtoType.MESSAGE, MSG_HEADER_BYTES);
+  b[8] = MSG_HEADER_BYTES;
+  b[13] = resultCode;
+  b.writeUInt32BE(generation >>> 0, 14);
+  b.writeUInt32BE(voidTime >>> 0, 18);
+  return b;
+}

@@ -1,0 +1,227 @@
+/**
+ * One client connection: reads proto frames from the socket without copying when a frame arrives
+ * whole, validates the proto header as the reference server does, and answers in request order.
+ */
+import type { Socket } from 'node:net';
+import { inflateSync, deflateSync } from 'node:zlib';
+import { ProtoType, ResponseBuilder, simpleReply, writeProtoHeader } from '../protocol/response-builder.js';
+import { ResultCode } from '../protocol/result-codes.js';
+import { Info1, MSG_HEADER_BYTES } from '../protocol/message.js';
+import { dispatchMessage, type DataHandlers, type FrameSink } from './dispatch.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
+
+/** Largest frame body a client may send (server's PROTO_SIZE_MAX). */
+export const PROTO_SIZE_MAX = 128 * 1024 * 1024;
+/** Responses larger than this are compressed when the client asked for it. */
+const COMPRESS_THRESHOLD_BYTES = 128;
+
+export interface ConnectionContext {
+  node: NamespaceLookup;
+  handlers: DataHandlers;
+  handleInfo(body: Buffer, conn: ClientConnection): Buffer;
+  compressionEnabled(): boolean;
+  onClose(conn: ClientConnection): void;
+  stats: { requests: number };
+}
+
+export class ClientConnection implements FrameSink {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private busy = false;
+  private readonly out = new ResponseBuilder(4096);
+  closed = false;
+  /** user-agent-set is accepted once per connection */
+  userAgent: string | undefined;
+  readonly remote: string;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly ctx: ConnectionContext,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => {
+      this.closed = true;
+      ctx.onClose(this);
+    });
+  }
+
+  get idle(): boolean {
+    return !this.busy && this.pendingBytes === 0;
+  }
+
+  send(frame: Buffer): void {
+    if (!this.closed) this.socket.write(frame);
+  }
+
+  drain(): Promise<void> {
+    if (this.closed || !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (!this.busy) this.processFrames();
+  }
+
+  /** Takes n bytes from the pending chunks (no copy when they sit in one chunk). */
+  private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.pending[0]!;
+    if (first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+      this.pendingBytes -= n;
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.pending[0]!;
+      const need = n - filled;
+      if (c.length <= need) {
+        c.copy(out, filled);
+        filled += c.length;
+        this.pending.shift();
+      } else {
+        c.copy(out, filled, 0, need);
+        this.pending[0] = c.subarray(need);
+        filled += need;
+      }
+    }
+    this.pendingBytes -= n;
+    return out;
+  }
+
+  private peekHeader(): Buffer {
+    const first = this.pending[0]!;
+    if (first.length >= 8) return first;
+    const h = Buffer.allocUnsafe(8);
+    let filled = 0;
+    for (const c of this.pending) {
+      const n = Math.min(8 - filled, c.length);
+      c.copy(h, filled, 0, n);
+      filled += n;
+      if (filled === 8) break;
+    }
+    return h;
+  }
+
+  private processFrames(): void {
+    this.socket.cork();
+    try {
+      while (!this.closed && this.pendingBytes >= 8) {
+        const h = this.peekHeader();
+        const version = h[0]!;
+        const type = h[1]!;
+        const size = h.readUIntBE(2, 6);
+        if (version !== 2 && !(version === 0 && type === ProtoType.ADMIN)) return this.close();
+        if (type === 0 || type > 5) return this.close();
+        if (size > PROTO_SIZE_MAX) return this.close();
+        if (this.pendingBytes < 8 + size) return; // wait for the rest of the frame
+        this.take(8);
+        const body = this.take(size);
+        let answer: Buffer | Promise<void> | undefined;
+        try {
+          answer = this.handleFrame(type, body);
+        } catch {
+          // a request that breaks the handler costs only its own connection, never the node
+          return this.close();
+        }
+        if (answer instanceof Promise) {
+          // a stream (batch/scan) answers asynchronously; hold later frames until it is done
+          this.busy = true;
+          answer
+            .catch(() => this.close())
+            .finally(() => {
+              this.busy = false;
+              if (!this.closed && this.pendingBytes >= 8) this.processFrames();
+            });
+          return;
+        }
+        if (answer) this.socket.write(answer);
+      }
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private handleFrame(type: number, body: Buffer): Buffer | Promise<void> | undefined {
+    this.ctx.stats.requests++;
+    switch (type) {
+      case ProtoType.INFO:
+        return this.ctx.handleInfo(body, this);
+      case ProtoType.ADMIN:
+        return adminNotSupported();
+      case ProtoType.MESSAGE:
+        return this.dispatch(body, false);
+      case ProtoType.COMPRESSED:
+        return this.handleCompressed(body);
+      default:
+        // type 5 (internal XDR) is never answered on the service port
+        return undefined;
+    }
+  }
+
+  private dispatch(body: Buffer, compressedRequest: boolean): Buffer | Promise<void> {
+    const answer = dispatchMessage(this.ctx.node, this.ctx.handlers, body, this.out, this);
+    if (answer instanceof Promise) return answer;
+    const wantsCompressed = body.length >= 2 && (body[1]! & Info1.COMPRESS_RESPONSE) !== 0;
+    if ((wantsCompressed || compressedRequest) && this.ctx.compressionEnabled() && answer.length > COMPRESS_THRESHOLD_BYTES) {
+      return compressFrame(answer);
+    }
+    return answer;
+  }
+
+  private handleCompressed(body: Buffer): Buffer | Promise<void> {
+    if (!this.ctx.compressionEnabled()) return simpleReply(ResultCode.ENTERPRISE_ONLY);
+    if (body.length < 8 + 8) return simpleReply(ResultCode.PARAMETER);
+    const declared = Number(body.readBigUInt64BE(0));
+    if (declared < 8 + MSG_HEADER_BYTES || declared > PROTO_SIZE_MAX + 8) return simpleReply(ResultCode.PARAMETER);
+    let inner: Buffer;
+    try {
+      inner = inflateSync(body.subarray(8), { maxOutputLength: declared });
+    } catch {
+      return simpleReply(ResultCode.PARAMETER);
+    }
+    if (inner.length !== declared || inner[0] !== 2 || inner[1] !== ProtoType.MESSAGE) return simpleReply(ResultCode.PARAMETER);
+    if (inner.readUIntBE(2, 6) + 8 !== inner.length) return simpleReply(ResultCode.PARAMETER);
+    return this.dispatch(inner.subarray(8), true);
+  }
+}
+
+/** Wraps a complete type-3 frame in a type-4 compressed frame. */
+export function compressFrame(frame: Buffer): Buffer {
+  const z = deflateSync(frame, { level: 1 });
+  const out = Buffer.allocUnsafe(8 + 8 + z.length);
+  writeProtoHeader(out, 0, ProtoType.COMPRESSED, 8 + z.length);
+  out.writeBigUInt64BE(BigInt(frame.length), 8);
+  z.copy(out, 16);
+  return out;
+}
+
+/** Community Edition has no security: every admin message answers SECURITY_NOT_SUPPORTED. */
+function adminNotSupported(): Buffer {
+  const b = Buffer.alloc(8 + 16);
+  writeProtoHeader(b, 0, ProtoType.ADMIN, 16);
+  b[9] = 51;
+  return b;
+}

@@ -1,0 +1,69 @@
+/**
+ * Routes one data message (proto type 3) to its transaction and turns any AsError raised before
+ * an answer was begun into the wire answer — the one place errors become result codes.
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { FieldType, Info1, Info2, parseMessage, type AsMsg } from '../protocol/message.js';
+import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
+import { executeRead } from '../transaction/read.js';
+import { executeWrite } from '../transaction/write.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
+
+/** Receives the frames of a multi-frame answer (batch, scan) as they are produced. */
+export interface FrameSink {
+  send(frame: Buffer): void;
+  /** resolves when the socket has drained (back-pressure for streams) */
+  drain(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export interface DataHandlers {
+  batch?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
+  scan?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
+}
+
+/** Executes a single-record message and appends its answer to `out`. */
+export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0): number {
+  const mark = out.pos;
+  try {
+    if (msg.info2 & Info2.WRITE) return executeWrite(node, msg, out, rowIndex);
+    if (msg.info1 & Info1.READ) return executeRead(node, msg, out, rowIndex);
+    throw new AsError(ResultCode.PARAMETER, 'neither read nor write');
+  } catch (e) {
+    const code = e instanceof AsError ? e.code : ResultCode.UNKNOWN;
+    out.abortMessage(mark);
+    out.beginMessage(code, 0, 0, rowIndex);
+    out.endMessage();
+    return code;
+  }
+}
+
+/**
+ * Handles a type-3 body. Returns the answer frame for single-record requests, or undefined when
+ * a stream handler took over (it sends its own frames through `sink`).
+ */
+export function dispatchMessage(
+  node: NamespaceLookup,
+  handlers: DataHandlers,
+  body: Buffer,
+  out: ResponseBuilder,
+  sink: FrameSink,
+): Buffer | Promise<void> {
+  let msg: AsMsg;
+  try {
+    msg = parseMessage(body, 0, body.length);
+  } catch (e) {
+    return simpleReply(e instanceof AsError ? e.code : ResultCode.PARAMETER);
+  }
+  if (msg.info1 & Info1.BATCH) {
+    if (!handlers.batch) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
+    return handlers.batch(msg, sink);
+  }
+  if (!msg.fields.some((f) => f.type === FieldType.DIGEST)) {
+    if (!handlers.scan) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
+    return handlers.scan(msg, sink);
+  }
+  out.reset();
+  executeSingleRecord(node, msg, out);
+  return out.finish();
+}

@@ -1,0 +1,255 @@
+/**
+ * Info commands (protocol reference §2.4–§2.9): what the clients need to connect and tend, and the
+ * operator commands. Each handler returns the value part of its line.
+ */
+import type { Namespace } from '../namespace/namespace.js';
+import { citrusleafSec } from '../util/clock.js';
+import { N_PARTITIONS } from '../util/digest.js';
+import { BUILD_VERSION, EDITION, type StratoNode } from './node.js';
+import type { InfoCommand } from './info-protocol.js';
+
+export const FEATURES =
+  'batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;replicas-all;replicas-master;replicas-max;truncate-namespace;udf';
+
+export type InfoHandler = (cmd: InfoCommand, ctx: InfoContext) => string;
+
+export interface InfoContext {
+  node: StratoNode;
+  /** per-connection state for user-agent-set */
+  connection: { userAgent: string | undefined };
+}
+
+/** Extra handlers registered by subsystems (config, truncate, jobs, udf, sindex...). */
+export const infoRegistry = new Map<string, InfoHandler>();
+
+/** A 4096-bit bitmap, all partitions owned, base64 (684 characters). */
+const ALL_PARTITIONS_B64 = Buffer.alloc(N_PARTITIONS / 8, 0xff).toString('base64');
+
+function replicasValue(node: StratoNode, maxReplicas = Infinity): string {
+  const parts: string[] = [];
+  for (const ns of node.namespaces.values()) {
+    // a single node holds every partition as master; it reports one replica column
+    const n = Math.min(1, maxReplicas);
+    const cols = n >= 1 ? [ALL_PARTITIONS_B64] : [];
+    parts.push(`${ns.name}:0,${Math.max(n, 1)},${cols.join(',') || ALL_PARTITIONS_B64}`);
+  }
+  return parts.join(';');
+}
+
+export function namespaceStats(node: StratoNode, ns: Namespace): string {
+  const st = ns.stats;
+  const storage = ns.storage.stats();
+  const s = ns.settings;
+  const kv: [string, string | number | boolean][] = [
+    ['ns_cluster_size', 1],
+    ['effective_replication_factor', 1],
+    ['objects', ns.objects],
+    ['tombstones', 0],
+    ['xdr_tombstones', 0],
+    ['xdr_bin_cemeteries', 0],
+    ['mrt_provisionals', 0],
+    ['master_objects', ns.objects],
+    ['master_tombstones', 0],
+    ['prole_objects', 0],
+    ['prole_tombstones', 0],
+    ['non_replica_objects', 0],
+    ['non_replica_tombstones', 0],
+    ['unreplicated_records', 0],
+    ['dead_partitions', 0],
+    ['unavailable_partitions', 0],
+    ['auto_revived_partitions', 0],
+    ['clock_skew_stop_writes', false],
+    ['stop_writes', false],
+    ['hwm_breached', false],
+    ['current_time', citrusleafSec(node.clock.nowMs())],
+    ['non_expirable_objects', ns.countNonExpirable()],
+    ['expired_objects', st.expiredObjects],
+    ['evicted_objects', st.evictedObjects],
+    ['evict_ttl', 0],
+    ['evict_void_time', 0],
+    ['smd_evict_void_time', 0],
+    ['nsup_cycle_duration', st.nsupCycleDurationMs],
+    ['nsup_cycle_deleted_pct', st.nsupCycleDeletedPct],
+    ['truncate_lut', ns.sets.namespaceTruncateLutMs],
+    ['truncated_records', 0],
+    ['sindex_gc_cleaned', 0],
+    ['index_used_bytes', ns.index.size * 64],
+    ['data_total_bytes', storage.totalBytes],
+    ['data_used_bytes', storage.usedBytes],
+    ['data_avail_pct', storage.totalBytes > 0 ? Math.max(0, Math.floor(100 - (storage.usedBytes * 100) / storage.totalBytes)) : 100],
+    ['data_used_pct', storage.totalBytes > 0 ? Math.floor((storage.usedBytes * 100) / storage.totalBytes) : 0],
+    ['client_read_success', st.clientReadSuccess],
+    ['client_read_error', st.clientReadError],
+    ['client_read_not_found', st.clientReadNotFound],
+    ['client_read_filtered_out', st.clientReadFilteredOut],
+    ['client_write_success', st.clientWriteSuccess],
+    ['client_write_error', st.clientWriteError],
+    ['client_write_filtered_out', st.clientWriteFilteredOut],
+    ['client_delete_success', st.clientDeleteSuccess],
+    ['client_delete_not_found', st.clientDeleteNotFound],
+    ['client_delete_error', st.clientDeleteError],
+    ['client_delete_filtered_out', st.clientDeleteFilteredOut],
+    ['replication-factor', s.replicationFactor],
+    ['default-ttl', s.defaultTtlSec],
+    ['max-ttl', s.maxTtlSec],
+    ['nsup-period', s.nsupPeriodSec],
+    ['nsup-threads', s.nsupThreads],
+    ['allow-ttl-without-nsup', s.allowTtlWithoutNsup],
+    ['max-record-size', s.maxRecordSizeBytes],
+    ['strong-consistency', false],
+    ['storage-engine', ns.storage.kind],
+  ];
+  return kv.map(([k, v]) => `${k}=${v}`).join(';');
+}
+
+export function setsValue(node: StratoNode, nsFilter?: string, setFilter?: string): string {
+  let out = '';
+  for (const ns of node.namespaces.values()) {
+    if (nsFilter !== undefined && ns.name !== nsFilter) continue;
+    for (const set of ns.sets.all()) {
+      if (setFilter !== undefined && set.name !== setFilter) continue;
+      const props =
+        `objects=${set.objects}:tombstones=0:data_used_bytes=${set.dataUsedBytes}:truncate_lut=${set.truncateLutMs}` +
+        `:sindexes=0:index_populating=false:truncating=false:default-read-touch-ttl-pct=0` +
+        `:default-ttl=${set.settings.defaultTtlSec}:disable-eviction=${set.settings.disableEviction}` +
+        `:enable-index=${set.settings.enableIndex}:stop-writes-count=${set.settings.stopWritesCount}` +
+        `:stop-writes-size=${set.settings.stopWritesSizeBytes}`;
+      out += setFilter !== undefined ? `${props};` : `ns=${ns.name}:set=${set.name}:${props};`;
+    }
+  }
+  return out;
+}
+
+function statistics(node: StratoNode): string {
+  const mem = process.memoryUsage();
+  let objects = 0;
+  for (const ns of node.namespaces.values()) objects += ns.objects;
+  const kv: [string, string | number | boolean][] = [
+    ['failed_best_practices', false],
+    ['cluster_size', 1],
+    ['cluster_key', node.clusterKey],
+    ['cluster_generation', 1],
+    ['cluster_principal', node.nodeId],
+    ['cluster_min_compatibility_id', 15],
+    ['cluster_max_compatibility_id', 15],
+    ['cluster_integrity', true],
+    ['cluster_is_member', true],
+    ['cluster_duplicate_nodes', 'null'],
+    ['cluster_clock_skew_stop_writes_sec', 0],
+    ['cluster_clock_skew_ms', 0],
+    ['cluster_clock_skew_outliers', 'null'],
+    ['uptime', node.uptimeSec()],
+    ['process_rss_bytes', mem.rss],
+    ['heap_used_bytes', mem.heapUsed],
+    ['objects', objects],
+    ['client_connections', node.stats.clientConnectionsOpened - node.stats.clientConnectionsClosed],
+    ['client_connections_opened', node.stats.clientConnectionsOpened],
+    ['client_connections_closed', node.stats.clientConnectionsClosed],
+    ['info_requests', node.stats.infoRequests],
+    ['batch_index_initiate', node.stats.batchIndexInitiate],
+    ['batch_index_complete', node.stats.batchIndexComplete],
+    ['batch_index_error', node.stats.batchIndexError],
+  ];
+  return kv.map(([k, v]) => `${k}=${v}`).join(';');
+}
+
+const peersValue = (node: StratoNode) => `${node.peersGeneration},3000,[]`;
+
+const builtin: Record<string, InfoHandler> = {
+  node: (_c, { node }) => node.nodeId,
+  name: (_c, { node }) => node.nodeId,
+  build: () => BUILD_VERSION,
+  version: () => `${EDITION} build ${BUILD_VERSION}`,
+  edition: () => EDITION,
+  release: () => `edition=${EDITION};version=${BUILD_VERSION};os=linux;arch=${process.arch === 'x64' ? 'x86_64' : process.arch};sha=strato`,
+  build_os: () => 'linux',
+  build_arch: () => (process.arch === 'x64' ? 'x86_64' : process.arch),
+  build_sha: () => 'strato',
+  build_ee_sha: () => '',
+  build_time: () => '',
+  features: () => FEATURES,
+  'compatibility-id': () => '15',
+  'cluster-name': (_c, { node }) => node.spec.clusterName,
+  status: () => 'ok',
+  partitions: () => String(N_PARTITIONS),
+  'partition-generation': (_c, { node }) => String(node.partitionGeneration),
+  'peers-generation': (_c, { node }) => String(node.peersGeneration),
+  'rebalance-generation': () => '0',
+  'peers-clear-std': (_c, { node }) => peersValue(node),
+  'peers-clear-alt': (_c, { node }) => peersValue(node),
+  'alumni-clear-std': (_c, { node }) => peersValue(node),
+  'alumni-clear-alt': (_c, { node }) => peersValue(node),
+  'peers-tls-std': () => 'ERROR:25:enterprise only',
+  'peers-tls-alt': () => 'ERROR:25:enterprise only',
+  services: () => '',
+  'services-alumni': () => '',
+  'services-alternate': () => '',
+  'service-clear-std': (_c, { node }) => `${node.spec.serviceAddress}:${node.spec.servicePort}`,
+  'service-clear-alt': () => '',
+  service: (_c, { node }) => `${node.spec.serviceAddress}:${node.spec.servicePort}`,
+  replicas: (c, { node }) => {
+    const max = c.params.get('max');
+    return replicasValue(node, max === undefined ? Infinity : Number(max));
+  },
+  'replicas-all': (_c, { node }) =>
+    [...node.namespaces.keys()].map((n) => `${n}:1,${ALL_PARTITIONS_B64}`).join(';'),
+  'replicas-master': (_c, { node }) => [...node.namespaces.keys()].map((n) => `${n}:${ALL_PARTITIONS_B64}`).join(';'),
+  'cluster-stable': (_c, { node }) => node.clusterKey,
+  namespaces: (_c, { node }) => [...node.namespaces.keys()].join(';'),
+  namespace: (c, { node }) => {
+    const ns = node.namespace(c.args[0] ?? '');
+    return ns ? namespaceStats(node, ns) : 'type=unknown';
+  },
+  sets: (c, { node }) => {
+    const [nsName, setName] = c.args;
+    if (nsName !== undefined && !node.namespace(nsName)) return 'ns_type=unknown';
+    return setsValue(node, nsName, setName);
+  },
+  statistics: (_c, { node }) => statistics(node),
+  'user-agent-set': (c, { connection }) => {
+    if (connection.userAgent !== undefined) return 'ERROR:4:already set';
+    const v = c.params.get('value');
+    if (v === undefined) return "ERROR:4:missing 'value'";
+    connection.userAgent = Buffer.from(v, 'base64').toString('utf8');
+    return 'ok';
+  },
+  connection: () => 'admin=false',
+  endpoints: (_c, { node }) => `service.port=${node.spec.servicePort};service.addresses=${node.spec.serviceAddress}`,
+  'udf-list': () => '',
+  'sindex-list': () => '',
+  racks: () => 'ERROR:25:enterprise only',
+  'rack-ids': () => 'ERROR:25:enterprise only',
+};
+
+/** The answer set for an empty info request (the server's default). */
+const SUMMARY = [
+  'features',
+  'node',
+  'compatibility-id',
+  'edition',
+  'build_ee_sha',
+  'build_sha',
+  'build_arch',
+  'build_time',
+  'build_os',
+  'build',
+  'version',
+  'statistics',
+  'services-alumni',
+  'services',
+  'partition-generation',
+];
+
+export function executeInfoCommand(cmd: InfoCommand, ctx: InfoContext): string {
+  const h = infoRegistry.get(cmd.name) ?? builtin[cmd.name];
+  if (!h) return 'ERROR:4:unrecognized command';
+  try {
+    return h(cmd, ctx);
+  } catch (e) {
+    return `ERROR::${(e as Error).message}`;
+  }
+}
+
+export function summaryLines(ctx: InfoContext): [string, string][] {
+  return SUMMARY.map((name) => [name, builtin[name]!({ text: name, name, args: [], params: new Map() }, ctx)]);
+}

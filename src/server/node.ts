@@ -1,0 +1,84 @@
+/**
+ * A Strato node's identity and state as clients and operators see it: node id, namespaces,
+ * generations of the partition map and peer list, statistics.
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Namespace, type NamespaceSettings } from '../namespace/namespace.js';
+import { MemoryStorage } from '../storage/memory-storage.js';
+import type { StorageEngine } from '../storage/storage-engine.js';
+import type { Clock } from '../util/clock.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
+
+export const BUILD_VERSION = '8.1.2.0';
+export const EDITION = 'Aerospike Community Edition';
+
+export interface NamespaceSpec {
+  settings: NamespaceSettings;
+  /** builds the storage engine; memory when absent */
+  createStorage?: () => StorageEngine;
+  memoryDataSizeBytes: number;
+}
+
+export interface NodeSpec {
+  clusterName: string;
+  /** fixed node id (hex) or undefined to derive one from host and port */
+  nodeIdHex: string | undefined;
+  serviceAddress: string;
+  servicePort: number;
+  namespaces: NamespaceSpec[];
+  clock: Clock;
+}
+
+export class NodeStats {
+  requests = 0;
+  clientConnectionsOpened = 0;
+  clientConnectionsClosed = 0;
+  infoRequests = 0;
+  batchIndexInitiate = 0;
+  batchIndexComplete = 0;
+  batchIndexError = 0;
+}
+
+export class StratoNode implements NamespaceLookup {
+  readonly namespaces = new Map<string, Namespace>();
+  readonly nodeId: string;
+  readonly startMs: number;
+  readonly stats = new NodeStats();
+  partitionGeneration = 0;
+  peersGeneration = 0;
+  readonly clusterKey: string;
+
+  constructor(readonly spec: NodeSpec) {
+    this.startMs = spec.clock.nowMs();
+    this.nodeId = spec.nodeIdHex ?? deriveNodeId(spec.servicePort);
+    for (const nsSpec of spec.namespaces) {
+      const storage = nsSpec.createStorage ? nsSpec.createStorage() : new MemoryStorage(nsSpec.memoryDataSizeBytes);
+      this.namespaces.set(nsSpec.settings.name, new Namespace(nsSpec.settings, storage, spec.clock));
+    }
+    this.clusterKey = createHash('sha1').update(`${this.nodeId}:${this.startMs}`).digest().readBigUInt64BE(0).toString(16).toUpperCase().replace(/^0+/, '') || '1';
+  }
+
+  namespace(name: string): Namespace | undefined {
+    return this.namespaces.get(name);
+  }
+
+  get clock(): Clock {
+    return this.spec.clock;
+  }
+
+  uptimeSec(): number {
+    return Math.floor((this.spec.clock.nowMs() - this.startMs) / 1000);
+  }
+}
+
+/**
+ * Aerospike derives the node id from a MAC address and the service port; we derive it from the
+ * host name and port so it is stable across restarts of the same node.
+ */
+export function deriveNodeId(port: number): string {
+  const h = createHash('sha1').update(hostname()).digest();
+  const high = (BigInt(h.readUInt32BE(0) & 0xffffff) << 24n) | BigInt(h.readUInt32BE(4) & 0xffffff);
+  const id = (BigInt(port & 0xffff) << 48n) | high;
+  return id.toString(16).toUpperCase();
+}

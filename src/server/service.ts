@@ -1,0 +1,85 @@
+/**
+ * The service port: accepts client connections, answers info and data requests, and shuts down
+ * gracefully (stop accepting, let in-flight requests finish, then close).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { ClientConnection, type ConnectionContext } from './connection.js';
+import type { DataHandlers } from './dispatch.js';
+import { buildInfoResponse, parseInfoRequest } from './info-protocol.js';
+import { executeInfoCommand, summaryLines, type InfoContext } from './info-commands.js';
+import type { StratoNode } from './node.js';
+
+export interface ServiceOptions {
+  address: string;
+  port: number;
+  /** the node answers compressed requests (EE behaviour) when true, ENTERPRISE_ONLY when false */
+  compressionEnabled: () => boolean;
+  /** most client connections at once (proto-fd-max) */
+  maxConnections: number;
+}
+
+export class Service {
+  private server: Server | undefined;
+  private readonly connections = new Set<ClientConnection>();
+  private readonly ctx: ConnectionContext;
+  boundPort = 0;
+
+  constructor(
+    readonly node: StratoNode,
+    readonly handlers: DataHandlers,
+    private readonly options: ServiceOptions,
+  ) {
+    this.ctx = {
+      node,
+      handlers,
+      stats: node.stats,
+      compressionEnabled: options.compressionEnabled,
+      handleInfo: (body, conn) => this.handleInfo(body, conn),
+      onClose: (conn) => {
+        if (this.connections.delete(conn)) node.stats.clientConnectionsClosed++;
+      },
+    };
+  }
+
+  private handleInfo(body: Buffer, conn: ClientConnection): Buffer {
+    this.node.stats.infoRequests++;
+    const ctx: InfoContext = { node: this.node, connection: conn };
+    if (body.length === 0) return buildInfoResponse(summaryLines(ctx));
+    const lines: [string, string][] = parseInfoRequest(body).map((cmd) => [cmd.text, executeInfoCommand(cmd, ctx)]);
+    return buildInfoResponse(lines);
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((socket: Socket) => {
+        if (this.connections.size >= this.options.maxConnections) {
+          socket.destroy();
+          return;
+        }
+        this.node.stats.clientConnectionsOpened++;
+        this.connections.add(new ClientConnection(socket, this.ctx));
+      });
+      server.once('error', reject);
+      server.listen({ host: this.options.address, port: this.options.port }, () => {
+        server.off('error', reject);
+        const addr = server.address();
+        this.boundPort = typeof addr === 'object' && addr ? addr.port : this.options.port;
+        this.server = server;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  /** Stops accepting, waits (bounded) for connections to go idle, then closes them. */
+  async close(graceMs = 5000): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && [...this.connections].some((c) => !c.idle)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const c of this.connections) c.close();
+    await closed;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Assembles a running node from configuration: namespaces and storage, engines, the service port,
+ * the ticker and the namespace supervisor.
+ */
+import { StratoNode, type NodeSpec } from './node.js';
+import { Service } from './service.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { logger } from '../util/log.js';
+import { installEngines } from '../transaction/engines.js';
+import { buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
+import { startTicker } from './ticker.js';
+import { makeDataHandlers } from './data-handlers.js';
+import { registerConfigInfo } from './config-info.js';
+
+export interface StartOptions {
+  configFile?: string | undefined;
+  port?: number | undefined;
+  address?: string | undefined;
+  clock?: Clock;
+}
+
+export interface RunningNode {
+  node: StratoNode;
+  port: number;
+  config: StratoRuntimeConfig;
+  stop(): Promise<void>;
+}
+
+export async function startNode(opts: StartOptions): Promise<RunningNode> {
+  const config = loadStratoConfig(opts.configFile);
+  if (opts.port !== undefined) config.raw.network.service.port = opts.port;
+  if (opts.address !== undefined) config.raw.network.service.addresses = [opts.address];
+  logger.setSinks(config.logSinks);
+  const log = logger.context('as', 'start.ts');
+  log.info(`<><><><><><><><><><>  Strato ${process.env['npm_package_version'] ?? ''} (Aerospike-compatible) starting  <><><><><><><><><><>`);
+  installEngines();
+  const spec: NodeSpec = buildNodeSpec(config, opts.clock ?? systemClock);
+  const node = new StratoNode(spec);
+  registerConfigInfo(node, config);
+  const service = new Service(node, makeDataHandlers(node, config), {
+    address: spec.serviceAddress,
+    port: spec.servicePort,
+    compressionEnabled: () => config.compressionEnabled,
+    maxConnections: config.protoFdMax,
+  });
+  const port = await service.listen();
+  for (const ns of node.namespaces.values()) {
+    log.info(`{${ns.name}} namespace ready: ${ns.storage.kind} storage, replication-factor ${ns.settings.replicationFactor}`);
+  }
+  log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}`);
+  const stopTicker = startTicker(node, () => config.tickerIntervalSec);
+  return {
+    node,
+    port,
+    config,
+    async stop() {
+      stopTicker();
+      await service.close();
+      for (const ns of node.namespaces.values()) await ns.storage.close();
+      log.info('finished clean shutdown - exiting');
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/** The periodic ticker log: per-namespace objects and memory, like Aerospike's ticker lines. */
+import { logger } from '../util/log.js';
+import type { StratoNode } from './node.js';
+
+/** Starts the ticker; returns a function that stops it. */
+export function startTicker(node: StratoNode, intervalSec: () => number): () => void {
+  const log = logger.context('info', 'ticker.ts');
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    const mem = process.memoryUsage();
+    log.info(
+      `NODE-ID ${node.nodeId} CLUSTER-SIZE 1 CLUSTER-NAME ${node.spec.clusterName}`,
+    );
+    log.info(`   process: cpu-pct ${Math.round(process.cpuUsage().user / 1e4 / Math.max(1, node.uptimeSec()))} rss ${mem.rss} heap-used ${mem.heapUsed}`);
+    log.info(`   fds: proto (${node.stats.clientConnectionsOpened - node.stats.clientConnectionsClosed},${node.stats.clientConnectionsOpened},${node.stats.clientConnectionsClosed})`);
+    for (const ns of node.namespaces.values()) {
+      const st = ns.storage.stats();
+      const pct = st.totalBytes > 0 ? ((st.usedBytes * 100) / st.totalBytes).toFixed(2) : '0.00';
+      log.info(`{${ns.name}} objects: all ${ns.objects} master ${ns.objects} prole 0 non-replica 0`);
+      log.info(`{${ns.name}} index-usage: used-bytes ${ns.index.size * 64}`);
+      log.info(`{${ns.name}} data-usage: used-bytes ${st.usedBytes} avail-pct ${(100 - Number(pct)).toFixed(0)} used-pct ${pct}`);
+      log.info(
+        `{${ns.name}} client: tsvc (0,0) proxy (0,0,0) read (${ns.stats.clientReadSuccess},${ns.stats.clientReadError},${ns.stats.clientReadNotFound},${ns.stats.clientReadFilteredOut}) write (${ns.stats.clientWriteSuccess},${ns.stats.clientWriteError},${ns.stats.clientWriteFilteredOut}) delete (${ns.stats.clientDeleteSuccess},${ns.stats.clientDeleteError},${ns.stats.clientDeleteNotFound},${ns.stats.clientDeleteFilteredOut})`,
+      );
+    }
+    schedule();
+  };
+  const schedule = () => {
+    const sec = intervalSec();
+    timer = setTimeout(tick, Math.max(1, sec) * 1000);
+    timer.unref();
+  };
+  schedule();
+  return () => {
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Read transactions (info2 WRITE clear): get all bins, named bins, header only (exists), and
+ * read-only operate (CDT/bit/HLL/expression reads).
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { Info1, Info2, MAX_BIN_NAME_BYTES, OpType, type AsMsg } from '../protocol/message.js';
+import type { ResponseBuilder } from '../protocol/response-builder.js';
+import { Particle, valueToParticle } from '../protocol/particle.js';
+import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
+import { engines } from './extensions.js';
+import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
+import { RecordView } from './record-view.js';
+import { passesFilter, compileRequestFilter } from './filter.js';
+import type { AsValue } from '../protocol/msgpack.js';
+
+const READ_TOUCH_NEVER = 0xffffffff;
+
+/**
+ * Executes a read and appends exactly one response message to `out`.
+ * `transactionTtl` is echoed in the header (batch rows carry their index there).
+ */
+export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0): number {
+  const req = resolveKeyed(node, msg);
+  const ns = req.ns;
+  const filter = compileRequestFilter(msg, req.filter);
+  const found = ns.findForRead(req.digest);
+  const index = ns.index;
+  if (found < 0) {
+    ns.stats.clientReadNotFound++;
+    const expiredId = found === -1 ? -1 : -found - 2;
+    if (expiredId >= 0) out.beginMessage(ResultCode.NOT_FOUND, index.generation(expiredId), index.voidTime(expiredId), rowIndex);
+    else out.beginMessage(ResultCode.NOT_FOUND, 0, 0, rowIndex);
+    out.endMessage();
+    return ResultCode.NOT_FOUND;
+  }
+  const id = found;
+  const gen = index.generation(id);
+  const voidTime = index.voidTime(id);
+  const fail = (code: number): number => {
+    out.beginMessage(code, gen, voidTime, rowIndex);
+    out.endMessage();
+    return code;
+  };
+  if (msg.recordTtl !== 0 && msg.recordTtl !== READ_TOUCH_NEVER && msg.recordTtl > 100) {
+    return fail(ResultCode.PARAMETER);
+  }
+  const data = ns.storage.get(index, id);
+  if (keyMismatch(req.key, readStoredKey(data))) return fail(ResultCode.KEY_MISMATCH);
+  let view: RecordView | undefined;
+  if (filter) {
+    view = new RecordView(ns, id, req.digest);
+    if (!passesFilter(filter, view, ns)) {
+      ns.stats.clientReadFilteredOut++;
+      return fail(ResultCode.FILTERED_OUT);
+    }
+  }
+
+  const ops = msg.ops;
+  const respondAll = (msg.info2 & Info2.RESPOND_ALL_OPS) !== 0;
+  // validate ops first: an invalid op fails the whole read
+  for (const op of ops) {
+    if (op.nameBytes > MAX_BIN_NAME_BYTES) return fail(ResultCode.BIN_NAME);
+    if (op.opType === OpType.READ) continue;
+    if (op.opType === OpType.CDT_READ || op.opType === OpType.BITS_READ || op.opType === OpType.HLL_READ || op.opType === OpType.EXP_READ) continue;
+    return fail(ResultCode.PARAMETER);
+  }
+
+  const mark = out.pos;
+  out.beginMessage(ResultCode.OK, gen, voidTime, rowIndex);
+  if (msg.info1 & Info1.GET_NO_BINS) {
+    out.endMessage();
+    ns.stats.clientReadSuccess++;
+    return ResultCode.OK;
+  }
+  if (ops.length === 0 && !(msg.info1 & Info1.GET_ALL)) {
+    out.abortMessage(mark);
+    return fail(ResultCode.PARAMETER);
+  }
+  if (msg.info1 & Info1.GET_ALL) {
+    forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
+      out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
+    });
+    out.endMessage();
+    ns.stats.clientReadSuccess++;
+    return ResultCode.OK;
+  }
+  view ??= new RecordView(ns, id, req.digest);
+  try {
+    for (const op of ops) {
+      if (op.opType === OpType.READ) {
+        if (op.nameBytes === 0) {
+          forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
+            out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
+          });
+          continue;
+        }
+        const bin = view.getBin(op.name);
+        if (bin) out.addOp(OpType.READ, bin.type, op.name, bin.value);
+        else if (respondAll) out.addOp(OpType.READ, Particle.NULL, op.name, undefined);
+        continue;
+      }
+      const result = readParticleOp(op.opType, op.value, view, op.name, ns.clock.nowMs());
+      if (result === undefined) {
+        if (respondAll) out.addOp(op.opType, Particle.NULL, op.name, undefined);
+        continue;
+      }
+      const p = valueToParticle(result);
+      out.addOp(op.opType, p.type, op.name, p.value);
+    }
+  } catch (e) {
+    if (e instanceof AsError) {
+      // drop the partly built message and answer the error instead
+      out.abortMessage(mark);
+      return fail(e.code);
+    }
+    throw e;
+  }
+  out.endMessage();
+  ns.stats.clientReadSuccess++;
+  return ResultCode.OK;
+}
+
+/** Runs a non-plain read op (CDT/bit/HLL/exp) against the record; undefined = no result. */
+export function readParticleOp(
+  opType: number,
+  payload: Buffer,
+  view: RecordView,
+  binName: string,
+  nowMs: number,
+): AsValue | undefined {
+  switch (opType) {
+    case OpType.CDT_READ: {
+      if (!engines.cdt) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
+      const bin = view.getBin(binName);
+      if (!bin) return undefined;
+      return engines.cdt(bin, payload, false).result;
+    }
+    case OpType.BITS_READ: {
+      if (!engines.bits) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
+      const bin = view.getBin(binName);
+      if (!bin) return undefined;
+      return engines.bits(bin, payload, false).result;
+    }
+    case OpType.HLL_READ: {
+      if (!engines.hll) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
+      const bin = view.getBin(binName);
+      if (!bin) return undefined;
+      return engines.hll(bin, payload, false).result;
+    }
+    case OpType.EXP_READ: {
+      if (!engines.expRead) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
+      return engines.expRead(payload, view, { nowMs });
+    }
+    default:
+      throw new AsError(ResultCode.PARAMETER);
+  }
+}

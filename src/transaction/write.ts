@@ -1,0 +1,366 @@
+/**
+ * Write transactions (info2 WRITE): put, operate with write ops, touch, delete. Follows the
+ * reference server's order: validate the request, look the record up, check key, generation,
+ * exists policy and filter, apply the ops in order on a working copy, then store or delete.
+ */
+import type { Namespace } from '../namespace/namespace.js';
+import { MAX_TTL_SEC } from '../namespace/namespace.js';
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import {
+  Info1,
+  Info2,
+  Info3,
+  OpType,
+  MAX_BIN_NAME_BYTES,
+  isReadOp,
+  isWriteOp,
+  type AsMsg,
+  type MsgOp,
+} from '../protocol/message.js';
+import type { ResponseBuilder } from '../protocol/response-builder.js';
+import { Particle, isBlobType, isStorableType, normaliseIncoming, valueToParticle, type Bin } from '../protocol/particle.js';
+import { decodeRecord, encodeRecord, encodedSize, type StoredKey } from '../storage/record-codec.js';
+import { engines } from './extensions.js';
+import { compileRequestFilter, passesFilter } from './filter.js';
+import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
+import { readParticleOp } from './read.js';
+import { RecordView } from './record-view.js';
+
+const TTL_NEVER = 0xffffffff;
+const TTL_KEEP = 0xfffffffe;
+/** Flat-record overhead counted against max-record-size, like the server's record header. */
+const RECORD_OVERHEAD_BYTES = 16;
+
+interface ResultOp {
+  opType: number;
+  type: number;
+  name: string;
+  value: Buffer | undefined;
+}
+
+/** Executes a write (or delete) and appends one response message to `out`. */
+export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0): number {
+  const req = resolveKeyed(node, msg);
+  const ns = req.ns;
+  if (msg.info2 & Info2.DELETE) return executeDelete(ns, msg, req.digest, req.key, out, rowIndex, req.filter !== undefined);
+
+  // request-level validation, before the record is looked at
+  const ttl = msg.recordTtl;
+  if (ttl !== 0 && ttl !== TTL_NEVER && ttl !== TTL_KEEP && ttl > MAX_TTL_SEC) {
+    throw new AsError(ResultCode.PARAMETER, 'ttl out of range');
+  }
+  if (ttl !== 0 && ttl !== TTL_NEVER && ttl !== TTL_KEEP && ns.settings.nsupPeriodSec === 0 && !ns.settings.allowTtlWithoutNsup) {
+    throw new AsError(ResultCode.FORBIDDEN, 'ttl write with nsup off');
+  }
+  const ops = msg.ops;
+  const hasRead = (msg.info1 & Info1.READ) !== 0;
+  if (msg.info1 & Info1.GET_ALL) throw new AsError(ResultCode.PARAMETER, 'get-all on write');
+  const replace = (msg.info3 & (Info3.CREATE_OR_REPLACE | Info3.REPLACE_ONLY)) !== 0;
+  for (const op of ops) {
+    if (replace && op.opType === OpType.WRITE && op.particleType === Particle.NULL) {
+      throw new AsError(ResultCode.PARAMETER, 'bin delete in a replace');
+    }
+    if (isReadOp(op.opType) && !hasRead) throw new AsError(ResultCode.PARAMETER, 'read op without READ');
+    if (op.nameBytes > MAX_BIN_NAME_BYTES) throw new AsError(ResultCode.BIN_NAME, 'bin name too long');
+  }
+  const filter = compileRequestFilter(msg, req.filter);
+
+  let id = ns.findLive(req.digest);
+  const existed = id >= 0;
+  const index = ns.index;
+  const oldGen = existed ? index.generation(id) : 0;
+  const oldVoidTime = existed ? index.voidTime(id) : 0;
+  const fail = (code: number): number => {
+    out.beginMessage(code, oldGen, oldVoidTime, rowIndex);
+    out.endMessage();
+    ns.stats.clientWriteError++;
+    return code;
+  };
+
+  let stored: { key: StoredKey | undefined; bins: Bin[] } = { key: undefined, bins: [] };
+  let oldSize = 0;
+  if (existed) {
+    const data = ns.storage.get(index, id);
+    oldSize = data.length;
+    stored = decodeRecord(data);
+    if (keyMismatch(req.key, stored.key)) return fail(ResultCode.KEY_MISMATCH);
+  }
+  const genCheck = checkGeneration(msg, existed, oldGen);
+  if (genCheck !== ResultCode.OK) return fail(genCheck);
+  if (existed) {
+    if (msg.info2 & Info2.CREATE_ONLY) return fail(ResultCode.RECORD_EXISTS);
+  } else if (msg.info3 & (Info3.UPDATE_ONLY | Info3.REPLACE_ONLY)) {
+    return fail(ResultCode.NOT_FOUND);
+  }
+  let view: RecordView | undefined;
+  if (filter && existed) {
+    view = new RecordView(ns, id, req.digest);
+    if (!passesFilter(filter, view, ns)) {
+      ns.stats.clientWriteFilteredOut++;
+      return fail(ResultCode.FILTERED_OUT);
+    }
+  }
+
+  let bins: Bin[] = replace ? [] : stored.bins.slice();
+  const respondAll = (msg.info2 & Info2.RESPOND_ALL_OPS) !== 0;
+  const results: ResultOp[] = [];
+  let touched = false;
+  let deletedAll = false;
+  const nowMs = ns.clock.nowMs();
+  view ??= new RecordView(ns, existed ? id : -1, req.digest);
+
+  try {
+    for (const op of ops) {
+      switch (op.opType) {
+        case OpType.WRITE: {
+          if (op.particleType === Particle.NULL) {
+            if (replace) throw new AsError(ResultCode.PARAMETER, 'bin delete in a replace');
+            bins = removeBin(bins, op.name);
+          } else {
+            if (!isStorableType(op.particleType)) throw new AsError(ResultCode.PARAMETER, 'bad particle type');
+            bins = setBin(bins, op.name, op.particleType, normaliseIncoming(op.particleType, op.value));
+          }
+          if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
+          break;
+        }
+        case OpType.INCR:
+        case OpType.APPEND:
+        case OpType.PREPEND:
+          bins = applyArithmetic(bins, op);
+          if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
+          break;
+        case OpType.TOUCH:
+          touched = true;
+          break;
+        case OpType.DELETE_ALL:
+          bins = [];
+          deletedAll = true;
+          if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
+          break;
+        case OpType.READ: {
+          if (op.nameBytes === 0) break; // a read-all op on the write path yields nothing
+          const bin = findBin(bins, op.name);
+          if (bin) results.push({ opType: OpType.READ, type: bin.type, name: op.name, value: bin.value });
+          else if (respondAll) results.push({ opType: OpType.READ, type: Particle.NULL, name: op.name, value: undefined });
+          break;
+        }
+        case OpType.CDT_READ:
+        case OpType.BITS_READ:
+        case OpType.HLL_READ:
+        case OpType.EXP_READ: {
+          view.setWorkingBins(bins);
+          const v = readParticleOp(op.opType, op.value, view, op.name, nowMs);
+          if (v === undefined) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
+          else {
+            const p = valueToParticle(v);
+            results.push({ opType: op.opType, type: p.type, name: op.name, value: p.value });
+          }
+          break;
+        }
+        case OpType.CDT_MODIFY:
+        case OpType.BITS_MODIFY:
+        case OpType.HLL_MODIFY: {
+          const engine = op.opType === OpType.CDT_MODIFY ? engines.cdt : op.opType === OpType.BITS_MODIFY ? engines.bits : engines.hll;
+          if (!engine) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
+          const current = findBin(bins, op.name);
+          const outcome = engine(current, op.value, true);
+          if (outcome.newBin) bins = setBin(bins, op.name, outcome.newBin.type, outcome.newBin.value);
+          else if (outcome.newBin === null && current && op.opType !== OpType.CDT_MODIFY) {
+            // unchanged
+          }
+          if (outcome.result !== undefined) {
+            const p = valueToParticle(outcome.result);
+            results.push({ opType: op.opType, type: p.type, name: op.name, value: p.value });
+          } else if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
+          break;
+        }
+        case OpType.EXP_MODIFY: {
+          if (!engines.expWrite) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
+          view.setWorkingBins(bins);
+          const action = engines.expWrite(op.value, view, { nowMs }, findBin(bins, op.name) !== undefined);
+          if (action.action === 'write') {
+            const p = valueToParticle(action.value);
+            bins = setBin(bins, op.name, p.type, p.value);
+          } else if (action.action === 'delete') bins = removeBin(bins, op.name);
+          if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
+          break;
+        }
+        default:
+          throw new AsError(ResultCode.PARAMETER, `op type ${op.opType} not allowed on write`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof AsError) return fail(e.code);
+    throw e;
+  }
+  if (!ops.some((op) => isWriteOp(op.opType))) return fail(ResultCode.PARAMETER);
+
+  // store or delete the result
+  if (bins.length === 0) {
+    if (!existed && !deletedAll) return fail(ResultCode.NOT_FOUND);
+    if (!existed) return fail(ResultCode.NOT_FOUND);
+    ns.removeEntry(id);
+    ns.stats.clientWriteSuccess++;
+    out.beginMessage(ResultCode.OK, 0, 0, rowIndex);
+    emitResults(out, results);
+    out.endMessage();
+    return ResultCode.OK;
+  }
+  void touched;
+  const key = stored.key ?? req.key;
+  const size = encodedSize(key, bins);
+  if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return fail(ResultCode.RECORD_TOO_BIG);
+
+  const nowCl = ns.nowCl();
+  let voidTime: number;
+  if (ttl === TTL_NEVER) voidTime = 0;
+  else if (ttl === TTL_KEEP && existed) voidTime = oldVoidTime;
+  else {
+    const seconds = ttl === 0 || ttl === TTL_KEEP ? defaultTtl(ns, req.setName) : ttl;
+    voidTime = seconds === 0 ? 0 : nowCl + seconds;
+  }
+  const newGen = existed && !deletedAll ? nextGeneration(oldGen) : existed ? nextGeneration(oldGen) : 1;
+  const data = encodeRecord(key, bins);
+  if (!existed) {
+    const setId = ns.sets.idOf(req.setName, true);
+    id = ns.index.insert(req.digest);
+    index.setSetId(id, setId);
+    ns.storage.put(index, id, data);
+    ns.sets.recordAdded(setId, data.length);
+  } else {
+    ns.storage.put(index, id, data);
+    ns.sets.recordResized(index.setId(id), oldSize, data.length);
+  }
+  index.setGeneration(id, newGen);
+  index.setVoidTime(id, voidTime);
+  index.setLastUpdateMs(id, nowMs);
+  if (key) index.setFlags(id, 1);
+  ns.stats.clientWriteSuccess++;
+  out.beginMessage(ResultCode.OK, newGen, voidTime, rowIndex);
+  emitResults(out, results);
+  out.endMessage();
+  return ResultCode.OK;
+}
+
+function emitResults(out: ResponseBuilder, results: ResultOp[]): void {
+  for (const r of results) out.addOp(r.opType, r.type, r.name, r.value);
+}
+
+function defaultTtl(ns: Namespace, setName: string): number {
+  if (setName.length > 0) {
+    const set = ns.sets.getByName(setName);
+    if (set && set.settings.defaultTtlSec > 0) return set.settings.defaultTtlSec;
+  }
+  return ns.settings.defaultTtlSec;
+}
+
+/** Generations live in 16 bits and skip 0 when they wrap. */
+export function nextGeneration(gen: number): number {
+  const next = (gen + 1) & 0xffff;
+  return next === 0 ? 1 : next;
+}
+
+function checkGeneration(msg: AsMsg, existed: boolean, gen: number): number {
+  if (msg.info2 & Info2.GENERATION) {
+    if (existed && gen !== msg.generation) return ResultCode.GENERATION;
+  } else if (msg.info2 & Info2.GENERATION_GT) {
+    if (existed && msg.generation <= gen) return ResultCode.GENERATION;
+  }
+  return ResultCode.OK;
+}
+
+function findBin(bins: Bin[], name: string): Bin | undefined {
+  for (const b of bins) if (b.name === name) return b;
+  return undefined;
+}
+
+function setBin(bins: Bin[], name: string, type: number, value: Buffer): Bin[] {
+  for (let i = 0; i < bins.length; i++) {
+    if (bins[i]!.name === name) {
+      bins[i] = { name, type, value };
+      return bins;
+    }
+  }
+  bins.push({ name, type, value });
+  return bins;
+}
+
+/** Removes a bin the way the reference server does: the last bin moves into its slot. */
+function removeBin(bins: Bin[], name: string): Bin[] {
+  for (let i = 0; i < bins.length; i++) {
+    if (bins[i]!.name === name) {
+      const last = bins.pop()!;
+      if (i < bins.length) bins[i] = last;
+      break;
+    }
+  }
+  return bins;
+}
+
+/** INCR / APPEND / PREPEND: a missing bin takes the op's value; otherwise types must match. */
+function applyArithmetic(bins: Bin[], op: MsgOp): Bin[] {
+  if (!isStorableType(op.particleType)) throw new AsError(ResultCode.PARAMETER, 'bad particle type');
+  const current = findBin(bins, op.name);
+  if (!current) return setBin(bins, op.name, op.particleType, normaliseIncoming(op.particleType, op.value));
+  if (op.opType === OpType.INCR) {
+    if (current.type === Particle.INTEGER && op.particleType === Particle.INTEGER && op.value.length === 8) {
+      const sum = BigInt.asIntN(64, current.value.readBigInt64BE(0) + op.value.readBigInt64BE(0));
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(sum);
+      return setBin(bins, op.name, Particle.INTEGER, b);
+    }
+    if (current.type === Particle.FLOAT && op.particleType === Particle.FLOAT && op.value.length === 8) {
+      const b = Buffer.allocUnsafe(8);
+      b.writeDoubleBE(current.value.readDoubleBE(0) + op.value.readDoubleBE(0));
+      return setBin(bins, op.name, Particle.FLOAT, b);
+    }
+    throw new AsError(ResultCode.INCOMPATIBLE_TYPE);
+  }
+  const sameKind =
+    (current.type === Particle.STRING && op.particleType === Particle.STRING) ||
+    (isBlobType(current.type) && current.type === op.particleType);
+  if (!sameKind) throw new AsError(ResultCode.INCOMPATIBLE_TYPE);
+  const value = op.opType === OpType.APPEND ? Buffer.concat([current.value, op.value]) : Buffer.concat([op.value, current.value]);
+  return setBin(bins, op.name, current.type, value);
+}
+
+function executeDelete(
+  ns: Namespace,
+  msg: AsMsg,
+  digest: Buffer,
+  key: StoredKey | undefined,
+  out: ResponseBuilder,
+  rowIndex: number,
+  hasFilter: boolean,
+): number {
+  if (msg.info2 & Info2.DURABLE_DELETE) throw new AsError(ResultCode.ENTERPRISE_ONLY, 'durable delete');
+  const filterField = hasFilter ? msg.fields.find((f) => f.type === 43) : undefined;
+  const filter = compileRequestFilter(msg, filterField);
+  const id = ns.findLive(digest);
+  if (id < 0) {
+    ns.stats.clientDeleteNotFound++;
+    out.beginMessage(ResultCode.NOT_FOUND, 0, 0, rowIndex);
+    out.endMessage();
+    return ResultCode.NOT_FOUND;
+  }
+  const fail = (code: number): number => {
+    ns.stats.clientDeleteError++;
+    // the reference server answers a failed delete without the record's metadata
+    out.beginMessage(code, 0, 0, rowIndex);
+    out.endMessage();
+    return code;
+  };
+  const stored = decodeRecord(ns.storage.get(ns.index, id));
+  if (keyMismatch(key, stored.key)) return fail(ResultCode.KEY_MISMATCH);
+  const genCheck = checkGeneration(msg, true, ns.index.generation(id));
+  if (genCheck !== ResultCode.OK) return fail(genCheck);
+  if (filter && !passesFilter(filter, new RecordView(ns, id, digest), ns)) {
+    ns.stats.clientDeleteFilteredOut++;
+    return fail(ResultCode.FILTERED_OUT);
+  }
+  ns.removeEntry(id);
+  ns.stats.clientDeleteSuccess++;
+  out.beginMessage(ResultCode.OK, 0, 0, rowIndex);
+  out.endMessage();
+  return ResultCode.OK;
+}

@@ -1,0 +1,95 @@
+/**
+ * Starts a real `strato` process on an ephemeral 127.0.0.1 port for a test, and stops it by PID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const STRATO_BIN = join(ROOT, 'bin', 'strato.js');
+
+export interface StratoProcess {
+  port: number;
+  proc: ChildProcess;
+  dir: string;
+  /** everything the process wrote to stderr/stdout so far */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartStratoOptions {
+  /** aerospike.conf text; written to a temp file and passed with --config-file */
+  config?: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** Spawns strato with --port 0 and resolves once it logs the port it listens on. */
+export async function startStrato(opts: StartStratoOptions = {}): Promise<StratoProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
+  const args = [STRATO_BIN, '--port', '0'];
+  if (opts.config !== undefined) {
+    const file = join(dir, 'strato.conf');
+    writeFileSync(file, opts.config.replaceAll('${DIR}', dir));
+    args.push('--config-file', file);
+  }
+  args.push(...(opts.args ?? []));
+  const proc = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`strato did not start:\n${out}`)), 15000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on [^\s:]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`strato exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return {
+    port,
+    proc,
+    dir,
+    output: () => out,
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      return new Promise((resolve) => {
+        if (proc.exitCode !== null) {
+          rmSync(dir, { recursive: true, force: true });
+          return resolve(proc.exitCode);
+        }
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        proc.once('exit', (code) => {
+          clearTimeout(kill);
+          rmSync(dir, { recursive: true, force: true });
+          resolve(code);
+        });
+        proc.kill(signal);
+      });
+    },
+  };
+}
+
+/** Runs strato expecting it to fail at startup; resolves with its exit code and output. */
+export async function runStratoExpectingFailure(config: string): Promise<{ code: number | null; output: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
+  const file = join(dir, 'strato.conf');
+  writeFileSync(file, config);
+  const proc = spawn(process.execPath, [STRATO_BIN, '--config-file', file, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+  const code = await new Promise<number | null>((r) => proc.once('exit', r));
+  clearTimeout(timer);
+  rmSync(dir, { recursive: true, force: true });
+  return { code, output: out.replaceAll(file, 'strato.conf') };
+}
