@@ -157,7 +157,16 @@ export function parseMessage(buf: Buffer, start: number, end: number): AsMsg {
     buf,
   };
   // header_sz is not trusted: the reference server always uses 22
-  let p = start + MSG_HEADER_BYTES;
+  const p = parseFieldsAndOps(buf, start + MSG_HEADER_BYTES, end, nFields, nOps, msg);
+  if (p !== end) throw new AsError(ResultCode.PARAMETER, 'trailing bytes after ops');
+  return msg;
+}
+
+/**
+ * Parses `nFields` fields then `nOps` ops starting at `p` into msg; returns the offset after them.
+ * Throws AsError(PARAMETER) when anything runs past `end`.
+ */
+export function parseFieldsAndOps(buf: Buffer, p: number, end: number, nFields: number, nOps: number, msg: AsMsg): number {
   for (let i = 0; i < nFields; i++) {
     if (p + 5 > end) throw new AsError(ResultCode.PARAMETER, 'field header past end');
     const size = buf.readUInt32BE(p);
@@ -186,8 +195,7 @@ export function parseMessage(buf: Buffer, start: number, end: number): AsMsg {
     });
     p += 4 + size;
   }
-  if (p !== end) throw new AsError(ResultCode.PARAMETER, 'trailing bytes after ops');
-  return msg;
+  return p;
 }
 
 /** Returns the first field of a type, or undefined. */

@@ -1,8 +1,17 @@
 /** The stream handlers (batch, scan/query) wired to a node. */
+import { executeBatch } from '../batch/batch-executor.js';
 import type { DataHandlers } from './dispatch.js';
+import { compressFrame } from './connection.js';
 import type { StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
 
-export function makeDataHandlers(_node: StratoNode, _config: StratoRuntimeConfig): DataHandlers {
-  return {};
+export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig): DataHandlers {
+  return {
+    batch: (msg, sink) =>
+      executeBatch(node, msg, sink, {
+        maxRequests: () => config.batchMaxRequests,
+        stats: node.stats,
+        compress: config.compressionEnabled ? compressFrame : undefined,
+      }),
+  };
 }

@@ -46,7 +46,7 @@ function defaultNamespace(name: string): { settings: NamespaceSettings; dataSize
 export function loadStratoConfig(configFile: string | undefined): StratoRuntimeConfig {
   const names = configFile ? ['test', 'bar'] : ['test'];
   const raw: RawConfig = {
-    service: { clusterName: 'strato', protoFdMax: 15000, tickerIntervalSec: 10, batchMaxRequests: 5000 },
+    service: { clusterName: 'strato', protoFdMax: 15000, tickerIntervalSec: 10, batchMaxRequests: configFile ? 0 : 5000 },
     network: { service: { addresses: ['127.0.0.1'], port: 3000 } },
     namespaces: names.map(defaultNamespace),
   };

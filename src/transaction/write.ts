@@ -7,6 +7,7 @@ import type { Namespace } from '../namespace/namespace.js';
 import { MAX_TTL_SEC } from '../namespace/namespace.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import {
+  FieldType,
   Info1,
   Info2,
   Info3,
@@ -84,6 +85,13 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     oldSize = data.length;
     stored = decodeRecord(data);
     if (keyMismatch(req.key, stored.key)) return fail(ResultCode.KEY_MISMATCH);
+  }
+  if (msg.fields.some((f) => f.type === FieldType.UDF_FILENAME)) {
+    // no Lua runtime yet: answer as Aerospike does for a module it does not have
+    out.beginMessage(ResultCode.UDF_EXECUTION, oldGen, oldVoidTime, rowIndex);
+    out.addOp(OpType.READ, Particle.STRING, 'FAILURE', Buffer.from('UDF: Execution Error 1'));
+    out.endMessage();
+    return ResultCode.UDF_EXECUTION;
   }
   const genCheck = checkGeneration(msg, existed, oldGen);
   if (genCheck !== ResultCode.OK) return fail(genCheck);

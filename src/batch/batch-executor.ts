@@ -1,0 +1,79 @@
+/**
+ * Executes a batch: each row is its own single-record transaction (no atomicity, no rollback);
+ * row answers stream out in frames as they complete, then a final LAST message.
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { Info1, Info3, type AsMsg } from '../protocol/message.js';
+import { ResponseBuilder } from '../protocol/response-builder.js';
+import { executeSingleRecord, type FrameSink } from '../server/dispatch.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import { BatchFlag, parseBatchRequest } from './batch-request.js';
+
+/** Frames are flushed once they hold this many bytes, so large batches stream. */
+const FRAME_FLUSH_BYTES = 128 * 1024;
+/**
+ * Rows "in flight" together. With respondAllKeys false the reference server stops dispatching
+ * after an error, but rows already dispatched still complete; we model that window.
+ */
+const DISPATCH_WINDOW_ROWS = 64;
+
+export interface BatchStats {
+  batchIndexInitiate: number;
+  batchIndexComplete: number;
+  batchIndexError: number;
+}
+
+export interface BatchOptions {
+  maxRequests: () => number;
+  stats: BatchStats;
+  compress?: (frame: Buffer) => Buffer;
+}
+
+function lastFrame(code: number): Buffer {
+  const b = new ResponseBuilder(64);
+  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
+  b.endMessage();
+  return b.finish();
+}
+
+/** Row results that never stop a batch. */
+function isBenign(code: number): boolean {
+  return code === ResultCode.OK || code === ResultCode.NOT_FOUND || code === ResultCode.FILTERED_OUT;
+}
+
+export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: FrameSink, opts: BatchOptions): Promise<void> {
+  opts.stats.batchIndexInitiate++;
+  let request;
+  try {
+    request = parseBatchRequest(parent, node, opts.maxRequests());
+  } catch (e) {
+    opts.stats.batchIndexError++;
+    sink.send(lastFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
+    return;
+  }
+  const compress = parent.info1 & Info1.COMPRESS_RESPONSE ? opts.compress : undefined;
+  const reportAll = (request.flags & BatchFlag.REPORT_ALL_ERRORS) !== 0;
+  const out = new ResponseBuilder(16 * 1024);
+  let firstError: number = ResultCode.OK;
+  const flush = async () => {
+    if (out.bodyBytes === 0) return;
+    const frame = out.finish();
+    out.reset();
+    sink.send(compress ? compress(frame) : frame);
+    await sink.drain();
+  };
+  const rows = request.rows;
+  for (let i = 0; i < rows.length; i++) {
+    if (sink.closed) return;
+    const row = rows[i]!;
+    const code = executeSingleRecord(node, row.msg, out, row.index);
+    if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
+    if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
+    if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;
+  }
+  await flush();
+  const finalCode = reportAll ? ResultCode.OK : firstError;
+  if (finalCode === ResultCode.OK) opts.stats.batchIndexComplete++;
+  else opts.stats.batchIndexError++;
+  sink.send(lastFrame(finalCode));
+}

@@ -1,0 +1,124 @@
+/**
+ * Parsing the batch-index request (protocol reference §7.1–§7.2): the parent message's batch
+ * field holds the rows; each row becomes an ordinary single-record message.
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import {
+  FieldType,
+  Info1,
+  parseFieldsAndOps,
+  type AsMsg,
+  type MsgField,
+} from '../protocol/message.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
+
+export const BatchFlag = {
+  INLINE_DATA_IN_MEMORY: 0x01,
+  INLINE_DATA_ON_DEVICE: 0x02,
+  REPORT_ALL_ERRORS: 0x04,
+  REPORT_ERROR_REC: 0x08,
+} as const;
+
+const RowFlag = {
+  REPEAT: 0x01,
+  HAS_EXTRA_INFO: 0x02,
+  HAS_GENERATION: 0x04,
+  HAS_RECORD_TTL: 0x08,
+  HAS_INFO4: 0x10,
+} as const;
+
+export interface BatchRow {
+  index: number;
+  msg: AsMsg;
+}
+
+export interface BatchRequest {
+  flags: number;
+  rows: BatchRow[];
+}
+
+/**
+ * Parses and validates every row up front, so a malformed batch is refused whole (PARAMETER)
+ * before any row runs, as the reference server does.
+ */
+export function parseBatchRequest(parent: AsMsg, node: NamespaceLookup, maxRows: number): BatchRequest {
+  const field = parent.fields.find((f) => f.type === FieldType.BATCH || f.type === FieldType.BATCH_WITH_SET);
+  if (!field) throw new AsError(ResultCode.PARAMETER, 'no batch field');
+  const parentFilter = parent.fields.find((f) => f.type === FieldType.FILTER);
+  const buf = parent.buf;
+  let p = field.start;
+  const end = field.end;
+  if (end - p < 5) throw new AsError(ResultCode.PARAMETER, 'batch field too short');
+  const nRows = buf.readUInt32BE(p);
+  const flags = buf[p + 4]!;
+  p += 5;
+  if (nRows === 0) throw new AsError(ResultCode.PARAMETER, 'no rows');
+  if (maxRows > 0 && nRows > maxRows) throw new AsError(ResultCode.BATCH_MAX_REQUESTS, 'too many rows');
+  // each row needs at least 25 bytes, so a count past the data is caught before allocating
+  if (nRows > (end - p) / 25) throw new AsError(ResultCode.PARAMETER, 'row count past end');
+  const rows: BatchRow[] = [];
+  let prev: AsMsg | undefined;
+  let prevHadKey = false;
+  for (let i = 0; i < nRows; i++) {
+    if (p + 25 > end) throw new AsError(ResultCode.PARAMETER, 'row past end');
+    const index = buf.readUInt32BE(p);
+    const digestStart = p + 4;
+    const rowFlags = buf[p + 24]!;
+    p += 25;
+    const digestField: MsgField = { type: FieldType.DIGEST, start: digestStart, end: digestStart + 20 };
+    if (rowFlags & RowFlag.REPEAT) {
+      if (!prev || prevHadKey) throw new AsError(ResultCode.PARAMETER, 'illegal repeat row');
+      const msg: AsMsg = { ...prev, fields: prev.fields.map((f) => (f.type === FieldType.DIGEST ? digestField : f)) };
+      rows.push({ index, msg });
+      continue;
+    }
+    if (p + 1 > end) throw new AsError(ResultCode.PARAMETER, 'row past end');
+    const msg: AsMsg = {
+      info1: buf[p++]! & ~(Info1.COMPRESS_RESPONSE | Info1.XDR | Info1.BATCH),
+      info2: 0,
+      info3: parent.info3,
+      info4: 0,
+      resultCode: 0,
+      generation: 0,
+      recordTtl: parent.recordTtl,
+      transactionTtl: parent.transactionTtl,
+      fields: [digestField],
+      ops: [],
+      buf,
+    };
+    const need =
+      (rowFlags & RowFlag.HAS_EXTRA_INFO ? 2 : 0) +
+      (rowFlags & RowFlag.HAS_INFO4 ? 1 : 0) +
+      (rowFlags & RowFlag.HAS_GENERATION ? 2 : 0) +
+      (rowFlags & RowFlag.HAS_RECORD_TTL ? 4 : 0) +
+      4;
+    if (p + need > end) throw new AsError(ResultCode.PARAMETER, 'row past end');
+    if (rowFlags & RowFlag.HAS_EXTRA_INFO) {
+      msg.info2 = buf[p++]!;
+      msg.info3 = buf[p++]!;
+    }
+    if (rowFlags & RowFlag.HAS_INFO4) msg.info4 = buf[p++]!;
+    if (rowFlags & RowFlag.HAS_GENERATION) {
+      msg.generation = buf.readUInt16BE(p);
+      p += 2;
+    }
+    if (rowFlags & RowFlag.HAS_RECORD_TTL) {
+      msg.recordTtl = buf.readUInt32BE(p);
+      p += 4;
+    }
+    let nFields = buf.readUInt16BE(p);
+    const nOps = buf.readUInt16BE(p + 2);
+    p += 4;
+    if (nFields === 0) nFields = 1; // very old clients
+    p = parseFieldsAndOps(buf, p, end, nFields, nOps, msg);
+    const nsField = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
+    if (!nsField || !node.namespace(buf.toString('utf8', nsField.start, nsField.end))) {
+      throw new AsError(ResultCode.PARAMETER, 'row namespace missing or unknown');
+    }
+    if (parentFilter && !msg.fields.some((f) => f.type === FieldType.FILTER)) msg.fields.push(parentFilter);
+    prevHadKey = msg.fields.some((f) => f.type === FieldType.KEY);
+    prev = msg;
+    rows.push({ index, msg });
+  }
+  return { flags, rows };
+}
