@@ -7,6 +7,7 @@ import { citrusleafSec } from '../util/clock.js';
 import { N_PARTITIONS } from '../util/digest.js';
 import { BUILD_VERSION, EDITION, type StratoNode } from './node.js';
 import type { InfoCommand } from './info-protocol.js';
+import { truncate, truncateUndo } from '../namespace/truncate.js';
 
 export const FEATURES =
   'batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;replicas-all;replicas-master;replicas-max;truncate-namespace;udf';
@@ -253,3 +254,37 @@ export function executeInfoCommand(cmd: InfoCommand, ctx: InfoContext): string {
 export function summaryLines(ctx: InfoContext): [string, string][] {
   return SUMMARY.map((name) => [name, builtin[name]!({ text: name, name, args: [], params: new Map() }, ctx)]);
 }
+
+function truncateCommand(cmd: InfoCommand, node: StratoNode, wholeNamespace: boolean): string {
+  const nsName = cmd.params.get('namespace') ?? cmd.params.get('ns');
+  if (nsName === undefined) return "ERROR:20:missing 'namespace'";
+  const ns = node.namespace(nsName);
+  if (!ns) return 'ERROR:20:namespace not found';
+  const set = wholeNamespace ? undefined : cmd.params.get('set');
+  if (!wholeNamespace && set === undefined) return "ERROR:4:missing 'set'";
+  const lutParam = cmd.params.get('lut');
+  let lutMs: number | undefined;
+  if (lutParam !== undefined) {
+    if (!/^\d+$/.test(lutParam)) return 'ERROR:4:bad lut';
+    lutMs = Number(BigInt(lutParam) / 1000000n);
+  }
+  const r = truncate(ns, set, lutMs);
+  return r.ok ? 'ok' : r.error;
+}
+
+infoRegistry.set('truncate', (c, { node }) => truncateCommand(c, node, false));
+infoRegistry.set('truncate-namespace', (c, { node }) => truncateCommand(c, node, true));
+infoRegistry.set('truncate-undo', (c, { node }) => {
+  const ns = node.namespace(c.params.get('namespace') ?? c.params.get('ns') ?? '');
+  if (!ns) return 'ERROR:20:namespace not found';
+  const set = c.params.get('set');
+  if (set === undefined) return "ERROR:4:missing 'set'";
+  truncateUndo(ns, set);
+  return 'ok';
+});
+infoRegistry.set('truncate-namespace-undo', (c, { node }) => {
+  const ns = node.namespace(c.params.get('namespace') ?? c.params.get('ns') ?? '');
+  if (!ns) return 'ERROR:20:namespace not found';
+  truncateUndo(ns, undefined);
+  return 'ok';
+});

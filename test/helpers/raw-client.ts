@@ -1,0 +1,53 @@
+/** A minimal raw-socket client for protocol tests: send bytes, collect what comes back. */
+import { connect, type Socket } from 'node:net';
+
+export interface RawExchange {
+  /** bytes received before the deadline or the close */
+  received: Buffer;
+  /** true when the server closed the connection */
+  closed: boolean;
+}
+
+/** Sends `bytes` on a fresh connection and gathers the reply for up to `waitMs`. */
+export function rawExchange(port: number, bytes: Buffer, waitMs = 300): Promise<RawExchange> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let closed = false;
+    const sock: Socket = connect({ host: '127.0.0.1', port }, () => sock.write(bytes));
+    const finish = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ received: Buffer.concat(chunks), closed });
+    };
+    const timer = setTimeout(finish, waitMs);
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('end', () => {
+      closed = true;
+      finish();
+    });
+    sock.on('close', () => {
+      closed = true;
+      finish();
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNRESET' || e.code === 'EPIPE') {
+        closed = true;
+        finish();
+      } else reject(e);
+    });
+  });
+}
+
+/** Builds a proto frame around a body. */
+export function frame(type: number, body: Buffer, version = 2): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = version;
+  h[1] = type;
+  h.writeUIntBE(body.length, 2, 6);
+  return Buffer.concat([h, body]);
+}
+
+/** An info request frame. */
+export function infoFrame(commands: string[]): Buffer {
+  return frame(1, Buffer.from(commands.map((c) => c + '\n').join('')));
+}
