@@ -2,7 +2,7 @@
  * The primary index: digest → record metadata, in fixed 64-byte entries packed into large Buffers
  * (Aerospike also spends 64 bytes per record). No JS object per record.
  *
- * Layout of an entry (little-endian):
+ * Layout of an entry (native-endian typed-array views; x86/ARM are little-endian):
  *   0  digest            20 bytes
  *   20 next              u32   next entry in the partition's hash chain (NONE = end)
  *   24 void-time         u32   seconds since 2010-01-01, 0 = never expires
@@ -54,8 +54,38 @@ export interface EntryMeta {
   locator3: number;
 }
 
+interface Chunk {
+  buf: Buffer;
+  u32: Uint32Array;
+  u16: Uint16Array;
+  f64: Float64Array;
+}
+
+function newChunk(): Chunk {
+  const buf = Buffer.alloc(ENTRIES_PER_CHUNK * ENTRY_BYTES);
+  return {
+    buf,
+    u32: new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4),
+    u16: new Uint16Array(buf.buffer, buf.byteOffset, buf.length / 2),
+    f64: new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8),
+  };
+}
+
+// word offsets inside an entry (entries are 64-byte aligned, so typed-array views index them)
+const W_NEXT = 5;
+const W_VOID = 6;
+const H_GEN = 14;
+const H_SET = 15;
+const D_LUT = 4;
+const W_LOC = 10;
+const W_SIZE = 11;
+const B_FLAGS = 48;
+const H_PID = 25;
+const W_LOC2 = 13;
+const W_LOC3 = 14;
+
 export class PrimaryIndex {
-  private chunks: Buffer[] = [];
+  private chunks: Chunk[] = [];
   private freeHead = NONE;
   private nextUnused = 0;
   private liveCount = 0;
@@ -84,7 +114,7 @@ export class PrimaryIndex {
     return b;
   }
 
-  private chunkOf(id: number): Buffer {
+  private chunkOf(id: number): Chunk {
     return this.chunks[id >>> CHUNK_SHIFT]!;
   }
 
@@ -92,25 +122,26 @@ export class PrimaryIndex {
     return (id & CHUNK_MASK) * ENTRY_BYTES;
   }
 
+  /** digest bytes 0-1 choose the partition; bytes 4-7 are independent and uniformly distributed */
   private static hash(digest: Buffer, off: number): number {
-    // digest bytes 0-1 choose the partition; bytes 4-7 are independent and uniformly distributed
     return digest.readUInt32LE(off + 4);
-  }
-
-  private digestEquals(id: number, digest: Buffer, dOff: number): boolean {
-    const c = this.chunkOf(id);
-    const o = this.offsetOf(id);
-    return c.compare(digest, dOff, dOff + 20, o, o + 20) === 0;
   }
 
   /** Finds the entry for a digest; returns its id or -1. */
   find(digest: Buffer, dOff = 0): number {
     const table = this.partitions[partitionOf(digest, dOff)]!;
     if (table.count === 0) return -1;
-    let id = table.buckets[PrimaryIndex.hash(digest, dOff) & (table.buckets.length - 1)]!;
+    const d0 = digest.readUInt32LE(dOff);
+    const d1 = digest.readUInt32LE(dOff + 4);
+    const d2 = digest.readUInt32LE(dOff + 8);
+    const d3 = digest.readUInt32LE(dOff + 12);
+    const d4 = digest.readUInt32LE(dOff + 16);
+    let id = table.buckets[d1 & (table.buckets.length - 1)]!;
     while (id !== NONE) {
-      if (this.digestEquals(id, digest, dOff)) return id;
-      id = this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 20);
+      const u32 = this.chunks[id >>> CHUNK_SHIFT]!.u32;
+      const w = (id & CHUNK_MASK) << 4;
+      if (u32[w + 1] === d1 && u32[w] === d0 && u32[w + 2] === d2 && u32[w + 3] === d3 && u32[w + 4] === d4) return id;
+      id = u32[w + W_NEXT]!;
     }
     return -1;
   }
@@ -118,13 +149,11 @@ export class PrimaryIndex {
   private allocEntry(): number {
     if (this.freeHead !== NONE) {
       const id = this.freeHead;
-      this.freeHead = this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 20);
+      this.freeHead = this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_NEXT]!;
       return id;
     }
     const id = this.nextUnused++;
-    if ((id >>> CHUNK_SHIFT) >= this.chunks.length) {
-      this.chunks.push(Buffer.alloc(ENTRIES_PER_CHUNK * ENTRY_BYTES));
-    }
+    if (id >>> CHUNK_SHIFT >= this.chunks.length) this.chunks.push(newChunk());
     return id;
   }
 
@@ -136,12 +165,13 @@ export class PrimaryIndex {
     const id = this.allocEntry();
     const c = this.chunkOf(id);
     const o = this.offsetOf(id);
-    c.fill(0, o, o + ENTRY_BYTES);
-    digest.copy(c, o, dOff, dOff + 20);
+    const w = o >>> 2;
+    c.u32.fill(0, w, w + 16);
+    digest.copy(c.buf, o, dOff, dOff + 20);
     const b = PrimaryIndex.hash(digest, dOff) & (table.buckets.length - 1);
-    c.writeUInt32LE(table.buckets[b]!, o + 20);
-    c.writeUInt16LE(pid, o + 50);
-    c[o + 48] = EntryFlag.IN_USE;
+    c.u32[w + W_NEXT] = table.buckets[b]!;
+    c.u16[(o >>> 1) + H_PID] = pid;
+    c.buf[o + B_FLAGS] = EntryFlag.IN_USE;
     table.buckets[b] = id;
     table.count++;
     this.liveCount++;
@@ -155,11 +185,11 @@ export class PrimaryIndex {
     for (let b = 0; b < old.length; b++) {
       let id = old[b]!;
       while (id !== NONE) {
-        const c = this.chunkOf(id);
-        const o = this.offsetOf(id);
-        const after = c.readUInt32LE(o + 20);
-        const nb = PrimaryIndex.hash(c, o) & (nextSize - 1);
-        c.writeUInt32LE(next[nb]!, o + 20);
+        const u32 = this.chunkOf(id).u32;
+        const w = (id & CHUNK_MASK) << 4;
+        const after = u32[w + W_NEXT]!;
+        const nb = u32[w + 1]! & (nextSize - 1);
+        u32[w + W_NEXT] = next[nb]!;
         next[nb] = id;
         id = after;
       }
@@ -172,17 +202,19 @@ export class PrimaryIndex {
     const table = this.partitions[partitionOf(digest, dOff)]!;
     if (table.count === 0) return false;
     const b = PrimaryIndex.hash(digest, dOff) & (table.buckets.length - 1);
+    const target = this.find(digest, dOff);
+    if (target < 0) return false;
     let prev = NONE;
     let id = table.buckets[b]!;
     while (id !== NONE) {
       const c = this.chunkOf(id);
-      const o = this.offsetOf(id);
-      const after = c.readUInt32LE(o + 20);
-      if (this.digestEquals(id, digest, dOff)) {
+      const w = (id & CHUNK_MASK) << 4;
+      const after = c.u32[w + W_NEXT]!;
+      if (id === target) {
         if (prev === NONE) table.buckets[b] = after;
-        else this.chunkOf(prev).writeUInt32LE(after, this.offsetOf(prev) + 20);
-        c[o + 48] = 0;
-        c.writeUInt32LE(this.freeHead, o + 20);
+        else this.chunkOf(prev).u32[((prev & CHUNK_MASK) << 4) + W_NEXT] = after;
+        c.buf[(w << 2) + B_FLAGS] = 0;
+        c.u32[w + W_NEXT] = this.freeHead;
         this.freeHead = id;
         table.count--;
         this.liveCount--;
@@ -196,74 +228,73 @@ export class PrimaryIndex {
 
   /** Copies the entry's digest into a fresh Buffer. */
   digestOf(id: number): Buffer {
-    const c = this.chunkOf(id);
     const o = this.offsetOf(id);
-    return Buffer.from(c.subarray(o, o + 20));
+    return Buffer.from(this.chunkOf(id).buf.subarray(o, o + 20));
   }
 
   /** The entry's digest as a view (valid until the entry is removed). */
   digestView(id: number): Buffer {
     const o = this.offsetOf(id);
-    return this.chunkOf(id).subarray(o, o + 20);
+    return this.chunkOf(id).buf.subarray(o, o + 20);
   }
 
   voidTime(id: number): number {
-    return this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 24);
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_VOID]!;
   }
   generation(id: number): number {
-    return this.chunkOf(id).readUInt16LE(this.offsetOf(id) + 28);
+    return this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_GEN]!;
   }
   setId(id: number): number {
-    return this.chunkOf(id).readUInt16LE(this.offsetOf(id) + 30);
+    return this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_SET]!;
   }
   lastUpdateMs(id: number): number {
-    return this.chunkOf(id).readDoubleLE(this.offsetOf(id) + 32);
+    return this.chunkOf(id).f64[((id & CHUNK_MASK) << 3) + D_LUT]!;
   }
   locator(id: number): number {
-    return this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 40);
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC]!;
   }
   storedSize(id: number): number {
-    return this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 44);
-  }
-  flags(id: number): number {
-    return this.chunkOf(id)[this.offsetOf(id) + 48]!;
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_SIZE]!;
   }
   partitionId(id: number): number {
-    return this.chunkOf(id).readUInt16LE(this.offsetOf(id) + 50);
+    return this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_PID]!;
   }
   locator2(id: number): number {
-    return this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 52);
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC2]!;
   }
   locator3(id: number): number {
-    return this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 56);
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC3]!;
+  }
+  flags(id: number): number {
+    return this.chunkOf(id).buf[this.offsetOf(id) + B_FLAGS]!;
   }
 
   setVoidTime(id: number, v: number): void {
-    this.chunkOf(id).writeUInt32LE(v >>> 0, this.offsetOf(id) + 24);
+    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_VOID] = v >>> 0;
   }
   setGeneration(id: number, v: number): void {
-    this.chunkOf(id).writeUInt16LE(v & 0xffff, this.offsetOf(id) + 28);
+    this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_GEN] = v & 0xffff;
   }
   setSetId(id: number, v: number): void {
-    this.chunkOf(id).writeUInt16LE(v, this.offsetOf(id) + 30);
+    this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_SET] = v;
   }
   setLastUpdateMs(id: number, v: number): void {
-    this.chunkOf(id).writeDoubleLE(v, this.offsetOf(id) + 32);
+    this.chunkOf(id).f64[((id & CHUNK_MASK) << 3) + D_LUT] = v;
   }
   setLocator(id: number, v: number): void {
-    this.chunkOf(id).writeUInt32LE(v >>> 0, this.offsetOf(id) + 40);
+    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC] = v >>> 0;
   }
   setStoredSize(id: number, v: number): void {
-    this.chunkOf(id).writeUInt32LE(v >>> 0, this.offsetOf(id) + 44);
-  }
-  setFlags(id: number, v: number): void {
-    this.chunkOf(id)[this.offsetOf(id) + 48] = v | EntryFlag.IN_USE;
+    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_SIZE] = v >>> 0;
   }
   setLocator2(id: number, v: number): void {
-    this.chunkOf(id).writeUInt32LE(v >>> 0, this.offsetOf(id) + 52);
+    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC2] = v >>> 0;
   }
   setLocator3(id: number, v: number): void {
-    this.chunkOf(id).writeUInt32LE(v >>> 0, this.offsetOf(id) + 56);
+    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC3] = v >>> 0;
+  }
+  setFlags(id: number, v: number): void {
+    this.chunkOf(id).buf[this.offsetOf(id) + B_FLAGS] = v | EntryFlag.IN_USE;
   }
 
   /** Calls fn for every entry id of a partition. fn may not insert or remove entries. */
@@ -274,7 +305,7 @@ export class PrimaryIndex {
     for (let b = 0; b < buckets.length; b++) {
       let id = buckets[b]!;
       while (id !== NONE) {
-        const next = this.chunkOf(id).readUInt32LE(this.offsetOf(id) + 20);
+        const next = this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_NEXT]!;
         fn(id);
         id = next;
       }

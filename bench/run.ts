@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: starts a real strato node, drives it from worker threads over loopback and
+ * prints throughput, latency percentiles and memory per record. Every phase is bounded.
+ *
+ * Environment: BENCH_SECONDS (default 10), BENCH_KEYS (default 200000), BENCH_CONNECTIONS (16).
+ */
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { WireConnection } from '../src/client/wire-connection.js';
+import type { KvWorkerResult, KvWorkerTask } from './kv-worker.js';
+import { runIndexBench } from './index-memory.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const STRATO = join(HERE, '..', '..', 'bin', 'strato.js');
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const KEYS = Number(process.env['BENCH_KEYS'] ?? 200_000);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
+const WORKERS = 2;
+
+function runWorkers(tasks: KvWorkerTask[]): Promise<KvWorkerResult[]> {
+  return Promise.all(
+    tasks.map(
+      (t) =>
+        new Promise<KvWorkerResult>((resolve, reject) => {
+          const w = new Worker(join(HERE, 'kv-worker.js'), { workerData: t });
+          w.once('message', (m: KvWorkerResult & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+          w.once('error', reject);
+        }),
+    ),
+  );
+}
+
+function percentile(hist: number[], total: number, p: number): number {
+  let seen = 0;
+  const target = total * p;
+  for (let i = 0; i < hist.length; i++) {
+    seen += hist[i]!;
+    if (seen >= target) return i;
+  }
+  return hist.length - 1;
+}
+
+function merge(results: KvWorkerResult[]): { hist: number[]; reads: number; writes: number; errors: number } {
+  const hist = new Array<number>(results[0]!.histogram.length).fill(0);
+  let reads = 0;
+  let writes = 0;
+  let errors = 0;
+  for (const r of results) {
+    r.histogram.forEach((v, i) => (hist[i]! += v));
+    reads += r.reads;
+    writes += r.writes;
+    errors += r.errors;
+  }
+  return { hist, reads, writes, errors };
+}
+
+async function startServer(): Promise<{ port: number; stop: () => Promise<void>; pid: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
+  const proc = spawn(process.execPath, [STRATO, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('strato did not start: ' + out)), 15000);
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on [^\s:]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stderr!.on('data', on);
+    proc.stdout!.on('data', on);
+  });
+  return {
+    port,
+    pid: proc.pid!,
+    stop: () =>
+      new Promise((r) => {
+        proc.once('exit', () => {
+          rmSync(dir, { recursive: true, force: true });
+          r();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+function statValue(stats: string, key: string): number {
+  const m = new RegExp(`(?:^|;)${key}=(\\d+)`).exec(stats);
+  return m ? Number(m[1]) : NaN;
+}
+
+async function kvBench(): Promise<void> {
+  const server = await startServer();
+  const info = await WireConnection.open('127.0.0.1', server.port);
+  try {
+    const before = statValue((await info.info(['statistics'])).get('statistics')!, 'process_rss_bytes');
+    const perWorker = Math.ceil(KEYS / WORKERS);
+    const loadStart = Date.now();
+    await runWorkers(
+      Array.from({ length: WORKERS }, (_, w) => ({
+        port: server.port,
+        connections: CONNECTIONS / WORKERS,
+        mode: 'load' as const,
+        from: w * perWorker,
+        to: Math.min(KEYS, (w + 1) * perWorker),
+        keySpace: KEYS,
+        durationMs: 0,
+        readPct: 0,
+        valueBytes: 1000,
+      })),
+    );
+    const loadSec = (Date.now() - loadStart) / 1000;
+    console.log(`kv load: ${KEYS} records of 1000-byte blobs in ${loadSec.toFixed(1)} s (${Math.round(KEYS / loadSec)} writes/s)`);
+    const t0 = Date.now();
+    const results = await runWorkers(
+      Array.from({ length: WORKERS }, (_, w) => ({
+        port: server.port,
+        connections: CONNECTIONS / WORKERS,
+        mode: 'mix' as const,
+        from: w * 7919 + 1,
+        to: 0,
+        keySpace: KEYS,
+        durationMs: SECONDS * 1000,
+        readPct: 80,
+        valueBytes: 1000,
+      })),
+    );
+    const elapsed = (Date.now() - t0) / 1000;
+    const m = merge(results);
+    const total = m.reads + m.writes;
+    console.log(
+      `kv read/update 80/20, ${CONNECTIONS} sync connections, ${KEYS} keys, 1000-byte blobs, ${SECONDS} s: ` +
+        `${Math.round(total / elapsed)} tps (reads ${m.reads}, updates ${m.writes}, errors ${m.errors}), ` +
+        `p50 ${(percentile(m.hist, total, 0.5) / 1000).toFixed(3)} ms, p99 ${(percentile(m.hist, total, 0.99) / 1000).toFixed(3)} ms`,
+    );
+    const ns = (await info.info(['namespace/test'])).get('namespace/test')!;
+    const objects = statValue(ns, 'objects');
+    const indexBytes = statValue(ns, 'index_used_bytes');
+    const after = statValue((await info.info(['statistics'])).get('statistics')!, 'process_rss_bytes');
+    console.log(
+      `node memory: primary index ${(indexBytes / objects).toFixed(1)} bytes/record; process RSS grew ${Math.round((after - before) / objects)} bytes/record (index + 1000-byte record data + overheads) for ${objects} records`,
+    );
+  } finally {
+    info.close();
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`strato bench (node ${process.version}), ${new Date().toISOString()}`);
+  for (const line of runIndexBench()) console.log(line);
+  await kvBench();
+  for (const mod of ['./batch-bench.js', './exp-filter.bench.js']) {
+    try {
+      const m = (await import(mod)) as Record<string, () => Promise<string[]>>;
+      const fn = Object.values(m).find((f) => typeof f === 'function');
+      if (fn) for (const line of await fn()) console.log(line);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    }
+  }
+}
+
+await main();

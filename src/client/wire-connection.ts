@@ -1,0 +1,181 @@
+/**
+ * A minimal Aerospike wire client connection used by Strato's own tools and benchmarks: frames
+ * requests, reads whole response frames, one request at a time (like the official clients' sync
+ * connections). Streams (batch, scan) deliver every frame until a message with LAST.
+ */
+import { connect, type Socket } from 'node:net';
+import { inflateSync } from 'node:zlib';
+
+const LAST = 0x01;
+const MAX_FRAME_BYTES = 128 * 1024 * 1024;
+
+export class WireError extends Error {
+  constructor(
+    message: string,
+    readonly resultCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+type FrameHandler = (type: number, body: Buffer) => boolean; // returns true when the exchange is complete
+
+export class WireConnection {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private handler: FrameHandler | undefined;
+  private done: ((err?: Error) => void) | undefined;
+  private closedError: Error | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (d) => this.onData(d));
+    const fail = (e?: Error) => {
+      this.closedError = e ?? new WireError('connection closed');
+      const d = this.done;
+      this.done = undefined;
+      this.handler = undefined;
+      d?.(this.closedError);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail());
+  }
+
+  static open(host: string, port: number, timeoutMs = 5000): Promise<WireConnection> {
+    return new Promise((resolve, reject) => {
+      const sock = connect({ host, port });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new WireError(`connect to ${host}:${port} timed out`));
+      }, timeoutMs);
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        resolve(new WireConnection(sock));
+      });
+      sock.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onData(d: Buffer): void {
+    // fast path: exactly one whole uncompressed frame, nothing buffered
+    if (this.buffered === 0 && d.length >= 8 && d[1] !== 4 && d.readUIntBE(2, 6) + 8 === d.length) {
+      const h = this.handler;
+      if (h && h(d[1]!, d.subarray(8))) {
+        this.handler = undefined;
+        const done = this.done;
+        this.done = undefined;
+        done?.();
+      }
+      return;
+    }
+    this.chunks.push(d);
+    this.buffered += d.length;
+    while (this.buffered >= 8) {
+      const head = this.chunks[0]!.length >= 8 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const size = head.readUIntBE(2, 6);
+      if (size > MAX_FRAME_BYTES) {
+        this.socket.destroy(new WireError('response frame too large'));
+        return;
+      }
+      if (this.buffered < 8 + size) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const type = all[1]!;
+      let body = all.subarray(8, 8 + size);
+      const rest = all.subarray(8 + size);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
+      if (type === 4) {
+        const inner = inflateSync(body.subarray(8));
+        body = inner.subarray(8);
+      }
+      const h = this.handler;
+      if (h && h(type === 4 ? 3 : type, body)) {
+        this.handler = undefined;
+        const d = this.done;
+        this.done = undefined;
+        d?.();
+      }
+    }
+  }
+
+  private exchange(frame: Buffer, handler: FrameHandler): Promise<void> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => {
+      this.handler = handler;
+      this.done = (err) => (err ? reject(err) : resolve());
+      this.socket.write(frame);
+    });
+  }
+
+  /** Sends a request and resolves with the body of the single response frame. */
+  async request(frame: Buffer): Promise<Buffer> {
+    let body: Buffer | undefined;
+    await this.exchange(frame, (_t, b) => {
+      body = b;
+      return true;
+    });
+    return body!;
+  }
+
+  /**
+   * Sends a request whose answer is a stream of as_msg messages (batch, scan); calls onMessage
+   * for each message until one carries LAST (or a non-LAST error for scans). Resolves with the
+   * LAST message's result code.
+   */
+  async stream(frame: Buffer, onMessage: (body: Buffer, offset: number, end: number) => void): Promise<number> {
+    let finalCode = 0;
+    await this.exchange(frame, (_t, body) => {
+      let p = 0;
+      while (p + 22 <= body.length) {
+        const end = messageEnd(body, p);
+        const info3 = body[p + 3]!;
+        const rc = body[p + 5]!;
+        if (info3 & LAST) {
+          finalCode = rc;
+          return true;
+        }
+        onMessage(body, p, end);
+        p = end;
+      }
+      return false;
+    });
+    return finalCode;
+  }
+
+  /** Sends info commands; resolves with a map of command → value. */
+  async info(commands: string[]): Promise<Map<string, string>> {
+    const text = commands.map((c) => c + '\n').join('');
+    const body = Buffer.from(text);
+    const frame = Buffer.allocUnsafe(8 + body.length);
+    frame[0] = 2;
+    frame[1] = 1;
+    frame.writeUIntBE(body.length, 2, 6);
+    body.copy(frame, 8);
+    const answer = (await this.request(frame)).toString('utf8');
+    const out = new Map<string, string>();
+    for (const line of answer.split('\n')) {
+      if (line.length === 0) continue;
+      const tab = line.indexOf('\t');
+      if (tab < 0) out.set(line, '');
+      else out.set(line.slice(0, tab), line.slice(tab + 1));
+    }
+    return out;
+  }
+}
+
+/** Offset just past the as_msg starting at `p`. */
+export function messageEnd(body: Buffer, p: number): number {
+  const nFields = body.readUInt16BE(p + 18);
+  const nOps = body.readUInt16BE(p + 20);
+  let q = p + 22;
+  for (let i = 0; i < nFields; i++) q += 4 + body.readUInt32BE(q);
+  for (let i = 0; i < nOps; i++) q += 4 + body.readUInt32BE(q);
+  return q;
+}
