@@ -1,5 +1,6 @@
 /** The stream handlers (batch, scan/query) wired to a node. */
 import { executeBatch } from '../batch/batch-executor.js';
+import { executeScan } from '../scan/partition-scan.js';
 import type { DataHandlers } from './dispatch.js';
 import { compressFrame } from './connection.js';
 import type { StratoNode } from './node.js';
@@ -13,5 +14,6 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig):
         stats: node.stats,
         compress: config.compressionEnabled ? compressFrame : undefined,
       }),
+    scan: (msg, sink) => executeScan({ node, jobs: node.jobs }, msg, sink, sink.remote ?? ''),
   };
 }

@@ -15,6 +15,8 @@ export interface FrameSink {
   /** resolves when the socket has drained (back-pressure for streams) */
   drain(): Promise<void>;
   readonly closed: boolean;
+  /** the client's address, for job listings */
+  readonly remote?: string;
 }
 
 export interface DataHandlers {

@@ -288,3 +288,35 @@ infoRegistry.set('truncate-namespace-undo', (c, { node }) => {
   truncateUndo(ns, undefined);
   return 'ok';
 });
+
+function jobId(cmd: InfoCommand): bigint | undefined {
+  const v = cmd.params.get('id') ?? cmd.params.get('trid');
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return BigInt(v);
+}
+
+infoRegistry.set('query-show', (c, { node }) => {
+  if (c.params.size === 0) return node.jobs.all().map((j) => j.describe()).join(';');
+  const id = jobId(c);
+  if (id === undefined) return 'ERROR:4:bad id';
+  const job = node.jobs.get(id);
+  return job ? job.describe() : 'ERROR:2:job not found';
+});
+infoRegistry.set('query-abort', (c, { node }) => {
+  const id = jobId(c);
+  if (id === undefined) return 'ERROR:4:bad id';
+  const job = node.jobs.get(id);
+  if (!job || job.status !== 'active') return 'ERROR:2:id not active';
+  job.abortRequested = true;
+  return 'ok';
+});
+infoRegistry.set('query-abort-all', (_c, { node }) => {
+  let n = 0;
+  for (const job of node.jobs.all()) {
+    if (job.status === 'active') {
+      job.abortRequested = true;
+      n++;
+    }
+  }
+  return `number-of-queries-killed:${n}`;
+});

@@ -9,6 +9,7 @@ import { MemoryStorage } from '../storage/memory-storage.js';
 import type { StorageEngine } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import { ScanJobRegistry } from '../scan/scan-jobs.js';
 
 export const BUILD_VERSION = '8.1.2.0';
 export const EDITION = 'Aerospike Community Edition';
@@ -45,6 +46,7 @@ export class StratoNode implements NamespaceLookup {
   readonly nodeId: string;
   readonly startMs: number;
   readonly stats = new NodeStats();
+  readonly jobs = new ScanJobRegistry();
   partitionGeneration = 0;
   peersGeneration = 0;
   readonly clusterKey: string;

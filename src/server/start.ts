@@ -9,6 +9,7 @@ import { logger } from '../util/log.js';
 import { installEngines } from '../transaction/engines.js';
 import { buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
+import { startNsup } from '../namespace/nsup.js';
 import { makeDataHandlers } from './data-handlers.js';
 import { registerConfigInfo } from './config-info.js';
 
@@ -49,12 +50,14 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   }
   log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}`);
   const stopTicker = startTicker(node, () => config.tickerIntervalSec);
+  const stopNsup = [...node.namespaces.values()].map((ns) => startNsup(ns));
   return {
     node,
     port,
     config,
     async stop() {
       stopTicker();
+      for (const stop of stopNsup) stop();
       await service.close();
       for (const ns of node.namespaces.values()) await ns.storage.close();
       log.info('finished clean shutdown - exiting');

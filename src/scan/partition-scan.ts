@@ -1,0 +1,208 @@
+/**
+ * Foreground partition scans (protocol reference §8): the request names partitions (or resume
+ * digests); records stream out in frames, each partition in digest order, then a LAST message.
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { FieldType, Info1, Info2, Info3, OpType, type AsMsg, type MsgField } from '../protocol/message.js';
+import { ResponseBuilder } from '../protocol/response-builder.js';
+import type { FrameSink } from '../server/dispatch.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import type { Namespace } from '../namespace/namespace.js';
+import { N_PARTITIONS, partitionOf } from '../util/digest.js';
+import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
+import { compileFilterBytes } from '../transaction/filter.js';
+import { RecordView } from '../transaction/record-view.js';
+import { ScanJob, type ScanJobRegistry } from './scan-jobs.js';
+
+const FRAME_FLUSH_BYTES = 128 * 1024;
+
+interface PartitionTask {
+  pid: number;
+  /** resume strictly after this digest */
+  after: Buffer | undefined;
+}
+
+function fieldOf(msg: AsMsg, type: number): MsgField | undefined {
+  return msg.fields.find((f) => f.type === type);
+}
+
+/** Answers a request that fails before the scan starts: one plain message, no LAST bit. */
+function errorFrame(code: number): Buffer {
+  const b = new ResponseBuilder(64);
+  b.beginMessage(code, 0, 0);
+  b.endMessage();
+  return b.finish();
+}
+
+function lastFrame(code: number): Buffer {
+  const b = new ResponseBuilder(64);
+  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
+  b.endMessage();
+  return b.finish();
+}
+
+function parseTasks(msg: AsMsg): PartitionTask[] {
+  const buf = msg.buf;
+  const pids = fieldOf(msg, FieldType.PID_ARRAY);
+  const digests = fieldOf(msg, FieldType.DIGEST_ARRAY);
+  if (!pids && !digests) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'partition list required');
+  const tasks: PartitionTask[] = [];
+  const seen = new Set<number>();
+  if (pids) {
+    if ((pids.end - pids.start) % 2 !== 0) throw new AsError(ResultCode.PARAMETER, 'bad pid array');
+    for (let p = pids.start; p < pids.end; p += 2) {
+      const pid = buf.readUInt16LE(p);
+      if (pid >= N_PARTITIONS || seen.has(pid)) throw new AsError(ResultCode.PARAMETER, 'bad partition id');
+      seen.add(pid);
+      tasks.push({ pid, after: undefined });
+    }
+  }
+  if (digests) {
+    if ((digests.end - digests.start) % 20 !== 0) throw new AsError(ResultCode.PARAMETER, 'bad digest array');
+    for (let p = digests.start; p < digests.end; p += 20) {
+      const pid = partitionOf(buf, p);
+      if (seen.has(pid)) throw new AsError(ResultCode.PARAMETER, 'duplicate partition');
+      seen.add(pid);
+      tasks.push({ pid, after: Buffer.from(buf.subarray(p, p + 20)) });
+    }
+  }
+  return tasks;
+}
+
+export interface ScanContext {
+  node: NamespaceLookup;
+  jobs: ScanJobRegistry;
+}
+
+/** Handles a scan/query request end to end. */
+export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink, client: string): Promise<void> {
+  let ns: Namespace | undefined;
+  let tasks: PartitionTask[];
+  let job: ScanJob;
+  let setName = '';
+  let filter;
+  let maxRecords = Infinity;
+  let rps = 0;
+  const binNames: string[] = [];
+  try {
+    const nsField = fieldOf(msg, FieldType.NAMESPACE);
+    if (!nsField) throw new AsError(ResultCode.NAMESPACE);
+    ns = ctx.node.namespace(msg.buf.toString('utf8', nsField.start, nsField.end));
+    if (!ns) throw new AsError(ResultCode.NAMESPACE);
+    const setField = fieldOf(msg, FieldType.SET);
+    if (setField) setName = msg.buf.toString('utf8', setField.start, setField.end);
+    if (fieldOf(msg, FieldType.INDEX_RANGE) || fieldOf(msg, FieldType.INDEX_NAME)) {
+      throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'no secondary index');
+    }
+    if (msg.info2 & Info2.WRITE || fieldOf(msg, FieldType.UDF_OP)) {
+      throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'background queries are not supported yet');
+    }
+    if (!(msg.info3 & Info3.PARTITION_DONE)) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'client must accept partition-done');
+    tasks = parseTasks(msg);
+    const tridField = fieldOf(msg, FieldType.TRID);
+    const trid = tridField && tridField.end - tridField.start === 8 ? msg.buf.readBigUInt64BE(tridField.start) : BigInt(Date.now());
+    if (ctx.jobs.has(trid)) throw new AsError(ResultCode.PARAMETER, 'job id in use');
+    const maxField = fieldOf(msg, FieldType.MAX_RECORDS);
+    if (maxField && maxField.end - maxField.start === 8) {
+      const m = Number(msg.buf.readBigUInt64BE(maxField.start));
+      if (m > 0) maxRecords = m;
+    }
+    const rpsField = fieldOf(msg, FieldType.RECS_PER_SEC);
+    if (rpsField && rpsField.end - rpsField.start === 4) rps = msg.buf.readUInt32BE(rpsField.start);
+    const filterField = fieldOf(msg, FieldType.FILTER);
+    filter = filterField ? compileFilterBytes(msg.buf.subarray(filterField.start, filterField.end)) : undefined;
+    for (const op of msg.ops) {
+      if (op.opType !== OpType.READ) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'projection ops not supported yet');
+      if (op.nameBytes > 0) binNames.push(op.name);
+    }
+    job = new ScanJob(trid, ns.name, setName, tasks.length, rps, client);
+    ctx.jobs.add(job);
+  } catch (e) {
+    sink.send(errorFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
+    return;
+  }
+
+  const noBins = (msg.info1 & Info1.GET_NO_BINS) !== 0;
+  const setId = setName ? ns.sets.idOf(setName, false) : 0;
+  const out = new ResponseBuilder(64 * 1024);
+  const index = ns.index;
+  const nsNameBytes = Buffer.from(ns.name);
+  let sent = 0;
+  const startMs = Date.now();
+  const flush = async () => {
+    if (out.bodyBytes === 0) return;
+    const frame = out.finish();
+    out.reset();
+    sink.send(frame);
+    await sink.drain();
+  };
+  try {
+    for (const task of tasks) {
+      if (setId < 0 || sent >= maxRecords) break;
+      const ids = Array.from(index.partitionIds(task.pid));
+      // the reference server walks each partition in digest order; resume points rely on it
+      ids.sort((a, b) => index.digestView(a).compare(index.digestView(b)));
+      const nowCl = ns.nowCl();
+      for (const id of ids) {
+        if (sink.closed || job.abortRequested) break;
+        if (sent >= maxRecords) break;
+        if (task.after && index.digestView(id).compare(task.after) <= 0) continue;
+        if (setName && index.setId(id) !== setId) continue;
+        if (ns.isExpired(id, nowCl) || ns.isTruncated(id)) continue;
+        if (filter && !filter.matches(new RecordView(ns, id, index.digestView(id)), { nowMs: ns.clock.nowMs() })) {
+          job.recsFiltered++;
+          continue;
+        }
+        const data = ns.storage.get(index, id);
+        if (!noBins && binNames.length > 0) {
+          let any = false;
+          forEachStoredBin(data, (nameStart, nameLen) => {
+            if (!any && binNames.includes(data.toString('utf8', nameStart, nameStart + nameLen))) any = true;
+          });
+          if (!any) continue; // a record with none of the selected bins is skipped
+        }
+        out.beginMessage(0, index.generation(id), index.voidTime(id), 0, noBins ? Info1.GET_NO_BINS : 0);
+        out.addField(FieldType.NAMESPACE, nsNameBytes);
+        out.addField(FieldType.DIGEST, index.digestView(id));
+        const set = index.setId(id);
+        if (set !== 0) out.addField(FieldType.SET, ns.sets.nameOf(set));
+        const key = readStoredKey(data);
+        if (key) out.addField(FieldType.KEY, Buffer.concat([Buffer.from([key.type]), key.value]));
+        if (!noBins) {
+          forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
+            if (binNames.length > 0 && !binNames.includes(data.toString('utf8', nameStart, nameStart + nameLen))) return;
+            out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
+          });
+        }
+        out.endMessage();
+        sent++;
+        job.recsSucceeded++;
+        if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
+        if (rps > 0) {
+          const aheadMs = (sent * 1000) / rps - (Date.now() - startMs);
+          if (aheadMs > 0) {
+            job.recsThrottled++;
+            await flush();
+            await new Promise((r) => setTimeout(r, aheadMs));
+          }
+        }
+      }
+      job.partitionsDone++;
+      if (sink.closed || job.abortRequested) break;
+      // yield between partitions so a large scan never starves other connections
+      if (out.bodyBytes > 0 && job.partitionsDone % 64 === 0) await flush();
+      else if (job.partitionsDone % 256 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await flush();
+    if (job.abortRequested) {
+      job.finish('done(user-aborted)');
+      sink.send(lastFrame(ResultCode.QUERY_ABORT));
+    } else {
+      job.finish(sink.closed ? 'done(abandoned-unknown)' : 'done(ok)');
+      sink.send(lastFrame(ResultCode.OK));
+    }
+  } catch (e) {
+    job.finish('done(error)');
+    sink.send(lastFrame(e instanceof AsError ? e.code : ResultCode.UNKNOWN));
+  }
+}
