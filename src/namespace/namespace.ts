@@ -7,6 +7,7 @@ import type { StorageEngine } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import { citrusleafSec } from '../util/clock.js';
 import { SetRegistry } from './sets.js';
+import { StopWritesGuard } from './stop-writes.js';
 
 /** Settings a namespace consults at runtime; dynamic ones change through set-config. */
 export interface NamespaceSettings {
@@ -22,6 +23,7 @@ export interface NamespaceSettings {
   stopWritesUsedPct: number;
   evictUsedPct: number;
   evictTenthsPct: number;
+  evictHistBuckets: number;
   defaultReadTouchTtlPct: number;
 }
 
@@ -43,6 +45,8 @@ export class NamespaceStats {
   clientDeleteError = 0;
   clientDeleteFilteredOut = 0;
   nsupCycleDurationMs = 0;
+  evictVoidTime = 0;
+  nonExpirableObjects = 0;
   nsupCycleDeletedPct = 0;
 }
 
@@ -50,6 +54,7 @@ export class Namespace {
   readonly index = new PrimaryIndex();
   readonly sets = new SetRegistry();
   readonly stats = new NamespaceStats();
+  readonly stopWrites = new StopWritesGuard(this);
 
   constructor(
     readonly settings: NamespaceSettings,

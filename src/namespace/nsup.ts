@@ -6,6 +6,7 @@
 import type { Namespace } from './namespace.js';
 import { N_PARTITIONS } from '../util/digest.js';
 import { logger } from '../util/log.js';
+import { evictionNeeded, evictRound } from './eviction.js';
 
 /** Partitions processed per event-loop turn. */
 const PARTITIONS_PER_TURN = 32;
@@ -14,6 +15,7 @@ const WARN_DELETED_PCT = 10;
 
 export interface NsupCycleResult {
   expired: number;
+  evicted: number;
   durationMs: number;
   objectsBefore: number;
 }
@@ -36,10 +38,14 @@ export async function runNsupCycle(ns: Namespace): Promise<NsupCycleResult> {
     }
     if (end < N_PARTITIONS) await new Promise((r) => setImmediate(r));
   }
+  let evicted = 0;
+  if (evictionNeeded(ns)) evicted = evictRound(ns, ns.settings.evictHistBuckets).evicted;
+  ns.stats.nonExpirableObjects = ns.countNonExpirable();
+  ns.stopWrites.evaluate();
   const durationMs = Date.now() - startMs;
   ns.stats.nsupCycleDurationMs = durationMs;
   ns.stats.nsupCycleDeletedPct = objectsBefore > 0 ? Math.round((expired * 100) / objectsBefore) : 0;
-  return { expired, durationMs, objectsBefore };
+  return { expired, evicted, durationMs, objectsBefore };
 }
 
 /** Starts the supervisor for a namespace; returns a function that stops it. */
@@ -58,7 +64,7 @@ export function startNsup(ns: Namespace): () => void {
     if (ns.settings.nsupPeriodSec > 0) {
       const r = await runNsupCycle(ns);
       log.info(
-        `{${ns.name}} nsup-done: non-expirable ${ns.countNonExpirable()} expired (${ns.stats.expiredObjects},${r.expired}) evicted (${ns.stats.evictedObjects},0) evict-ttl 0 total-ms ${r.durationMs}`,
+        `{${ns.name}} nsup-done: non-expirable ${ns.stats.nonExpirableObjects} expired (${ns.stats.expiredObjects},${r.expired}) evicted (${ns.stats.evictedObjects},${r.evicted}) evict-ttl ${ns.stats.evictVoidTime > 0 ? ns.stats.evictVoidTime - ns.nowCl() : 0} total-ms ${r.durationMs}`,
       );
       if (r.durationMs > ns.settings.nsupPeriodSec * 1000 && ns.stats.nsupCycleDeletedPct > WARN_DELETED_PCT) {
         log.warning(

@@ -37,6 +37,7 @@ function defaultNamespace(name: string): { settings: NamespaceSettings; dataSize
       stopWritesUsedPct: 70,
       evictUsedPct: 0,
       evictTenthsPct: 5,
+      evictHistBuckets: 10000,
       defaultReadTouchTtlPct: 0,
     },
     dataSizeBytes: 1024 ** 3,

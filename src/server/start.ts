@@ -4,7 +4,8 @@
  */
 import { StratoNode, type NodeSpec } from './node.js';
 import { Service } from './service.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { OffsetClock, systemClock, type Clock } from '../util/clock.js';
+import { registerTestHooks } from './test-hooks.js';
 import { logger } from '../util/log.js';
 import { installEngines } from '../transaction/engines.js';
 import { buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
@@ -35,9 +36,13 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const log = logger.context('as', 'start.ts');
   log.info(`<><><><><><><><><><>  Strato ${process.env['npm_package_version'] ?? ''} (Aerospike-compatible) starting  <><><><><><><><><><>`);
   installEngines();
-  const spec: NodeSpec = buildNodeSpec(config, opts.clock ?? systemClock);
+  // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
+  const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';
+  const clock = opts.clock ?? (testHooks ? new OffsetClock(systemClock) : systemClock);
+  const spec: NodeSpec = buildNodeSpec(config, clock);
   const node = new StratoNode(spec);
   registerConfigInfo(node, config);
+  if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   const service = new Service(node, makeDataHandlers(node, config), {
     address: spec.serviceAddress,
     port: spec.servicePort,

@@ -203,7 +203,12 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   }
   if (!ops.some((op) => isWriteOp(op.opType))) return fail(ResultCode.PARAMETER);
 
-  // store or delete the result
+  // store or delete the result; stop-writes refuses client writes but never deletes
+  if (bins.length > 0) {
+    if (ns.stopWrites.current() !== undefined) return fail(ResultCode.OUT_OF_SPACE);
+    const limit = setLimitBreached(ns, req.setName, existed);
+    if (limit) return fail(ResultCode.FORBIDDEN);
+  }
   if (bins.length === 0) {
     if (!existed && !deletedAll) return fail(ResultCode.NOT_FOUND);
     if (!existed) return fail(ResultCode.NOT_FOUND);
@@ -248,6 +253,17 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   emitResults(out, results);
   out.endMessage();
   return ResultCode.OK;
+}
+
+/** A set's stop-writes-count / stop-writes-size refuse new data into that set. */
+function setLimitBreached(ns: Namespace, setName: string, existed: boolean): boolean {
+  if (setName.length === 0) return false;
+  const set = ns.sets.getByName(setName);
+  if (!set) return false;
+  const { stopWritesCount, stopWritesSizeBytes } = set.settings;
+  if (stopWritesCount > 0 && set.objects >= stopWritesCount && !existed) return true;
+  if (stopWritesSizeBytes > 0 && set.dataUsedBytes >= stopWritesSizeBytes) return true;
+  return false;
 }
 
 function emitResults(out: ResponseBuilder, results: ResultOp[]): void {

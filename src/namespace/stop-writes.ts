@@ -1,0 +1,61 @@
+/**
+ * Stop-writes guards: when a namespace's storage or the machine's memory is too full, client
+ * writes are refused (OUT_OF_SPACE) while deletes, replica and migration writes continue. The
+ * state is re-evaluated at most every CHECK_INTERVAL_MS and logged when it trips and clears.
+ */
+import { freemem, totalmem } from 'node:os';
+import type { Namespace } from './namespace.js';
+import { logger } from '../util/log.js';
+
+const CHECK_INTERVAL_MS = 1000;
+
+/** Storage engines that have their own limits (device: available/used pct) expose this. */
+export interface StopWritesSource {
+  stopWritesReason?(): string | undefined;
+}
+
+export class StopWritesGuard {
+  private reason: string | undefined;
+  private checkedAtMs = -Infinity;
+  /** when it last tripped (Unix ms), for statistics */
+  trippedAtMs = 0;
+
+  constructor(private readonly ns: Namespace) {}
+
+  /** The limit currently tripped, or undefined when writes are allowed. */
+  current(): string | undefined {
+    const now = this.ns.clock.nowMs();
+    if (now - this.checkedAtMs < CHECK_INTERVAL_MS && now >= this.checkedAtMs) return this.reason;
+    this.checkedAtMs = now;
+    return this.evaluate();
+  }
+
+  /** Forces a re-check (after a config change, or in tests). */
+  evaluate(): string | undefined {
+    const s = this.ns.settings;
+    const st = this.ns.storage.stats();
+    let reason: string | undefined;
+    const engine = this.ns.storage as StopWritesSource;
+    const usedPct = st.totalBytes > 0 ? (st.usedBytes * 100) / st.totalBytes : 0;
+    if (engine.stopWritesReason) reason = engine.stopWritesReason();
+    if (!reason && s.stopWritesUsedPct > 0 && usedPct >= s.stopWritesUsedPct) {
+      reason = `stop-writes-used-pct (${usedPct.toFixed(1)}% >= ${s.stopWritesUsedPct}%)`;
+    }
+    if (!reason && s.stopWritesSysMemoryPct > 0) {
+      const sysUsedPct = ((totalmem() - freemem()) * 100) / totalmem();
+      if (sysUsedPct >= s.stopWritesSysMemoryPct) {
+        reason = `stop-writes-sys-memory-pct (${sysUsedPct.toFixed(1)}% >= ${s.stopWritesSysMemoryPct}%)`;
+      }
+    }
+    if (reason !== this.reason) {
+      const log = logger.context('namespace', 'stop-writes.ts');
+      if (reason) {
+        this.trippedAtMs = this.ns.clock.nowMs();
+        log.warning(`{${this.ns.name}} breached stop-writes limit: ${reason}`);
+      } else log.info(`{${this.ns.name}} stop-writes cleared`);
+      this.reason = reason;
+    }
+    this.checkedAtMs = this.ns.clock.nowMs();
+    return reason;
+  }
+}
