@@ -57,8 +57,7 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
   let firstError: number = ResultCode.OK;
   const flush = async () => {
     if (out.bodyBytes === 0) return;
-    const frame = out.finish();
-    out.reset();
+    const frame = out.takeFrame();
     sink.send(compress ? compress(frame) : frame);
     await sink.drain();
   };

@@ -128,6 +128,19 @@ export class ResponseBuilder {
     return this.pos - 8;
   }
 
+  /**
+   * Writes the proto header and hands over the frame without copying; the builder continues
+   * with a fresh buffer. For large frames (batch, scan) where a copy would cost more than an
+   * allocation.
+   */
+  takeFrame(protoType: number = ProtoType.MESSAGE): Buffer {
+    writeProtoHeader(this.buf, 0, protoType, this.pos - 8);
+    const frame = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.reset();
+    return frame;
+  }
+
   /** Writes the proto header and returns a copy of the finished frame. */
   finish(protoType: number = ProtoType.MESSAGE): Buffer {
     writeProtoHeader(this.buf, 0, protoType, this.pos - 8);

@@ -131,8 +131,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
   const startMs = Date.now();
   const flush = async () => {
     if (out.bodyBytes === 0) return;
-    const frame = out.finish();
-    out.reset();
+    const frame = out.takeFrame();
     sink.send(frame);
     await sink.drain();
   };
