@@ -42,16 +42,13 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
-  let running;
-  try {
-    running = await startNode({ configFile: args.values['config-file'], port, address: args.values.address });
-  } catch (e) {
-    process.stderr.write(`strato: ${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  // handlers go in first: a signal during startup still ends in a clean shutdown
+  let running: Awaited<ReturnType<typeof startNode>> | undefined;
+  let stopSignal: string | undefined;
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    stopSignal = signal;
+    if (stopping || !running) return;
     stopping = true;
     logger.context('as', 'strato.ts').info(`received ${signal}, shutting down`);
     running.stop().then(
@@ -61,6 +58,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    running = await startNode({ configFile: args.values['config-file'], port, address: args.values.address });
+  } catch (e) {
+    process.stderr.write(`strato: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  if (stopSignal) stop(stopSignal);
 }
 
 void main();

@@ -1,0 +1,50 @@
+/** The strato process: flags, startup messages and graceful shutdown on signals. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { startStrato, STRATO_BIN } from './helpers/strato-process.js';
+import { infoFrame, rawExchange } from './helpers/raw-client.js';
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [STRATO_BIN, ...args], { timeout: 10000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+    });
+  });
+}
+
+test('--help prints the usage and exits 0', async () => {
+  const r = await run(['--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /--config-file/);
+});
+
+test('an invalid --port stops the start with a message naming the option', async () => {
+  const r = await run(['--port', 'abc']);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /--port must be an integer/);
+});
+
+test('an unknown flag stops the start', async () => {
+  const r = await run(['--no-such-flag']);
+  assert.equal(r.code, 2);
+});
+
+test('SIGTERM stops accepting, finishes and exits 0', async () => {
+  const s = await startStrato();
+  const r = await rawExchange(s.port, infoFrame(['status']));
+  assert.equal(r.received.subarray(8).toString(), 'status\tok\n');
+  assert.equal(await s.stop('SIGTERM'), 0);
+  assert.match(s.output(), /finished clean shutdown/);
+});
+
+test('SIGINT exits 0 as well', async () => {
+  const s = await startStrato();
+  assert.equal(await s.stop('SIGINT'), 0);
+});
+
+test('the node logs in Aerospike line style', async () => {
+  const s = await startStrato();
+  await s.stop();
+  assert.match(s.output(), /^[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT: INFO \(as\): \(start\.ts\) /m);
+});
