@@ -89,7 +89,10 @@ function buildModified(op: ParsedBitOp, old: Buffer | undefined): Buffer | null 
       let size = op.size;
       if (range.byteOffset + range.nBytes > oldSize) {
         if ((op.flags & BitWriteFlag.PARTIAL) === 0n) failUnlessNoFail(op, ResultCode.OP_NOT_APPLICABLE, 'op runs past the end without PARTIAL');
-        // PARTIAL: the op covers what is left of the blob
+        // PARTIAL: the op covers what is left of the blob. (Aerospike computes this size from the
+        // in-byte offset only, which for a byte offset > 0 overstates it; its results inside the
+        // blob are the same except where that overrun is undefined behaviour in C: OR/XOR/AND and
+        // shifts by more than the remaining bits. We keep to the blob.)
         size = (oldSize - range.byteOffset) * 8 - range.shift;
       }
       const out = Buffer.from(src);

@@ -7,9 +7,10 @@
  * then the op itself (OP_NOT_APPLICABLE on integer overflow). NO_FAIL turns a bin, range or overflow
  * failure into a no-op.
  */
-import { MsgpackError, pack, type AsValue } from '../protocol/msgpack.js';
+import type { AsValue } from '../protocol/msgpack.js';
 import { Particle } from '../protocol/particle.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { asErrorsOnly, encodeCall } from './boundary.js';
 import { BitWriteFlag } from './codes.js';
 import { applyBitModify, applyBitRead } from './execute.js';
 import { parseBitOp, type ParsedBitOp } from './parse.js';
@@ -81,33 +82,4 @@ function modifyBin(op: ParsedBitOp, current: BinParticle | undefined): BinOutcom
 function readBin(op: ParsedBitOp, current: BinParticle): AsValue {
   if (current.type !== Particle.BLOB) throw new AsError(ResultCode.INCOMPATIBLE_TYPE, `bit ${op.def.name}: bin is not a blob`);
   return applyBitRead(op, current.value);
-}
-
-/**
- * Re-encodes an evaluated call as a wire payload so it goes through the one parser the wire uses.
- * Shared with the HLL engine.
- */
-export function encodeCall(code: number, args: AsValue[]): Buffer {
-  if (!Number.isSafeInteger(code)) throw new AsError(ResultCode.PARAMETER, 'op code must be an integer');
-  try {
-    return pack([BigInt(code), ...args]);
-  } catch (e) {
-    if (e instanceof MsgpackError) throw new AsError(ResultCode.PARAMETER, e.message);
-    throw e;
-  }
-}
-
-/**
- * The module boundary: callers get AsError and nothing else. Anything else is a bug here; it is
- * reported as UNKNOWN (what Aerospike answers for internal failures) rather than escaping as a
- * crash of the request path. Tests assert it never happens.
- */
-export function asErrorsOnly<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (e) {
-    if (e instanceof AsError) throw e;
-    if (e instanceof MsgpackError) throw new AsError(ResultCode.PARAMETER, e.message);
-    throw new AsError(ResultCode.UNKNOWN, `internal error: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }

@@ -4,6 +4,7 @@
  */
 import { AsBytes, AsGeoJson, AsMap, unpack, pack, MsgpackError, type AsValue } from './msgpack.js';
 import { AsError, ResultCode } from './result-codes.js';
+import { isValidHll } from '../hll/index.js';
 
 export const Particle = {
   NULL: 0,
@@ -85,6 +86,9 @@ export function normaliseIncoming(type: number, value: Buffer): Buffer {
       return value;
     case Particle.GEOJSON:
       if (value.length < 3) throw new AsError(ResultCode.PARAMETER, 'bad geojson');
+      return value;
+    case Particle.HLL:
+      if (!isValidHll(value)) throw new AsError(ResultCode.PARAMETER, 'bad hll');
       return value;
     default:
       return value;

@@ -1,2 +1,9 @@
 /** Installs the particle engines (CDT, bit, HLL, expressions) into the transaction layer. */
-export function installEngines(): void {}
+import { executeBitWireOp } from '../bits/index.js';
+import { executeHllWireOp } from '../hll/index.js';
+import { engines } from './extensions.js';
+
+export function installEngines(): void {
+  engines.bits = executeBitWireOp;
+  engines.hll = executeHllWireOp;
+}

@@ -8,6 +8,7 @@ import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle, valueToParticle } from '../protocol/particle.js';
 import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
+import { checkBitOpParticleType } from '../bits/index.js';
 import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
 import { RecordView } from './record-view.js';
 import { passesFilter, compileRequestFilter } from './filter.js';
@@ -99,6 +100,7 @@ export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuil
         else if (respondAll) out.addOp(OpType.READ, Particle.NULL, op.name, undefined);
         continue;
       }
+      if (op.opType === OpType.BITS_READ) checkBitOpParticleType(op.particleType);
       const result = readParticleOp(op.opType, op.value, view, op.name, ns.clock.nowMs());
       if (result === undefined) {
         if (respondAll) out.addOp(op.opType, Particle.NULL, op.name, undefined);

@@ -22,6 +22,7 @@ import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle, isBlobType, isStorableType, normaliseIncoming, valueToParticle, type Bin } from '../protocol/particle.js';
 import { decodeRecord, encodeRecord, encodedSize, type StoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
+import { checkBitOpParticleType } from '../bits/index.js';
 import { compileRequestFilter, passesFilter } from './filter.js';
 import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
 import { readParticleOp } from './read.js';
@@ -156,6 +157,7 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
         case OpType.BITS_READ:
         case OpType.HLL_READ:
         case OpType.EXP_READ: {
+          if (op.opType === OpType.BITS_READ) checkBitOpParticleType(op.particleType);
           view.setWorkingBins(bins);
           const v = readParticleOp(op.opType, op.value, view, op.name, nowMs);
           if (v === undefined) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
@@ -168,6 +170,7 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
         case OpType.CDT_MODIFY:
         case OpType.BITS_MODIFY:
         case OpType.HLL_MODIFY: {
+          if (op.opType === OpType.BITS_MODIFY) checkBitOpParticleType(op.particleType);
           const engine = op.opType === OpType.CDT_MODIFY ? engines.cdt : op.opType === OpType.BITS_MODIFY ? engines.bits : engines.hll;
           if (!engine) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
           const current = findBin(bins, op.name);
