@@ -4,11 +4,12 @@
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_KEYS (default 200000), BENCH_CONNECTIONS (16).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { computeDigest } from '../src/util/digest.js';
 import { tmpdir } from 'node:os';
 import { WireConnection } from '../src/client/wire-connection.js';
 import type { KvWorkerResult, KvWorkerTask } from './kv-worker.js';
@@ -94,6 +95,60 @@ function statValue(stats: string, key: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** Compiles the native load generator (bench/loadgen.c) when a C compiler is available. */
+function buildNativeLoadgen(): string | undefined {
+  const out = join(HERE, 'loadgen');
+  const src = join(HERE, '..', '..', 'bench', 'loadgen.c');
+  const r = spawnSync('cc', ['-O2', '-pthread', '-o', out, src], { stdio: 'pipe' });
+  return r.status === 0 ? out : undefined;
+}
+
+interface NativeResult {
+  ops: number;
+  reads: number;
+  writes: number;
+  errors: number;
+  p50_us: number;
+  p99_us: number;
+  seconds: number;
+}
+
+function runNative(bin: string, port: number, mode: 'load' | 'mix', seconds: number, digestFile: string): NativeResult {
+  const r = spawnSync(bin, [String(port), String(CONNECTIONS), mode, String(seconds), '80', '1000', digestFile], {
+    encoding: 'utf8',
+    timeout: (seconds + 120) * 1000,
+  });
+  if (r.status !== 0) throw new Error(`loadgen failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as NativeResult;
+}
+
+/** The same workload driven by the native generator, so the figure measures the node. */
+async function kvBenchNative(bin: string): Promise<void> {
+  const server = await startServer();
+  const dir = mkdtempSync(join(tmpdir(), 'strato-bench-digests-'));
+  try {
+    const digestFile = join(dir, 'digests.bin');
+    const digests = Buffer.alloc(20 * KEYS);
+    for (let k = 0; k < KEYS; k++) {
+      const kb = Buffer.alloc(8);
+      kb.writeBigInt64BE(BigInt(k));
+      computeDigest('bench', 1, kb).copy(digests, 20 * k);
+    }
+    writeFileSync(digestFile, digests);
+    const load = runNative(bin, server.port, 'load', 0, digestFile);
+    console.log(`kv load (native generator): ${load.ops} writes in ${load.seconds.toFixed(1)} s (${Math.round(load.ops / load.seconds)} writes/s, errors ${load.errors})`);
+    const mix = runNative(bin, server.port, 'mix', SECONDS, digestFile);
+    console.log(
+      `kv read/update 80/20 (native generator, ${CONNECTIONS} sync threads, ${KEYS} keys, 1000-byte blobs, ${SECONDS} s): ` +
+        `${Math.round(mix.ops / mix.seconds)} tps (reads ${mix.reads}, updates ${mix.writes}, errors ${mix.errors}), ` +
+        `p50 ${(mix.p50_us / 1000).toFixed(3)} ms, p99 ${(mix.p99_us / 1000).toFixed(3)} ms`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
+  }
+}
+
 async function kvBench(): Promise<void> {
   const server = await startServer();
   const info = await WireConnection.open('127.0.0.1', server.port);
@@ -155,6 +210,9 @@ async function main(): Promise<void> {
   console.log(`strato bench (node ${process.version}), ${new Date().toISOString()}`);
   for (const line of runIndexBench()) console.log(line);
   await kvBench();
+  const native = buildNativeLoadgen();
+  if (native) await kvBenchNative(native);
+  else console.log('kv bench with the native generator skipped: no C compiler (cc) found');
   for (const mod of ['./batch-bench.js', './exp-filter.bench.js']) {
     try {
       const m = (await import(mod)) as Record<string, () => Promise<string[]>>;
