@@ -126,7 +126,9 @@ export class ClientConnection implements FrameSink {
   }
 
   private processFrames(): void {
-    this.socket.cork();
+    // cork only when several frames are waiting (pipelined requests): one write per answer
+    // is cheaper than a writev for the common one-request-at-a-time client
+    let corked = false;
     try {
       while (!this.closed && this.pendingBytes >= 8) {
         const h = this.peekHeader();
@@ -139,6 +141,10 @@ export class ClientConnection implements FrameSink {
         if (this.pendingBytes < 8 + size) return; // wait for the rest of the frame
         this.take(8);
         const body = this.take(size);
+        if (!corked && this.pendingBytes >= 8) {
+          this.socket.cork();
+          corked = true;
+        }
         let answer: Buffer | Promise<void> | undefined;
         try {
           answer = this.handleFrame(type, body);
@@ -160,7 +166,7 @@ export class ClientConnection implements FrameSink {
         if (answer) this.socket.write(answer);
       }
     } finally {
-      this.socket.uncork();
+      if (corked) this.socket.uncork();
     }
   }
 
