@@ -2,40 +2,20 @@
  * Batch-read bench: batches of 100 keys (1000-byte records) from 4 synchronous connections,
  * bounded by BENCH_SECONDS. Prints batches/s and records/s.
  */
-import { spawn } from 'node:child_process';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { startBenchServer } from './strato-server.js';
 import { WireConnection } from '../src/client/wire-connection.js';
 import { encodePut } from '../src/client/message-encoder.js';
 import { encodeBatchGet } from '../src/client/batch-read-encoder.js';
 import { computeDigest } from '../src/util/digest.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const STRATO = join(HERE, '..', '..', 'bin', 'strato.js');
 
 export async function runBatchBench(): Promise<string[]> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
   const keys = 20_000;
   const batchSize = 100;
   const connections = 4;
-  const dir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
-  const proc = spawn(process.execPath, [STRATO, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('strato did not start')), 15000);
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    proc.stderr!.on('data', on);
-    proc.stdout!.on('data', on);
-  });
+  const server = await startBenchServer();
+  const port = server.port;
   try {
     const digests = Array.from({ length: keys }, (_, k) => {
       const kb = Buffer.alloc(8);
@@ -81,10 +61,6 @@ export async function runBatchBench(): Promise<string[]> {
         `${Math.round(batches / elapsed)} batches/s, ${Math.round(records / elapsed)} records/s (errors ${errors})`,
     ];
   } finally {
-    await new Promise<void>((r) => {
-      proc.once('exit', () => r());
-      proc.kill('SIGTERM');
-    });
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }

@@ -4,7 +4,8 @@
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_KEYS (default 200000), BENCH_CONNECTIONS (16).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { startBenchServer } from './strato-server.js';
 import { Worker } from 'node:worker_threads';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,6 @@ import type { KvWorkerResult, KvWorkerTask } from './kv-worker.js';
 import { runIndexBench } from './index-memory.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const STRATO = join(HERE, '..', '..', 'bin', 'strato.js');
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const KEYS = Number(process.env['BENCH_KEYS'] ?? 200_000);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
@@ -59,37 +59,6 @@ function merge(results: KvWorkerResult[]): { hist: number[]; reads: number; writ
   return { hist, reads, writes, errors };
 }
 
-async function startServer(): Promise<{ port: number; stop: () => Promise<void>; pid: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
-  const proc = spawn(process.execPath, [STRATO, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('strato did not start: ' + out)), 15000);
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    proc.stderr!.on('data', on);
-    proc.stdout!.on('data', on);
-  });
-  return {
-    port,
-    pid: proc.pid!,
-    stop: () =>
-      new Promise((r) => {
-        proc.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          r();
-        });
-        proc.kill('SIGTERM');
-      }),
-  };
-}
-
 function statValue(stats: string, key: string): number {
   const m = new RegExp(`(?:^|;)${key}=(\\d+)`).exec(stats);
   return m ? Number(m[1]) : NaN;
@@ -124,7 +93,7 @@ function runNative(bin: string, port: number, mode: 'load' | 'mix', seconds: num
 
 /** The same workload driven by the native generator, so the figure measures the node. */
 async function kvBenchNative(bin: string): Promise<void> {
-  const server = await startServer();
+  const server = await startBenchServer();
   const dir = mkdtempSync(join(tmpdir(), 'strato-bench-digests-'));
   try {
     const digestFile = join(dir, 'digests.bin');
@@ -150,7 +119,7 @@ async function kvBenchNative(bin: string): Promise<void> {
 }
 
 async function kvBench(): Promise<void> {
-  const server = await startServer();
+  const server = await startBenchServer();
   const info = await WireConnection.open('127.0.0.1', server.port);
   try {
     const before = statValue((await info.info(['statistics'])).get('statistics')!, 'process_rss_bytes');

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from './helpers/strato-process.js';
+import { resultCode as code } from './helpers/result-code.js';
 
 let server: StratoProcess;
 let client: any;
@@ -13,14 +14,6 @@ const NS = 'test';
 const SET = 'kvc';
 const key = (k: string | number) => new Aerospike.Key(NS, SET, k);
 
-async function code(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 0;
-  } catch (e) {
-    return (e as { code: number }).code;
-  }
-}
 
 before(async () => {
   server = await startStrato();

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from './helpers/strato-process.js';
+import { resultCode as code } from './helpers/result-code.js';
 
 let server: StratoProcess;
 let client: any;
@@ -22,14 +23,6 @@ async function nsStat(name: string): Promise<number> {
   return Number(m![1]);
 }
 
-async function code(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 0;
-  } catch (e) {
-    return (e as { code: number }).code;
-  }
-}
 
 before(async () => {
   server = await startStrato({ env: { STRATO_TEST_HOOKS: '1' } });
