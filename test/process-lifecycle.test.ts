@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { startStrato, STRATO_BIN } from './helpers/strato-process.js';
+import { startStrato, runStratoExpectingFailure, STRATO_BIN } from './helpers/strato-process.js';
 import { infoFrame, rawExchange } from './helpers/raw-client.js';
 
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
@@ -47,4 +47,33 @@ test('the node logs in Aerospike line style', async () => {
   const s = await startStrato();
   await s.stop();
   assert.match(s.output(), /^[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT: INFO \(as\): \(start\.ts\) /m);
+});
+
+test('a bad config line stops the start with file:line and the reason', async () => {
+  const r = await runStratoExpectingFailure('service {\n  cluster-name x\n  no-such-param 1\n}\n');
+  assert.equal(r.code, 1);
+  assert.match(r.output, /strato\.conf:3: .*no-such-param/);
+});
+
+test('a non-zero default-ttl with nsup off refuses to start, saying why', async () => {
+  const r = await runStratoExpectingFailure(
+    'namespace test {\n  default-ttl 30d\n  storage-engine memory {\n    data-size 64M\n  }\n}\n',
+  );
+  assert.equal(r.code, 1);
+  assert.match(r.output, /nsup-period/);
+});
+
+test('a config file with two namespaces serves both and a size like 4G parses', async () => {
+  const s = await startStrato({
+    config:
+      'service {\n  cluster-name two\n}\nnetwork {\n  service {\n    address 127.0.0.1\n    port 3000\n  }\n}\n' +
+      'namespace a {\n  nsup-period 10\n  default-ttl 30d\n  storage-engine memory {\n    data-size 4G\n  }\n}\n' +
+      'namespace b {\n  storage-engine memory {\n    data-size 64M\n  }\n}\n',
+  });
+  try {
+    const r = await rawExchange(s.port, infoFrame(['namespaces', 'cluster-name']));
+    assert.equal(r.received.subarray(8).toString(), 'namespaces\ta;b\ncluster-name\ttwo\n');
+  } finally {
+    await s.stop();
+  }
 });

@@ -1,5 +1,31 @@
-/** get-config / set-config info commands. */
+/** get-config / set-config info commands, answered from the live configuration. */
+import { applySetConfig, getConfigInfo, parseInfoParams } from '../config/index.js';
+import { infoRegistry } from './info-commands.js';
+import type { InfoCommand } from './info-protocol.js';
 import type { StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
+import { logger } from '../util/log.js';
 
-export function registerConfigInfo(_node: StratoNode, _config: StratoRuntimeConfig): void {}
+function paramsOf(cmd: InfoCommand): Map<string, string> {
+  const colon = cmd.text.indexOf(':');
+  return colon < 0 ? new Map() : parseInfoParams(cmd.text.slice(colon + 1));
+}
+
+export function registerConfigInfo(node: StratoNode, config: StratoRuntimeConfig): void {
+  const get = (cmd: InfoCommand) => getConfigInfo(config.raw, paramsOf(cmd), { nodeId: node.nodeId });
+  const set = (cmd: InfoCommand) => {
+    const result = applySetConfig(config.raw, paramsOf(cmd));
+    if (!result.ok) return result.error;
+    const log = logger.context('info', 'config-info.ts');
+    for (const c of result.changed) {
+      const where = c.namespace ? `{${c.namespace}}${c.set ? ` set ${c.set}` : ''} ` : '';
+      log.info(`${where}changed ${c.key} from ${c.oldValue} to ${c.newValue}`);
+    }
+    for (const ns of node.namespaces.values()) ns.stopWrites.evaluate();
+    return 'ok';
+  };
+  infoRegistry.set('get-config', get);
+  infoRegistry.set('config-get', get);
+  infoRegistry.set('set-config', set);
+  infoRegistry.set('config-set', set);
+}

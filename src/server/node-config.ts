@@ -1,75 +1,119 @@
 /**
- * Runtime view of the configuration: the parsed aerospike.conf model plus the derived values the
- * node consults on hot paths. Maps config names (Aerospike's) to code names once.
+ * Binds the parsed configuration (src/config) to the running node: namespace settings read the
+ * config live (so set-config takes effect at once), set limits follow set stanzas, and log sinks
+ * come from the logging stanza.
  */
+import { defaultConfig, loadConfigFile, onConfigChange, type NamespaceConfig, type StratoConfig } from '../config/index.js';
 import type { Clock } from '../util/clock.js';
 import type { LogSinkSpec } from '../util/log.js';
-import type { NamespaceSettings } from '../namespace/namespace.js';
+import type { Namespace, NamespaceSettings } from '../namespace/namespace.js';
 import type { NodeSpec } from './node.js';
 
-export interface RawConfig {
-  service: { clusterName: string; nodeId?: string | undefined; protoFdMax: number; tickerIntervalSec: number; batchMaxRequests: number };
-  network: { service: { addresses: string[]; port: number } };
-  namespaces: { settings: NamespaceSettings; dataSizeBytes: number }[];
-}
-
+/** The configuration a node runs with, plus the derived values consulted on hot paths. */
 export interface StratoRuntimeConfig {
-  raw: RawConfig;
+  raw: StratoConfig;
   logSinks: LogSinkSpec[];
-  compressionEnabled: boolean;
-  protoFdMax: number;
-  tickerIntervalSec: number;
-  batchMaxRequests: number;
+  readonly compressionEnabled: boolean;
+  readonly protoFdMax: number;
+  readonly tickerIntervalSec: number;
+  readonly batchMaxRequests: number;
 }
 
-function defaultNamespace(name: string): { settings: NamespaceSettings; dataSizeBytes: number } {
-  return {
-    settings: {
-      name,
-      replicationFactor: 1,
-      defaultTtlSec: 0,
-      maxTtlSec: 0,
-      nsupPeriodSec: 120,
-      nsupThreads: 1,
-      allowTtlWithoutNsup: false,
-      maxRecordSizeBytes: 1024 * 1024,
-      stopWritesSysMemoryPct: 90,
-      stopWritesUsedPct: 70,
-      evictUsedPct: 0,
-      evictTenthsPct: 5,
-      evictHistBuckets: 10000,
-      defaultReadTouchTtlPct: 0,
-    },
-    dataSizeBytes: 1024 ** 3,
-  };
-}
-
+/** Loads a config file (or the embedded default). Throws ConfigError naming file:line. */
 export function loadStratoConfig(configFile: string | undefined): StratoRuntimeConfig {
-  const names = configFile ? ['test', 'bar'] : ['test'];
-  const raw: RawConfig = {
-    service: { clusterName: 'strato', protoFdMax: 15000, tickerIntervalSec: 10, batchMaxRequests: configFile ? 0 : 5000 },
-    network: { service: { addresses: ['127.0.0.1'], port: 3000 } },
-    namespaces: names.map(defaultNamespace),
-  };
+  const raw = configFile ? loadConfigFile(configFile) : defaultConfig();
   return {
     raw,
-    logSinks: [{ target: 'console', levels: { any: 'info' } }],
-    compressionEnabled: !configFile,
-    protoFdMax: raw.service.protoFdMax,
-    tickerIntervalSec: raw.service.tickerIntervalSec,
-    batchMaxRequests: raw.service.batchMaxRequests,
+    logSinks: raw.logging.map((sink) => ({
+      target: sink.kind === 'file' ? { file: sink.path } : 'console',
+      levels: sink.levels,
+    })),
+    get compressionEnabled() {
+      return raw.service.enableCompression;
+    },
+    get protoFdMax() {
+      return raw.service.protoFdMax;
+    },
+    get tickerIntervalSec() {
+      return raw.service.tickerIntervalSec;
+    },
+    get batchMaxRequests() {
+      return raw.service.batchMaxRequests;
+    },
   };
+}
+
+/** Namespace settings that always read the current configuration. */
+export function liveNamespaceSettings(cfg: NamespaceConfig): NamespaceSettings {
+  return {
+    get name() {
+      return cfg.name;
+    },
+    get replicationFactor() {
+      return cfg.replicationFactor;
+    },
+    get defaultTtlSec() {
+      return cfg.defaultTtlSec;
+    },
+    get maxTtlSec() {
+      return 0;
+    },
+    get nsupPeriodSec() {
+      return cfg.nsupPeriodSec;
+    },
+    get nsupThreads() {
+      return cfg.nsupThreads;
+    },
+    get allowTtlWithoutNsup() {
+      return cfg.allowTtlWithoutNsup;
+    },
+    get maxRecordSizeBytes() {
+      return cfg.maxRecordSizeBytes;
+    },
+    get stopWritesSysMemoryPct() {
+      return cfg.stopWritesSysMemoryPct;
+    },
+    get stopWritesUsedPct() {
+      return cfg.storage.stopWritesUsedPct;
+    },
+    get evictUsedPct() {
+      return cfg.storage.evictUsedPct;
+    },
+    get evictTenthsPct() {
+      return cfg.evictTenthsPct;
+    },
+    get evictHistBuckets() {
+      return cfg.evictHistBuckets;
+    },
+    get defaultReadTouchTtlPct() {
+      return cfg.defaultReadTouchTtlPct;
+    },
+  };
+}
+
+/** Makes every configured set known to the namespace and keeps set limits in step with set-config. */
+export function bindSetConfig(raw: StratoConfig, nsCfg: NamespaceConfig, ns: Namespace): void {
+  const sync = () => {
+    for (const setCfg of nsCfg.sets) ns.sets.create(setCfg.name).settings = setCfg;
+  };
+  sync();
+  onConfigChange(raw, (change) => {
+    if (change.context === 'namespace' && change.namespace === nsCfg.name) sync();
+  });
 }
 
 export function buildNodeSpec(config: StratoRuntimeConfig, clock: Clock): NodeSpec {
   const raw = config.raw;
-  const address = raw.network.service.addresses[0] ?? '127.0.0.1';
+  const address = raw.network.service.addresses[0] ?? '0.0.0.0';
   return {
     clusterName: raw.service.clusterName,
     nodeIdHex: raw.service.nodeId,
     serviceAddress: address === 'any' ? '0.0.0.0' : address,
     servicePort: raw.network.service.port,
     clock,
-    namespaces: raw.namespaces.map((n) => ({ settings: n.settings, memoryDataSizeBytes: n.dataSizeBytes })),
+    namespaces: raw.namespaces.map((n) => ({
+      settings: liveNamespaceSettings(n),
+      memoryDataSizeBytes: n.storage.kind === 'memory' ? n.storage.dataSizeBytes : 0,
+    })),
   };
 }

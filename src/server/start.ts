@@ -8,7 +8,7 @@ import { OffsetClock, systemClock, type Clock } from '../util/clock.js';
 import { registerTestHooks } from './test-hooks.js';
 import { logger } from '../util/log.js';
 import { installEngines } from '../transaction/engines.js';
-import { buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
+import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
 import { startNsup } from '../namespace/nsup.js';
 import { makeDataHandlers } from './data-handlers.js';
@@ -32,6 +32,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const config = loadStratoConfig(opts.configFile);
   if (opts.port !== undefined) config.raw.network.service.port = opts.port;
   if (opts.address !== undefined) config.raw.network.service.addresses = [opts.address];
+  if (config.raw.network.service.addresses.length === 0) config.raw.network.service.addresses = ['0.0.0.0'];
   logger.setSinks(config.logSinks);
   const log = logger.context('as', 'start.ts');
   log.info(`<><><><><><><><><><>  Strato ${process.env['npm_package_version'] ?? ''} (Aerospike-compatible) starting  <><><><><><><><><><>`);
@@ -42,6 +43,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const spec: NodeSpec = buildNodeSpec(config, clock);
   const node = new StratoNode(spec);
   registerConfigInfo(node, config);
+  for (const nsCfg of config.raw.namespaces) bindSetConfig(config.raw, nsCfg, node.namespace(nsCfg.name)!);
   if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   const service = new Service(node, makeDataHandlers(node, config), {
     address: spec.serviceAddress,

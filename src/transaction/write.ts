@@ -277,6 +277,7 @@ function defaultTtl(ns: Namespace, setName: string): number {
   if (setName.length > 0) {
     const set = ns.sets.getByName(setName);
     if (set && set.settings.defaultTtlSec > 0) return set.settings.defaultTtlSec;
+    if (set && set.settings.defaultTtlSec === -1) return 0; // the set's records never expire
   }
   return ns.settings.defaultTtlSec;
 }

@@ -1,0 +1,346 @@
+/**
+ * The typed configuration model: what `aerospike.conf` says, in code names with units.
+ *
+ * Config keys keep Aerospike's spelling in files, get-config and set-config; the parameter tables
+ * (`*-params.ts`) map them to these code names once (`write-block-size` -> `writeBlockSizeBytes`). Real Aerospike
+ * parameters Strato accepts but does not act on live in the `extra` map of their stanza, keyed by
+ * Aerospike's name, so get-config can still show them.
+ *
+ * Every object here is plain data (no classes, Maps or functions) so a config can be cloned with
+ * `structuredClone` and compared with `deepStrictEqual`.
+ */
+import type { LogLevel } from '../util/log.js';
+
+/** A scalar config value as stored in `extra` maps. */
+export type ConfigScalar = string | number | boolean;
+
+/** Values of Aerospike parameters Strato does not model field by field, keyed by Aerospike name. */
+export type ExtraParams = Record<string, ConfigScalar>;
+
+/** Whole-node configuration: one parsed `aerospike.conf`. */
+export interface StratoConfig {
+  service: ServiceConfig;
+  logging: LoggingSink[];
+  network: NetworkConfig;
+  /** In file order; names are unique. */
+  namespaces: NamespaceConfig[];
+  modLua: ModLuaConfig;
+}
+
+// ---------------------------------------------------------------------------------------------
+// service { }
+
+export interface ServiceConfig {
+  /** `cluster-name`: 1..63 bytes. */
+  clusterName: string;
+  /** `node-id`: upper-case hex without leading zeros; undefined = derived from the node's address. */
+  nodeId?: string | undefined;
+  /** `proto-fd-max`: most client connections at once. */
+  protoFdMax: number;
+  /** `proto-fd-idle-ms`: close idle client connections after this long; 0 = never. */
+  protoFdIdleMs: number;
+  /** `batch-max-requests`: most keys in one batch request (0 = no limit in Aerospike). */
+  batchMaxRequests: number;
+  batchIndexThreads: number;
+  serviceThreads: number;
+  infoThreads: number;
+  /** `info-max-ms`: an info command taking longer than this is logged as slow. */
+  infoMaxMs: number;
+  /** `transaction-max-ms`: server-side timeout when the client sends none. */
+  transactionMaxMs: number;
+  /** `transaction-retry-ms`: retry interval for transactions waiting on a busy key. */
+  transactionRetryMs: number;
+  /** `ticker-interval`: seconds between ticker log blocks. */
+  tickerIntervalSec: number;
+  migrateThreads: number;
+  minClusterSize: number;
+  queryMaxDone: number;
+  queryThreadsLimit: number;
+  sindexBuilderThreads: number;
+  sindexGcPeriodSec: number;
+  workDirectory: string;
+  pidfile?: string | undefined;
+  /** `user` / `group`: accepted, never rendered by get-config (as Aerospike). */
+  user?: string | undefined;
+  group?: string | undefined;
+  /** Strato never forks; kept because Aerospike shows it. */
+  runAsDaemon: boolean;
+  enableHealthCheck: boolean;
+  disableUdfExecution: boolean;
+  logLocalTime: boolean;
+  logMillis: boolean;
+  /**
+   * `enable-compression` (Strato extension, not an Aerospike parameter): answer compressed
+   * (type 4) requests instead of ENTERPRISE_ONLY. Not shown by get-config.
+   */
+  enableCompression: boolean;
+  extra: ExtraParams;
+}
+
+// ---------------------------------------------------------------------------------------------
+// logging { }
+
+/** Log levels are the logger's own (util/log.ts). */
+export type { LogLevel };
+
+/**
+ * One log sink. `levels` maps an Aerospike log context (`nsup`, `namespace`, ...) to the most
+ * detailed level written; `any` is the level for contexts not listed. A later `context any` line
+ * resets the contexts listed before it, as in Aerospike.
+ */
+export type LoggingSink =
+  | { kind: 'console'; levels: Record<string, LogLevel> }
+  | { kind: 'file'; path: string; levels: Record<string, LogLevel> }
+  | { kind: 'syslog'; facility: string; path: string; tag: string; levels: Record<string, LogLevel> };
+
+// ---------------------------------------------------------------------------------------------
+// network { }
+
+export interface NetworkConfig {
+  service: NetworkServiceConfig;
+  heartbeat: HeartbeatConfig;
+  fabric: FabricConfig;
+  /** `admin { }`; port 0 = no admin listener (the default). */
+  admin: AdminConfig;
+  /** `info { port }`: obsolete in Aerospike (ignored there); kept for old configs. */
+  info?: { port: number } | undefined;
+}
+
+export interface NetworkServiceConfig {
+  /** `address` (repeatable): bind addresses; `any` = all interfaces. Empty = all interfaces. */
+  addresses: string[];
+  port: number;
+  /** `access-address` (repeatable): addresses advertised to clients. */
+  accessAddresses: string[];
+  /** 0 = same as `port`. */
+  accessPort: number;
+  alternateAccessAddresses: string[];
+  alternateAccessPort: number;
+  disableLocalhost: boolean;
+}
+
+export interface MeshSeed {
+  host: string;
+  port: number;
+}
+
+export interface HeartbeatConfig {
+  /** undefined when no heartbeat stanza chose a mode (a single node). */
+  mode?: 'mesh' | 'multicast' | undefined;
+  addresses: string[];
+  port: number;
+  meshSeeds: MeshSeed[];
+  multicastGroups: string[];
+  multicastTtl: number;
+  /** `interval`: milliseconds between heartbeats. */
+  intervalMs: number;
+  /** `timeout`: missed intervals before a node is considered gone. */
+  timeoutIntervals: number;
+  connectTimeoutMs: number;
+  /** 0 = use the interface MTU. */
+  mtu: number;
+  protocol: 'none' | 'v3';
+}
+
+export interface FabricConfig {
+  addresses: string[];
+  port: number;
+  extra: ExtraParams;
+}
+
+export interface AdminConfig {
+  addresses: string[];
+  port: number;
+  disableLocalhost: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// mod-lua { }
+
+export interface ModLuaConfig {
+  cacheEnabled: boolean;
+  userPath: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// namespace <name> { }
+
+export type ConflictResolutionPolicy = 'generation' | 'last-update-time';
+export type IndexType = 'mem' | 'shmem' | 'pmem' | 'flash';
+
+/** Where a persisted (pmem/flash) index lives; only for `index-type` / `sindex-type` pmem|flash. */
+export interface IndexMounts {
+  mounts: string[];
+  mountsBudgetBytes: number;
+  evictMountsPct: number;
+}
+
+export interface NamespaceConfig {
+  /** 1..31 bytes. */
+  name: string;
+  replicationFactor: number;
+  /** `default-ttl`: TTL given to writes that send TTL 0; 0 = never expire. At most 10 years. */
+  defaultTtlSec: number;
+  /** `nsup-period`: seconds between expiration/eviction cycles; 0 = nsup off. */
+  nsupPeriodSec: number;
+  nsupThreads: number;
+  nsupHistPeriodSec: number;
+  allowTtlWithoutNsup: boolean;
+  maxRecordSizeBytes: number;
+  /** `evict-tenths-pct`: share of evictable records removed per eviction round, in 0.1%. */
+  evictTenthsPct: number;
+  evictHistBuckets: number;
+  evictIndexesMemoryPct: number;
+  stopWritesSysMemoryPct: number;
+  defaultReadTouchTtlPct: number;
+  strongConsistency: boolean;
+  conflictResolutionPolicy: ConflictResolutionPolicy;
+  disableWriteDupRes: boolean;
+  disableColdStartEviction: boolean;
+  disallowNullSetname: boolean;
+  applyTtlReductions: boolean;
+  partitionTreeSprigs: number;
+  rackId: number;
+  readConsistencyLevelOverride: 'off' | 'one' | 'all';
+  writeCommitLevelOverride: 'off' | 'master' | 'all';
+  transactionPendingLimit: number;
+  truncateThreads: number;
+  singleQueryThreads: number;
+  indexType: IndexType;
+  indexMounts?: IndexMounts | undefined;
+  sindexType: IndexType;
+  sindexMounts?: IndexMounts | undefined;
+  geo2dsphereWithin: Geo2dsphereWithinConfig;
+  storage: StorageConfig;
+  /** Set-level settings, in file / creation order; names are unique. */
+  sets: SetConfig[];
+  extra: ExtraParams;
+}
+
+export interface Geo2dsphereWithinConfig {
+  strict: boolean;
+  minLevel: number;
+  maxLevel: number;
+  maxCells: number;
+  levelMod: number;
+  earthRadiusMeters: number;
+}
+
+export interface SetConfig {
+  /** 1..63 bytes. */
+  name: string;
+  disableEviction: boolean;
+  /** 0 = no cap. */
+  stopWritesCount: number;
+  /** 0 = no cap. */
+  stopWritesSizeBytes: number;
+  /** 0 = use the namespace's default-ttl; -1 = never expire. */
+  defaultTtlSec: number;
+  /** -1 = never touch on read; 0 = use the namespace's setting. */
+  defaultReadTouchTtlPct: number;
+  enableIndex: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// storage-engine memory|device { }
+
+export type Compression = 'none' | 'lz4' | 'snappy' | 'zstd';
+
+/** A storage file and the bytes it may hold (`filesize`). */
+export interface StorageFile {
+  path: string;
+  sizeBytes: number;
+}
+
+/** Parameters both storage engines share (defaults from Aerospike 8.1). */
+export interface StorageCommon {
+  /** `file` lines; each gets `filesize`. For memory storage these are persistence backing. */
+  files: StorageFile[];
+  /** `device` lines: raw block devices (size comes from the device). */
+  devices: string[];
+  /** `filesize`; 0 when no files. */
+  filesizeBytes: number;
+  /** `write-block-size`: unit of writing and defragmentation; power of 2 in 128K..8M. */
+  writeBlockSizeBytes: number;
+  /** `evict-used-pct`: evict when used storage passes this share; 0 = off. */
+  evictUsedPct: number;
+  /** `stop-writes-used-pct` (pre-7 `max-used-pct`). */
+  stopWritesUsedPct: number;
+  /** `stop-writes-avail-pct` (pre-7 `min-avail-pct`). */
+  stopWritesAvailPct: number;
+  /** `defrag-lwm-pct`: blocks less full than this are defragmented. */
+  defragLwmPct: number;
+  /** `defrag-sleep`: microseconds between defragmented blocks. */
+  defragSleepUs: number;
+  defragQueueMin: number;
+  defragStartupMinimumPct: number;
+  /** `flush-max-ms`: flush a partly filled write block after this long. */
+  flushMaxMs: number;
+  maxWriteCacheBytes: number;
+  commitToDevice: boolean;
+  compression: Compression;
+  /** 0 = library default; only with zstd. */
+  compressionLevel: number;
+  directFiles: boolean;
+  disableOdsync: boolean;
+  encryptionKeyFile?: string | undefined;
+  extra: ExtraParams;
+}
+
+export interface MemoryStorage extends StorageCommon {
+  kind: 'memory';
+  /** `data-size`; with file/device backing this is the total backing size. */
+  dataSizeBytes: number;
+}
+
+export interface DeviceStorage extends StorageCommon {
+  kind: 'device';
+  postWriteCacheBytes: number;
+  readPageCache: boolean;
+  coldStartEmpty: boolean;
+  /** Pre-7 `data-in-memory`: keep a copy of record data in memory. */
+  dataInMemory: boolean;
+  cacheReplicaWrites: boolean;
+  serializeTombRaider: boolean;
+  sindexStartupDeviceScan: boolean;
+}
+
+/** Discriminated on `kind`. */
+export type StorageConfig = MemoryStorage | DeviceStorage;
+
+// ---------------------------------------------------------------------------------------------
+// Limits (Aerospike's, unless noted).
+
+export const LIMITS = {
+  /** Strato allows Aerospike EE's 32 (CE allows 2). */
+  maxNamespaces: 32,
+  namespaceNameMaxBytes: 31,
+  setNameMaxBytes: 63,
+  maxSetsPerNamespace: 4095,
+  clusterNameMaxBytes: 63,
+  /** Strato allows Aerospike EE's 256 (CE's cluster size is 8). */
+  maxReplicationFactor: 256,
+  /** 10 years, the most `default-ttl` may be. */
+  maxTtlSec: 315_360_000,
+  minWriteBlockSizeBytes: 128 * 1024,
+  maxWriteBlockSizeBytes: 8 * 1024 * 1024,
+  minMaxRecordSizeBytes: 64,
+  maxMaxRecordSizeBytes: 8 * 1024 * 1024,
+  /** Strato allows small files (Aerospike: 128M) so tests and small deployments can use them; see the write-block rule. */
+  minFilesizeBytes: 1024 * 1024,
+  maxFilesizeBytes: 2 * 1024 ** 4,
+  /** Strato allows small namespaces (Aerospike: 512M), e.g. to exercise eviction and stop-writes quickly. */
+  minDataSizeBytes: 1024 * 1024,
+  /** A storage file must hold at least this many write blocks. */
+  minWriteBlocksPerFile: 8,
+  maxDataSizeBytes: 256 * 1024 ** 4,
+  maxStorageFiles: 128,
+  minMaxWriteCacheBytes: 64 * 1024 * 1024,
+  minProtoFdMax: 1024,
+  maxProtoFdMax: 2_147_483_647,
+  maxRackId: 1_000_000,
+  /** Config files larger than this are refused before parsing. */
+  maxConfigFileBytes: 4 * 1024 * 1024,
+  /** Deepest nesting in a valid file is 2 (`network { service { } }`); anything deeper is refused. */
+  maxStanzaDepth: 4,
+} as const;

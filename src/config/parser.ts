@@ -1,0 +1,158 @@
+/**
+ * Reads an `aerospike.conf`-format file into a `StratoConfig`, refusing anything Aerospike 8.1
+ * would refuse (plus a few stricter checks, e.g. duplicated parameters) with a
+ * `ConfigError` reading `<file>:<line>: <reason>`.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { lexConfig, type Stanza } from './lexer.js';
+import { LIMITS, type ModLuaConfig, type NetworkConfig, type StratoConfig } from './model.js';
+import {
+  NETWORK_ADMIN_PARAMS,
+  NETWORK_FABRIC_PARAMS,
+  NETWORK_HEARTBEAT_PARAMS,
+  NETWORK_INFO_PARAMS,
+  NETWORK_SERVICE_PARAMS,
+} from './network-params.js';
+import { boolParam, fieldsOf, ParamTable, stringParam } from './param-spec.js';
+import { ParseContext } from './parse-context.js';
+import { parseLogging } from './parse-logging.js';
+import { checkName, parseNamespace } from './parse-namespace.js';
+import { SERVICE_PARAMS } from './service-params.js';
+import { newDefaultLogging, newEmptyConfig } from './stanza-defaults.js';
+import { checkNamespace, checkNetwork } from './validate.js';
+
+const ml = fieldsOf<ModLuaConfig>();
+const MOD_LUA_PARAMS = new ParamTable<ModLuaConfig>([
+  boolParam('cache-enabled', ml('cacheEnabled')),
+  stringParam('user-path', ml('userPath'), { maxBytes: 255 }),
+]);
+
+const TOP_LEVEL = ['service', 'logging', 'network', 'namespace', 'mod-lua'];
+
+function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): void {
+  ctx.noArgs(stanza);
+  const seen = new Map<string, number>();
+  for (const item of stanza.items) {
+    if (item.kind === 'param') throw ctx.unknownParam(item, 'network');
+    const prev = seen.get(item.name);
+    if (prev !== undefined) throw ctx.error(item.line, `'${item.name}' stanza is already configured at line ${prev}`);
+    seen.set(item.name, item.line);
+    if (item.name === 'tls') throw ctx.error(item.line, "'tls' is enterprise-only");
+    ctx.noArgs(item);
+    switch (item.name) {
+      case 'service':
+        ctx.applyParams(NETWORK_SERVICE_PARAMS, net.service, item, 'network service');
+        break;
+      case 'heartbeat':
+        ctx.applyParams(NETWORK_HEARTBEAT_PARAMS, net.heartbeat, item, 'network heartbeat');
+        break;
+      case 'fabric':
+        ctx.applyParams(NETWORK_FABRIC_PARAMS, net.fabric, item, 'network fabric');
+        break;
+      case 'admin':
+        ctx.applyParams(NETWORK_ADMIN_PARAMS, net.admin, item, 'network admin');
+        if (net.admin.port === 0) throw ctx.error(item.line, "network 'admin' stanza must configure 'port'");
+        break;
+      case 'info': {
+        const info = { port: 3003 };
+        ctx.applyParams(NETWORK_INFO_PARAMS, info, item, 'network info');
+        net.info = info;
+        break;
+      }
+      default:
+        throw ctx.unknownStanza(item, 'the network stanza');
+    }
+  }
+}
+
+/**
+ * Parses config text.
+ * @param fileName used only in error messages (`<fileName>:<line>: ...`)
+ * @throws ConfigError for any syntax, value or cross-field error; never anything else
+ */
+export function parseConfig(text: string, fileName: string): StratoConfig {
+  if (text.length > LIMITS.maxConfigFileBytes) {
+    throw new ConfigError(fileName, 1, `config file is larger than ${LIMITS.maxConfigFileBytes} bytes`);
+  }
+  const tree = lexConfig(text, fileName);
+  const ctx = new ParseContext(fileName, tree.lineCount);
+  const cfg = newEmptyConfig();
+  const topLines = new Map<string, number>();
+  const nsLines = new Map<string, number>();
+  let loggingSeen = false;
+
+  for (const item of tree.items) {
+    if (item.kind === 'param') {
+      throw ctx.error(item.line, `'${item.key}' must be inside a stanza (${TOP_LEVEL.join(', ')})`);
+    }
+    if (item.name === 'security' || item.name === 'xdr') throw ctx.error(item.line, `'${item.name}' is enterprise-only`);
+    if (!TOP_LEVEL.includes(item.name)) throw ctx.unknownStanza(item, 'the top level');
+    if (item.name !== 'namespace') {
+      const prev = topLines.get(item.name);
+      if (prev !== undefined) throw ctx.error(item.line, `'${item.name}' stanza is already configured at line ${prev}`);
+      topLines.set(item.name, item.line);
+    }
+    switch (item.name) {
+      case 'service':
+        ctx.noArgs(item);
+        ctx.applyParams(SERVICE_PARAMS, cfg.service, item, 'service');
+        break;
+      case 'logging':
+        cfg.logging = parseLogging(ctx, item);
+        loggingSeen = true;
+        break;
+      case 'network':
+        parseNetwork(ctx, cfg.network, item);
+        break;
+      case 'mod-lua':
+        ctx.noArgs(item);
+        ctx.applyParams(MOD_LUA_PARAMS, cfg.modLua, item, 'mod-lua');
+        break;
+      default: {
+        if (item.args.length !== 1) {
+          throw ctx.error(item.line, item.args.length === 0 ? 'namespace stanza needs a name' : `namespace takes one name, got '${item.args.join(' ')}'`);
+        }
+        const name = item.args[0]!;
+        const bad = checkName(name, 'namespace');
+        if (bad !== undefined) throw ctx.error(item.line, bad);
+        const prev = nsLines.get(name);
+        if (prev !== undefined) throw ctx.error(item.line, `namespace '${name}' is already configured at line ${prev}`);
+        if (cfg.namespaces.length >= LIMITS.maxNamespaces) {
+          throw ctx.error(item.line, `too many namespaces (at most ${LIMITS.maxNamespaces})`);
+        }
+        nsLines.set(name, item.line);
+        cfg.namespaces.push(parseNamespace(ctx, item, name));
+      }
+    }
+  }
+
+  if (cfg.namespaces.length === 0) throw ctx.error(Math.max(1, tree.lineCount), 'must configure at least one namespace');
+  if (!loggingSeen) cfg.logging = newDefaultLogging();
+  for (const ns of cfg.namespaces) {
+    const p = checkNamespace(ns);
+    if (p) throw ctx.problem(p);
+  }
+  const p = checkNetwork(cfg);
+  if (p) throw ctx.problem(p);
+  return cfg;
+}
+
+/**
+ * Reads and parses a config file. Errors name the path as given.
+ * @throws ConfigError also when the file cannot be read or is too large
+ */
+export function loadConfigFile(path: string): StratoConfig {
+  let text: string;
+  try {
+    // refuse huge files before reading them into memory
+    if (statSync(path).size > LIMITS.maxConfigFileBytes) {
+      throw new ConfigError(path, 1, `config file is larger than ${LIMITS.maxConfigFileBytes} bytes`);
+    }
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(path, 0, `cannot read config file: ${(e as Error).message}`);
+  }
+  return parseConfig(text, path);
+}
