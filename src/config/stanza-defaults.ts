@@ -45,7 +45,8 @@ export function newServiceConfig(): ServiceConfig {
     queryThreadsLimit: 128,
     sindexBuilderThreads: 4,
     sindexGcPeriodSec: 10,
-    workDirectory: '/opt/aerospike',
+    // Strato keeps its files under ./data unless told otherwise (Aerospike: /opt/aerospike)
+    workDirectory: './data',
     // Aerospike forks by default; a Node.js process never does
     runAsDaemon: false,
     enableHealthCheck: false,

@@ -10,6 +10,34 @@ const PARTITIONS_PER_TURN = 64;
 
 export type TruncateResult = { ok: true } | { ok: false; error: string };
 
+/** A persisted truncation point (SMD module "truncate"). */
+export interface TruncateEntry {
+  ns: string;
+  /** undefined = the whole namespace */
+  set?: string;
+  lutMs: number;
+}
+
+/** The truncation points of a namespace, as stored in SMD. */
+export function truncateEntries(ns: Namespace): TruncateEntry[] {
+  const out: TruncateEntry[] = [];
+  if (ns.sets.namespaceTruncateLutMs > 0) out.push({ ns: ns.name, lutMs: ns.sets.namespaceTruncateLutMs });
+  for (const set of ns.sets.all()) if (set.truncateLutMs > 0) out.push({ ns: ns.name, set: set.name, lutMs: set.truncateLutMs });
+  return out;
+}
+
+/** Re-applies persisted truncation points at startup (records found later by a cold start vanish too). */
+export function applyTruncateEntries(ns: Namespace, entries: TruncateEntry[]): void {
+  for (const e of entries) {
+    if (e.ns !== ns.name) continue;
+    if (e.set === undefined) ns.sets.namespaceTruncateLutMs = Math.max(ns.sets.namespaceTruncateLutMs, e.lutMs);
+    else {
+      const set = ns.sets.create(e.set);
+      set.truncateLutMs = Math.max(set.truncateLutMs, e.lutMs);
+    }
+  }
+}
+
 /**
  * Truncates `setName` (or the namespace when undefined) at `lutMs` (Unix ms; default now).
  * Returns an info-style error when the cut lies in the future.

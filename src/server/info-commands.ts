@@ -269,6 +269,7 @@ function truncateCommand(cmd: InfoCommand, node: StratoNode, wholeNamespace: boo
     lutMs = Number(BigInt(lutParam) / 1000000n);
   }
   const r = truncate(ns, set, lutMs);
+  if (r.ok) node.persistTruncation();
   return r.ok ? 'ok' : r.error;
 }
 
@@ -280,12 +281,14 @@ infoRegistry.set('truncate-undo', (c, { node }) => {
   const set = c.params.get('set');
   if (set === undefined) return "ERROR:4:missing 'set'";
   truncateUndo(ns, set);
+  node.persistTruncation();
   return 'ok';
 });
 infoRegistry.set('truncate-namespace-undo', (c, { node }) => {
   const ns = node.namespace(c.params.get('namespace') ?? c.params.get('ns') ?? '');
   if (!ns) return 'ERROR:20:namespace not found';
   truncateUndo(ns, undefined);
+  node.persistTruncation();
   return 'ok';
 });
 

@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js';
 import type { LogSinkSpec } from '../util/log.js';
 import type { Namespace, NamespaceSettings } from '../namespace/namespace.js';
 import type { NodeSpec } from './node.js';
+import { SmdStore } from '../namespace/smd.js';
 
 /** The configuration a node runs with, plus the derived values consulted on hot paths. */
 export interface StratoRuntimeConfig {
@@ -111,6 +112,7 @@ export function buildNodeSpec(config: StratoRuntimeConfig, clock: Clock): NodeSp
     serviceAddress: address === 'any' ? '0.0.0.0' : address,
     servicePort: raw.network.service.port,
     clock,
+    smd: new SmdStore(raw.service.workDirectory),
     namespaces: raw.namespaces.map((n) => ({
       settings: liveNamespaceSettings(n),
       memoryDataSizeBytes: n.storage.kind === 'memory' ? n.storage.dataSizeBytes : 0,

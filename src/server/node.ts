@@ -10,6 +10,8 @@ import type { StorageEngine } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { ScanJobRegistry } from '../scan/scan-jobs.js';
+import type { SmdStore } from '../namespace/smd.js';
+import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
 
 export const BUILD_VERSION = '8.1.2.0';
 export const EDITION = 'Aerospike Community Edition';
@@ -29,6 +31,8 @@ export interface NodeSpec {
   servicePort: number;
   namespaces: NamespaceSpec[];
   clock: Clock;
+  /** where system metadata lives; undefined = not persisted */
+  smd?: SmdStore | undefined;
 }
 
 export class NodeStats {
@@ -59,6 +63,19 @@ export class StratoNode implements NamespaceLookup {
       this.namespaces.set(nsSpec.settings.name, new Namespace(nsSpec.settings, storage, spec.clock));
     }
     this.clusterKey = createHash('sha1').update(`${this.nodeId}:${this.startMs}`).digest().readBigUInt64BE(0).toString(16).toUpperCase().replace(/^0+/, '') || '1';
+  }
+
+  /** Loads persisted system metadata into the namespaces (call once at startup). */
+  loadSmd(): void {
+    const smd = this.spec.smd;
+    if (!smd) return;
+    const entries = smd.load<TruncateEntry>('truncate');
+    for (const ns of this.namespaces.values()) applyTruncateEntries(ns, entries);
+  }
+
+  /** Saves every namespace's truncation points (Aerospike CE forgets them on cold start; Strato keeps them). */
+  persistTruncation(): void {
+    this.spec.smd?.save('truncate', [...this.namespaces.values()].flatMap((ns) => truncateEntries(ns)));
   }
 
   namespace(name: string): Namespace | undefined {

@@ -42,6 +42,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const clock = opts.clock ?? (testHooks ? new OffsetClock(systemClock) : systemClock);
   const spec: NodeSpec = buildNodeSpec(config, clock);
   const node = new StratoNode(spec);
+  node.loadSmd();
   registerConfigInfo(node, config);
   for (const nsCfg of config.raw.namespaces) bindSetConfig(config.raw, nsCfg, node.namespace(nsCfg.name)!);
   if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
