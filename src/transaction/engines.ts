@@ -1,9 +1,14 @@
 /** Installs the particle engines (CDT, bit, HLL, expressions) into the transaction layer. */
-import { executeBitWireOp } from '../bits/index.js';
-import { executeHllWireOp } from '../hll/index.js';
+import { executeBitOp, executeBitWireOp } from '../bits/index.js';
+import { executeHllOp, executeHllWireOp } from '../hll/index.js';
+import { compileFilter, expReadPayload, expWritePayload, setCallEngines } from '../expressions/index.js';
 import { engines } from './extensions.js';
 
 export function installEngines(): void {
   engines.bits = executeBitWireOp;
   engines.hll = executeHllWireOp;
+  engines.compileFilter = compileFilter;
+  engines.expRead = expReadPayload;
+  engines.expWrite = expWritePayload;
+  setCallEngines({ bits: executeBitOp, hll: executeHllOp });
 }

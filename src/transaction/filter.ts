@@ -11,7 +11,6 @@ export function compileRequestFilter(msg: AsMsg, field: MsgField | undefined): C
 }
 
 export function compileFilterBytes(bytes: Buffer): CompiledFilterLike | undefined {
-  if (bytes.length === 0) return undefined;
   if (!engines.compileFilter) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'filter expressions not available');
   return engines.compileFilter(bytes);
 }

@@ -23,7 +23,6 @@ const READ_TOUCH_NEVER = 0xffffffff;
 export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0): number {
   const req = resolveKeyed(node, msg);
   const ns = req.ns;
-  const filter = compileRequestFilter(msg, req.filter);
   const found = ns.findForRead(req.digest);
   const index = ns.index;
   if (found < 0) {
@@ -48,6 +47,14 @@ export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuil
   const data = ns.storage.get(index, id);
   if (keyMismatch(req.key, readStoredKey(data))) return fail(ResultCode.KEY_MISMATCH);
   let view: RecordView | undefined;
+  let filter;
+  try {
+    // compiled once the record is found: a bad filter answers with the record's generation
+    filter = compileRequestFilter(msg, req.filter);
+  } catch (e) {
+    if (e instanceof AsError) return fail(e.code);
+    throw e;
+  }
   if (filter) {
     view = new RecordView(ns, id, req.digest);
     if (!passesFilter(filter, view, ns)) {

@@ -65,8 +65,6 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     if (isReadOp(op.opType) && !hasRead) throw new AsError(ResultCode.PARAMETER, 'read op without READ');
     if (op.nameBytes > MAX_BIN_NAME_BYTES) throw new AsError(ResultCode.BIN_NAME, 'bin name too long');
   }
-  const filter = compileRequestFilter(msg, req.filter);
-
   let id = ns.findLive(req.digest);
   const existed = id >= 0;
   const index = ns.index;
@@ -87,13 +85,6 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     stored = decodeRecord(data);
     if (keyMismatch(req.key, stored.key)) return fail(ResultCode.KEY_MISMATCH);
   }
-  if (msg.fields.some((f) => f.type === FieldType.UDF_FILENAME)) {
-    // no Lua runtime yet: answer as Aerospike does for a module it does not have
-    out.beginMessage(ResultCode.UDF_EXECUTION, oldGen, oldVoidTime, rowIndex);
-    out.addOp(OpType.READ, Particle.STRING, 'FAILURE', Buffer.from('UDF: Execution Error 1'));
-    out.endMessage();
-    return ResultCode.UDF_EXECUTION;
-  }
   const genCheck = checkGeneration(msg, existed, oldGen);
   if (genCheck !== ResultCode.OK) return fail(genCheck);
   if (existed) {
@@ -102,6 +93,13 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     return fail(ResultCode.NOT_FOUND);
   }
   let view: RecordView | undefined;
+  let filter;
+  try {
+    filter = existed ? compileRequestFilter(msg, req.filter) : undefined;
+  } catch (e) {
+    if (e instanceof AsError) return fail(e.code);
+    throw e;
+  }
   if (filter && existed) {
     view = new RecordView(ns, id, req.digest);
     if (!passesFilter(filter, view, ns)) {
@@ -110,6 +108,13 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     }
   }
 
+  if (msg.fields.some((f) => f.type === FieldType.UDF_FILENAME)) {
+    // no Lua runtime yet: answer as Aerospike does for a module it does not have
+    out.beginMessage(ResultCode.UDF_EXECUTION, oldGen, oldVoidTime, rowIndex);
+    out.addOp(OpType.READ, Particle.STRING, 'FAILURE', Buffer.from('UDF: Execution Error 1'));
+    out.endMessage();
+    return ResultCode.UDF_EXECUTION;
+  }
   let bins: Bin[] = replace ? [] : stored.bins.slice();
   const respondAll = (msg.info2 & Info2.RESPOND_ALL_OPS) !== 0;
   const results: ResultOp[] = [];
@@ -363,7 +368,6 @@ function executeDelete(
 ): number {
   if (msg.info2 & Info2.DURABLE_DELETE) throw new AsError(ResultCode.ENTERPRISE_ONLY, 'durable delete');
   const filterField = hasFilter ? msg.fields.find((f) => f.type === 43) : undefined;
-  const filter = compileRequestFilter(msg, filterField);
   const id = ns.findLive(digest);
   if (id < 0) {
     ns.stats.clientDeleteNotFound++;
@@ -380,6 +384,13 @@ function executeDelete(
   };
   const stored = decodeRecord(ns.storage.get(ns.index, id));
   if (keyMismatch(key, stored.key)) return fail(ResultCode.KEY_MISMATCH);
+  let filter;
+  try {
+    filter = compileRequestFilter(msg, filterField);
+  } catch (e) {
+    if (e instanceof AsError) return fail(e.code);
+    throw e;
+  }
   const genCheck = checkGeneration(msg, true, ns.index.generation(id));
   if (genCheck !== ResultCode.OK) return fail(genCheck);
   if (filter && !passesFilter(filter, new RecordView(ns, id, digest), ns)) {
