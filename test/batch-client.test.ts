@@ -112,3 +112,22 @@ test('batch statistics count initiated and completed batches', async () => {
   const complete = Number(/batch_index_complete=(\d+)/.exec(stats)![1]);
   assert.ok(initiated >= 7 && complete >= 6, stats);
 });
+
+test('namespace statistics count batch sub-transactions by kind and outcome', async () => {
+  const node = client.getNodes()[0];
+  const ns: string = await client.infoNode('namespace/test', node);
+  const stat = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(ns)![1]);
+  assert.ok(stat('batch_sub_read_success') >= 20, ns);
+  assert.ok(stat('batch_sub_read_not_found') >= 2);
+  assert.ok(stat('batch_sub_write_success') >= 2);
+  assert.ok(stat('batch_sub_write_error') >= 2);
+  assert.ok(stat('batch_sub_delete_success') >= 1);
+  assert.ok(stat('batch_sub_udf_error') >= 2);
+});
+
+test('latencies report batch-index and per-namespace read histograms', async () => {
+  const node = client.getNodes()[0];
+  const lat: string = await client.infoNode('latencies', node);
+  assert.match(lat, /batch-index:msec,ops\/sec,>1ms,>2ms/);
+  assert.match(lat, /\{test\}-read:msec/);
+});

@@ -3,7 +3,9 @@
  * row answers stream out in frames as they complete, then a final LAST message.
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { Info1, Info3, type AsMsg } from '../protocol/message.js';
+import { FieldType, Info1, Info3, type AsMsg, type MsgField } from '../protocol/message.js';
+import type { Namespace } from '../namespace/namespace.js';
+import { countBatchSub } from './batch-sub-stats.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { executeSingleRecord, type FrameSink } from '../server/dispatch.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
@@ -62,10 +64,19 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     await sink.drain();
   };
   const rows = request.rows;
+  let lastNsField: MsgField | undefined;
+  let lastNs: Namespace | undefined;
   for (let i = 0; i < rows.length; i++) {
     if (sink.closed) return;
     const row = rows[i]!;
     const code = executeSingleRecord(node, row.msg, out, row.index);
+    const nsField = row.msg.fields.find((f) => f.type === FieldType.NAMESPACE);
+    if (nsField !== lastNsField) {
+      // repeat rows share their field objects, so the lookup runs once per distinct row header
+      lastNsField = nsField;
+      lastNs = nsField ? node.namespace(row.msg.buf.toString('utf8', nsField.start, nsField.end)) : undefined;
+    }
+    if (lastNs) countBatchSub(lastNs.stats, row.msg, code);
     if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
     if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
     if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;

@@ -9,6 +9,7 @@ import { ResultCode } from '../protocol/result-codes.js';
 import { Info1, MSG_HEADER_BYTES } from '../protocol/message.js';
 import { dispatchMessage, type DataHandlers, type FrameSink } from './dispatch.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import type { LatencyRegistry } from './latency.js';
 
 /** Largest frame body a client may send (server's PROTO_SIZE_MAX). */
 export const PROTO_SIZE_MAX = 128 * 1024 * 1024;
@@ -22,6 +23,7 @@ export interface ConnectionContext {
   compressionEnabled(): boolean;
   onClose(conn: ClientConnection): void;
   stats: { requests: number };
+  latency?: LatencyRegistry;
 }
 
 export class ClientConnection implements FrameSink {
@@ -188,7 +190,7 @@ export class ClientConnection implements FrameSink {
   }
 
   private dispatch(body: Buffer, compressedRequest: boolean): Buffer | Promise<void> {
-    const answer = dispatchMessage(this.ctx.node, this.ctx.handlers, body, this.out, this);
+    const answer = dispatchMessage(this.ctx.node, this.ctx.handlers, body, this.out, this, this.ctx.latency);
     if (answer instanceof Promise) return answer;
     const wantsCompressed = body.length >= 2 && (body[1]! & Info1.COMPRESS_RESPONSE) !== 0;
     if ((wantsCompressed || compressedRequest) && this.ctx.compressionEnabled() && answer.length > COMPRESS_THRESHOLD_BYTES) {

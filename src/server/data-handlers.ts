@@ -8,12 +8,15 @@ import type { StratoRuntimeConfig } from './node-config.js';
 
 export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig): DataHandlers {
   return {
-    batch: (msg, sink) =>
-      executeBatch(node, msg, sink, {
+    batch: async (msg, sink) => {
+      const t0 = process.hrtime.bigint();
+      await executeBatch(node, msg, sink, {
         maxRequests: () => config.batchMaxRequests,
         stats: node.stats,
         compress: config.compressionEnabled ? compressFrame : undefined,
-      }),
+      });
+      node.latency.get('batch-index').record(Number(process.hrtime.bigint() - t0) / 1000);
+    },
     scan: (msg, sink) => executeScan({ node, jobs: node.jobs }, msg, sink, sink.remote ?? ''),
   };
 }

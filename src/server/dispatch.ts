@@ -8,6 +8,7 @@ import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { executeRead } from '../transaction/read.js';
 import { executeWrite } from '../transaction/write.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import type { LatencyRegistry } from './latency.js';
 
 /** Receives the frames of a multi-frame answer (batch, scan) as they are produced. */
 export interface FrameSink {
@@ -50,6 +51,7 @@ export function dispatchMessage(
   body: Buffer,
   out: ResponseBuilder,
   sink: FrameSink,
+  latency?: LatencyRegistry,
 ): Buffer | Promise<void> {
   let msg: AsMsg;
   try {
@@ -66,6 +68,13 @@ export function dispatchMessage(
     return handlers.scan(msg, sink);
   }
   out.reset();
+  const t0 = latency ? process.hrtime.bigint() : 0n;
   executeSingleRecord(node, msg, out);
+  if (latency) {
+    const ns = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
+    const nsName = ns ? msg.buf.toString('utf8', ns.start, ns.end) : '';
+    const kind = msg.info2 & Info2.WRITE ? 'write' : 'read';
+    latency.get(`{${nsName}}-${kind}`).record(Number(process.hrtime.bigint() - t0) / 1000);
+  }
   return out.finish();
 }

@@ -90,6 +90,20 @@ export function namespaceStats(node: StratoNode, ns: Namespace): string {
     ['client_delete_not_found', st.clientDeleteNotFound],
     ['client_delete_error', st.clientDeleteError],
     ['client_delete_filtered_out', st.clientDeleteFilteredOut],
+    ['batch_sub_read_success', st.batchSubReadSuccess],
+    ['batch_sub_read_error', st.batchSubReadError],
+    ['batch_sub_read_not_found', st.batchSubReadNotFound],
+    ['batch_sub_read_filtered_out', st.batchSubReadFilteredOut],
+    ['batch_sub_write_success', st.batchSubWriteSuccess],
+    ['batch_sub_write_error', st.batchSubWriteError],
+    ['batch_sub_write_filtered_out', st.batchSubWriteFilteredOut],
+    ['batch_sub_delete_success', st.batchSubDeleteSuccess],
+    ['batch_sub_delete_error', st.batchSubDeleteError],
+    ['batch_sub_delete_not_found', st.batchSubDeleteNotFound],
+    ['batch_sub_delete_filtered_out', st.batchSubDeleteFilteredOut],
+    ['batch_sub_udf_complete', st.batchSubUdfComplete],
+    ['batch_sub_udf_error', st.batchSubUdfError],
+    ['batch_sub_udf_filtered_out', st.batchSubUdfFilteredOut],
     ['replication-factor', s.replicationFactor],
     ['default-ttl', s.defaultTtlSec],
     ['max-ttl', s.maxTtlSec],
@@ -323,3 +337,5 @@ infoRegistry.set('query-abort-all', (_c, { node }) => {
   }
   return `number-of-queries-killed:${n}`;
 });
+
+infoRegistry.set('latencies', (c, { node }) => node.latency.render(c.params.get('hist')));

@@ -10,6 +10,7 @@ import type { StorageEngine } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { ScanJobRegistry } from '../scan/scan-jobs.js';
+import { LatencyRegistry } from './latency.js';
 import type { SmdStore } from '../namespace/smd.js';
 import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
 
@@ -51,12 +52,14 @@ export class StratoNode implements NamespaceLookup {
   readonly startMs: number;
   readonly stats = new NodeStats();
   readonly jobs = new ScanJobRegistry();
+  readonly latency: LatencyRegistry;
   partitionGeneration = 0;
   peersGeneration = 0;
   readonly clusterKey: string;
 
   constructor(readonly spec: NodeSpec) {
     this.startMs = spec.clock.nowMs();
+    this.latency = new LatencyRegistry(() => spec.clock.nowMs());
     this.nodeId = spec.nodeIdHex ?? deriveNodeId(spec.servicePort);
     for (const nsSpec of spec.namespaces) {
       const storage = nsSpec.createStorage ? nsSpec.createStorage() : new MemoryStorage(nsSpec.memoryDataSizeBytes);

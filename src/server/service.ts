@@ -33,6 +33,7 @@ export class Service {
       node,
       handlers,
       stats: node.stats,
+      latency: node.latency,
       compressionEnabled: options.compressionEnabled,
       handleInfo: (body, conn) => this.handleInfo(body, conn),
       onClose: (conn) => {

@@ -23,6 +23,7 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
         `{${ns.name}} client: tsvc (0,0) proxy (0,0,0) read (${ns.stats.clientReadSuccess},${ns.stats.clientReadError},${ns.stats.clientReadNotFound},${ns.stats.clientReadFilteredOut}) write (${ns.stats.clientWriteSuccess},${ns.stats.clientWriteError},${ns.stats.clientWriteFilteredOut}) delete (${ns.stats.clientDeleteSuccess},${ns.stats.clientDeleteError},${ns.stats.clientDeleteNotFound},${ns.stats.clientDeleteFilteredOut})`,
       );
     }
+    node.latency.rollAll();
     schedule();
   };
   const schedule = () => {
