@@ -2,9 +2,10 @@
  * Particle types (protocol reference §5.3) and conversion between a bin's wire bytes and the
  * msgpack value model used by CDT operations and expressions.
  */
-import { AsBytes, AsGeoJson, AsMap, unpack, pack, MsgpackError, type AsValue } from './msgpack.js';
+import { AsBytes, AsGeoJson, AsMap, unpack, pack, type AsValue } from './msgpack.js';
 import { AsError, ResultCode } from './result-codes.js';
 import { isValidHll } from '../hll/index.js';
+import { decodeGeoJsonParticle, encodeGeoJsonParticle } from '../geo/index.js';
 
 export const Particle = {
   NULL: 0,
@@ -74,19 +75,12 @@ export function normaliseIncoming(type: number, value: Buffer): Buffer {
       return value;
     case Particle.LIST:
     case Particle.MAP:
-      try {
-        const v = unpack(value);
-        if (type === Particle.LIST ? !Array.isArray(v) : !(v instanceof AsMap)) {
-          throw new AsError(ResultCode.PARAMETER, 'collection type mismatch');
-        }
-      } catch (e) {
-        if (e instanceof MsgpackError) throw new AsError(ResultCode.PARAMETER, e.message);
-        throw e;
-      }
+      // validated and put in stored form by the transaction layer (collection-bins.ts)
       return value;
     case Particle.GEOJSON:
       if (value.length < 3) throw new AsError(ResultCode.PARAMETER, 'bad geojson');
-      return value;
+      // the server computes the S2 cells; whatever cells the client sent are replaced
+      return encodeGeoJsonParticle(decodeGeoJsonParticle(value).json);
     case Particle.HLL:
       if (!isValidHll(value)) throw new AsError(ResultCode.PARAMETER, 'bad hll');
       return value;
@@ -142,11 +136,6 @@ export function valueToParticle(v: AsValue): { type: number; value: Buffer } {
   if (Array.isArray(v)) return { type: Particle.LIST, value: pack(v) };
   if (v instanceof AsMap) return { type: Particle.MAP, value: pack(v) };
   if (v instanceof AsBytes) return { type: v.type, value: v.bytes };
-  if (v instanceof AsGeoJson) {
-    const json = Buffer.from(v.json, 'utf8');
-    const b = Buffer.alloc(3 + json.length);
-    json.copy(b, 3);
-    return { type: Particle.GEOJSON, value: b };
-  }
+  if (v instanceof AsGeoJson) return { type: Particle.GEOJSON, value: encodeGeoJsonParticle(v.json) };
   throw new AsError(ResultCode.PARAMETER, 'value cannot be stored in a bin');
 }

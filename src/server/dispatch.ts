@@ -26,11 +26,11 @@ export interface DataHandlers {
 }
 
 /** Executes a single-record message and appends its answer to `out`. */
-export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0): number {
+export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
   const mark = out.pos;
   try {
     if (msg.info2 & Info2.WRITE) return executeWrite(node, msg, out, rowIndex);
-    if (msg.info1 & Info1.READ) return executeRead(node, msg, out, rowIndex);
+    if (msg.info1 & Info1.READ) return executeRead(node, msg, out, rowIndex, inBatch);
     throw new AsError(ResultCode.PARAMETER, 'neither read nor write');
   } catch (e) {
     const code = e instanceof AsError ? e.code : ResultCode.UNKNOWN;

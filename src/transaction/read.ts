@@ -20,7 +20,7 @@ const READ_TOUCH_NEVER = 0xffffffff;
  * Executes a read and appends exactly one response message to `out`.
  * `transactionTtl` is echoed in the header (batch rows carry their index there).
  */
-export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0): number {
+export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
   const req = resolveKeyed(node, msg);
   const ns = req.ns;
   const found = ns.findForRead(req.digest);
@@ -109,12 +109,14 @@ export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuil
       }
       if (op.opType === OpType.BITS_READ) checkBitOpParticleType(op.particleType);
       const result = readParticleOp(op.opType, op.value, view, op.name, ns.clock.nowMs());
+      // batch answers label every read result READ, single-record answers echo the op
+      const echo = inBatch ? OpType.READ : op.opType;
       if (result === undefined) {
-        if (respondAll) out.addOp(op.opType, Particle.NULL, op.name, undefined);
+        if (respondAll) out.addOp(echo, Particle.NULL, op.name, undefined);
         continue;
       }
       const p = valueToParticle(result);
-      out.addOp(op.opType, p.type, op.name, p.value);
+      out.addOp(echo, p.type, op.name, p.value);
     }
   } catch (e) {
     if (e instanceof AsError) {

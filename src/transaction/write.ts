@@ -26,6 +26,7 @@ import { checkBitOpParticleType } from '../bits/index.js';
 import { compileRequestFilter, passesFilter } from './filter.js';
 import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
 import { readParticleOp } from './read.js';
+import { storedCollectionBytes } from './collection-bins.js';
 import { RecordView } from './record-view.js';
 
 const TTL_NEVER = 0xffffffff;
@@ -132,7 +133,8 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
             bins = removeBin(bins, op.name);
           } else {
             if (!isStorableType(op.particleType)) throw new AsError(ResultCode.PARAMETER, 'bad particle type');
-            bins = setBin(bins, op.name, op.particleType, normaliseIncoming(op.particleType, op.value));
+            const value = storedCollectionBytes(op.particleType, normaliseIncoming(op.particleType, op.value));
+            bins = setBin(bins, op.name, op.particleType, value);
           }
           if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
           break;
