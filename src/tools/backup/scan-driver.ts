@@ -1,0 +1,133 @@
+/**
+ * Scans one job's partitions: PID_ARRAY for partitions not begun, DIGEST_ARRAY to resume the
+ * others after the last record written. Each record's digest advances its partition's cursor
+ * only after the record was handed to the writer, so a stop at any point leaves cursors that a
+ * retry or a `--continue` resumes without losing or repeating a record. Timeouts, dropped
+ * connections and unavailable partitions are retried up to --max-retries times.
+ */
+import { encodeScanRequest } from '../../client/scan-request.js';
+import { runScan, ScanError, type ScanRecordMessage } from '../../client/scan-stream.js';
+import { partitionOf } from '../../util/digest.js';
+import type { PartitionCursor } from './partition-plan.js';
+
+/** A shared record allowance (--max-records) that every worker draws from. */
+export class RecordBudget {
+  constructor(private remainingRecords: number) {}
+
+  /** Records still allowed (Infinity when unlimited). */
+  get remaining(): number {
+    return this.remainingRecords;
+  }
+
+  /** Takes one record; false when the budget is spent. */
+  take(): boolean {
+    if (this.remainingRecords <= 0) return false;
+    this.remainingRecords--;
+    return true;
+  }
+}
+
+export interface ScanJobOptions {
+  host: string;
+  port: number;
+  namespace: string;
+  set?: string;
+  binNames?: string[];
+  noBins: boolean;
+  filter?: Buffer;
+  recordsPerSecond: number;
+  socketTimeoutMs: number;
+  totalTimeoutMs: number;
+  maxRetries: number;
+  retryDelayMs: number;
+  /** aborting stops the job between records */
+  signal: AbortSignal;
+  budget: RecordBudget;
+  log: (msg: string) => void;
+}
+
+let nextTaskId = BigInt(Date.now()) * 1000n;
+
+/**
+ * Runs the job until every partition is done, the budget is spent or the signal aborts.
+ * `onRecord` writes the record synchronously; a returned promise (throttling) pauses the scan.
+ */
+export async function scanJob(
+  cursors: PartitionCursor[],
+  opts: ScanJobOptions,
+  onRecord: (rec: ScanRecordMessage) => void | Promise<void>,
+): Promise<void> {
+  const byPid = new Map(cursors.map((c) => [c.pid, c]));
+  let failures = 0;
+  for (;;) {
+    if (opts.signal.aborted) return;
+    const pending = cursors.filter((c) => !c.done);
+    if (pending.length === 0) return;
+    const allowance = opts.budget.remaining;
+    if (allowance <= 0) return;
+    const maxRecords = Number.isFinite(allowance) ? allowance : 0;
+    const local = new AbortController();
+    const onStop = () => local.abort();
+    opts.signal.addEventListener('abort', onStop);
+    let received = 0;
+    let budgetSpent = false;
+    const frame = encodeScanRequest({
+      namespace: opts.namespace,
+      ...(opts.set ? { set: opts.set } : {}),
+      partitionIds: pending.filter((c) => !c.after).map((c) => c.pid),
+      resumeDigests: pending.filter((c) => c.after).map((c) => c.after!),
+      ...(opts.binNames ? { binNames: opts.binNames } : {}),
+      noBins: opts.noBins,
+      ...(opts.filter ? { filter: opts.filter } : {}),
+      maxRecords,
+      recordsPerSecond: opts.recordsPerSecond,
+      socketTimeoutMs: opts.socketTimeoutMs,
+      totalTimeoutMs: opts.totalTimeoutMs,
+      taskId: nextTaskId++,
+    });
+    try {
+      const outcome = await runScan(
+        { host: opts.host, port: opts.port, socketTimeoutMs: opts.socketTimeoutMs, totalTimeoutMs: opts.totalTimeoutMs, signal: local.signal },
+        frame,
+        (rec) => {
+          if (local.signal.aborted) return;
+          const cursor = byPid.get(partitionOf(rec.digest));
+          if (!cursor || cursor.done) throw new ScanError(`record of partition ${partitionOf(rec.digest)}, which this scan did not ask for`);
+          if (!opts.budget.take()) {
+            budgetSpent = true;
+            local.abort();
+            return;
+          }
+          received++;
+          const r = onRecord(rec);
+          // the record is written: from here a resume starts after it (a copy: rec is a view)
+          if (!cursor.after) cursor.after = Buffer.allocUnsafe(20);
+          rec.digest.copy(cursor.after);
+          return r;
+        },
+      );
+      if (outcome.aborted) return;
+      if (budgetSpent) return;
+      if (maxRecords > 0 && received >= maxRecords) continue; // the server stopped at the limit, not at the end
+      const unavailable = new Set(outcome.unavailablePartitions);
+      for (const c of pending) if (!unavailable.has(c.pid)) c.done = true;
+      if (unavailable.size === 0) return;
+      failures++;
+      if (failures > opts.maxRetries) throw new Error(`${unavailable.size} partition(s) stayed unavailable after ${opts.maxRetries} retries`);
+      opts.log(`${unavailable.size} partition(s) unavailable, retrying`);
+    } catch (e) {
+      if (opts.signal.aborted) return;
+      if (!(e instanceof ScanError) || !e.transient) throw e;
+      failures++;
+      if (failures > opts.maxRetries) throw new Error(`scan failed after ${opts.maxRetries} retries: ${e.message}`);
+      opts.log(`scan attempt failed (${e.message}), retrying (${failures}/${opts.maxRetries})`);
+    } finally {
+      opts.signal.removeEventListener('abort', onStop);
+    }
+    await sleep(Math.max(opts.retryDelayMs, failures > 0 ? Math.min(1000, 50 * 2 ** failures) : 0));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
