@@ -230,3 +230,12 @@ test('info commands answer what tools expect', async () => {
   assert.match(nss, /test/);
   await assert.rejects(client.infoNode('no-such-command', node), /unrecognized command/);
 });
+
+test('compressed requests and responses round-trip when the client asks for compression', async () => {
+  const policy = new Aerospike.WritePolicy({ compress: true });
+  const big = 'x'.repeat(50_000);
+  await client.put(key('compressed'), { s: big, n: 7 }, {}, policy);
+  const rec = await client.get(key('compressed'), new Aerospike.ReadPolicy({ compress: true }));
+  assert.equal(rec.bins.s, big);
+  assert.equal(rec.bins.n, 7);
+});

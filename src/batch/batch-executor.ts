@@ -69,7 +69,7 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
   for (let i = 0; i < rows.length; i++) {
     if (sink.closed) return;
     const row = rows[i]!;
-    const code = executeSingleRecord(node, row.msg, out, row.index);
+    const code = executeSingleRecord(node, row.msg, out, row.index, true);
     const nsField = row.msg.fields.find((f) => f.type === FieldType.NAMESPACE);
     if (nsField !== lastNsField) {
       // repeat rows share their field objects, so the lookup runs once per distinct row header
