@@ -8,6 +8,7 @@ import { N_PARTITIONS } from '../util/digest.js';
 import { BUILD_VERSION, EDITION, type StratoNode } from './node.js';
 import type { InfoCommand } from './info-protocol.js';
 import { truncate, truncateUndo } from '../namespace/truncate.js';
+import { DeviceStorage } from '../storage/device/device-storage.js';
 
 export const FEATURES =
   'batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;replicas-all;replicas-master;replicas-max;truncate-namespace;udf';
@@ -114,6 +115,9 @@ export function namespaceStats(node: StratoNode, ns: Namespace): string {
     ['strong-consistency', false],
     ['storage-engine', ns.storage.kind],
   ];
+  if (ns.storage instanceof DeviceStorage) {
+    for (const [k, v] of Object.entries(ns.storage.deviceStats())) kv.push([k, v]);
+  }
   return kv.map(([k, v]) => `${k}=${v}`).join(';');
 }
 

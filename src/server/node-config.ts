@@ -9,6 +9,8 @@ import type { LogSinkSpec } from '../util/log.js';
 import type { Namespace, NamespaceSettings } from '../namespace/namespace.js';
 import type { NodeSpec } from './node.js';
 import { SmdStore } from '../namespace/smd.js';
+import { DeviceStorage } from '../storage/device/device-storage.js';
+import { logger } from '../util/log.js';
 
 /** The configuration a node runs with, plus the derived values consulted on hot paths. */
 export interface StratoRuntimeConfig {
@@ -103,6 +105,32 @@ export function bindSetConfig(raw: StratoConfig, nsCfg: NamespaceConfig, ns: Nam
   });
 }
 
+/** A device engine for a namespace configured with `storage-engine device`. */
+function createDeviceStorage(n: NamespaceConfig, clock: Clock): DeviceStorage {
+  const st = n.storage;
+  if (st.kind !== 'device') throw new Error('not a device namespace');
+  const log = logger.context('drv_ssd', 'device-storage.ts');
+  return new DeviceStorage({
+    files: st.files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes || st.filesizeBytes })),
+    writeBlockSizeBytes: st.writeBlockSizeBytes,
+    defragLwmPct: st.defragLwmPct,
+    defragSleepUs: st.defragSleepUs,
+    defragQueueMin: st.defragQueueMin,
+    defragStartupMinimumPct: st.defragStartupMinimumPct,
+    flushMaxMs: st.flushMaxMs,
+    maxWriteCacheBytes: st.maxWriteCacheBytes,
+    postWriteCacheBytes: st.postWriteCacheBytes,
+    commitToDevice: st.commitToDevice,
+    coldStartEmpty: st.coldStartEmpty,
+    stopWritesAvailPct: st.stopWritesAvailPct,
+    stopWritesUsedPct: st.stopWritesUsedPct,
+    conflictResolution: n.conflictResolutionPolicy,
+    clock,
+    namespace: n.name,
+    log: (line) => log.info(line),
+  });
+}
+
 export function buildNodeSpec(config: StratoRuntimeConfig, clock: Clock): NodeSpec {
   const raw = config.raw;
   const address = raw.network.service.addresses[0] ?? '0.0.0.0';
@@ -116,6 +144,7 @@ export function buildNodeSpec(config: StratoRuntimeConfig, clock: Clock): NodeSp
     namespaces: raw.namespaces.map((n) => ({
       settings: liveNamespaceSettings(n),
       memoryDataSizeBytes: n.storage.kind === 'memory' ? n.storage.dataSizeBytes : 0,
+      createStorage: n.storage.kind === 'device' ? () => createDeviceStorage(n, clock) : undefined,
     })),
   };
 }

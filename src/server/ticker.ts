@@ -1,10 +1,12 @@
 /** The periodic ticker log: per-namespace objects and memory, like Aerospike's ticker lines. */
 import { logger } from '../util/log.js';
 import type { StratoNode } from './node.js';
+import { DeviceStorage } from '../storage/device/device-storage.js';
 
 /** Starts the ticker; returns a function that stops it. */
 export function startTicker(node: StratoNode, intervalSec: () => number): () => void {
   const log = logger.context('info', 'ticker.ts');
+  const drv = logger.context('drv_ssd', 'ticker.ts');
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     const mem = process.memoryUsage();
@@ -22,6 +24,9 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
       log.info(
         `{${ns.name}} client: tsvc (0,0) proxy (0,0,0) read (${ns.stats.clientReadSuccess},${ns.stats.clientReadError},${ns.stats.clientReadNotFound},${ns.stats.clientReadFilteredOut}) write (${ns.stats.clientWriteSuccess},${ns.stats.clientWriteError},${ns.stats.clientWriteFilteredOut}) delete (${ns.stats.clientDeleteSuccess},${ns.stats.clientDeleteError},${ns.stats.clientDeleteNotFound},${ns.stats.clientDeleteFilteredOut})`,
       );
+    }
+    for (const ns of node.namespaces.values()) {
+      if (ns.storage instanceof DeviceStorage) for (const line of ns.storage.tickerLines()) drv.info(line);
     }
     node.latency.rollAll();
     schedule();

@@ -27,6 +27,7 @@ import { compileRequestFilter, passesFilter } from './filter.js';
 import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
 import { readParticleOp } from './read.js';
 import { storedCollectionBytes } from './collection-bins.js';
+import { EntryFlag } from '../index/primary-index.js';
 import { RecordView } from './record-view.js';
 
 const TTL_NEVER = 0xffffffff;
@@ -242,22 +243,38 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     const seconds = ttl === 0 || ttl === TTL_KEEP ? defaultTtl(ns, req.setName) : ttl;
     voidTime = seconds === 0 ? 0 : nowCl + seconds;
   }
-  const newGen = existed && !deletedAll ? nextGeneration(oldGen) : existed ? nextGeneration(oldGen) : 1;
+  const newGen = existed ? nextGeneration(oldGen) : 1;
   const data = encodeRecord(key, bins);
+  // metadata goes into the index before the storage write: a device engine persists it with the
+  // record, and cold start rebuilds the index from it
+  const oldLutMs = existed ? index.lastUpdateMs(id) : 0;
+  const oldFlags = existed ? index.flags(id) : 0;
+  let setId = 0;
   if (!existed) {
-    const setId = ns.sets.idOf(req.setName, true);
+    setId = ns.sets.idOf(req.setName, true);
     id = ns.index.insert(req.digest);
     index.setSetId(id, setId);
-    ns.storage.put(index, id, data);
-    ns.sets.recordAdded(setId, data.length);
-  } else {
-    ns.storage.put(index, id, data);
-    ns.sets.recordResized(index.setId(id), oldSize, data.length);
   }
   index.setGeneration(id, newGen);
   index.setVoidTime(id, voidTime);
   index.setLastUpdateMs(id, nowMs);
-  if (key) index.setFlags(id, 1);
+  if (key) index.setFlags(id, EntryFlag.HAS_KEY);
+  try {
+    ns.storage.put(index, id, data);
+  } catch (e) {
+    // the write did not happen: leave the index as it was
+    if (!existed) ns.index.remove(req.digest);
+    else {
+      index.setGeneration(id, oldGen);
+      index.setVoidTime(id, oldVoidTime);
+      index.setLastUpdateMs(id, oldLutMs);
+      index.setFlags(id, oldFlags);
+    }
+    if (e instanceof AsError) return fail(e.code);
+    throw e;
+  }
+  if (!existed) ns.sets.recordAdded(setId, data.length);
+  else ns.sets.recordResized(index.setId(id), oldSize, data.length);
   ns.stats.clientWriteSuccess++;
   out.beginMessage(ResultCode.OK, newGen, voidTime, rowIndex);
   emitResults(out, results);
