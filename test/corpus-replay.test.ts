@@ -27,6 +27,10 @@ network {
     port 3000
   }
 }
+mod-lua {
+  # the recorded server's path; it appears inside Lua error messages
+  user-path /tmp/asreal/run/work/usr/udf/lua
+}
 namespace test {
   replication-factor 1
   nsup-period 120
@@ -58,21 +62,8 @@ const KNOWN_GAPS: Record<string, Record<string, string>> = {
     'exp-eval#99': 'memorySize()/recordSize() differ from the server flat-record size (448 vs 402 bytes)',
     'exp-eval#100': 'memorySize()/recordSize() differ from the server flat-record size (448 vs 402 bytes)',
   },
-  'batch.jsonl': {
-    'batch-apply#1': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#6': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#7': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#8': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#9': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#10': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#11': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#12': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#13': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#14': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#15': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#16': 'needs Lua UDFs (udf-put and record UDF execution)',
-    'batch-apply#17': 'needs Lua UDFs (udf-put and record UDF execution)',
-  },
+  'batch.jsonl': {},
+  'udf.jsonl': {},
   'scan-query.jsonl': {
     'scan-query#11': 'needs secondary indexes (sindex-create, sindex stats, index queries)',
     'scan-query#12': 'needs secondary indexes (sindex-create, sindex stats, index queries)',

@@ -12,6 +12,9 @@ import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfi
 import { startTicker } from './ticker.js';
 import { startNsup } from '../namespace/nsup.js';
 import { DeviceStorage } from '../storage/device/device-storage.js';
+import { UdfRegistry, registerUdfInfo } from '../udf/index.js';
+import { installUdf } from '../transaction/udf-apply.js';
+import { infoRegistry } from './info-commands.js';
 import { makeDataHandlers } from './data-handlers.js';
 import { registerConfigInfo } from './config-info.js';
 
@@ -44,6 +47,10 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const spec: NodeSpec = buildNodeSpec(config, clock);
   const node = new StratoNode(spec);
   node.loadSmd();
+  const udf = new UdfRegistry(spec.smd, { userPath: config.raw.modLua.userPath });
+  await udf.init();
+  registerUdfInfo(udf, infoRegistry);
+  installUdf({ registry: udf, executionDisabled: () => config.raw.service.disableUdfExecution });
   registerConfigInfo(node, config);
   for (const nsCfg of config.raw.namespaces) bindSetConfig(config.raw, nsCfg, node.namespace(nsCfg.name)!);
   if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
@@ -87,6 +94,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       for (const stop of stopNsup) stop();
       await service.close();
       for (const ns of node.namespaces.values()) await ns.storage.close();
+      udf.close();
       log.info('finished clean shutdown - exiting');
     },
   };

@@ -28,6 +28,7 @@ import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request
 import { readParticleOp } from './read.js';
 import { storedCollectionBytes } from './collection-bins.js';
 import { EntryFlag } from '../index/primary-index.js';
+import { executeUdf, udfRequestCheck } from './udf-apply.js';
 import { RecordView } from './record-view.js';
 
 const TTL_NEVER = 0xffffffff;
@@ -55,6 +56,11 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   }
   if (ttl !== 0 && ttl !== TTL_NEVER && ttl !== TTL_KEEP && ns.settings.nsupPeriodSec === 0 && !ns.settings.allowTtlWithoutNsup) {
     throw new AsError(ResultCode.FORBIDDEN, 'ttl write with nsup off');
+  }
+  const isUdf = msg.fields.some((f) => f.type === FieldType.UDF_FILENAME);
+  if (isUdf) {
+    const check = udfRequestCheck(msg);
+    if (check !== ResultCode.OK) throw new AsError(check, 'bad udf request');
   }
   const ops = msg.ops;
   const hasRead = (msg.info1 & Info1.READ) !== 0;
@@ -110,12 +116,13 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     }
   }
 
-  if (msg.fields.some((f) => f.type === FieldType.UDF_FILENAME)) {
-    // no Lua runtime yet: answer as Aerospike does for a module it does not have
-    out.beginMessage(ResultCode.UDF_EXECUTION, oldGen, oldVoidTime, rowIndex);
-    out.addOp(OpType.READ, Particle.STRING, 'FAILURE', Buffer.from('UDF: Execution Error 1'));
-    out.endMessage();
-    return ResultCode.UDF_EXECUTION;
+  if (isUdf) {
+    return executeUdf(
+      msg,
+      { ns, id, existed, digest: req.digest, setName: req.setName, storedKey: stored.key, sentKey: req.key, bins: stored.bins, oldSize },
+      out,
+      rowIndex,
+    );
   }
   let bins: Bin[] = replace ? [] : stored.bins.slice();
   const respondAll = (msg.info2 & Info2.RESPOND_ALL_OPS) !== 0;
@@ -231,50 +238,9 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     return ResultCode.OK;
   }
   void touched;
-  const key = stored.key ?? req.key;
-  const size = encodedSize(key, bins);
-  if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return fail(ResultCode.RECORD_TOO_BIG);
-
-  const nowCl = ns.nowCl();
-  let voidTime: number;
-  if (ttl === TTL_NEVER) voidTime = 0;
-  else if (ttl === TTL_KEEP && existed) voidTime = oldVoidTime;
-  else {
-    const seconds = ttl === 0 || ttl === TTL_KEEP ? defaultTtl(ns, req.setName) : ttl;
-    voidTime = seconds === 0 ? 0 : nowCl + seconds;
-  }
-  const newGen = existed ? nextGeneration(oldGen) : 1;
-  const data = encodeRecord(key, bins);
-  // metadata goes into the index before the storage write: a device engine persists it with the
-  // record, and cold start rebuilds the index from it
-  const oldLutMs = existed ? index.lastUpdateMs(id) : 0;
-  const oldFlags = existed ? index.flags(id) : 0;
-  let setId = 0;
-  if (!existed) {
-    setId = ns.sets.idOf(req.setName, true);
-    id = ns.index.insert(req.digest);
-    index.setSetId(id, setId);
-  }
-  index.setGeneration(id, newGen);
-  index.setVoidTime(id, voidTime);
-  index.setLastUpdateMs(id, nowMs);
-  if (key) index.setFlags(id, EntryFlag.HAS_KEY);
-  try {
-    ns.storage.put(index, id, data);
-  } catch (e) {
-    // the write did not happen: leave the index as it was
-    if (!existed) ns.index.remove(req.digest);
-    else {
-      index.setGeneration(id, oldGen);
-      index.setVoidTime(id, oldVoidTime);
-      index.setLastUpdateMs(id, oldLutMs);
-      index.setFlags(id, oldFlags);
-    }
-    if (e instanceof AsError) return fail(e.code);
-    throw e;
-  }
-  if (!existed) ns.sets.recordAdded(setId, data.length);
-  else ns.sets.recordResized(index.setId(id), oldSize, data.length);
+  const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: stored.key ?? req.key, bins, ttl, oldSize, nowMs });
+  if (typeof stored2 === 'number') return fail(stored2);
+  const { generation: newGen, voidTime } = stored2;
   ns.stats.clientWriteSuccess++;
   out.beginMessage(ResultCode.OK, newGen, voidTime, rowIndex);
   emitResults(out, results);
@@ -282,8 +248,78 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   return ResultCode.OK;
 }
 
+export interface StoreRequest {
+  /** index entry id when the record exists */
+  id: number;
+  existed: boolean;
+  digest: Buffer;
+  setName: string;
+  key: StoredKey | undefined;
+  bins: Bin[];
+  /** the request's record_ttl (0 default, -1 never, -2 keep, positive seconds) */
+  ttl: number;
+  /** stored bytes of the existing record */
+  oldSize: number;
+  nowMs: number;
+}
+
+/**
+ * Stores a record's new bins: size check, void-time, generation, index metadata, then the storage
+ * write (rolled back in the index if it fails). Returns the new generation and void-time, or a
+ * result code.
+ */
+export function storeRecord(ns: Namespace, r: StoreRequest): { generation: number; voidTime: number; id: number } | number {
+  const index = ns.index;
+  let id = r.id;
+  const size = encodedSize(r.key, r.bins);
+  if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return ResultCode.RECORD_TOO_BIG;
+  const oldGen = r.existed ? index.generation(id) : 0;
+  const oldVoidTime = r.existed ? index.voidTime(id) : 0;
+  const nowCl = ns.nowCl();
+  let voidTime: number;
+  if (r.ttl === TTL_NEVER) voidTime = 0;
+  else if (r.ttl === TTL_KEEP && r.existed) voidTime = oldVoidTime;
+  else {
+    const seconds = r.ttl === 0 || r.ttl === TTL_KEEP ? defaultTtl(ns, r.setName) : r.ttl;
+    voidTime = seconds === 0 ? 0 : nowCl + seconds;
+  }
+  const newGen = r.existed ? nextGeneration(oldGen) : 1;
+  const data = encodeRecord(r.key, r.bins);
+  // metadata goes into the index before the storage write: a device engine persists it with the
+  // record, and cold start rebuilds the index from it
+  const oldLutMs = r.existed ? index.lastUpdateMs(id) : 0;
+  const oldFlags = r.existed ? index.flags(id) : 0;
+  let setId = 0;
+  if (!r.existed) {
+    setId = ns.sets.idOf(r.setName, true);
+    id = ns.index.insert(r.digest);
+    index.setSetId(id, setId);
+  }
+  index.setGeneration(id, newGen);
+  index.setVoidTime(id, voidTime);
+  index.setLastUpdateMs(id, r.nowMs);
+  if (r.key) index.setFlags(id, EntryFlag.HAS_KEY);
+  try {
+    ns.storage.put(index, id, data);
+  } catch (e) {
+    // the write did not happen: leave the index as it was
+    if (!r.existed) ns.index.remove(r.digest);
+    else {
+      index.setGeneration(id, oldGen);
+      index.setVoidTime(id, oldVoidTime);
+      index.setLastUpdateMs(id, oldLutMs);
+      index.setFlags(id, oldFlags);
+    }
+    if (e instanceof AsError) return e.code;
+    throw e;
+  }
+  if (!r.existed) ns.sets.recordAdded(setId, data.length);
+  else ns.sets.recordResized(index.setId(id), r.oldSize, data.length);
+  return { generation: newGen, voidTime, id };
+}
+
 /** A set's stop-writes-count / stop-writes-size refuse new data into that set. */
-function setLimitBreached(ns: Namespace, setName: string, existed: boolean): boolean {
+export function setLimitBreached(ns: Namespace, setName: string, existed: boolean): boolean {
   if (setName.length === 0) return false;
   const set = ns.sets.getByName(setName);
   if (!set) return false;
