@@ -4,23 +4,10 @@
  * its ops answer UNSUPPORTED_FEATURE instead of failing in some other way.
  */
 import type { AsValue } from '../protocol/msgpack.js';
-import type { Bin } from '../protocol/particle.js';
 
-export interface FilterRecord {
-  getBin(name: string): Bin | undefined;
-  binNames(): string[];
-  readonly exists: boolean;
-  readonly generation: number;
-  readonly voidTime: number;
-  readonly lastUpdateMs: number;
-  readonly setName: string;
-  readonly digest: Buffer;
-  readonly key: { type: number; value: Buffer } | undefined;
-  readonly recordSizeBytes: number;
-  readonly memorySizeBytes: number;
-  readonly deviceSizeBytes: number;
-  readonly isTombstone: boolean;
-}
+/** What a filter or expression sees of a record (the expression engine's record view). */
+export type { ExpRecord as FilterRecord } from '../expressions/index.js';
+import type { ExpRecord as FilterRecord } from '../expressions/index.js';
 
 export interface CompiledFilterLike {
   matches(rec: FilterRecord, env: { nowMs: number }): boolean;
