@@ -172,6 +172,9 @@ async function runModel(
       // engine itself asserts that no block's live bytes ever go negative)
       if (step % 10 === 0 || op >= 0.993) {
         assert.equal(eng.stats().usedBytes, liveBytes(), `seed ${seed} step ${step}: live bytes diverge from the index`);
+        // block accounting: per-block bytes sum to the total and match the index, free/queued/
+        // pending/cached blocks agree with their states, and every block under the lwm is queued
+        eng.verifyAgainstIndex(index);
       }
       if (step % 25 === 0 || op >= 0.993) {
         for (const [k, v] of model) assert.deepEqual(read(k), v, `seed ${seed} step ${step}: key ${k}`);

@@ -13,7 +13,7 @@ import { EntryFlag, PrimaryIndex } from '../src/index/primary-index.js';
 import { ManualClock, citrusleafSec } from '../src/util/clock.js';
 import { DeviceError, DeviceStorage, type DeviceStorageOptions } from '../src/storage/device/device-storage.js';
 import { FaultyIo, seededRandom } from '../src/storage/device/io.js';
-import { REC_HDR, deviceRecordSize } from '../src/storage/device/format.js';
+import { REC_HDR, RecFlag, blockStamp, deviceRecordSize, writeBlockHeader, writeDeviceRecord } from '../src/storage/device/format.js';
 import { crc32 } from '../src/storage/device/crc32.js';
 import { ResultCode } from '../src/protocol/result-codes.js';
 import { N_PARTITIONS } from '../src/util/digest.js';
@@ -332,6 +332,71 @@ test('cold restart: newest copy wins, tombstones hold, expunged records may retu
     assert.equal(h.read(7), undefined);
   } finally {
     await h.done();
+  }
+});
+
+test('cold restart: a stale tombstone with a higher generation neither hides nor revives, in any block order', async () => {
+  // Copies of one key from two lives: life 1 = record gen 5 (t=100), durable delete gen 6 (t=150),
+  // after which the tombstone's entry went (expunge, or dropped at a restart); life 2 = re-created
+  // at gen 1 (t=200), durably deleted at gen 2 (t=300). The newest copy is the gen-2 tombstone:
+  // the key must load as deleted whatever order the blocks are scanned in. (Comparing the two
+  // tombstones by generation let the stale gen-6 one replace the gen-2 one and then lose to the
+  // t=200 record, which came back.)
+  const d = digestOf(7);
+  const copies = [
+    [{ gen: 2, lut: 300, tomb: true }],
+    [
+      { gen: 5, lut: 100, tomb: false },
+      { gen: 6, lut: 150, tomb: true },
+    ],
+    [{ gen: 1, lut: 200, tomb: false }],
+  ];
+  const orders = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
+  for (const policy of ['generation', 'last-update-time'] as const) {
+    for (const order of orders) {
+      const h = new Harness(newClock(), { conflictResolution: policy });
+      try {
+        await h.eng.load(h.index); // writes the file header (epoch 1)
+        await h.eng.close();
+        const fd = openSync(h.path(0), 'r+');
+        order.forEach((group, slot) => {
+          const block = slot + 1;
+          const seq = [3, 1, 2][group]!; // write order: life 1, re-creation, final tombstone
+          const stamp = blockStamp(1, seq, 0, block);
+          const img = Buffer.alloc(WBS);
+          writeBlockHeader(img, { epoch: 1, seq, stamp, file: 0, block });
+          let off = 32;
+          for (const c of copies[group]!) {
+            const meta = { generation: c.gen, voidTime: 0, lastUpdateMs: c.lut, flags: c.tomb ? RecFlag.TOMBSTONE : 0 };
+            off += writeDeviceRecord(img, off, stamp, d, 0, meta, undefined, c.tomb ? undefined : valueOf(7, c.gen));
+          }
+          writeSync(fd, img, 0, WBS, block * WBS);
+        });
+        closeSync(fd);
+        h.index = new PrimaryIndex();
+        h.open();
+        const r = await h.eng.load(h.index);
+        const id = h.index.find(d);
+        assert.ok(id >= 0, `${policy} ${order}: the tombstone stays indexed (it hides older copies)`);
+        assert.ok(h.index.flags(id) & EntryFlag.TOMBSTONE, `${policy} ${order}: the key is deleted`);
+        assert.equal(h.index.lastUpdateMs(id), 300, `${policy} ${order}: the newest tombstone won`);
+        assert.equal(h.index.generation(id), 2);
+        assert.equal(h.read(7), undefined);
+        assert.equal(r.records, 0);
+        assert.equal(r.tombstones, 1);
+        assert.equal(h.eng.stats().usedBytes, h.indexedBytes());
+        h.eng.verifyAgainstIndex(h.index);
+      } finally {
+        await h.done();
+      }
+    }
   }
 });
 

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { startStrato, runStratoExpectingFailure, STRATO_BIN } from './helpers/strato-process.js';
 import { infoFrame, rawExchange } from './helpers/raw-client.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -73,6 +75,23 @@ test('a config file with two namespaces serves both and a size like 4G parses', 
   try {
     const r = await rawExchange(s.port, infoFrame(['namespaces', 'cluster-name']));
     assert.equal(r.received.subarray(8).toString(), 'namespaces\ta;b\ncluster-name\ttwo\n');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a logging file sink receives the log lines, and the ticker reports per-namespace objects', async () => {
+  const s = await startStrato({
+    config:
+      'service {\n  cluster-name logs\n  ticker-interval 1\n}\nlogging {\n  console {\n    context any info\n  }\n  file ${DIR}/strato.log {\n    context any info\n  }\n}\n' +
+      'network {\n  service {\n    address 127.0.0.1\n    port 3000\n  }\n}\nnamespace test {\n  nsup-period 60\n  storage-engine memory {\n    data-size 64M\n  }\n}\n',
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    const log = readFileSync(join(s.dir, 'strato.log'), 'utf8');
+    assert.match(log, /GMT: INFO \(as\): \(start\.ts\) service ready/);
+    assert.match(log, /\{test\} objects: all 0 master 0 prole 0/);
+    assert.match(log, /\{test\} data-usage: used-bytes 0/);
   } finally {
     await s.stop();
   }

@@ -39,6 +39,11 @@ export class BlockQueue {
     return b;
   }
 
+  /** Calls fn for each queued block, oldest first. */
+  forEach(fn: (block: number) => void): void {
+    for (let i = 0; i < this.count; i++) fn(this.ring[(this.head + i) % this.ring.length]!);
+  }
+
   clear(): void {
     this.head = 0;
     this.count = 0;

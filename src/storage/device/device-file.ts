@@ -46,6 +46,11 @@ export class DeviceFile {
   usedBytes = 0;
   /** a pwrite happened since the last fsync */
   unsynced = false;
+  /**
+   * FULL blocks a defrag pass could not empty (damaged record headers, a failed read): they may
+   * sit below defrag-lwm-pct without being queued, and are queued again when they lose bytes.
+   */
+  readonly stuck = new Set<number>();
 
   // counters (Aerospike per-device statistics)
   /** write blocks completely written (client and defrag) */
@@ -89,12 +94,23 @@ export class DeviceFile {
 
   /** Adjusts a block's live bytes; a negative result means the accounting is broken. */
   addUsed(block: number, delta: number): void {
+    if (block <= 0 || block >= this.nBlocks) {
+      throw new Error(`device ${this.path}: live bytes moved on block ${block}, outside 1..${this.nBlocks - 1} (accounting invariant broken)`);
+    }
     const v = this.used[block]! + delta;
     if (v < 0 || v > this.writeBlockSize) {
       throw new Error(`device ${this.path}: block ${block} used bytes would become ${v} (accounting invariant broken)`);
     }
     this.used[block] = v;
     this.usedBytes += delta;
+    if (this.usedBytes < 0) throw new Error(`device ${this.path}: used bytes would become ${this.usedBytes} (accounting invariant broken)`);
+  }
+
+  /** Sum of the per-block live bytes, recomputed (O(blocks)); must equal `usedBytes`. */
+  sumUsed(): number {
+    let t = 0;
+    for (let b = 1; b < this.nBlocks; b++) t += this.used[b]!;
+    return t + this.used[0]!;
   }
 
   /** Forgets every block (start empty): all usable blocks become free, in file order. */
@@ -109,6 +125,7 @@ export class DeviceFile {
     this.defragQ.clear();
     for (let b = 1; b < this.nBlocks; b++) this.free.push(b);
     this.usedBytes = 0;
+    this.stuck.clear();
     this.clientSwb = undefined;
     this.defragSwb = undefined;
   }

@@ -13,8 +13,15 @@
  * count; an expunge only does the latter; a durable delete writes a tombstone.
  *
  * Reclaiming space. A block whose live bytes fall below defrag-lwm-pct joins the defrag queue; the
- * defragmenter (a timer, one block per defrag-sleep) moves the block's live records into the
- * file's defrag swb and frees it. A block whose live bytes reach zero is freed without being read.
+ * defragmenter (a timer, one block per defrag-sleep; with defrag-sleep under 1 ms or free space
+ * short, a few milliseconds' worth of blocks per event-loop turn) moves the block's live records
+ * into the file's defrag swb and frees it. A block whose live bytes reach zero is freed without
+ * being read. Blocks in the post-write cache are not queued until they leave it, so the cache
+ * holds at most a sixteenth of a file's blocks (none when space is short), whatever
+ * post-write-cache says; blocks the defragmenter writes do not enter it. When a file's free
+ * blocks run short anyway, client writes defragment a couple of blocks themselves before taking
+ * a new one (the engine is single-threaded: the background defragmenter cannot run beside a
+ * burst of writes).
  * A freed block is reused only once the copies that replaced its records are on the device and
  * fdatasync'd, so neither a process crash nor a power loss can lose a record whose old copy was
  * durable (the new copy may be lost within the flush window, the old one then comes back).
@@ -31,6 +38,7 @@
 import { EntryFlag, type PrimaryIndex } from '../../index/primary-index.js';
 import { AsError, ResultCode } from '../../protocol/result-codes.js';
 import { citrusleafSec, type Clock } from '../../util/clock.js';
+import { N_PARTITIONS } from '../../util/digest.js';
 import type { StorageEngine, StorageStats } from '../storage-engine.js';
 import { defragBlock, type DefragHost } from './defrag.js';
 import { BlockState, DeviceFile } from './device-file.js';
@@ -67,6 +75,9 @@ export type { LoadResult } from './loader.js';
 
 /** An engine error carrying the result code the client should get. */
 export class DeviceError extends AsError {}
+
+/** Longest a background defrag turn runs (several blocks) when defrag-sleep is under 1 ms or space is short. */
+const DEFRAG_TURN_MS = 4;
 
 type Timer = ReturnType<typeof setTimeout>;
 type Immediate = ReturnType<typeof setImmediate>;
@@ -220,6 +231,7 @@ export class DeviceStorage implements StorageEngine {
     this.nextSeq = (r.maxSeq + 1) >>> 0 || 1;
     this.liveTombstones = r.tombstones;
     this.started = true;
+    this.checkInvariants();
     this.startTimers();
     this.kickDefrag();
     const result: LoadResult = {
@@ -300,6 +312,7 @@ export class DeviceStorage implements StorageEngine {
     if (!this.drainWriteQ()) throw new DeviceError(ResultCode.UNKNOWN, 'device write failed; see log');
     this.syncAll(true);
     this.tryReleasePending();
+    this.checkInvariants();
   }
 
   /** Flushes and closes the files; the engine cannot be used afterwards. */
@@ -474,6 +487,7 @@ export class DeviceStorage implements StorageEngine {
   }
 
   private enqueueDefrag(f: DeviceFile, b: number): void {
+    f.stuck.delete(b);
     f.state[b] = BlockState.QUEUED;
     f.defragQ.push(b);
     this.kickDefrag();
@@ -517,6 +531,7 @@ export class DeviceStorage implements StorageEngine {
   private swbWithRoom(f: DeviceFile, kind: number, size: number): Swb | undefined {
     const cur = kind === SwbKind.CLIENT ? f.clientSwb : f.defragSwb;
     if (cur && cur.room() >= size) return cur;
+    if (kind === SwbKind.CLIENT) this.assistDefrag(f);
     const b = this.takeFreeBlock(f, kind === SwbKind.CLIENT);
     if (b < 0) return undefined;
     if (cur) this.seal(cur);
@@ -533,7 +548,15 @@ export class DeviceStorage implements StorageEngine {
 
   private takeFreeBlock(f: DeviceFile, client: boolean): number {
     const reserve = client ? this.reserveBlocks(f) : 0;
+    this.shedPostWriteCache(f);
     if (f.free.length <= reserve) this.reclaimNow();
+    if (client && f.free.length <= reserve) {
+      // last resort before OUT_OF_SPACE: the defragmenter may have blocks to give back right now
+      for (let k = 0; f.free.length <= reserve && k < f.usableBlocks && f.defragQ.length > this.cfg.defragQueueMin; k++) {
+        if (!this.defragFile(f)) break;
+        this.reclaimNow();
+      }
+    }
     if (f.free.length <= reserve) {
       if (client) throw new DeviceError(ResultCode.OUT_OF_SPACE, `device ${f.path} has no free write block`);
       return -1;
@@ -618,7 +641,30 @@ export class DeviceStorage implements StorageEngine {
       this.pendingFree(f, b);
       return;
     }
-    this.pwc.add(f.fileIndex, b, s.buf, this.onPostWriteEvict);
+    if (s.kind === SwbKind.CLIENT) {
+      this.pwc.add(f.fileIndex, b, s.buf, this.onPostWriteEvict, this.postWriteCacheBlocks(f));
+    } else {
+      // records the defragmenter moved are cold: no post-write cache (as in Aerospike), and the
+      // block is judged at once (its records may have been updated while it was being filled)
+      this.pool.give(s.buf);
+      this.afterUsedDrop(f, b);
+    }
+  }
+
+  /**
+   * Blocks of file `f` the post-write cache may hold: a sixteenth of the file (cached blocks are
+   * not defragmented, so a cache as large as the file would stop defragmentation altogether),
+   * none when free space is short.
+   */
+  private postWriteCacheBlocks(f: DeviceFile): number {
+    if (this.defragUrgent(f)) return 0;
+    return Math.floor(f.usableBlocks / 16);
+  }
+
+  /** Evicts cached blocks of `f` beyond its share; they become defrag candidates. */
+  private shedPostWriteCache(f: DeviceFile): void {
+    const max = this.postWriteCacheBlocks(f);
+    if (this.pwc.countOf(f.fileIndex) > max) this.pwc.trimFile(f.fileIndex, max, this.onPostWriteEvict);
   }
 
   /** A block left the post-write cache: from now on it is a defrag candidate like any other. */
@@ -660,6 +706,8 @@ export class DeviceStorage implements StorageEngine {
   // ---- freeing blocks -------------------------------------------------------------------------
 
   private pendingFree(f: DeviceFile, b: number): void {
+    if (f.used[b] !== 0) throw new Error(`device ${f.path}: block ${b} released with ${f.used[b]} live bytes (accounting invariant broken)`);
+    f.stuck.delete(b);
     f.state[b] = BlockState.PENDING_FREE;
     this.pending.push(f.fileIndex, b, this.appendCounter);
   }
@@ -831,39 +879,70 @@ export class DeviceStorage implements StorageEngine {
       const f = this.files[(this.defragCursor + k) % n]!;
       if (f.defragQ.length <= this.cfg.defragQueueMin) continue;
       this.defragCursor = (f.fileIndex + 1) % n;
-      const b = f.defragQ.shift();
-      if (f.state[b] !== BlockState.QUEUED) throw new Error(`device ${f.path}: block ${b} on the defrag queue in state ${f.state[b]}`);
-      if (f.used[b] === 0) {
-        f.directFrees++;
-        this.pendingFree(f, b);
-      } else {
-        f.defragReads++;
-        let stalled = false;
-        try {
-          const out = defragBlock(this.defragHost, f, b);
-          stalled = out.stalled;
-          if (out.damaged > 0) this.log(`device ${f.path}: defrag of block ${b} met ${out.damaged} damaged record header(s)`);
-        } catch (e) {
-          this.ioError(f, `defrag read of block ${b}`, e);
-          f.state[b] = BlockState.FULL;
-          return true;
-        }
-        if (stalled) {
-          f.defragQ.unshift(b);
-          return false;
-        }
-        if (f.used[b] === 0) this.pendingFree(f, b);
-        else {
-          // a live record whose header is damaged cannot be found by scanning; the block stays
-          this.log(`device ${f.path}: block ${b} keeps ${f.used[b]} live bytes after defrag (damaged records)`);
-          f.state[b] = BlockState.FULL;
-        }
-      }
-      // space is short: do not wait for the defrag swb to fill before handing blocks back
-      if (this.freeIsLow(f)) this.reclaimNow();
-      return true;
+      return this.defragFile(f);
     }
     return false;
+  }
+
+  /** Defragments the block at the head of `f`'s queue; false when stalled (no block to move to). */
+  private defragFile(f: DeviceFile): boolean {
+    if (!this.started || this.closed || !this.index || f.defragQ.length === 0) return false;
+    const b = f.defragQ.shift();
+    if (f.state[b] !== BlockState.QUEUED) throw new Error(`device ${f.path}: block ${b} on the defrag queue in state ${f.state[b]}`);
+    if (f.used[b] === 0) {
+      f.directFrees++;
+      this.pendingFree(f, b);
+    } else {
+      f.defragReads++;
+      let stalled = false;
+      try {
+        const out = defragBlock(this.defragHost, f, b);
+        stalled = out.stalled;
+        if (out.damaged > 0) this.log(`device ${f.path}: defrag of block ${b} met ${out.damaged} damaged record header(s)`);
+      } catch (e) {
+        this.ioError(f, `defrag read of block ${b}`, e);
+        // not re-queued at once (a failing device would make the defragmenter spin); it is
+        // queued again when it next loses live bytes
+        f.state[b] = BlockState.FULL;
+        f.stuck.add(b);
+        return true;
+      }
+      if (stalled) {
+        f.defragQ.unshift(b);
+        return false;
+      }
+      if (f.used[b] === 0) this.pendingFree(f, b);
+      else {
+        // a live record whose header is damaged cannot be found by scanning; the block stays
+        this.log(`device ${f.path}: block ${b} keeps ${f.used[b]} live bytes after defrag (damaged records)`);
+        f.state[b] = BlockState.FULL;
+        f.stuck.add(b);
+      }
+    }
+    // space is short: do not wait for the defrag swb to fill before handing blocks back
+    if (this.freeIsLow(f)) this.reclaimNow();
+    return true;
+  }
+
+  /**
+   * Client writes help the defragmenter when `f` runs short of free blocks: each new client block
+   * first pays for up to two defragmented ones (a queued block is under defrag-lwm-pct full, so
+   * two of them give back at least one block). Aerospike's defrag thread runs beside the writers;
+   * here everything shares one thread, and a burst of writes within one event-loop turn would
+   * otherwise use up the free blocks before the background defragmenter gets a turn.
+   */
+  private assistDefrag(f: DeviceFile): void {
+    if (!this.started || !this.index || !this.defragUrgent(f)) return;
+    for (let k = 0; k < 2 && f.defragQ.length > this.cfg.defragQueueMin; k++) {
+      if (!this.defragFile(f)) break;
+    }
+  }
+
+  /** Free space of `f` is short enough that defragmentation must not wait for its timer. */
+  private defragUrgent(f: DeviceFile): boolean {
+    if (this.freeIsLow(f)) return true;
+    const sw = this.cfg.stopWritesAvailPct;
+    return f.free.length * 100 < Math.max(2 * sw, sw + 10) * f.usableBlocks;
   }
 
   /** Runs defrag steps until the queues are down to defrag-queue-min or `maxBlocks` are done. */
@@ -880,6 +959,10 @@ export class DeviceStorage implements StorageEngine {
 
   private anyDefragWork(): boolean {
     return this.files.some((f) => f.defragQ.length > this.cfg.defragQueueMin);
+  }
+
+  private anyDefragUrgent(): boolean {
+    return this.files.some((f) => f.defragQ.length > this.cfg.defragQueueMin && this.defragUrgent(f));
   }
 
   // ---- background timers ---------------------------------------------------------------------
@@ -941,10 +1024,17 @@ export class DeviceStorage implements StorageEngine {
       this.defragTimer = undefined;
       this.defragImmediate = undefined;
       if (this.closed) return;
-      const did = this.defragStep();
+      const t0 = performance.now();
+      let did = this.defragStep();
+      // With defrag-sleep under a millisecond (0: no pause at all) or free space running short,
+      // one block per event-loop turn is not enough: a turn may carry many blocks' worth of
+      // client writes. Keep going for a few milliseconds, then give the clients their turn.
+      while (did && this.anyDefragWork() && (this.cfg.defragSleepUs < 1000 || this.anyDefragUrgent()) && performance.now() - t0 < DEFRAG_TURN_MS) {
+        did = this.defragStep();
+      }
       if (!this.anyDefragWork()) return;
       // stalled (no free block for the moved records): back off instead of spinning
-      this.scheduleDefrag(did ? this.cfg.defragSleepUs / 1000 : 100);
+      this.scheduleDefrag(did ? (this.anyDefragUrgent() ? 0 : this.cfg.defragSleepUs / 1000) : 100);
     };
     if (delayMs < 1) {
       this.defragImmediate = setImmediate(run);
@@ -953,6 +1043,107 @@ export class DeviceStorage implements StorageEngine {
       this.defragTimer = setTimeout(run, delayMs);
       this.defragTimer.unref();
     }
+  }
+
+  // ---- invariants -----------------------------------------------------------------------------
+
+  /**
+   * Checks the block accounting and throws when it is broken: per file, the per-block live bytes
+   * are within 0..write-block-size and sum to the file's used bytes; free and pending blocks hold
+   * nothing; the free list, defrag queue, pending list, swbs and post-write cache agree with the
+   * block states; and every block on the device that is under defrag-lwm-pct is queued for
+   * defragmentation (unless the post-write cache holds it, or a defrag pass could not empty it).
+   * O(blocks): flush() and load() run it; tests call it whenever they like.
+   */
+  checkInvariants(): void {
+    if (!this.started || this.closed) return;
+    const lwm = this.lwmBytes();
+    // where each block is listed: free list, defrag queue, pending list, an swb
+    const IN_FREE = 1;
+    const IN_Q = 2;
+    const IN_PENDING = 4;
+    const IN_SWB = 8;
+    const marks = this.files.map((f) => new Uint8Array(f.nBlocks));
+    const mark = (fi: number, b: number, bit: number, what: string): void => {
+      const f = this.files[fi];
+      if (!f || b <= 0 || b >= f.nBlocks) throw new Error(`block ${b} of file ${fi} on the ${what} does not exist (accounting invariant broken)`);
+      const m = marks[fi]!;
+      if (m[b]! & bit) this.broken(f, `block ${b} is on the ${what} twice`);
+      m[b]! |= bit;
+    };
+    for (const f of this.files) {
+      f.free.forEach((b) => mark(f.fileIndex, b, IN_FREE, 'free list'));
+      f.defragQ.forEach((b) => mark(f.fileIndex, b, IN_Q, 'defrag queue'));
+      for (const s of [f.clientSwb, f.defragSwb]) if (s) mark(s.file, s.block, IN_SWB, 'open swbs');
+    }
+    for (const s of this.writeQ) mark(s.file, s.block, IN_SWB, 'swbs');
+    for (let i = this.pendingHead; i < this.pending.length; i += 3) mark(this.pending[i]!, this.pending[i + 1]!, IN_PENDING, 'pending list');
+    for (const f of this.files) {
+      if (f.used[0] !== 0 || f.state[0] !== BlockState.HEADER) this.broken(f, 'block 0 is not the header');
+      const sum = f.sumUsed();
+      if (sum !== f.usedBytes) this.broken(f, `block live bytes sum to ${sum}, used bytes say ${f.usedBytes}`);
+      const m = marks[f.fileIndex]!;
+      for (let b = 1; b < f.nBlocks; b++) {
+        const used = f.used[b]!;
+        const st = f.state[b]!;
+        if (used < 0 || used > this.wbs) this.broken(f, `block ${b} has ${used} live bytes`);
+        const want =
+          st === BlockState.FREE ? IN_FREE : st === BlockState.QUEUED ? IN_Q : st === BlockState.PENDING_FREE ? IN_PENDING : st === BlockState.SWB ? IN_SWB : 0;
+        if (m[b] !== want) this.broken(f, `block ${b} in state ${st} is listed as ${m[b]} (free 1, defrag queue 2, pending 4, swb 8)`);
+        switch (st) {
+          case BlockState.FREE:
+          case BlockState.PENDING_FREE:
+            if (used !== 0) this.broken(f, `block ${b} in state ${st} has ${used} live bytes`);
+            break;
+          case BlockState.FULL:
+            if (used === 0) this.broken(f, `block ${b} is on the device with no live bytes and was not freed`);
+            if (used < lwm && !f.stuck.has(b) && !this.pwc.has(f.fileIndex, b)) {
+              this.broken(f, `block ${b} has ${used} live bytes (< lwm ${lwm}) and is not queued for defrag`);
+            }
+            break;
+          case BlockState.SWB:
+          case BlockState.QUEUED:
+            break;
+          default:
+            this.broken(f, `block ${b} in unknown state ${st}`);
+        }
+      }
+    }
+    this.pwc.forEachBlock((fi, b) => {
+      const f = this.files[fi];
+      if (!f || b <= 0 || b >= f.nBlocks) throw new Error(`post-write cache holds block ${b} of file ${fi}, which does not exist (accounting invariant broken)`);
+      if (f.state[b] !== BlockState.FULL) this.broken(f, `block ${b} in state ${f.state[b]} is in the post-write cache`);
+    });
+  }
+
+  private broken(f: DeviceFile, what: string): never {
+    throw new Error(`device ${f.path}: ${what} (accounting invariant broken)`);
+  }
+
+  /**
+   * Recomputes every block's live bytes from the index (each entry's copy: locator = block,
+   * locator3 = file | set-name length << 8, storedSize = data length) and throws when they differ
+   * from the engine's. O(records + blocks); for tests and diagnostics.
+   */
+  verifyAgainstIndex(index: PrimaryIndex): void {
+    this.checkInvariants();
+    const expect = this.files.map((f) => new Float64Array(f.nBlocks));
+    for (let p = 0; p < N_PARTITIONS; p++) {
+      if (index.partitionSize(p) === 0) continue;
+      index.forEachInPartition(p, (id) => {
+        const b = index.locator(id);
+        if (b === 0) return;
+        const loc3 = index.locator3(id);
+        const e = expect[loc3 & 0xff];
+        if (!e || b >= e.length) throw new Error(`index entry ${id} points outside the device (file ${loc3 & 0xff}, block ${b})`);
+        e[b]! += deviceRecordSize((loc3 >>> 8) & 0xff, index.storedSize(id));
+      });
+    }
+    this.files.forEach((f, i) => {
+      for (let b = 1; b < f.nBlocks; b++) {
+        if (expect[i]![b] !== f.used[b]) this.broken(f, `block ${b} counts ${f.used[b]} live bytes, the index ${expect[i]![b]}`);
+      }
+    });
   }
 
   // ---- operator view --------------------------------------------------------------------------

@@ -8,9 +8,13 @@
  *   then the later write block, then the later position in the block.
  * - A tombstone (durable delete) that wins deletes the record. It stays in the index, flagged
  *   TOMBSTONE, while an older copy it hides is still on the device; otherwise it is dropped.
- *   Between a tombstone and a record the last-update-time decides, whatever the policy: the
- *   tombstone's copy can outlive its index entry, and a record re-created after the delete starts
- *   again at generation 1, so by generation the stale tombstone would delete it.
+ *   Whenever a tombstone is one of the two copies compared (tombstone against record, or against
+ *   another tombstone) the last-update-time decides, whatever the policy: the tombstone's copy can
+ *   outlive its index entry, and a record re-created after the delete starts again at generation
+ *   1, so by generation the stale tombstone would delete it. Two tombstones of different lives of
+ *   the key must compare by time too: by generation a stale one (say generation 4) would beat a
+ *   newer one (generation 3, after a re-creation) and then lose to the record the newer one
+ *   deleted, bringing that record back.
  * - A record deleted without a tombstone (expunge) may come back if an older copy survived
  *   defragmentation: that is Aerospike's documented behaviour and the reason durable deletes exist.
  * - Records whose void-time has passed are not loaded (the newest copy decides: an expired newest
@@ -112,9 +116,10 @@ export async function coldLoad(index: PrimaryIndex, ctx: LoadContext): Promise<L
     const l = index.lastUpdateMs(id);
     // A tombstone says "deleted at time l": a record written after it is a re-creation and must
     // win even with a lower generation (a re-created record restarts at generation 1, and the
-    // tombstone's copy can outlive its index entry), while copies written before it lose.
+    // tombstone's copy can outlive its index entry), while copies written before it lose. The
+    // same between two tombstones: generations of different lives of a key are not comparable.
     const oldTomb = (index.flags(id) & EntryFlag.TOMBSTONE) !== 0;
-    if ((lutFirst || tomb !== oldTomb) && lut !== l) return lut > l;
+    if ((lutFirst || tomb || oldTomb) && lut !== l) return lut > l;
     const g = compareGeneration(gen, index.generation(id));
     if (g !== 0) return g > 0;
     if (lut !== l) return lut > l;

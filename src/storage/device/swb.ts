@@ -74,12 +74,17 @@ export class BufferPool {
 }
 
 /**
- * Recently flushed blocks, kept in memory up to `limitBytes` (post-write-cache). Least recently
+ * Recently flushed client blocks, kept in memory up to `limitBytes` (post-write-cache) and, per
+ * file, up to the block count the engine passes in (a small fraction of the file). Least recently
  * flushed goes first. Blocks in here are not defragmented (as in Aerospike): their data is hot and
- * likely to be overwritten soon, which would make defragmenting them wasted work.
+ * likely to be overwritten soon, which would make defragmenting them wasted work. That is also why
+ * the cache must stay small next to the file: a cache as large as the file (post-write-cache's
+ * default of 256 MiB on an 8 MiB file) would keep every block away from the defragmenter forever.
  */
 export class PostWriteCache {
   private readonly blocks = new Map<number, Buffer>();
+  /** cached blocks per file */
+  private readonly perFile = new Map<number, number>();
   private bytes = 0;
   hits = 0;
 
@@ -97,15 +102,33 @@ export class PostWriteCache {
     return this.blocks.has(PostWriteCache.key(file, block));
   }
 
-  /** Adds a flushed block; calls `evicted` for each block pushed out (including, when the cache
-   *  is disabled, this one). */
-  add(file: number, block: number, buf: Buffer, evicted: (file: number, block: number, buf: Buffer) => void): void {
-    if (this.limitBytes <= 0) {
+  /** Blocks of `file` in the cache. */
+  countOf(file: number): number {
+    return this.perFile.get(file) ?? 0;
+  }
+
+  /**
+   * Adds a flushed block; calls `evicted` for each block pushed out (including, when the cache
+   * is disabled or `maxBlocksOfFile` is 0, this one). At most `maxBlocksOfFile` blocks of the
+   * file stay.
+   */
+  add(
+    file: number,
+    block: number,
+    buf: Buffer,
+    evicted: (file: number, block: number, buf: Buffer) => void,
+    maxBlocksOfFile = Infinity,
+  ): void {
+    if (this.limitBytes <= 0 || maxBlocksOfFile <= 0) {
       evicted(file, block, buf);
       return;
     }
-    this.blocks.set(PostWriteCache.key(file, block), buf);
+    const k = PostWriteCache.key(file, block);
+    if (this.blocks.has(k)) throw new Error(`post-write cache: block ${block} of file ${file} cached twice`);
+    this.blocks.set(k, buf);
+    this.perFile.set(file, this.countOf(file) + 1);
     this.bytes += buf.length;
+    this.trimFile(file, maxBlocksOfFile, evicted);
     this.trim(evicted);
   }
 
@@ -113,20 +136,45 @@ export class PostWriteCache {
   remove(file: number, block: number): Buffer | undefined {
     const k = PostWriteCache.key(file, block);
     const b = this.blocks.get(k);
-    if (b) {
-      this.blocks.delete(k);
-      this.bytes -= b.length;
-    }
+    if (b) this.forget(k, b);
     return b;
+  }
+
+  private forget(k: number, b: Buffer): void {
+    this.blocks.delete(k);
+    this.bytes -= b.length;
+    const file = Math.floor(k / 0x1000000);
+    const n = this.countOf(file) - 1;
+    if (n > 0) this.perFile.set(file, n);
+    else this.perFile.delete(file);
   }
 
   trim(evicted: (file: number, block: number, buf: Buffer) => void): void {
     while (this.bytes > this.limitBytes && this.blocks.size > 0) {
       const [k, b] = this.blocks.entries().next().value as [number, Buffer];
-      this.blocks.delete(k);
-      this.bytes -= b.length;
+      this.forget(k, b);
       evicted(Math.floor(k / 0x1000000), k % 0x1000000, b);
     }
+  }
+
+  /** Evicts the oldest blocks of `file` until at most `maxBlocks` of them remain. */
+  trimFile(file: number, maxBlocks: number, evicted: (file: number, block: number, buf: Buffer) => void): void {
+    let excess = this.countOf(file) - Math.max(0, maxBlocks);
+    if (excess <= 0) return;
+    const out: [number, Buffer][] = [];
+    for (const [k, b] of this.blocks) {
+      if (Math.floor(k / 0x1000000) !== file) continue;
+      out.push([k, b]);
+      if (--excess === 0) break;
+    }
+    // forget them all first: the callbacks may look at the cache
+    for (const [k, b] of out) this.forget(k, b);
+    for (const [k, b] of out) evicted(file, k % 0x1000000, b);
+  }
+
+  /** Calls fn for each cached block, least recently flushed first. */
+  forEachBlock(fn: (file: number, block: number) => void): void {
+    for (const k of this.blocks.keys()) fn(Math.floor(k / 0x1000000), k % 0x1000000);
   }
 
   get sizeBytes(): number {
@@ -139,6 +187,7 @@ export class PostWriteCache {
 
   clear(): void {
     this.blocks.clear();
+    this.perFile.clear();
     this.bytes = 0;
   }
 }
