@@ -331,9 +331,11 @@ test('device-only storage parameters are refused on memory namespaces', () => {
   assert.equal(setConfig(defaultConfig(), 'context=namespace;id=test;post-write-cache=32M').ok, false);
 });
 
-test('memory-era limits are not settable, as in Aerospike 8', () => {
-  assert.equal(setConfig(defaultConfig(), 'context=namespace;id=test;high-water-memory-pct=60').ok, false);
+test('stop-writes-pct is not settable as in Aerospike 8, while the pre-7 high-water marks still are in Strato', () => {
   assert.equal(setConfig(defaultConfig(), 'context=namespace;id=test;stop-writes-pct=90').ok, false);
+  const cfg = defaultConfig();
+  assert.equal(setConfig(cfg, 'context=namespace;id=test;high-water-memory-pct=60').ok, true);
+  assert.equal(cfg.namespaces[0]!.extra['high-water-memory-pct'], 60);
 });
 
 test('network set-config changes heartbeat timing', () => {

@@ -572,9 +572,16 @@ test('single-bin is refused with Aerospike 8 removal message', () => {
   assertConfigError(memNs('    single-bin true'), "strato.conf:2: 'single-bin' is obsolete - see documentation for converting to multi-bin");
 });
 
-test('memory-era namespace limits are refused with Aerospike 8 hints', () => {
-  assertConfigError(memNs('    high-water-disk-pct 50'), "strato.conf:2: 'high-water-disk-pct' is obsolete - please use storage context 'evict-used-pct'");
+test('stop-writes-pct is refused with the Aerospike 8 hint', () => {
   assertConfigError(memNs('    stop-writes-pct 90'), "strato.conf:2: 'stop-writes-pct' is obsolete - please use 'stop-writes-sys-memory-pct'");
+});
+
+test('the pre-7 eviction marks are accepted and kept', () => {
+  const cfg = parseConfig(memNs('    high-water-disk-pct 50\n    high-water-memory-pct 60\n    evict-sys-memory-pct 85'), 'strato.conf');
+  assert.deepEqual(
+    [cfg.namespaces[0]!.extra['high-water-disk-pct'], cfg.namespaces[0]!.extra['high-water-memory-pct'], cfg.namespaces[0]!.extra['evict-sys-memory-pct']],
+    [50, 60, 85],
+  );
 });
 
 test('a service-level nsup-period is refused pointing at the namespace', () => {

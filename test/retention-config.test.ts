@@ -35,6 +35,14 @@ namespace allowttl {
     data-size 64M
   }
 }
+namespace legacy {
+  nsup-period 1000
+  evict-tenths-pct 100
+  high-water-memory-pct 50
+  storage-engine memory {
+    data-size 1M
+  }
+}
 namespace small {
   nsup-period 1000
   evict-tenths-pct 100
@@ -173,4 +181,13 @@ test('a truncation is kept across a restart', async () => {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+});
+
+test('the pre-7 high-water-memory-pct mark still drives eviction', async () => {
+  const blob = Buffer.alloc(1000, 1);
+  for (let i = 0; i < 600; i++) await client.put(new Aerospike.Key('legacy', 'x', i), { b: blob }, { ttl: 10000 + i });
+  await runNsup('legacy');
+  assert.ok(Number(await nsStat('legacy', 'evicted_objects')) > 0);
+  assert.equal(await client.exists(new Aerospike.Key('legacy', 'x', 0)), false);
+  assert.equal(await client.exists(new Aerospike.Key('legacy', 'x', 599)), true);
 });

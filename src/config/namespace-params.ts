@@ -95,9 +95,11 @@ export const NAMESPACE_PARAMS = new ParamTable<NamespaceConfig>([
   obsolete('background-scan-max-rps', "please use 'background-query-max-rps'"),
   obsolete('data-in-index', 'see documentation for converting to multi-bin'),
   obsolete('disable-nsup', "please set 'nsup-period' to 0 to disable nsup"),
-  obsolete('evict-sys-memory-pct', "please use 'evict-indexes-memory-pct' and 'evict-used-pct'"),
-  obsolete('high-water-disk-pct', "please use storage context 'evict-used-pct'"),
-  obsolete('high-water-memory-pct', "please use 'evict-indexes-memory-pct' and storage context 'evict-used-pct'"),
+  // Removed in Aerospike 8 but still in many users' configs: Strato keeps them working (evict by
+  // machine memory use; pre-7 high-water marks act as the storage evict-used-pct when that is 0)
+  uintParam('evict-sys-memory-pct', x('evict-sys-memory-pct', 0), { max: 100, dynamic, hidden: true }),
+  uintParam('high-water-disk-pct', x('high-water-disk-pct', 0), { max: 100, dynamic, hidden: true }),
+  uintParam('high-water-memory-pct', x('high-water-memory-pct', 0), { max: 100, dynamic, hidden: true }),
   obsolete(
     'memory-size',
     "please use 'stop-writes-sys-memory-pct', 'evict-indexes-memory-pct', and storage context 'evict-used-pct' for stop-writes & eviction",

@@ -6,6 +6,7 @@
  */
 import type { Namespace } from './namespace.js';
 import { N_PARTITIONS } from '../util/digest.js';
+import { freemem, totalmem } from 'node:os';
 
 export interface EvictionRound {
   /** void-time at and below which records were evicted (0 = nothing evicted) */
@@ -13,8 +14,10 @@ export interface EvictionRound {
   evicted: number;
 }
 
-/** Whether storage use is above the namespace's evict mark. */
+/** Whether storage use (or the machine's memory use) is above the namespace's evict marks. */
 export function evictionNeeded(ns: Namespace): boolean {
+  const sysPct = ns.settings.evictSysMemoryPct;
+  if (sysPct > 0 && ((totalmem() - freemem()) * 100) / totalmem() > sysPct) return true;
   const pct = ns.settings.evictUsedPct;
   if (pct <= 0) return false;
   const st = ns.storage.stats();

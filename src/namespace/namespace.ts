@@ -22,6 +22,8 @@ export interface NamespaceSettings {
   stopWritesSysMemoryPct: number;
   stopWritesUsedPct: number;
   evictUsedPct: number;
+  /** evict while the machine's memory use is above this percent (0 = off) */
+  evictSysMemoryPct: number;
   evictTenthsPct: number;
   evictHistBuckets: number;
   defaultReadTouchTtlPct: number;

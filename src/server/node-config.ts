@@ -80,7 +80,12 @@ export function liveNamespaceSettings(cfg: NamespaceConfig): NamespaceSettings {
       return cfg.storage.stopWritesUsedPct;
     },
     get evictUsedPct() {
-      return cfg.storage.evictUsedPct;
+      if (cfg.storage.evictUsedPct > 0) return cfg.storage.evictUsedPct;
+      const legacy = cfg.storage.kind === 'device' ? cfg.extra['high-water-disk-pct'] : cfg.extra['high-water-memory-pct'];
+      return Number(legacy ?? 0);
+    },
+    get evictSysMemoryPct() {
+      return Number(cfg.extra['evict-sys-memory-pct'] ?? 0);
     },
     get evictTenthsPct() {
       return cfg.evictTenthsPct;
