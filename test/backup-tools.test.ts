@@ -366,9 +366,12 @@ test('index and UDF lines are sent as sindex-create / udf-put, and the server re
   const a = await restore(dst.port, ['-i', fixture]);
   assert.equal(a.code, 1);
   assert.match(a.stderr, /Error while creating index test:idx_age: server answered "ERROR:4:/);
+  // Strato has UDFs: the module is registered; the record whose void-time lies beyond ten years
+  // from now is refused by the server (PARAMETER), as Aerospike refuses such a TTL
   const b = await restore(dst.port, ['-i', fixture, '-I']);
   assert.equal(b.code, 1);
-  assert.match(b.stderr, /Error while putting UDF file hello\.lua: server answered/);
+  assert.match(b.stderr, /Error while storing record - code 4/);
+  assert.match(await dstClient.infoAny('udf-list'), /filename=hello\.lua/);
   // records of every file type, HLL and language blobs included, go through with -I -F
   const c = await restore(dst.port, ['-i', fixture, '-I', '-F', '-s', 'demo']);
   assert.equal(c.code, 0, c.stderr);
