@@ -17,6 +17,7 @@ function deviceConfig(dir: string, extra = ''): string {
 service {
   cluster-name device-test
   work-directory ${dir}
+  ticker-interval 1
 }
 network {
   service {
@@ -115,6 +116,8 @@ test('update churn triggers defragmentation that frees and reuses write blocks',
     assert.ok((await nsStat(c, 'device_bytes_written')) > 8 * 1024 * 1024, 'freed blocks were reused');
     assert.ok((await nsStat(c, 'device_available_pct')) > 10);
     for (const [i, n] of [...last].slice(0, 50)) assert.equal((await c.get(key(i))).bins.n, n);
+    // the periodic per-device line of the defragmentation document
+    assert.match(s.output(), /device \S+test\.dat: used \d+, contig-free \d+M \(\d+ wblocks\), swb-free \d+, n-w 0, w-q \d+ w-tot \d+ \([\d.]+\/s\), defrag-q \d+ defrag-tot \d+ \([\d.]+\/s\)/);
     await c.close(false);
     await s.stop();
   } finally {

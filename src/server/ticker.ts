@@ -26,7 +26,8 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
       );
     }
     for (const ns of node.namespaces.values()) {
-      if (ns.storage instanceof DeviceStorage) for (const line of ns.storage.tickerLines()) drv.info(line);
+      // the per-device line operators know from the defragmentation document
+      if (ns.storage instanceof DeviceStorage) for (const line of ns.storage.tickerLines('legacy')) drv.info(line);
     }
     node.latency.rollAll();
     schedule();
