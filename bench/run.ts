@@ -97,13 +97,7 @@ async function kvBenchNative(bin: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-bench-digests-'));
   try {
     const digestFile = join(dir, 'digests.bin');
-    const digests = Buffer.alloc(20 * KEYS);
-    for (let k = 0; k < KEYS; k++) {
-      const kb = Buffer.alloc(8);
-      kb.writeBigInt64BE(BigInt(k));
-      computeDigest('bench', 1, kb).copy(digests, 20 * k);
-    }
-    writeFileSync(digestFile, digests);
+    writeFileSync(digestFile, benchDigests());
     const load = runNative(bin, server.port, 'load', 0, digestFile);
     console.log(`kv load (native generator): ${load.ops} writes in ${load.seconds.toFixed(1)} s (${Math.round(load.ops / load.seconds)} writes/s, errors ${load.errors})`);
     const mix = runNative(bin, server.port, 'mix', SECONDS, digestFile);
@@ -116,6 +110,44 @@ async function kvBenchNative(bin: string): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     await server.stop();
   }
+}
+
+/** Write throughput to a device namespace over the network (native generator, load phase only). */
+async function deviceNetworkBench(bin: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'strato-bench-device-'));
+  try {
+    const conf = join(dir, 'device.conf');
+    writeFileSync(
+      conf,
+      `service {\n  cluster-name bench\n  work-directory ${dir}\n}\nnetwork {\n  service {\n    address 127.0.0.1\n    port 3000\n  }\n}\n` +
+        `namespace test {\n  nsup-period 60\n  storage-engine device {\n    file ${dir}/bench.dat\n    filesize 1G\n  }\n}\n`,
+    );
+    const server = await startBenchServer(['--config-file', conf]);
+    try {
+      const digestFile = join(dir, 'digests.bin');
+      writeFileSync(digestFile, benchDigests());
+      const load = runNative(bin, server.port, 'load', 0, digestFile);
+      console.log(
+        `device namespace writes over the network (native generator, ${CONNECTIONS} threads, 1000-byte blobs): ` +
+          `${Math.round(load.ops / load.seconds)} writes/s (${((load.ops * 1000) / load.seconds / 1e6).toFixed(1)} MB/s of values), ` +
+          `p50 ${(load.p50_us / 1000).toFixed(3)} ms, p99 ${(load.p99_us / 1000).toFixed(3)} ms, errors ${load.errors}`,
+      );
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function benchDigests(): Buffer {
+  const digests = Buffer.alloc(20 * KEYS);
+  for (let k = 0; k < KEYS; k++) {
+    const kb = Buffer.alloc(8);
+    kb.writeBigInt64BE(BigInt(k));
+    computeDigest('bench', 1, kb).copy(digests, 20 * k);
+  }
+  return digests;
 }
 
 async function kvBench(): Promise<void> {
@@ -180,7 +212,10 @@ async function main(): Promise<void> {
   for (const line of runIndexBench()) console.log(line);
   await kvBench();
   const native = buildNativeLoadgen();
-  if (native) await kvBenchNative(native);
+  if (native) {
+    await kvBenchNative(native);
+    await deviceNetworkBench(native);
+  }
   else console.log('kv bench with the native generator skipped: no C compiler (cc) found');
   for (const mod of ['./batch-bench.js', './exp-filter.bench.js', './device-bench.js', './backup-bench.js']) {
     try {
