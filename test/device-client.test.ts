@@ -94,6 +94,37 @@ test('records of every type come back after a restart, newest version and genera
   }
 });
 
+test('a durable delete leaves a tombstone that keeps the record deleted across a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strato-dev-'));
+  try {
+    const conf = deviceConfig(dir);
+    let s = await startStrato({ config: conf });
+    let c = await connect(s.port);
+    await c.put(key('durable'), { a: 1 });
+    await c.put(key('durable'), { a: 2 });
+    await c.remove(key('durable'), { durableDelete: true });
+    assert.equal(await c.exists(key('durable')), false);
+    assert.equal(await nsStat(c, 'tombstones'), 1);
+    assert.equal(await nsStat(c, 'objects'), 0);
+    await c.close(false);
+    await s.stop();
+    s = await startStrato({ config: conf });
+    c = await connect(s.port);
+    assert.equal(await c.exists(key('durable')), false, 'the tombstone hides the older copies');
+    assert.equal(await nsStat(c, 'tombstones'), 1);
+    // a new write takes over the tombstone and continues its generation
+    await c.put(key('durable'), { a: 3 });
+    const r = await c.get(key('durable'));
+    assert.equal(r.bins.a, 3);
+    assert.equal(r.gen, 4);
+    assert.equal(await nsStat(c, 'tombstones'), 0);
+    await c.close(false);
+    await s.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('update churn triggers defragmentation that frees and reuses write blocks', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strato-dev-'));
   try {

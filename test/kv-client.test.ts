@@ -81,7 +81,7 @@ test('remove deletes the record and a second remove answers KEY_NOT_FOUND', asyn
   assert.equal(await code(client.remove(key('rm'))), Aerospike.status.ERR_RECORD_NOT_FOUND);
 });
 
-test('a durable delete answers ENTERPRISE_ONLY like Aerospike CE', async () => {
+test('a durable delete in a memory namespace answers ENTERPRISE_ONLY like Aerospike CE', async () => {
   await client.put(key('dd'), { a: 1 });
   assert.equal(await code(client.remove(key('dd'), { durableDelete: true })), Aerospike.status.ERR_ENTERPRISE_ONLY);
 });

@@ -2,7 +2,7 @@
  * A namespace at runtime: its settings, primary index, storage engine, sets and statistics.
  * Records are addressed by digest and organised by partition (inside the index).
  */
-import { PrimaryIndex } from '../index/primary-index.js';
+import { EntryFlag, PrimaryIndex } from '../index/primary-index.js';
 import type { StorageEngine } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import { citrusleafSec } from '../util/clock.js';
@@ -27,6 +27,12 @@ export interface NamespaceSettings {
   evictTenthsPct: number;
   evictHistBuckets: number;
   defaultReadTouchTtlPct: number;
+}
+
+/** Generations live in 16 bits and skip 0 when they wrap. */
+function nextGen(gen: number): number {
+  const next = (gen + 1) & 0xffff;
+  return next === 0 ? 1 : next;
 }
 
 /** Largest TTL a client may ask for: 10 years. */
@@ -108,7 +114,7 @@ export class Namespace {
    */
   findForRead(digest: Buffer, dOff = 0): number {
     const id = this.index.find(digest, dOff);
-    if (id < 0) return -1;
+    if (id < 0 || this.isTombstone(id)) return -1;
     if (this.isTruncated(id)) {
       this.removeEntry(id);
       return -1;
@@ -120,26 +126,51 @@ export class Namespace {
   /** Finds a live record: present, not expired, not truncated. Returns -1 otherwise. */
   findLive(digest: Buffer, dOff = 0): number {
     const id = this.index.find(digest, dOff);
-    if (id < 0) return -1;
-    if (this.isExpired(id) || this.isTruncated(id)) {
+    if (id < 0 || this.isTombstone(id)) return -1;
+    const expired = this.isExpired(id);
+    if (expired || this.isTruncated(id)) {
       // expired or truncated records are gone for clients; reclaim now rather than wait for nsup
-      this.removeEntry(id, true);
+      this.removeEntry(id, expired);
       return -1;
     }
     return id;
   }
 
+  /** A durably deleted record: the entry stays (pointing at its tombstone) but clients see nothing. */
+  isTombstone(id: number): boolean {
+    return (this.index.flags(id) & EntryFlag.TOMBSTONE) !== 0;
+  }
+
+  /** Live tombstones in the index (durable deletes whose older copies may still be on the device). */
+  tombstones = 0;
+
   /** Removes an entry and its data, keeping set statistics right. */
   removeEntry(id: number, expired = false): void {
-    const setId = this.index.setId(id);
-    this.sets.recordRemoved(setId, this.index.storedSize(id));
+    if (this.isTombstone(id)) this.tombstones--;
+    else this.sets.recordRemoved(this.index.setId(id), this.index.storedSize(id));
     this.storage.free(this.index, id);
     this.index.remove(this.index.digestView(id));
     if (expired) this.stats.expiredObjects++;
   }
 
+  /**
+   * Turns a live record into a tombstone (durable delete). Only storage that persists records
+   * keeps tombstones; returns false when the engine has none.
+   */
+  makeTombstone(id: number, nowMs: number): boolean {
+    const engine = this.storage as { putTombstone?: (index: PrimaryIndex, id: number) => void };
+    if (!engine.putTombstone) return false;
+    this.sets.recordRemoved(this.index.setId(id), this.index.storedSize(id));
+    this.index.setGeneration(id, nextGen(this.index.generation(id)));
+    this.index.setLastUpdateMs(id, nowMs);
+    this.index.setVoidTime(id, 0);
+    engine.putTombstone(this.index, id);
+    this.tombstones++;
+    return true;
+  }
+
   get objects(): number {
-    return this.index.size;
+    return this.index.size - this.tombstones;
   }
 
   /** Records with void-time 0. */
@@ -147,7 +178,7 @@ export class Namespace {
     let n = 0;
     for (let p = 0; p < 4096; p++) {
       this.index.forEachInPartition(p, (id) => {
-        if (this.index.voidTime(id) === 0) n++;
+        if (this.index.voidTime(id) === 0 && !this.isTombstone(id)) n++;
       });
     }
     return n;

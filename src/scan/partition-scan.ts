@@ -147,7 +147,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
         if (sent >= maxRecords) break;
         if (task.after && index.digestView(id).compare(task.after) <= 0) continue;
         if (setName && index.setId(id) !== setId) continue;
-        if (ns.isExpired(id, nowCl) || ns.isTruncated(id)) continue;
+        if (ns.isTombstone(id) || ns.isExpired(id, nowCl) || ns.isTruncated(id)) continue;
         if (filter && !filter.matches(new RecordView(ns, id, index.digestView(id)), { nowMs: ns.clock.nowMs() })) {
           job.recsFiltered++;
           continue;

@@ -63,6 +63,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     );
     log.info(`{${ns.name}} loading records from devices`);
     const r = await eng.load(ns.index, (id) => ns.sets.recordAdded(ns.index.setId(id), ns.index.storedSize(id)));
+    ns.tombstones = r.tombstones;
     log.info(
       `{${ns.name}} cold start loaded ${r.records} records, ${r.tombstones} tombstones, skipped ${r.expired} expired and ${r.skippedCorrupt} corrupt in ${Math.round(r.durationMs)} ms`,
     );

@@ -273,7 +273,10 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   let id = r.id;
   const size = encodedSize(r.key, r.bins);
   if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return ResultCode.RECORD_TOO_BIG;
-  const oldGen = r.existed ? index.generation(id) : 0;
+  // a durably deleted record's entry (its tombstone) is taken over by the new record, which
+  // continues its generation so the tombstone can never win at cold start
+  const tomb = r.existed ? -1 : index.find(r.digest);
+  const oldGen = r.existed ? index.generation(id) : tomb >= 0 ? index.generation(tomb) : 0;
   const oldVoidTime = r.existed ? index.voidTime(id) : 0;
   const nowCl = ns.nowCl();
   let voidTime: number;
@@ -283,7 +286,7 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
     const seconds = r.ttl === 0 || r.ttl === TTL_KEEP ? defaultTtl(ns, r.setName) : r.ttl;
     voidTime = seconds === 0 ? 0 : nowCl + seconds;
   }
-  const newGen = r.existed ? nextGeneration(oldGen) : 1;
+  const newGen = r.existed || tomb >= 0 ? nextGeneration(oldGen) : 1;
   const data = encodeRecord(r.key, r.bins);
   // metadata goes into the index before the storage write: a device engine persists it with the
   // record, and cold start rebuilds the index from it
@@ -292,7 +295,12 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   let setId = 0;
   if (!r.existed) {
     setId = ns.sets.idOf(r.setName, true);
-    id = ns.index.insert(r.digest);
+    if (tomb >= 0) {
+      ns.storage.free(index, tomb);
+      ns.tombstones--;
+      id = tomb;
+      index.setFlags(id, 0);
+    } else id = ns.index.insert(r.digest);
     index.setSetId(id, setId);
   }
   index.setGeneration(id, newGen);
@@ -302,7 +310,8 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   try {
     ns.storage.put(index, id, data);
   } catch (e) {
-    // the write did not happen: leave the index as it was
+    // the write did not happen: leave the index as it was (a replaced tombstone's copy is gone;
+    // its entry goes too, which at worst lets an older copy return at cold start)
     if (!r.existed) ns.index.remove(r.digest);
     else {
       index.setGeneration(id, oldGen);
@@ -421,7 +430,11 @@ function executeDelete(
   rowIndex: number,
   hasFilter: boolean,
 ): number {
-  if (msg.info2 & Info2.DURABLE_DELETE) throw new AsError(ResultCode.ENTERPRISE_ONLY, 'durable delete');
+  // durable deletes need storage that keeps tombstones; in memory the answer is Aerospike CE's
+  const durable = (msg.info2 & Info2.DURABLE_DELETE) !== 0;
+  if (durable && !(ns.storage as { putTombstone?: unknown }).putTombstone) {
+    throw new AsError(ResultCode.ENTERPRISE_ONLY, 'durable delete');
+  }
   const filterField = hasFilter ? msg.fields.find((f) => f.type === 43) : undefined;
   const id = ns.findLive(digest);
   if (id < 0) {
@@ -452,7 +465,8 @@ function executeDelete(
     ns.stats.clientDeleteFilteredOut++;
     return fail(ResultCode.FILTERED_OUT);
   }
-  ns.removeEntry(id);
+  if (durable) ns.makeTombstone(id, ns.clock.nowMs());
+  else ns.removeEntry(id);
   ns.stats.clientDeleteSuccess++;
   out.beginMessage(ResultCode.OK, 0, 0, rowIndex);
   out.endMessage();
