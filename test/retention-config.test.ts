@@ -148,6 +148,8 @@ test('stop-writes refuses client writes with OUT_OF_SPACE, allows deletes, and c
 test('a set at stop-writes-count refuses new records with FORBIDDEN until the cap is raised', async () => {
   for (let i = 0; i < 5; i++) await client.put(new Aerospike.Key('small', 'capped', i), { a: i });
   assert.equal(await resultCode(client.put(new Aerospike.Key('small', 'capped', 99), { a: 1 })), Aerospike.status.ERR_FAIL_FORBIDDEN);
+  // records already in the set can still be updated
+  assert.equal(await resultCode(client.put(new Aerospike.Key('small', 'capped', 0), { a: 100 })), 0);
   assert.equal(await info('set-config:context=namespace;id=small;set=capped;stop-writes-count=10'), 'ok');
   assert.equal(await resultCode(client.put(new Aerospike.Key('small', 'capped', 99), { a: 1 })), 0);
   assert.match(await info('sets/small/capped'), /objects=6:.*stop-writes-count=10/);

@@ -327,13 +327,16 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   return { generation: newGen, voidTime, id };
 }
 
-/** A set's stop-writes-count / stop-writes-size refuse new data into that set. */
+/**
+ * A set at its stop-writes-count / stop-writes-size refuses new records (as the reference server
+ * checks when a record joins a set); updates of records already in it go through.
+ */
 export function setLimitBreached(ns: Namespace, setName: string, existed: boolean): boolean {
-  if (setName.length === 0) return false;
+  if (existed || setName.length === 0) return false;
   const set = ns.sets.getByName(setName);
   if (!set) return false;
   const { stopWritesCount, stopWritesSizeBytes } = set.settings;
-  if (stopWritesCount > 0 && set.objects >= stopWritesCount && !existed) return true;
+  if (stopWritesCount > 0 && set.objects >= stopWritesCount) return true;
   if (stopWritesSizeBytes > 0 && set.dataUsedBytes >= stopWritesSizeBytes) return true;
   return false;
 }
