@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WireConnection } from '../../client/wire-connection.js';
 import { ScanError, type ScanRecordMessage } from '../../client/scan-stream.js';
 import { Particle } from '../../protocol/particle.js';
-import { UsageError } from './args.js';
+import { runTool } from './tool-main.js';
 import { BACKUP_USAGE, parseBackupArgs, type BackupConfig } from './backup-args.js';
 import { DirectoryOutput, NullOutput, SingleFileOutput, type BackupOutput, type OutputSlot } from './backup-output.js';
 import type { OutputCodecs } from './file-writer.js';
@@ -26,35 +26,8 @@ import { createZstdCompressor } from './zstd.js';
 export const TOOL_VERSION = 'asbackup (Strato) 3.1';
 
 /** Runs asbackup with `argv` (options only); resolves with the exit code. */
-export async function runAsbackup(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let log = new ToolLog(false);
-  let cfg: BackupConfig;
-  try {
-    const parsed = parseBackupArgs(argv, env);
-    if (parsed.kind === 'help') {
-      process.stdout.write(BACKUP_USAGE);
-      return 0;
-    }
-    if (parsed.kind === 'version') {
-      process.stdout.write(`${TOOL_VERSION}\n`);
-      return 0;
-    }
-    cfg = parsed.config;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      log.error(e.message);
-      process.stderr.write('Run with --help for usage information and flag options\n');
-      return 1;
-    }
-    throw e;
-  }
-  log = new ToolLog(cfg.verbose);
-  try {
-    return await backup(cfg, log);
-  } catch (e) {
-    log.error((e as Error).message);
-    return 1;
-  }
+export function runAsbackup(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runTool({ usage: BACKUP_USAGE, version: TOOL_VERSION, parse: parseBackupArgs, run: backup }, argv, env);
 }
 
 async function connectAny(hosts: { host: string; port: number }[], log: ToolLog): Promise<{ conn: WireConnection; host: string; port: number }> {

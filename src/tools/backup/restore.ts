@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WireConnection } from '../../client/wire-connection.js';
 import type { WriteRecord } from '../../client/write-request.js';
-import { UsageError } from './args.js';
+import { runTool } from './tool-main.js';
 import { BackupFileReader, type InputCodecs } from './file-reader.js';
 import { createSIndex, putUdf } from './info-items.js';
 import { ProgressReporter, ToolLog } from './progress.js';
@@ -19,35 +19,8 @@ import { BackupParseError } from './text-decoder.js';
 import { TOOL_VERSION } from './backup.js';
 
 /** Runs asrestore with `argv` (options only); resolves with the exit code. */
-export async function runAsrestore(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let log = new ToolLog(false);
-  let cfg: RestoreConfig;
-  try {
-    const parsed = parseRestoreArgs(argv, env);
-    if (parsed.kind === 'help') {
-      process.stdout.write(RESTORE_USAGE);
-      return 0;
-    }
-    if (parsed.kind === 'version') {
-      process.stdout.write(`${TOOL_VERSION.replace('asbackup', 'asrestore')}\n`);
-      return 0;
-    }
-    cfg = parsed.config;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      log.error(e.message);
-      process.stderr.write('Run with --help for usage information and flag options\n');
-      return 1;
-    }
-    throw e;
-  }
-  log = new ToolLog(cfg.verbose);
-  try {
-    return await restore(cfg, log);
-  } catch (e) {
-    log.error((e as Error).message);
-    return 1;
-  }
+export function runAsrestore(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runTool({ usage: RESTORE_USAGE, version: TOOL_VERSION.replace('asbackup', 'asrestore'), parse: parseRestoreArgs, run: restore }, argv, env);
 }
 
 const CITRUSLEAF_EPOCH_SEC = 1262304000;
