@@ -14,7 +14,6 @@ export interface NamespaceSettings {
   name: string;
   replicationFactor: number;
   defaultTtlSec: number;
-  maxTtlSec: number;
   nsupPeriodSec: number;
   nsupThreads: number;
   allowTtlWithoutNsup: boolean;
@@ -30,7 +29,7 @@ export interface NamespaceSettings {
 }
 
 /** Generations live in 16 bits and skip 0 when they wrap. */
-function nextGen(gen: number): number {
+export function nextGeneration(gen: number): number {
   const next = (gen + 1) & 0xffff;
   return next === 0 ? 1 : next;
 }
@@ -161,7 +160,7 @@ export class Namespace {
     const engine = this.storage as { putTombstone?: (index: PrimaryIndex, id: number) => void };
     if (!engine.putTombstone) return false;
     this.sets.recordRemoved(this.index.setId(id), this.index.storedSize(id));
-    this.index.setGeneration(id, nextGen(this.index.generation(id)));
+    this.index.setGeneration(id, nextGeneration(this.index.generation(id)));
     this.index.setLastUpdateMs(id, nowMs);
     this.index.setVoidTime(id, 0);
     engine.putTombstone(this.index, id);

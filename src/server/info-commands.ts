@@ -107,7 +107,6 @@ export function namespaceStats(node: StratoNode, ns: Namespace): string {
     ['batch_sub_udf_filtered_out', st.batchSubUdfFilteredOut],
     ['replication-factor', s.replicationFactor],
     ['default-ttl', s.defaultTtlSec],
-    ['max-ttl', s.maxTtlSec],
     ['nsup-period', s.nsupPeriodSec],
     ['nsup-threads', s.nsupThreads],
     ['allow-ttl-without-nsup', s.allowTtlWithoutNsup],

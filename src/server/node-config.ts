@@ -46,57 +46,25 @@ export function loadStratoConfig(configFile: string | undefined): StratoRuntimeC
   };
 }
 
-/** Namespace settings that always read the current configuration. */
+/**
+ * Namespace settings that always read the current configuration: fields the config model names
+ * the same way are read through the prototype, the rest are derived here.
+ */
 export function liveNamespaceSettings(cfg: NamespaceConfig): NamespaceSettings {
-  return {
-    get name() {
-      return cfg.name;
+  const derived: PropertyDescriptorMap = {
+    stopWritesUsedPct: { get: () => cfg.storage.stopWritesUsedPct },
+    evictUsedPct: {
+      get: () => {
+        if (cfg.storage.evictUsedPct > 0) return cfg.storage.evictUsedPct;
+        const legacy = cfg.storage.kind === 'device' ? cfg.extra['high-water-disk-pct'] : cfg.extra['high-water-memory-pct'];
+        return Number(legacy ?? 0);
+      },
     },
-    get replicationFactor() {
-      return cfg.replicationFactor;
-    },
-    get defaultTtlSec() {
-      return cfg.defaultTtlSec;
-    },
-    get maxTtlSec() {
-      return 0;
-    },
-    get nsupPeriodSec() {
-      return cfg.nsupPeriodSec;
-    },
-    get nsupThreads() {
-      return cfg.nsupThreads;
-    },
-    get allowTtlWithoutNsup() {
-      return cfg.allowTtlWithoutNsup;
-    },
-    get maxRecordSizeBytes() {
-      return cfg.maxRecordSizeBytes;
-    },
-    get stopWritesSysMemoryPct() {
-      return cfg.stopWritesSysMemoryPct;
-    },
-    get stopWritesUsedPct() {
-      return cfg.storage.stopWritesUsedPct;
-    },
-    get evictUsedPct() {
-      if (cfg.storage.evictUsedPct > 0) return cfg.storage.evictUsedPct;
-      const legacy = cfg.storage.kind === 'device' ? cfg.extra['high-water-disk-pct'] : cfg.extra['high-water-memory-pct'];
-      return Number(legacy ?? 0);
-    },
-    get evictSysMemoryPct() {
-      return Number(cfg.extra['evict-sys-memory-pct'] ?? 0);
-    },
-    get evictTenthsPct() {
-      return cfg.evictTenthsPct;
-    },
-    get evictHistBuckets() {
-      return cfg.evictHistBuckets;
-    },
-    get defaultReadTouchTtlPct() {
-      return cfg.defaultReadTouchTtlPct;
-    },
+    evictSysMemoryPct: { get: () => Number(cfg.extra['evict-sys-memory-pct'] ?? 0) },
   };
+  // the compiler checks that every other setting exists under the same name in the config model
+  const sameNamed: Omit<NamespaceSettings, 'stopWritesUsedPct' | 'evictUsedPct' | 'evictSysMemoryPct'> = cfg;
+  return Object.create(sameNamed, derived) as NamespaceSettings;
 }
 
 /** Makes every configured set known to the namespace and keeps set limits in step with set-config. */

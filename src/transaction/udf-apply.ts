@@ -10,7 +10,8 @@ import { Particle, particleToValue, valueToParticle, type Bin } from '../protoco
 import { ResultCode } from '../protocol/result-codes.js';
 import type { StoredKey } from '../storage/record-codec.js';
 import { applyRecordUdf, readUdfCall, type UdfRegistry } from '../udf/index.js';
-import { nextGeneration, setLimitBreached, storeRecord } from './write.js';
+import { nextGeneration } from '../namespace/namespace.js';
+import { setLimitBreached, storeRecord } from './write.js';
 
 export interface UdfContext {
   registry: UdfRegistry;

@@ -4,7 +4,7 @@
  * exists policy and filter, apply the ops in order on a working copy, then store or delete.
  */
 import type { Namespace } from '../namespace/namespace.js';
-import { MAX_TTL_SEC } from '../namespace/namespace.js';
+import { MAX_TTL_SEC, nextGeneration } from '../namespace/namespace.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import {
   FieldType,
@@ -354,11 +354,6 @@ function defaultTtl(ns: Namespace, setName: string): number {
   return ns.settings.defaultTtlSec;
 }
 
-/** Generations live in 16 bits and skip 0 when they wrap. */
-export function nextGeneration(gen: number): number {
-  const next = (gen + 1) & 0xffff;
-  return next === 0 ? 1 : next;
-}
 
 function checkGeneration(msg: AsMsg, existed: boolean, gen: number): number {
   if (msg.info2 & Info2.GENERATION) {
