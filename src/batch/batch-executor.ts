@@ -25,10 +25,16 @@ export interface BatchStats {
   batchIndexError: number;
 }
 
+/** Runs rows in a cluster: here, or proxied to the node serving the row's partition. */
+export interface BatchRowRouter {
+  batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): Promise<number>;
+}
+
 export interface BatchOptions {
   maxRequests: () => number;
   stats: BatchStats;
   compress?: (frame: Buffer) => Buffer;
+  router?: BatchRowRouter | undefined;
 }
 
 function lastFrame(code: number): Buffer {
@@ -57,7 +63,10 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
   const reportAll = (request.flags & BatchFlag.REPORT_ALL_ERRORS) !== 0;
   const out = new ResponseBuilder(16 * 1024);
   let firstError: number = ResultCode.OK;
+  // replica writes of rows written here: answers leave only once their replicas have them
+  const pending: Promise<void>[] = [];
   const flush = async () => {
+    if (pending.length > 0) await Promise.all(pending.splice(0));
     if (out.bodyBytes === 0) return;
     const frame = out.takeFrame();
     sink.send(compress ? compress(frame) : frame);
@@ -69,7 +78,7 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
   for (let i = 0; i < rows.length; i++) {
     if (sink.closed) return;
     const row = rows[i]!;
-    const code = executeSingleRecord(node, row.msg, out, row.index, true);
+    const code = opts.router ? await opts.router.batchRow(row.msg, row.index, out, pending) : executeSingleRecord(node, row.msg, out, row.index, true);
     const nsField = row.msg.fields.find((f) => f.type === FieldType.NAMESPACE);
     if (nsField !== lastNsField) {
       // repeat rows share their field objects, so the lookup runs once per distinct row header

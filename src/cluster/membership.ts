@@ -266,6 +266,7 @@ export class Membership {
       this.transport.send(peer, hb);
       this.stats.heartbeatsSent++;
     }
+    this.transport.sendToUnresolved?.(hb);
   }
 
   private onHeartbeat(from: NodeId, hb: Heartbeat): void {

@@ -17,6 +17,11 @@ export interface Transport<M> {
   send(to: NodeId, msg: M): void;
   /** Registers the single receive callback (a later call replaces it). `from` is authenticated by the transport. */
   onMessage(cb: (from: NodeId, msg: M) => void): void;
+  /**
+   * Also sends `msg` to configured seed addresses whose node id is not known yet (a TCP mesh
+   * knows its seeds by address only; the simulator names seeds by id and has no such step).
+   */
+  sendToUnresolved?(msg: M): void;
 }
 
 /** Optional byte codec: when given, SimNetwork round-trips every message through it. */

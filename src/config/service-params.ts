@@ -47,7 +47,8 @@ export const SERVICE_PARAMS = new ParamTable<ServiceConfig>([
   boolParam('log-local-time', f('logLocalTime')),
   boolParam('log-millis', f('logMillis')),
   boolParam('microsecond-histograms', x('microsecond-histograms', false), { dynamic }),
-  enterpriseOnly('migrate-fill-delay', '0'),
+  // an EE parameter in Aerospike; Strato's cluster honours it (seconds fills wait after a change)
+  uintParam('migrate-fill-delay', x('migrate-fill-delay', 0), { max: 0xffff_ffff, dynamic }),
   uintParam('migrate-max-num-incoming', x('migrate-max-num-incoming', 4), { max: 256, dynamic }),
   uintParam('migrate-threads', f('migrateThreads'), { max: 100, dynamic }),
   uintParam('min-cluster-size', f('minClusterSize'), { max: LIMITS.maxReplicationFactor, dynamic }),

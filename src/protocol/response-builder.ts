@@ -123,6 +123,17 @@ export class ResponseBuilder {
     this.msgStart = -1;
   }
 
+  /**
+   * Appends a complete message produced elsewhere (a proxied batch row's answer), stamping the
+   * batch row index into its transaction-ttl slot as beginMessage does.
+   */
+  appendRawMessage(msg: Buffer, rowIndex: number): void {
+    this.ensure(msg.length);
+    msg.copy(this.buf, this.pos);
+    this.buf.writeUInt32BE(rowIndex >>> 0, this.pos + 14);
+    this.pos += msg.length;
+  }
+
   /** Bytes of message data since the frame began. */
   get bodyBytes(): number {
     return this.pos - 8;

@@ -72,6 +72,8 @@ function parseTasks(msg: AsMsg): PartitionTask[] {
 export interface ScanContext {
   node: NamespaceLookup;
   jobs: ScanJobRegistry;
+  /** in a cluster: whether this node serves the partition (others are answered unavailable) */
+  servesPartition?: (namespace: string, pid: number) => boolean;
 }
 
 /** Handles a scan/query request end to end. */
@@ -138,6 +140,12 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
   try {
     for (const task of tasks) {
       if (setId < 0 || sent >= maxRecords) break;
+      if (ctx.servesPartition && !ctx.servesPartition(ns.name, task.pid)) {
+        // the client's map is stale: partition-done with UNAVAILABLE makes it retry elsewhere
+        out.beginMessage(ResultCode.UNAVAILABLE, task.pid, 0, 0, 0, Info3.PARTITION_DONE);
+        out.endMessage();
+        continue;
+      }
       const ids = Array.from(index.partitionIds(task.pid));
       // the reference server walks each partition in digest order; resume points rely on it
       ids.sort((a, b) => index.digestView(a).compare(index.digestView(b)));

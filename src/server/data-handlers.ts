@@ -14,9 +14,15 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig):
         maxRequests: () => config.batchMaxRequests,
         stats: node.stats,
         compress: config.compressionEnabled ? compressFrame : undefined,
+        router: node.cluster,
       });
       node.latency.get('batch-index').record(Number(process.hrtime.bigint() - t0) / 1000);
     },
-    scan: (msg, sink) => executeScan({ node, jobs: node.jobs }, msg, sink, sink.remote ?? ''),
+    scan: (msg, sink) =>
+      executeScan({ node, jobs: node.jobs, servesPartition: node.cluster && ((ns, pid) => node.cluster!.servesPartition(ns, pid)) }, msg, sink, sink.remote ?? ''),
+    single: () => {
+      const router = node.cluster;
+      return router && ((msg, body, out) => router.routeSingle(msg, body, 0, out));
+    },
   };
 }

@@ -23,6 +23,8 @@ export interface FrameSink {
 export interface DataHandlers {
   batch?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
   scan?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
+  /** single-record routing in a cluster (proxy, replication); undefined = always run here */
+  single?: () => ((msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer>) | undefined;
 }
 
 /** Executes a single-record message and appends its answer to `out`. */
@@ -67,14 +69,30 @@ export function dispatchMessage(
     if (!handlers.scan) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
     return handlers.scan(msg, sink);
   }
-  out.reset();
   const t0 = latency ? process.hrtime.bigint() : 0n;
+  const route = handlers.single?.();
+  if (route) {
+    const answer = route(msg, body, out);
+    if (!(answer instanceof Promise)) {
+      recordLatency(latency, msg, t0);
+      return answer;
+    }
+    return answer.then((frame) => {
+      recordLatency(latency, msg, t0);
+      sink.send(frame);
+    });
+  }
+  out.reset();
   executeSingleRecord(node, msg, out);
+  recordLatency(latency, msg, t0);
+  return out.finish();
+}
+
+function recordLatency(latency: LatencyRegistry | undefined, msg: AsMsg, t0: bigint): void {
   if (latency) {
     const ns = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
     const nsName = ns ? msg.buf.toString('utf8', ns.start, ns.end) : '';
     const kind = msg.info2 & Info2.WRITE ? 'write' : 'read';
     latency.get(`{${nsName}}-${kind}`).record(Number(process.hrtime.bigint() - t0) / 1000);
   }
-  return out.finish();
 }

@@ -9,6 +9,17 @@ import { BUILD_VERSION, EDITION, type StratoNode } from './node.js';
 import type { InfoCommand } from './info-protocol.js';
 import { truncate, truncateUndo } from '../namespace/truncate.js';
 import { DeviceStorage } from '../storage/device/device-storage.js';
+import {
+  clusterStable,
+  clusterStatistics,
+  namespaceClusterStats,
+  partitionGeneration,
+  peersGeneration,
+  peersValue,
+  replicasAllValue,
+  replicasMasterValue,
+  replicasValue,
+} from './cluster-info.js';
 
 export const FEATURES =
   'batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;replicas-all;replicas-master;replicas-max;truncate-namespace;udf';
@@ -24,37 +35,20 @@ export interface InfoContext {
 /** Extra handlers registered by subsystems (config, truncate, jobs, udf, sindex...). */
 export const infoRegistry = new Map<string, InfoHandler>();
 
-/** A 4096-bit bitmap, all partitions owned, base64 (684 characters). */
-const ALL_PARTITIONS_B64 = Buffer.alloc(N_PARTITIONS / 8, 0xff).toString('base64');
-
-function replicasValue(node: StratoNode, maxReplicas = Infinity): string {
-  const parts: string[] = [];
-  for (const ns of node.namespaces.values()) {
-    // a single node holds every partition as master; it reports one replica column
-    const n = Math.min(1, maxReplicas);
-    const cols = n >= 1 ? [ALL_PARTITIONS_B64] : [];
-    parts.push(`${ns.name}:0,${Math.max(n, 1)},${cols.join(',') || ALL_PARTITIONS_B64}`);
-  }
-  return parts.join(';');
-}
 
 export function namespaceStats(node: StratoNode, ns: Namespace): string {
   const st = ns.stats;
   const storage = ns.storage.stats();
   const s = ns.settings;
   const kv: [string, string | number | boolean][] = [
-    ['ns_cluster_size', 1],
-    ['effective_replication_factor', 1],
+    ...namespaceClusterStats(node, ns),
     ['objects', ns.objects],
     ['tombstones', ns.tombstones],
     ['xdr_tombstones', 0],
     ['xdr_bin_cemeteries', 0],
     ['mrt_provisionals', 0],
-    ['master_objects', ns.objects],
     ['master_tombstones', ns.tombstones],
-    ['prole_objects', 0],
     ['prole_tombstones', 0],
-    ['non_replica_objects', 0],
     ['non_replica_tombstones', 0],
     ['unreplicated_records', 0],
     ['dead_partitions', 0],
@@ -144,14 +138,9 @@ function statistics(node: StratoNode): string {
   for (const ns of node.namespaces.values()) objects += ns.objects;
   const kv: [string, string | number | boolean][] = [
     ['failed_best_practices', false],
-    ['cluster_size', 1],
-    ['cluster_key', node.clusterKey],
-    ['cluster_generation', 1],
-    ['cluster_principal', node.nodeId],
+    ...clusterStatistics(node),
     ['cluster_min_compatibility_id', 15],
     ['cluster_max_compatibility_id', 15],
-    ['cluster_integrity', true],
-    ['cluster_is_member', true],
     ['cluster_duplicate_nodes', 'null'],
     ['cluster_clock_skew_stop_writes_sec', 0],
     ['cluster_clock_skew_ms', 0],
@@ -171,7 +160,6 @@ function statistics(node: StratoNode): string {
   return kv.map(([k, v]) => `${k}=${v}`).join(';');
 }
 
-const peersValue = (node: StratoNode) => `${node.peersGeneration},3000,[]`;
 
 const builtin: Record<string, InfoHandler> = {
   node: (_c, { node }) => node.nodeId,
@@ -190,8 +178,8 @@ const builtin: Record<string, InfoHandler> = {
   'cluster-name': (_c, { node }) => node.spec.clusterName,
   status: () => 'ok',
   partitions: () => String(N_PARTITIONS),
-  'partition-generation': (_c, { node }) => String(node.partitionGeneration),
-  'peers-generation': (_c, { node }) => String(node.peersGeneration),
+  'partition-generation': (_c, { node }) => String(partitionGeneration(node)),
+  'peers-generation': (_c, { node }) => String(peersGeneration(node)),
   'rebalance-generation': () => '0',
   'peers-clear-std': (_c, { node }) => peersValue(node),
   'peers-clear-alt': (_c, { node }) => peersValue(node),
@@ -209,10 +197,9 @@ const builtin: Record<string, InfoHandler> = {
     const max = c.params.get('max');
     return replicasValue(node, max === undefined ? Infinity : Number(max));
   },
-  'replicas-all': (_c, { node }) =>
-    [...node.namespaces.keys()].map((n) => `${n}:1,${ALL_PARTITIONS_B64}`).join(';'),
-  'replicas-master': (_c, { node }) => [...node.namespaces.keys()].map((n) => `${n}:${ALL_PARTITIONS_B64}`).join(';'),
-  'cluster-stable': (_c, { node }) => node.clusterKey,
+  'replicas-all': (_c, { node }) => replicasAllValue(node),
+  'replicas-master': (_c, { node }) => replicasMasterValue(node),
+  'cluster-stable': (c, { node }) => clusterStable(node, c),
   namespaces: (_c, { node }) => [...node.namespaces.keys()].join(';'),
   namespace: (c, { node }) => {
     const ns = node.namespace(c.args[0] ?? '');

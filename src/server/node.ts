@@ -13,6 +13,7 @@ import { ScanJobRegistry } from '../scan/scan-jobs.js';
 import { LatencyRegistry } from './latency.js';
 import type { SmdStore } from '../namespace/smd.js';
 import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
+import type { ClusterRouter } from './cluster-router.js';
 
 export const BUILD_VERSION = '8.1.2.0';
 export const EDITION = 'Aerospike Community Edition';
@@ -56,6 +57,8 @@ export class StratoNode implements NamespaceLookup {
   partitionGeneration = 0;
   peersGeneration = 0;
   readonly clusterKey: string;
+  /** set when the node runs in a mesh cluster (heartbeat mode mesh) */
+  cluster: ClusterRouter | undefined;
 
   constructor(readonly spec: NodeSpec) {
     this.startMs = spec.clock.nowMs();

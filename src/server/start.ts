@@ -17,6 +17,7 @@ import { installUdf } from '../transaction/udf-apply.js';
 import { infoRegistry } from './info-commands.js';
 import { makeDataHandlers } from './data-handlers.js';
 import { registerConfigInfo } from './config-info.js';
+import { ClusterRouter } from './cluster-router.js';
 
 export interface StartOptions {
   configFile?: string | undefined;
@@ -80,6 +81,21 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     maxConnections: config.protoFdMax,
   });
   const port = await service.listen();
+  const hbMode = config.raw.network.heartbeat.mode;
+  if (hbMode === 'multicast') {
+    await service.close();
+    throw new Error('heartbeat mode multicast is not supported by Strato - use mode mesh with mesh-seed-address-port');
+  }
+  if (hbMode === 'mesh') {
+    node.cluster = new ClusterRouter(node, config, port);
+    try {
+      await node.cluster.runtime.start();
+    } catch (e) {
+      await service.close();
+      throw new Error(`cannot open the heartbeat/fabric ports: ${(e as Error).message}`);
+    }
+    log.info(`mesh heartbeats on port ${config.raw.network.heartbeat.port}, fabric on port ${config.raw.network.fabric.port}`);
+  }
   for (const ns of node.namespaces.values()) {
     log.info(`{${ns.name}} namespace ready: ${ns.storage.kind} storage, replication-factor ${ns.settings.replicationFactor}`);
   }
@@ -94,6 +110,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       stopTicker();
       for (const stop of stopNsup) stop();
       await service.close();
+      await node.cluster?.runtime.stop();
       for (const ns of node.namespaces.values()) await ns.storage.close();
       udf.close();
       log.info('finished clean shutdown - exiting');

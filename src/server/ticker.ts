@@ -2,6 +2,7 @@
 import { logger } from '../util/log.js';
 import type { StratoNode } from './node.js';
 import { DeviceStorage } from '../storage/device/device-storage.js';
+import { clusterStatistics, namespaceClusterStats } from './cluster-info.js';
 
 /** Starts the ticker; returns a function that stops it. */
 export function startTicker(node: StratoNode, intervalSec: () => number): () => void {
@@ -10,15 +11,21 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     const mem = process.memoryUsage();
-    log.info(
-      `NODE-ID ${node.nodeId} CLUSTER-SIZE 1 CLUSTER-NAME ${node.spec.clusterName}`,
-    );
+    const cs = new Map(clusterStatistics(node));
+    log.info(`NODE-ID ${node.nodeId} CLUSTER-SIZE ${cs.get('cluster_size')} CLUSTER-NAME ${node.spec.clusterName}`);
+    log.info(`   cluster-clock: cluster-key ${cs.get('cluster_key')} principal ${cs.get('cluster_principal')} integrity ${cs.get('cluster_integrity')}`);
     log.info(`   process: cpu-pct ${Math.round(process.cpuUsage().user / 1e4 / Math.max(1, node.uptimeSec()))} rss ${mem.rss} heap-used ${mem.heapUsed}`);
     log.info(`   fds: proto (${node.stats.clientConnectionsOpened - node.stats.clientConnectionsClosed},${node.stats.clientConnectionsOpened},${node.stats.clientConnectionsClosed})`);
     for (const ns of node.namespaces.values()) {
       const st = ns.storage.stats();
       const pct = st.totalBytes > 0 ? ((st.usedBytes * 100) / st.totalBytes).toFixed(2) : '0.00';
-      log.info(`{${ns.name}} objects: all ${ns.objects} master ${ns.objects} prole 0 non-replica 0`);
+      const nc = new Map(namespaceClusterStats(node, ns));
+      log.info(`{${ns.name}} objects: all ${ns.objects} master ${nc.get('master_objects')} prole ${nc.get('prole_objects')} non-replica ${nc.get('non_replica_objects')}`);
+      const txRem = Number(nc.get('migrate_tx_partitions_remaining'));
+      const rxRem = Number(nc.get('migrate_rx_partitions_remaining'));
+      if (txRem + rxRem > 0) {
+        log.info(`{${ns.name}} migrations: remaining (${txRem},${rxRem}) records (tx ${nc.get('migrate_records_transmitted')},rx ${nc.get('migrate_records_received')})`);
+      } else if (node.cluster) log.info(`{${ns.name}} migrations: complete`);
       log.info(`{${ns.name}} index-usage: used-bytes ${ns.index.size * 64}`);
       log.info(`{${ns.name}} data-usage: used-bytes ${st.usedBytes} avail-pct ${(100 - Number(pct)).toFixed(0)} used-pct ${pct}`);
       log.info(

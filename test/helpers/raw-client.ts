@@ -9,11 +9,11 @@ export interface RawExchange {
 }
 
 /** Sends `bytes` on a fresh connection and gathers the reply for up to `waitMs`. */
-export function rawExchange(port: number, bytes: Buffer, waitMs = 300): Promise<RawExchange> {
+export function rawExchange(port: number, bytes: Buffer, waitMs = 300, host = '127.0.0.1'): Promise<RawExchange> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let closed = false;
-    const sock: Socket = connect({ host: '127.0.0.1', port }, () => sock.write(bytes));
+    const sock: Socket = connect({ host, port }, () => sock.write(bytes));
     const finish = () => {
       clearTimeout(timer);
       sock.destroy();

@@ -24,19 +24,24 @@ export interface StartStratoOptions {
   config?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** service port (default 0: ephemeral) */
+  port?: number;
+  /** runs the process through this command prefix (e.g. `ip netns exec <ns>`) */
+  wrapper?: string[];
 }
 
 /** Spawns strato with --port 0 and resolves once it logs the port it listens on. */
 export async function startStrato(opts: StartStratoOptions = {}): Promise<StratoProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
-  const args = [STRATO_BIN, '--port', '0'];
+  const args = [STRATO_BIN, '--port', String(opts.port ?? 0)];
   if (opts.config !== undefined) {
     const file = join(dir, 'strato.conf');
     writeFileSync(file, opts.config.replaceAll('${DIR}', dir));
     args.push('--config-file', file);
   }
   args.push(...(opts.args ?? []));
-  const proc = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const wrapper = opts.wrapper ?? [];
+  const proc = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...args] : args, { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`strato did not start:\n${out}`)), 15000);

@@ -1,0 +1,141 @@
+/**
+ * Mesh heartbeats over TCP: the `Transport<Heartbeat>` the membership state machine runs on in a
+ * real process. Each heartbeat also carries the sender's endpoints (heartbeat, fabric, service)
+ * and the endpoints it knows of other nodes, so a node seeded with one peer learns how to reach
+ * every member (Aerospike's mesh heartbeats carry the same endpoint lists).
+ *
+ * Payload: u32 heartbeat length | heartbeat bytes (heartbeat.ts) | JSON endpoint book
+ */
+import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from '../heartbeat.js';
+import type { Transport } from '../network.js';
+import { formatNodeId, parseNodeId, type NodeId } from '../node-id.js';
+import type { PeerNet } from './peer-net.js';
+
+export const HEARTBEAT_MESSAGE = 1;
+/** Endpoint lists beyond this many nodes are cut (a cluster holds at most 256). */
+const MAX_BOOK_ENTRIES = 512;
+
+export interface NodeEndpoints {
+  /** "host:port" of each listener */
+  heartbeat: string;
+  fabric: string;
+  service: string;
+}
+
+/** Where each known node listens. */
+export class AddressBook {
+  private readonly byNode = new Map<NodeId, NodeEndpoints>();
+  /** bumped when an entry changes (peers-generation follows it) */
+  version = 0;
+
+  get(id: NodeId): NodeEndpoints | undefined {
+    return this.byNode.get(id);
+  }
+
+  set(id: NodeId, ep: NodeEndpoints): void {
+    const old = this.byNode.get(id);
+    if (old && old.heartbeat === ep.heartbeat && old.fabric === ep.fabric && old.service === ep.service) return;
+    if (!old && this.byNode.size >= MAX_BOOK_ENTRIES) return;
+    this.byNode.set(id, ep);
+    this.version++;
+  }
+
+  has(id: NodeId): boolean {
+    return this.byNode.has(id);
+  }
+
+  knowsHeartbeatAddress(address: string): boolean {
+    for (const ep of this.byNode.values()) if (ep.heartbeat === address) return true;
+    return false;
+  }
+
+  entries(): [NodeId, NodeEndpoints][] {
+    return [...this.byNode.entries()];
+  }
+}
+
+export class HeartbeatTransport implements Transport<Heartbeat> {
+  private cb: ((from: NodeId, msg: Heartbeat) => void) | undefined;
+  private readonly lastHeardMs = new Map<NodeId, number>();
+  private readonly lastResetMs = new Map<NodeId, number>();
+
+  constructor(
+    readonly self: NodeId,
+    private readonly net: PeerNet,
+    private readonly seeds: readonly string[],
+    private readonly mine: NodeEndpoints,
+    readonly book: AddressBook,
+    /** a peer unheard this long gets its connection re-established (a cut link never errors) */
+    private readonly silenceResetMs: number,
+  ) {}
+
+  onMessage(cb: (from: NodeId, msg: Heartbeat) => void): void {
+    this.cb = cb;
+  }
+
+  send(to: NodeId, hb: Heartbeat): void {
+    const ep = this.book.get(to);
+    if (!ep) return;
+    const now = Date.now();
+    const heard = this.lastHeardMs.get(to) ?? 0;
+    if (now - heard > this.silenceResetMs && now - (this.lastResetMs.get(to) ?? 0) > this.silenceResetMs) {
+      this.lastResetMs.set(to, now);
+      this.net.resetLink(ep.heartbeat);
+    }
+    this.net.send(ep.heartbeat, HEARTBEAT_MESSAGE, this.encode(hb));
+  }
+
+  sendToUnresolved(hb: Heartbeat): void {
+    let payload: Buffer | undefined;
+    for (const seed of this.seeds) {
+      if (seed === this.mine.heartbeat || this.book.knowsHeartbeatAddress(seed)) continue;
+      payload ??= this.encode(hb);
+      this.net.send(seed, HEARTBEAT_MESSAGE, payload);
+    }
+  }
+
+  /** Feeds one received heartbeat frame; malformed ones are dropped (counted by the caller). */
+  receive(payload: Buffer): boolean {
+    let hb: Heartbeat;
+    let book: { ep: NodeEndpoints; peers: [string, string, string, string][] };
+    try {
+      const n = payload.readUInt32BE(0);
+      hb = decodeHeartbeat(payload.subarray(4, 4 + n));
+      book = JSON.parse(payload.toString('utf8', 4 + n)) as typeof book;
+      if (!isEndpoints(book.ep) || !Array.isArray(book.peers)) return false;
+    } catch {
+      return false;
+    }
+    if (hb.nodeId === this.self) return true;
+    this.lastHeardMs.set(hb.nodeId, Date.now());
+    this.book.set(hb.nodeId, book.ep);
+    for (const p of book.peers.slice(0, MAX_BOOK_ENTRIES)) {
+      if (!Array.isArray(p) || p.length !== 4 || !p.every((x) => typeof x === 'string')) continue;
+      let id: NodeId;
+      try {
+        id = parseNodeId(p[0]);
+      } catch {
+        continue;
+      }
+      if (id !== this.self && !this.book.has(id)) this.book.set(id, { heartbeat: p[1], fabric: p[2], service: p[3] });
+    }
+    this.cb?.(hb.nodeId, hb);
+    return true;
+  }
+
+  private encode(hb: Heartbeat): Buffer {
+    const bytes = encodeHeartbeat(hb);
+    const peers = this.book.entries().map(([id, ep]) => [formatNodeId(id), ep.heartbeat, ep.fabric, ep.service]);
+    const json = Buffer.from(JSON.stringify({ ep: this.mine, peers }));
+    const out = Buffer.allocUnsafe(4 + bytes.length + json.length);
+    out.writeUInt32BE(bytes.length, 0);
+    out.set(bytes, 4);
+    json.copy(out, 4 + bytes.length);
+    return out;
+  }
+}
+
+function isEndpoints(x: unknown): x is NodeEndpoints {
+  const e = x as NodeEndpoints;
+  return typeof e === 'object' && e !== null && typeof e.heartbeat === 'string' && typeof e.fabric === 'string' && typeof e.service === 'string';
+}

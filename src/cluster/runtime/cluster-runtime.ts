@@ -1,0 +1,455 @@
+/**
+ * A node's cluster machinery in a real process: mesh heartbeats over TCP feed `Membership`; each
+ * new cluster key starts an exchange of partition versions among the members; once every row is
+ * in, each member computes the same plan, serves by it, and runs the migrations it sends. The
+ * record-level work (proxying client messages, shipping records) goes through the `LocalData`
+ * the server provides, so this module knows partitions and nodes, not transactions.
+ */
+import { Membership, type ClusterView } from '../membership.js';
+import { systemClusterClock } from '../clock.js';
+import { formatNodeId, type NodeId } from '../node-id.js';
+import type { Migration } from '../migration-plan.js';
+import type { PartitionVersion } from '../partition-version.js';
+import { AddressBook, HeartbeatTransport, HEARTBEAT_MESSAGE, type NodeEndpoints } from '../net/heartbeat-transport.js';
+import { PeerNet } from '../net/peer-net.js';
+import { NamespacePartitions } from './partition-state.js';
+import { decodeExchange, decodeMigration, decodeProxy, decodeReplicaWrite, encodeExchange, encodeMigration, encodeProxy, encodeReplicaWrite, FabricType } from './fabric-messages.js';
+import { MigrationSender, type MigrationData } from './migrator.js';
+
+export interface ClusterRuntimeOptions {
+  nodeId: NodeId;
+  clusterName: string;
+  heartbeat: { host: string; port: number; advertise: string; seeds: string[]; intervalMs: number; timeoutIntervals: number };
+  fabric: { host: string; port: number; advertise: string };
+  /** the service endpoint clients use ("host:port") */
+  service: string;
+  minClusterSize: number;
+  migrateThreads: () => number;
+  migrateFillDelaySec: () => number;
+  migrateMaxNumIncoming: () => number;
+  log: { info(msg: string): void; warning(msg: string): void };
+}
+
+/** What the runtime needs from the node's data path. */
+export interface LocalData extends MigrationData {
+  /** namespace name → its configured replication factor (read at every plan) */
+  namespaces(): { name: string; replicationFactor: () => number }[];
+  /** runs a proxied client message here (routing again, `hops` deep); resolves to the answer frame */
+  executeProxied(body: Buffer, hops: number): Promise<Buffer>;
+  /** applies replica-write records of a namespace */
+  applyReplicaRecords(namespace: string, packed: Buffer): void;
+  /** partitions holding records at boot (device data), per namespace */
+  bootPartitions(namespace: string): number[];
+}
+
+interface Exchange {
+  key: bigint;
+  succession: readonly NodeId[];
+  rows: Map<NodeId, Map<string, PartitionVersion[]>>;
+  planned: boolean;
+  /** COMPLETE messages that arrived before this node finished its own plan */
+  early: { ns: string; m: Migration }[];
+  retransmitTimer?: NodeJS.Timeout;
+}
+
+const READY_WAIT_MS = 2000;
+const MAX_BUFFERED_KEYS = 8;
+
+export class ClusterRuntime {
+  readonly book = new AddressBook();
+  readonly partitions = new Map<string, NamespacePartitions>();
+  readonly membership: Membership;
+  /** bumps whenever clients must re-read the partition map */
+  partitionGeneration = 0;
+  private peersGen = 0;
+  private lastPeersKey = '';
+  private readonly hbNet: PeerNet;
+  private readonly fabric: PeerNet;
+  private readonly transport: HeartbeatTransport;
+  private view: ClusterView;
+  private exchange: Exchange | undefined;
+  private readonly buffered = new Map<bigint, Map<NodeId, Map<string, PartitionVersion[]>>>();
+  private readyWaiters: (() => void)[] = [];
+  private readonly sender: MigrationSender;
+  private readonly incoming = new Map<string, number>();
+  private migrationsWereRunning = false;
+  private schedulePending = false;
+  /** partitions whose plan advanced since the last scheduling pass */
+  private dirty = new Map<string, Set<number>>();
+  private stopped = false;
+
+  constructor(
+    readonly opts: ClusterRuntimeOptions,
+    private readonly data: LocalData,
+  ) {
+    this.hbNet = new PeerNet((type, payload) => {
+      if (type === HEARTBEAT_MESSAGE) this.transport.receive(payload);
+    }, { maxFrameBytes: 1024 * 1024, connectTimeoutMs: opts.heartbeat.intervalMs * 3 });
+    this.fabric = new PeerNet((type, payload) => this.onFabric(type, payload));
+    const mine: NodeEndpoints = { heartbeat: opts.heartbeat.advertise, fabric: opts.fabric.advertise, service: opts.service };
+    this.transport = new HeartbeatTransport(opts.nodeId, this.hbNet, opts.heartbeat.seeds, mine, this.book, opts.heartbeat.intervalMs * 3);
+    this.membership = new Membership({
+      nodeId: opts.nodeId,
+      clusterName: opts.clusterName,
+      seeds: [],
+      clock: systemClusterClock,
+      transport: this.transport,
+      intervalMs: opts.heartbeat.intervalMs,
+      timeoutIntervals: opts.heartbeat.timeoutIntervals,
+      minClusterSize: opts.minClusterSize,
+      // a booting node listens longer before it may lead alone: a node that briefly forms a
+      // cluster of one claims fresh (empty) partitions that must then be merged back
+      quietIntervals: Math.max(2, Math.floor(opts.heartbeat.timeoutIntervals / 2)),
+    });
+    this.view = this.membership.view();
+    const lineage = (opts.nodeId << 8n) ^ BigInt(Date.now());
+    for (const ns of data.namespaces()) {
+      const np = new NamespacePartitions(ns.name, opts.nodeId, ns.replicationFactor);
+      np.markBootData(data.bootPartitions(ns.name), lineage === 0n ? 1n : lineage);
+      this.partitions.set(ns.name, np);
+    }
+    this.sender = new MigrationSender(this.fabric, data, {
+      // each migrate thread keeps several partitions in flight (most are small: round trips dominate)
+      concurrency: () => Math.max(1, opts.migrateThreads()) * 8,
+      fabricAddress: (n) => this.book.get(n)?.fabric,
+      currentKey: () => (this.exchange?.planned ? this.exchange.key : 0n),
+      onSent: (ns, m) => this.afterSend(ns, m),
+      onRecordsSent: (ns, n) => {
+        const np = this.partitions.get(ns);
+        if (np) np.recordsTransmitted += n;
+      },
+      log: opts.log,
+    });
+    this.membership.onChange((v) => this.onView(v));
+  }
+
+  async start(): Promise<void> {
+    await this.hbNet.listen(this.opts.heartbeat.host, this.opts.heartbeat.port);
+    await this.fabric.listen(this.opts.fabric.host, this.opts.fabric.port);
+    this.membership.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.membership.stop();
+    this.sender.stop();
+    if (this.exchange?.retransmitTimer) clearInterval(this.exchange.retransmitTimer);
+    await this.hbNet.close();
+    await this.fabric.close();
+    for (const w of this.readyWaiters) w();
+    this.readyWaiters = [];
+  }
+
+  get nodeId(): NodeId {
+    return this.opts.nodeId;
+  }
+
+  get clusterView(): ClusterView {
+    return this.view;
+  }
+
+  /** True while this node serves by a plan of its current cluster key. */
+  get ready(): boolean {
+    return this.exchange?.planned === true && this.exchange.key === this.view.clusterKey;
+  }
+
+  /** Resolves when the node is ready (or after a bounded wait: callers re-check `ready`). */
+  whenReady(): Promise<void> {
+    if (this.ready || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, READY_WAIT_MS);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        const i = self.readyWaiters.indexOf(done);
+        if (i >= 0) self.readyWaiters.splice(i, 1);
+        resolve();
+      }
+      this.readyWaiters.push(done);
+    });
+  }
+
+  /** Peers (members other than this node) with their service endpoints, for `peers-clear-std`. */
+  peers(): { id: NodeId; service: string }[] {
+    const out: { id: NodeId; service: string }[] = [];
+    for (const id of this.view.succession) {
+      if (id === this.opts.nodeId) continue;
+      const ep = this.book.get(id);
+      if (ep) out.push({ id, service: ep.service });
+    }
+    return out;
+  }
+
+  get peersGeneration(): number {
+    const key = this.peers()
+      .map((p) => `${p.id}@${p.service}`)
+      .join(',');
+    if (key !== this.lastPeersKey) {
+      this.lastPeersKey = key;
+      this.peersGen++;
+    }
+    return this.peersGen;
+  }
+
+  /** Sends a client message to the node serving its partition; resolves to the answer frame. */
+  proxy(to: NodeId, body: Buffer, hops: number, timeoutMs: number): Promise<Buffer> {
+    const ep = this.book.get(to);
+    if (!ep) return Promise.reject(new Error(`no address for node ${formatNodeId(to)}`));
+    return this.fabric.request(ep.fabric, FabricType.PROXY, encodeProxy(hops, body), timeoutMs);
+  }
+
+  /** Ships records written here to the other replicas of their partition; resolves when all answered. */
+  async replicate(namespace: string, targets: readonly NodeId[], packed: Buffer, timeoutMs: number): Promise<void> {
+    const msg = encodeReplicaWrite(namespace, packed);
+    await Promise.all(
+      targets.map((t) => {
+        const ep = this.book.get(t);
+        if (!ep) return undefined;
+        // a replica that cannot answer is leaving the cluster: the write stands on the others
+        return this.fabric.request(ep.fabric, FabricType.REPLICA_WRITE, msg, timeoutMs).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Migration statistics summed over namespaces. */
+  migrationsRemaining(): { cluster: number; tx: number; rx: number } {
+    let cluster = 0;
+    let tx = 0;
+    let rx = 0;
+    for (const np of this.partitions.values()) {
+      const r = np.remaining();
+      cluster += r.cluster;
+      tx += r.tx;
+      rx += r.rx;
+    }
+    return { cluster, tx, rx };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // membership → exchange → plan
+
+  private onView(v: ClusterView): void {
+    const before = this.view;
+    this.view = v;
+    if (v.clusterKey === before.clusterKey && v.succession === before.succession) return;
+    if (v.clusterKey === 0n || !v.succession.includes(this.opts.nodeId)) return;
+    if (this.exchange?.key === v.clusterKey) return;
+    if (this.exchange?.retransmitTimer) clearInterval(this.exchange.retransmitTimer);
+    this.sender.abortAll();
+    this.incoming.clear();
+    this.opts.log.info(
+      `CLUSTER-SIZE ${v.clusterSize} cluster-key ${v.clusterKey.toString(16).toUpperCase()} principal ${formatNodeId(v.principal)} succession [${v.succession.map(formatNodeId).join(',')}]`,
+    );
+    const ex: Exchange = { key: v.clusterKey, succession: v.succession, rows: new Map(), planned: false, early: [] };
+    this.exchange = ex;
+    const own = new Map<string, PartitionVersion[]>();
+    for (const [name, np] of this.partitions) own.set(name, np.ownRow());
+    ex.rows.set(this.opts.nodeId, own);
+    const buffered = this.buffered.get(v.clusterKey);
+    if (buffered) for (const [from, rows] of buffered) if (v.succession.includes(from)) ex.rows.set(from, rows);
+    this.buffered.clear();
+    this.sendExchange(ex, false);
+    ex.retransmitTimer = setInterval(() => {
+      if (this.exchange !== ex || ex.planned) return void clearInterval(ex.retransmitTimer);
+      this.sendExchange(ex, true);
+    }, 500);
+    ex.retransmitTimer.unref();
+    this.maybePlan(ex);
+  }
+
+  private sendExchange(ex: Exchange, retransmit: boolean, only?: NodeId): void {
+    const payload = encodeExchange({ key: ex.key, from: this.opts.nodeId, retransmit, rows: ex.rows.get(this.opts.nodeId)! });
+    for (const m of ex.succession) {
+      if (m === this.opts.nodeId || (only !== undefined && m !== only)) continue;
+      const ep = this.book.get(m);
+      if (ep) this.fabric.send(ep.fabric, FabricType.EXCHANGE, payload);
+    }
+  }
+
+  private onExchange(payload: Buffer): void {
+    const msg = decodeExchange(payload);
+    const from = msg.from;
+    const ex = this.exchange;
+    if (ex && ex.key === msg.key) {
+      if (!ex.succession.includes(from)) return;
+      if (msg.retransmit) this.sendExchange(ex, false, from); // ours may be the one it misses
+      if (ex.planned || ex.rows.has(from)) return;
+      ex.rows.set(from, msg.rows);
+      this.maybePlan(ex);
+      return;
+    }
+    // a key this node has not adopted yet (the principal's heartbeat is still on its way)
+    let m = this.buffered.get(msg.key);
+    if (!m) {
+      if (this.buffered.size >= MAX_BUFFERED_KEYS) this.buffered.clear();
+      m = new Map();
+      this.buffered.set(msg.key, m);
+    }
+    m.set(from, msg.rows);
+  }
+
+  private maybePlan(ex: Exchange): void {
+    if (ex.planned || !ex.succession.every((m) => ex.rows.has(m))) return;
+    ex.planned = true;
+    if (ex.retransmitTimer) clearInterval(ex.retransmitTimer);
+    let tx = 0;
+    let rx = 0;
+    for (const [name, np] of this.partitions) {
+      const rows = new Map<NodeId, PartitionVersion[]>();
+      for (const [node, nsRows] of ex.rows) {
+        const row = nsRows.get(name);
+        if (row) rows.set(node, row);
+      }
+      const drops = np.startPlan(ex.key, ex.succession, rows);
+      for (const pid of drops) this.data.dropPartition(name, pid);
+      tx += np.txInitial;
+      rx += np.rxInitial;
+    }
+    this.partitionGeneration++;
+    this.opts.log.info(`rebalanced: cluster-key ${ex.key.toString(16).toUpperCase()} tx ${tx} rx ${rx} migrations`);
+    if ([...this.partitions.values()].some((np) => np.unreadyPartitions > 0)) {
+      this.migrationsWereRunning = true;
+      this.opts.log.info(`migrations: starting (tx ${tx} rx ${rx} partitions)`);
+    }
+    for (const w of this.readyWaiters.splice(0)) w();
+    for (const e of ex.early.splice(0)) this.applyComplete(e.ns, e.m);
+    this.scheduleMigrations(this.opts.migrateFillDelaySec());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // migrations
+
+  private scheduleMigrations(fillDelaySec = 0, all = true): void {
+    const dirty = this.dirty;
+    this.dirty = new Map();
+    for (const [name, np] of this.partitions) {
+      const pids = all ? undefined : dirty.get(name);
+      if (!all && !pids) continue;
+      for (const m of np.runnableFromSelf(pids)) {
+        if (m.kind === 'handoff') this.broadcastComplete(name, m);
+        else this.sender.enqueue(name, m, m.kind === 'fill' ? fillDelaySec * 1000 : 0);
+      }
+    }
+    this.checkMigrationsDone();
+  }
+
+  /** The sender finished a migration: fills are completed by us (the working master), merges by the receiver. */
+  private afterSend(ns: string, m: Migration): void {
+    if (m.kind === 'fill') this.broadcastComplete(ns, m);
+  }
+
+  private broadcastComplete(ns: string, m: Migration): void {
+    const ex = this.exchange;
+    if (!ex?.planned) return;
+    const payload = encodeMigration(ex.key, ns, m);
+    for (const member of ex.succession) {
+      if (member === this.opts.nodeId) continue;
+      const ep = this.book.get(member);
+      if (ep) this.fabric.send(ep.fabric, FabricType.COMPLETE, payload);
+    }
+    this.applyComplete(ns, m);
+  }
+
+  private applyComplete(ns: string, m: Migration): void {
+    const np = this.partitions.get(ns);
+    if (!np) return;
+    let outcome;
+    try {
+      outcome = np.complete(m);
+    } catch (e) {
+      this.opts.log.warning(`{${ns}} ignoring migration completion ${m.kind} pid ${m.pid}: ${(e as Error).message}`);
+      return;
+    }
+    if (outcome.dropSelf) this.data.dropPartition(ns, m.pid);
+    if (outcome.servingChanged) this.partitionGeneration++;
+    let set = this.dirty.get(ns);
+    if (!set) this.dirty.set(ns, (set = new Set()));
+    set.add(m.pid);
+    this.requestSchedule();
+  }
+
+  /** Coalesces scheduling after completions (a completion must never re-enter the scheduler). */
+  private requestSchedule(): void {
+    if (this.schedulePending) return;
+    this.schedulePending = true;
+    setImmediate(() => {
+      this.schedulePending = false;
+      if (!this.stopped && this.exchange?.planned) this.scheduleMigrations(0, false);
+    });
+  }
+
+  private checkMigrationsDone(): void {
+    if (!this.migrationsWereRunning) return;
+    for (const np of this.partitions.values()) if (np.unreadyPartitions > 0) return;
+    this.migrationsWereRunning = false;
+    this.opts.log.info('migrations: complete');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // fabric receive
+
+  private onFabric(type: number, payload: Buffer): Buffer | Promise<Buffer> | void {
+    if (this.stopped) throw new Error('node stopping');
+    switch (type) {
+      case FabricType.EXCHANGE:
+        return this.onExchange(payload);
+      case FabricType.PROXY: {
+        const { hops, body } = decodeProxy(payload);
+        return this.data.executeProxied(body, hops);
+      }
+      case FabricType.REPLICA_WRITE: {
+        const { namespace, records } = decodeReplicaWrite(payload);
+        this.data.applyReplicaRecords(namespace, records);
+        return Buffer.alloc(0);
+      }
+      case FabricType.MIGRATE_BATCH:
+        return this.onMigrateBatch(payload);
+      case FabricType.MIGRATE_DONE:
+        return this.onMigrateDone(payload);
+      case FabricType.COMPLETE: {
+        const msg = decodeMigration(payload);
+        const ex = this.exchange;
+        if (!ex || msg.key !== ex.key) {
+          // completions of a key this node has not planned yet wait for its plan
+          if (ex && !ex.planned) ex.early.push({ ns: msg.namespace, m: msg.migration });
+          return;
+        }
+        if (!ex.planned) ex.early.push({ ns: msg.namespace, m: msg.migration });
+        else this.applyComplete(msg.namespace, msg.migration);
+        return;
+      }
+      default:
+        throw new Error(`unknown fabric message ${type}`);
+    }
+  }
+
+  private checkIncoming(key: bigint): void {
+    const ex = this.exchange;
+    if (!ex || ex.key !== key) throw new Error('stale cluster key');
+    if (!ex.planned) throw new Error('not ready');
+  }
+
+  private onMigrateBatch(payload: Buffer): Buffer {
+    const msg = decodeMigration(payload);
+    this.checkIncoming(msg.key);
+    const id = `${msg.namespace}:${msg.migration.pid}:${msg.migration.from}`;
+    if (!this.incoming.has(id)) {
+      if (this.incoming.size >= Math.max(1, this.opts.migrateMaxNumIncoming())) throw new Error('busy');
+      this.incoming.set(id, 0);
+    }
+    const n = this.data.applyMigratedRecords(msg.namespace, msg.records);
+    this.incoming.set(id, (this.incoming.get(id) ?? 0) + n);
+    const np = this.partitions.get(msg.namespace);
+    if (np) np.recordsReceived += n;
+    return Buffer.alloc(0);
+  }
+
+  private onMigrateDone(payload: Buffer): Buffer {
+    const msg = decodeMigration(payload);
+    this.checkIncoming(msg.key);
+    this.incoming.delete(`${msg.namespace}:${msg.migration.pid}:${msg.migration.from}`);
+    // a merge ends at the working master, which orders every completion of its partition
+    if (msg.migration.kind === 'merge') this.broadcastComplete(msg.namespace, msg.migration);
+    return Buffer.alloc(0);
+  }
+}

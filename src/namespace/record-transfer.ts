@@ -1,0 +1,138 @@
+/**
+ * Records as they travel between nodes (replica writes, migrations): the stored record bytes plus
+ * the index metadata that must survive the trip unchanged (generation, void-time, last-update
+ * time, set, key flag). Installing one never bumps the generation — the copy is the same record.
+ *
+ * One shipped record: u8 kind (1 record, 2 delete) | digest 20 |
+ *   record only: u32 generation | u32 void-time | f64 last-update ms | u8 flags | u16 set length |
+ *                set name | stored record bytes (to the end)
+ */
+import { EntryFlag } from '../index/primary-index.js';
+import { compareForConflict, type ConflictResolutionPolicy } from '../cluster/conflict-resolution.js';
+import type { Namespace } from './namespace.js';
+
+const KIND_RECORD = 1;
+const KIND_DELETE = 2;
+const FIXED_BYTES = 1 + 20 + 4 + 4 + 8 + 1 + 2;
+
+export class TransferDecodeError extends Error {}
+
+/** The live record of entry `id`, ready to ship. */
+export function shipRecord(ns: Namespace, id: number): Buffer {
+  const index = ns.index;
+  const data = ns.storage.get(index, id);
+  const setId = index.setId(id);
+  const set = setId === 0 ? Buffer.alloc(0) : Buffer.from(ns.sets.nameOf(setId));
+  const out = Buffer.allocUnsafe(FIXED_BYTES + set.length + data.length);
+  let o = 0;
+  out[o++] = KIND_RECORD;
+  index.digestView(id).copy(out, o);
+  o += 20;
+  out.writeUInt32BE(index.generation(id), o);
+  out.writeUInt32BE(index.voidTime(id), o + 4);
+  out.writeDoubleBE(index.lastUpdateMs(id), o + 8);
+  out[o + 16] = index.flags(id) & EntryFlag.HAS_KEY;
+  out.writeUInt16BE(set.length, o + 17);
+  o += 19;
+  set.copy(out, o);
+  data.copy(out, o + set.length);
+  return out;
+}
+
+/** A delete of `digest`, ready to ship. */
+export function shipDelete(digest: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(21);
+  out[0] = KIND_DELETE;
+  digest.copy(out, 1, 0, 20);
+  return out;
+}
+
+/** The shipped record for whatever `digest` holds now: the record, or a delete when it is gone. */
+export function shipCurrent(ns: Namespace, digest: Buffer): Buffer {
+  const id = ns.findLive(digest);
+  return id >= 0 ? shipRecord(ns, id) : shipDelete(digest);
+}
+
+/**
+ * Installs a shipped record. `policy` undefined = authoritative (a replica write from the
+ * master: always applied); otherwise the local copy is kept when it wins the conflict.
+ * Returns true when the local state changed.
+ */
+export function applyShipped(ns: Namespace, b: Buffer, policy?: ConflictResolutionPolicy): boolean {
+  if (b.length < 21) throw new TransferDecodeError('shipped record truncated');
+  const kind = b[0]!;
+  const digest = b.subarray(1, 21);
+  const index = ns.index;
+  const existing = index.find(digest);
+  if (kind === KIND_DELETE) {
+    if (b.length !== 21) throw new TransferDecodeError('bad shipped delete');
+    if (existing < 0) return false;
+    ns.removeEntry(existing);
+    return true;
+  }
+  if (kind !== KIND_RECORD || b.length < FIXED_BYTES) throw new TransferDecodeError(`bad shipped record kind ${kind}`);
+  const generation = b.readUInt32BE(21);
+  const voidTime = b.readUInt32BE(25);
+  const lutMs = b.readDoubleBE(29);
+  const flags = b[37]! & EntryFlag.HAS_KEY;
+  const setLen = b.readUInt16BE(38);
+  if (FIXED_BYTES + setLen > b.length) throw new TransferDecodeError('shipped set name truncated');
+  const setName = b.toString('utf8', FIXED_BYTES, FIXED_BYTES + setLen);
+  const data = b.subarray(FIXED_BYTES + setLen);
+  if (existing >= 0 && policy !== undefined && !ns.isTombstone(existing)) {
+    const local = { generation: index.generation(existing), lastUpdateTime: index.lastUpdateMs(existing) };
+    if (compareForConflict(policy, local, { generation, lastUpdateTime: lutMs }) <= 0) return false;
+  }
+  let id = existing;
+  if (id >= 0) {
+    // replace: statistics leave with the old copy and come back with the new one
+    ns.removeEntry(id);
+  }
+  const setId = setName.length > 0 ? ns.sets.idOf(setName, true) : 0;
+  id = index.insert(digest);
+  index.setSetId(id, setId);
+  index.setGeneration(id, generation);
+  index.setVoidTime(id, voidTime);
+  index.setLastUpdateMs(id, lutMs);
+  index.setFlags(id, flags);
+  // the storage copy owns its bytes (the shipped frame is reused)
+  try {
+    ns.storage.put(index, id, Buffer.from(data));
+  } catch (e) {
+    index.remove(digest);
+    throw e;
+  }
+  ns.sets.recordAdded(setId, data.length);
+  return true;
+}
+
+/** Packs shipped records: u32 count, then u32 length + bytes each. */
+export function packShipped(items: readonly Buffer[]): Buffer {
+  let size = 4;
+  for (const it of items) size += 4 + it.length;
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32BE(items.length, 0);
+  let o = 4;
+  for (const it of items) {
+    out.writeUInt32BE(it.length, o);
+    it.copy(out, o + 4);
+    o += 4 + it.length;
+  }
+  return out;
+}
+
+export function unpackShipped(b: Buffer, offset = 0): Buffer[] {
+  if (b.length < offset + 4) throw new TransferDecodeError('record list truncated');
+  const n = b.readUInt32BE(offset);
+  const out: Buffer[] = [];
+  let o = offset + 4;
+  for (let i = 0; i < n; i++) {
+    if (o + 4 > b.length) throw new TransferDecodeError('record list truncated');
+    const len = b.readUInt32BE(o);
+    if (o + 4 + len > b.length) throw new TransferDecodeError('record list truncated');
+    out.push(b.subarray(o + 4, o + 4 + len));
+    o += 4 + len;
+  }
+  if (o !== b.length) throw new TransferDecodeError('trailing bytes after record list');
+  return out;
+}

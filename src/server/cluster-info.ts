@@ -1,0 +1,163 @@
+/**
+ * The cluster's face in info commands: `replicas*`, `peers-*`, `cluster-stable`, and the
+ * cluster/migration statistics. A node without a mesh cluster answers as a cluster of one.
+ */
+import { formatNodeId } from '../cluster/node-id.js';
+import type { Namespace } from '../namespace/namespace.js';
+import { N_PARTITIONS } from '../util/digest.js';
+import type { InfoCommand } from './info-protocol.js';
+import type { StratoNode } from './node.js';
+
+type Pair = [string, string | number | boolean];
+
+const ALL_PARTITIONS_B64 = Buffer.alloc(N_PARTITIONS / 8, 0xff).toString('base64');
+const NO_PARTITIONS_B64 = Buffer.alloc(N_PARTITIONS / 8, 0).toString('base64');
+
+/** Bitmaps of the partitions where this node is at client replica position 0..n-1. */
+function columns(node: StratoNode, nsName: string, n: number): string[] {
+  const np = node.cluster?.runtime.partitions.get(nsName);
+  if (!np) return Array.from({ length: n }, (_, i) => (i === 0 ? ALL_PARTITIONS_B64 : NO_PARTITIONS_B64));
+  const bits = Array.from({ length: n }, () => Buffer.alloc(N_PARTITIONS / 8));
+  if (node.cluster!.runtime.ready) {
+    for (let pid = 0; pid < N_PARTITIONS; pid++) {
+      const r = np.clientReplicaIndex(pid);
+      if (r >= 0 && r < n) bits[r]![pid >> 3]! |= 0x80 >> (pid & 7);
+    }
+  }
+  return bits.map((b) => b.toString('base64'));
+}
+
+function replicationFactorOf(node: StratoNode, nsName: string): number {
+  const np = node.cluster?.runtime.partitions.get(nsName);
+  return np ? np.effectiveReplicationFactor : 1;
+}
+
+/** `replicas[:max=N]`: `<ns>:<regime>,<n>,<bitmap 0>,...;...` */
+export function replicasValue(node: StratoNode, maxReplicas = Infinity): string {
+  return [...node.namespaces.keys()]
+    .map((name) => {
+      const n = Math.max(1, Math.min(replicationFactorOf(node, name), maxReplicas));
+      return `${name}:0,${n},${columns(node, name, n).join(',')}`;
+    })
+    .join(';');
+}
+
+/** `replicas-all`: `<ns>:<n>,<bitmap 0>,...;...` (pre-regime form) */
+export function replicasAllValue(node: StratoNode): string {
+  return [...node.namespaces.keys()]
+    .map((name) => {
+      const n = replicationFactorOf(node, name);
+      return `${name}:${n},${columns(node, name, n).join(',')}`;
+    })
+    .join(';');
+}
+
+export function replicasMasterValue(node: StratoNode): string {
+  return [...node.namespaces.keys()].map((name) => `${name}:${columns(node, name, 1)[0]}`).join(';');
+}
+
+export function partitionGeneration(node: StratoNode): number {
+  return node.cluster ? node.cluster.runtime.partitionGeneration : node.partitionGeneration;
+}
+
+export function peersGeneration(node: StratoNode): number {
+  return node.cluster ? node.cluster.runtime.peersGeneration : node.peersGeneration;
+}
+
+/** `peers-clear-std`: `<gen>,<default port>,[[<id>,,[<addr>:<port>]],...]` */
+export function peersValue(node: StratoNode): string {
+  const gen = peersGeneration(node);
+  const peers = node.cluster?.runtime.peers() ?? [];
+  const list = peers.map((p) => `[${formatNodeId(p.id)},,[${p.service}]]`).join(',');
+  return `${gen},${node.spec.servicePort},[${list}]`;
+}
+
+/**
+ * `cluster-stable[:size=N;ignore-migrations=BOOL]`: the cluster key when the cluster is formed,
+ * of the expected size, and (unless told to ignore them) done migrating.
+ */
+export function clusterStable(node: StratoNode, cmd: InfoCommand): string {
+  const rt = node.cluster?.runtime;
+  if (!rt) return node.clusterKey;
+  const v = rt.clusterView;
+  const size = cmd.params.get('size');
+  if (!rt.ready || !v.integrity) return 'ERROR::cluster-not-ready';
+  if (size !== undefined && Number(size) !== v.clusterSize) return 'ERROR::cluster-size-mismatch';
+  const ignore = cmd.params.get('ignore-migrations');
+  if (ignore !== 'true' && ignore !== 'yes' && rt.migrationsRemaining().cluster > 0) return 'ERROR::unstable-cluster';
+  return v.clusterKey.toString(16).toUpperCase();
+}
+
+export function clusterStatistics(node: StratoNode): Pair[] {
+  const rt = node.cluster?.runtime;
+  if (!rt) {
+    return [
+      ['cluster_size', 1],
+      ['cluster_key', node.clusterKey],
+      ['cluster_generation', 1],
+      ['cluster_principal', node.nodeId],
+      ['cluster_integrity', true],
+      ['cluster_is_member', true],
+      ['migrate_allowed', true],
+      ['migrate_partitions_remaining', 0],
+    ];
+  }
+  const v = rt.clusterView;
+  const m = rt.migrationsRemaining();
+  return [
+    ['cluster_size', v.clusterSize],
+    ['cluster_key', v.clusterKey.toString(16).toUpperCase()],
+    ['cluster_generation', rt.partitionGeneration],
+    ['cluster_principal', v.principal === 0n ? '0' : formatNodeId(v.principal)],
+    ['cluster_integrity', v.integrity],
+    ['cluster_is_member', v.clusterKey !== 0n],
+    ['migrate_allowed', rt.ready],
+    ['migrate_partitions_remaining', m.tx + m.rx],
+  ];
+}
+
+/** Per-namespace objects by role and migration progress. */
+export function namespaceClusterStats(node: StratoNode, ns: Namespace): Pair[] {
+  const rt = node.cluster?.runtime;
+  const np = rt?.partitions.get(ns.name);
+  if (!rt || !np) {
+    return [
+      ['ns_cluster_size', 1],
+      ['effective_replication_factor', 1],
+      ['master_objects', ns.objects],
+      ['prole_objects', 0],
+      ['non_replica_objects', 0],
+      ['migrate_tx_partitions_initial', 0],
+      ['migrate_tx_partitions_remaining', 0],
+      ['migrate_rx_partitions_initial', 0],
+      ['migrate_rx_partitions_remaining', 0],
+      ['migrate_records_transmitted', 0],
+      ['migrate_records_received', 0],
+    ];
+  }
+  let master = 0;
+  let prole = 0;
+  let other = 0;
+  for (let pid = 0; pid < N_PARTITIONS; pid++) {
+    const n = ns.index.partitionSize(pid);
+    if (n === 0) continue;
+    const r = rt.ready ? np.clientReplicaIndex(pid) : -1;
+    if (r === 0) master += n;
+    else if (r > 0) prole += n;
+    else other += n;
+  }
+  const rem = np.remaining();
+  return [
+    ['ns_cluster_size', rt.clusterView.clusterSize],
+    ['effective_replication_factor', np.effectiveReplicationFactor],
+    ['master_objects', master],
+    ['prole_objects', prole],
+    ['non_replica_objects', other],
+    ['migrate_tx_partitions_initial', np.txInitial],
+    ['migrate_tx_partitions_remaining', rem.tx],
+    ['migrate_rx_partitions_initial', np.rxInitial],
+    ['migrate_rx_partitions_remaining', rem.rx],
+    ['migrate_records_transmitted', np.recordsTransmitted],
+    ['migrate_records_received', np.recordsReceived],
+  ];
+}

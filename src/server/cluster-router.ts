@@ -1,0 +1,218 @@
+/**
+ * Client requests in a cluster: a single-record message runs here when this node serves its
+ * partition (or, for a read, holds a complete replica), otherwise it is proxied to the node that
+ * does. A write served here reaches every other replica of its partition before the client is
+ * answered (write-commit-level all). Batch rows follow the same rule row by row; scans skip
+ * partitions served elsewhere (the client retries them where its refreshed map points).
+ */
+import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/cluster-runtime.js';
+import { parseNodeId } from '../cluster/node-id.js';
+import { joinAddress } from '../cluster/net/peer-net.js';
+import { FieldType, Info1, Info2, parseMessage, type AsMsg } from '../protocol/message.js';
+import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { packShipped, shipCurrent } from '../namespace/record-transfer.js';
+import { partitionOf } from '../util/digest.js';
+import { networkInterfaces } from 'node:os';
+import { executeSingleRecord } from './dispatch.js';
+import { ClusterData } from './cluster-data.js';
+import type { StratoNode } from './node.js';
+import type { StratoRuntimeConfig } from './node-config.js';
+import { logger } from '../util/log.js';
+
+/** A proxied request is proxied again at most this often before giving up (maps in flux). */
+const MAX_PROXY_HOPS = 3;
+const DEFAULT_PROXY_TIMEOUT_MS = 5000;
+const REPLICA_WRITE_TIMEOUT_MS = 2000;
+
+interface Target {
+  nsName: string;
+  pid: number;
+  digest: Buffer;
+}
+
+export class ClusterRouter {
+  readonly runtime: ClusterRuntime;
+
+  constructor(
+    private readonly node: StratoNode,
+    config: StratoRuntimeConfig,
+    servicePort: number,
+  ) {
+    const raw = config.raw;
+    const log = logger.context('clustering', 'cluster-router.ts');
+    const data = new ClusterData(
+      node,
+      (ns) => raw.namespaces.find((n) => n.name === ns)?.conflictResolutionPolicy ?? 'generation',
+      (ns) => Number(raw.namespaces.find((n) => n.name === ns)?.extra['migrate-sleep'] ?? 1),
+    );
+    const hb = raw.network.heartbeat;
+    const fab = raw.network.fabric;
+    const bindOf = (addrs: string[]) => (addrs[0] === undefined || addrs[0] === 'any' ? '0.0.0.0' : addrs[0]);
+    const serviceBind = node.spec.serviceAddress;
+    const advertiseHost = (bind: string) => (bind === '0.0.0.0' ? (raw.network.service.accessAddresses[0] ?? firstExternalIPv4()) : bind);
+    const hbBind = bindOf(hb.addresses.length > 0 ? hb.addresses : [serviceBind]);
+    const fabBind = bindOf(fab.addresses.length > 0 ? fab.addresses : [serviceBind]);
+    const opts: ClusterRuntimeOptions = {
+      nodeId: parseNodeId(node.nodeId),
+      clusterName: raw.service.clusterName,
+      heartbeat: {
+        host: hbBind,
+        port: hb.port,
+        advertise: joinAddress(advertiseHost(hbBind), hb.port),
+        seeds: hb.meshSeeds.map((s) => joinAddress(s.host, s.port)),
+        intervalMs: hb.intervalMs,
+        timeoutIntervals: hb.timeoutIntervals,
+      },
+      fabric: { host: fabBind, port: fab.port, advertise: joinAddress(advertiseHost(fabBind), fab.port) },
+      service: joinAddress(advertiseHost(serviceBind), raw.network.service.accessPort || servicePort),
+      minClusterSize: Math.max(1, raw.service.minClusterSize),
+      migrateThreads: () => raw.service.migrateThreads,
+      migrateFillDelaySec: () => Number(raw.service.extra['migrate-fill-delay'] ?? 0),
+      migrateMaxNumIncoming: () => Number(raw.service.extra['migrate-max-num-incoming'] ?? 4),
+      log: { info: (m) => log.info(m), warning: (m) => log.warning(m) },
+    };
+    this.runtime = new ClusterRuntime(opts, {
+      namespaces: () =>
+        raw.namespaces.map((n) => ({ name: n.name, replicationFactor: () => n.replicationFactor })),
+      executeProxied: (body, hops) => this.executeProxied(body, hops),
+      applyReplicaRecords: (ns, packed) => data.applyReplicaRecords(ns, packed),
+      bootPartitions: (ns) => data.bootPartitions(ns),
+      partitionRecords: (ns, pid) => data.partitionRecords(ns, pid),
+      applyMigratedRecords: (ns, packed) => data.applyMigratedRecords(ns, packed),
+      dropPartition: (ns, pid) => data.dropPartition(ns, pid),
+      migrateSleepUs: (ns) => data.migrateSleepUs(ns),
+      pack: (records) => data.pack(records),
+    });
+  }
+
+  /** Routes a single-record message; answers a whole frame. */
+  routeSingle(msg: AsMsg, body: Buffer, hops: number, out: ResponseBuilder): Buffer | Promise<Buffer> {
+    const t = this.target(msg);
+    if (!t) {
+      out.reset();
+      executeSingleRecord(this.node, msg, out);
+      return out.finish();
+    }
+    const rt = this.runtime;
+    if (!rt.ready) return rt.whenReady().then(() => (rt.ready ? this.routeSingle(msg, body, hops, new ResponseBuilder(512)) : simpleReply(ResultCode.TIMEOUT)));
+    const np = rt.partitions.get(t.nsName)!;
+    const serving = np.servingNode(t.pid);
+    const isWrite = (msg.info2 & Info2.WRITE) !== 0;
+    if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) {
+      out.reset();
+      const code = executeSingleRecord(this.node, msg, out);
+      const frame = out.finish();
+      const wait = isWrite && code === ResultCode.OK ? this.replicate(t) : undefined;
+      return wait ? wait.then(() => frame) : frame;
+    }
+    if (hops >= MAX_PROXY_HOPS) return simpleReply(ResultCode.TIMEOUT);
+    const timeout = msg.transactionTtl > 0 ? msg.transactionTtl : DEFAULT_PROXY_TIMEOUT_MS;
+    return rt.proxy(serving, body, hops + 1, timeout).catch(() => simpleReply(ResultCode.TIMEOUT));
+  }
+
+  /**
+   * Runs one batch row, appending its answer to `out`. Replication of a row written here is
+   * pushed to `pending`: the batch awaits those before it sends the answers on.
+   */
+  async batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): Promise<number> {
+    const t = this.target(msg);
+    const rt = this.runtime;
+    if (t && !rt.ready) await rt.whenReady();
+    const np = t ? rt.partitions.get(t.nsName) : undefined;
+    if (!t || !np || !rt.ready) return executeSingleRecord(this.node, msg, out, rowIndex, true);
+    const serving = np.servingNode(t.pid);
+    const isWrite = (msg.info2 & Info2.WRITE) !== 0;
+    if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) {
+      const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
+      if (isWrite && code === ResultCode.OK) {
+        const wait = this.replicate(t);
+        if (wait) pending.push(wait);
+      }
+      return code;
+    }
+    const body = encodeRowMessage(msg);
+    const timeout = msg.transactionTtl > 0 ? msg.transactionTtl : DEFAULT_PROXY_TIMEOUT_MS;
+    const frame = await rt.proxy(serving, body, 1, timeout).catch(() => simpleReply(ResultCode.TIMEOUT));
+    const answer = frame.subarray(8);
+    out.appendRawMessage(answer, rowIndex);
+    return answer[5]!;
+  }
+
+  /** True when a scan of `pid` belongs here (this node serves it). */
+  servesPartition(nsName: string, pid: number): boolean {
+    const rt = this.runtime;
+    const np = rt.partitions.get(nsName);
+    return !np || (rt.ready && np.servingNode(pid) === rt.nodeId);
+  }
+
+  private async executeProxied(body: Buffer, hops: number): Promise<Buffer> {
+    let msg: AsMsg;
+    try {
+      msg = parseMessage(body, 0, body.length);
+    } catch (e) {
+      return simpleReply(e instanceof AsError ? e.code : ResultCode.PARAMETER);
+    }
+    return this.routeSingle(msg, body, hops, new ResponseBuilder(512));
+  }
+
+  private replicate(t: Target): Promise<void> | undefined {
+    const np = this.runtime.partitions.get(t.nsName)!;
+    const targets = np.replicaTargets(t.pid);
+    if (targets.length === 0) return undefined;
+    const ns = this.node.namespace(t.nsName)!;
+    return this.runtime.replicate(t.nsName, targets, packShipped([shipCurrent(ns, t.digest)]), REPLICA_WRITE_TIMEOUT_MS);
+  }
+
+  private target(msg: AsMsg): Target | undefined {
+    let nsName: string | undefined;
+    let digest: Buffer | undefined;
+    for (const f of msg.fields) {
+      if (f.type === FieldType.NAMESPACE) nsName = msg.buf.toString('utf8', f.start, f.end);
+      else if (f.type === FieldType.DIGEST && f.end - f.start === 20) digest = msg.buf.subarray(f.start, f.end);
+    }
+    if (nsName === undefined || digest === undefined || !this.runtime.partitions.has(nsName)) return undefined;
+    return { nsName, pid: partitionOf(digest), digest };
+  }
+}
+
+/** A batch row as a standalone single-record message body (for proxying it). */
+export function encodeRowMessage(m: AsMsg): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(22);
+  head[0] = 22;
+  head[1] = m.info1 & ~Info1.BATCH;
+  head[2] = m.info2;
+  head[3] = m.info3;
+  head[4] = m.info4;
+  head.writeUInt32BE(m.generation >>> 0, 6);
+  head.writeUInt32BE(m.recordTtl >>> 0, 10);
+  head.writeUInt32BE(m.transactionTtl >>> 0, 14);
+  head.writeUInt16BE(m.fields.length, 18);
+  head.writeUInt16BE(m.ops.length, 20);
+  parts.push(head);
+  for (const f of m.fields) {
+    const h = Buffer.alloc(5);
+    h.writeUInt32BE(f.end - f.start + 1, 0);
+    h[4] = f.type;
+    parts.push(h, m.buf.subarray(f.start, f.end));
+  }
+  for (const op of m.ops) {
+    const name = Buffer.from(op.name, 'utf8');
+    const h = Buffer.alloc(8);
+    h.writeUInt32BE(4 + name.length + op.value.length, 0);
+    h[4] = op.opType;
+    h[5] = op.particleType;
+    h[6] = op.flags;
+    h[7] = name.length;
+    parts.push(h, name, op.value);
+  }
+  return Buffer.concat(parts);
+}
+
+function firstExternalIPv4(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,210 @@
+/**
+ * A real cluster: three `strato` processes on 127.0.0.1 forming a mesh, the official client
+ * seeded with one of them. Records spread evenly with replication factor 2; a request sent to a
+ * node that does not own the record is proxied; a node killed with SIGKILL under load loses no
+ * acknowledged write, migrations re-replicate, and the node rejoins.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import Aerospike from 'aerospike';
+import { localNodeSpecs, TestCluster, info, kv } from './helpers/strato-cluster.js';
+import { startStrato, type StratoProcess } from './helpers/strato-process.js';
+import { clusterConfig } from './helpers/strato-cluster.js';
+import { encodeGet, encodePut } from '../src/client/message-encoder.js';
+import { computeDigest } from '../src/util/digest.js';
+
+const N_RECORDS = 20_000;
+const SET = 'cl';
+let cluster: TestCluster;
+let client: any;
+const key = (i: number) => new Aerospike.Key('test', SET, i);
+
+/** Runs `fn` over 0..n-1 with `width` requests in flight. */
+async function parallel(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+function rawRequest(port: number, frame: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const sock = connect({ host: '127.0.0.1', port }, () => sock.write(frame));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('no answer'));
+    }, 5000);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(buf);
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+before(async () => {
+  cluster = new TestCluster(await localNodeSpecs(3), { replicationFactor: 2 });
+  await cluster.startAll();
+  await cluster.waitStable([0, 1, 2], 3);
+  const seed = cluster.specs[0]!;
+  client = await Aerospike.connect({ hosts: [{ addr: seed.host, port: seed.servicePort }], log: { level: -1 } as any });
+});
+
+after(async () => {
+  await client?.close(false);
+  await cluster?.stopAll();
+});
+
+test('the client seeded with one node finds all three, and the nodes agree on the cluster', async () => {
+  const names = client.getNodes().map((n: any) => n.name).sort();
+  assert.deepEqual(names, ['A1', 'A2', 'A3']);
+  for (const s of cluster.specs) {
+    const [stats, peers] = await info(s.host, s.servicePort, 'statistics', 'peers-clear-std');
+    const st = kv(stats!);
+    assert.equal(st.get('cluster_size'), '3');
+    assert.equal(st.get('cluster_principal'), 'A3');
+    assert.equal(st.get('cluster_integrity'), 'true');
+    // every other node, with the service address the client must use
+    for (const other of cluster.specs.filter((o) => o !== s)) assert.match(peers!, new RegExp(`\\[${other.nodeId},,\\[127\\.0\\.0\\.1:${other.servicePort}\\]\\]`));
+  }
+});
+
+test('every partition has exactly one master and one prole across the cluster', async () => {
+  const masters = new Uint8Array(4096);
+  const proles = new Uint8Array(4096);
+  for (const s of cluster.specs) {
+    const [replicas] = await info(s.host, s.servicePort, 'replicas');
+    const [, rest] = replicas!.split(':');
+    const [regime, n, ...maps] = rest!.split(',');
+    assert.equal(regime, '0');
+    assert.equal(n, '2');
+    const cols = maps.map((b) => Buffer.from(b, 'base64'));
+    for (let pid = 0; pid < 4096; pid++) {
+      if (cols[0]![pid >> 3]! & (0x80 >> (pid & 7))) masters[pid]!++;
+      if (cols[1]![pid >> 3]! & (0x80 >> (pid & 7))) proles[pid]!++;
+    }
+  }
+  assert.ok(masters.every((c) => c === 1), 'one master per partition');
+  assert.ok(proles.every((c) => c === 1), 'one prole per partition');
+});
+
+test(`${N_RECORDS} records spread evenly: master objects sum to the count, prole objects too`, async () => {
+  await parallel(N_RECORDS, 64, async (i) => {
+    await client.put(key(i), { i, v: `value-${i}` });
+  });
+  const masters = await Promise.all([0, 1, 2].map((i) => cluster.namespaceStat(i, 'master_objects')));
+  const proles = await Promise.all([0, 1, 2].map((i) => cluster.namespaceStat(i, 'prole_objects')));
+  assert.equal(masters.reduce((a, b) => a + b), N_RECORDS);
+  assert.equal(proles.reduce((a, b) => a + b), N_RECORDS);
+  for (const m of masters) assert.ok(Math.abs(m - N_RECORDS / 3) < N_RECORDS * 0.05, `even spread: ${masters}`);
+  const rec = await client.get(key(12345));
+  assert.equal(rec.bins.v, 'value-12345');
+});
+
+test('a request sent to a node that does not serve the partition is proxied to the one that does', async () => {
+  const digest = computeDigest('clp', 3, Buffer.from('proxied'));
+  const value = Buffer.from('via-every-node');
+  // write through each node in turn: two of the three must proxy
+  for (const s of cluster.specs) {
+    const answer = await rawRequest(s.servicePort, encodePut('test', 'clp', digest, [{ name: 'b', type: 3, value }]));
+    assert.equal(answer[8 + 5], 0, `write via ${s.nodeId}`);
+  }
+  const gens: number[] = [];
+  for (const s of cluster.specs) {
+    const answer = await rawRequest(s.servicePort, encodeGet('test', 'clp', digest));
+    assert.equal(answer[8 + 5], 0, `read via ${s.nodeId}`);
+    gens.push(answer.readUInt32BE(8 + 6));
+    assert.ok(answer.includes(Buffer.from('via-every-node')));
+  }
+  assert.deepEqual(gens, [3, 3, 3], 'three writes landed on one record, seen from every node');
+});
+
+test('batch reads and a scan through the client see every record exactly once', async () => {
+  const keys = Array.from({ length: 500 }, (_, i) => ({ key: key(i * 37), readAllBins: true }));
+  const results = await client.batchRead(keys);
+  assert.equal(results.filter((r: any) => r.status === 0).length, 500);
+  const seen = new Set<number>();
+  const stream = client.scan('test', SET).foreach();
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (r: any) => {
+      assert.ok(!seen.has(r.bins.i), `record ${r.bins.i} twice`);
+      seen.add(r.bins.i);
+    });
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  assert.equal(seen.size, N_RECORDS);
+});
+
+test('SIGKILL of a node under load: acknowledged writes stay readable, migrations restore two copies, the node rejoins', async () => {
+  const acked = new Map<number, number>(); // key → last acknowledged version
+  let stop = false;
+  let errors = 0;
+  const deadline = Date.now() + 8000; // bounded load
+  const load = parallel(16, 16, async (w) => {
+    let n = 0;
+    while (!stop && Date.now() < deadline) {
+      const k = N_RECORDS + w * 100_000 + (n % 400);
+      const version = n++;
+      try {
+        await client.put(key(k), { i: k, ver: version });
+        acked.set(k, version);
+        const r = await client.get(key(w * 1000 + (n % 1000)));
+        assert.ok(r.bins.i !== undefined);
+      } catch {
+        errors++; // in-flight requests to the dead node fail until the client's map moves on
+      }
+    }
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  await cluster.kill(2);
+  await new Promise((r) => setTimeout(r, 4000));
+  stop = true;
+  await load;
+  assert.ok(acked.size > 100, `load ran (${acked.size} keys acknowledged, ${errors} errors)`);
+  await cluster.waitStable([0, 1], 2);
+  for (const [k, version] of acked) {
+    const r = await client.get(key(k));
+    assert.ok(r.bins.ver >= version, `key ${k}: acknowledged version ${version}, read ${r.bins.ver}`);
+  }
+  for (let i = 0; i < N_RECORDS; i += 97) assert.equal((await client.get(key(i))).bins.i, i);
+  const total = N_RECORDS + acked.size + 1;
+  assert.equal(await cluster.sumNamespaceStat([0, 1], 'master_objects'), total);
+  assert.equal(await cluster.sumNamespaceStat([0, 1], 'prole_objects'), total);
+
+  await cluster.start(2);
+  await cluster.waitStable([0, 1, 2], 3);
+  assert.equal(await cluster.sumNamespaceStat([0, 1, 2], 'master_objects'), total);
+  assert.equal(await cluster.sumNamespaceStat([0, 1, 2], 'prole_objects'), total);
+  assert.equal(await cluster.sumNamespaceStat([0, 1, 2], 'non_replica_objects'), 0);
+  const log = cluster.procs[0]!.output();
+  assert.match(log, /migrations: starting/);
+  assert.match(log, /migrations: complete/);
+  for (let i = 0; i < N_RECORDS; i += 101) assert.equal((await client.get(key(i))).bins.i, i);
+});
+
+test('a node of another cluster name seeded with this cluster never joins it', async () => {
+  const [spec] = await localNodeSpecs(1);
+  let stranger: StratoProcess | undefined;
+  try {
+    stranger = await startStrato({
+      config: clusterConfig({ ...spec!, nodeId: 'B9' }, [cluster.specs[0]!], { clusterName: 'other-cluster' }),
+      port: spec!.servicePort,
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const [own] = await info('127.0.0.1', spec!.servicePort, 'statistics');
+    assert.equal(kv(own!).get('cluster_size'), '1');
+    const [ours] = await info('127.0.0.1', cluster.specs[0]!.servicePort, 'statistics');
+    assert.equal(kv(ours!).get('cluster_size'), '3');
+  } finally {
+    await stranger?.stop();
+  }
+});

@@ -1,0 +1,213 @@
+/**
+ * Several real `strato` processes forming a mesh cluster on 127.0.0.1 (or on addresses inside
+ * network namespaces): fixed heartbeat/fabric/service ports per node so a node restarted by the
+ * test comes back where its peers expect it. Every process is started and stopped by PID here.
+ */
+import { connect, createServer } from 'node:net';
+import { infoFrame } from './raw-client.js';
+import { startStrato, type StratoProcess } from './strato-process.js';
+
+export interface ClusterNodeSpec {
+  nodeId: string;
+  host: string;
+  servicePort: number;
+  heartbeatPort: number;
+  fabricPort: number;
+  /** command prefix to run the node in (ip netns exec ...) */
+  wrapper?: string[];
+}
+
+export interface TestClusterOptions {
+  clusterName?: string;
+  replicationFactor?: number;
+  /** extra lines for the service stanza */
+  serviceExtra?: string;
+  /** nodes whose heartbeat addresses seed every node (default: node 0) */
+  seeds?: number[];
+}
+
+/** Ports the OS says are free now (bound and released). */
+export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<import('node:net').Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, host, () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export async function localNodeSpecs(n: number): Promise<ClusterNodeSpec[]> {
+  const ports = await freePorts(3 * n);
+  return Array.from({ length: n }, (_, i) => ({
+    nodeId: `A${i + 1}`,
+    host: '127.0.0.1',
+    servicePort: ports[3 * i]!,
+    heartbeatPort: ports[3 * i + 1]!,
+    fabricPort: ports[3 * i + 2]!,
+  }));
+}
+
+export function clusterConfig(spec: ClusterNodeSpec, seeds: ClusterNodeSpec[], opts: TestClusterOptions = {}): string {
+  return `
+service {
+  cluster-name ${opts.clusterName ?? 'strato-test'}
+  node-id ${spec.nodeId}
+  work-directory \${DIR}
+${opts.serviceExtra ?? ''}
+}
+logging {
+  console {
+    context any info
+  }
+}
+network {
+  service {
+    address ${spec.host}
+    port ${spec.servicePort}
+  }
+  heartbeat {
+    mode mesh
+    address ${spec.host}
+    port ${spec.heartbeatPort}
+${seeds.map((s) => `    mesh-seed-address-port ${s.host} ${s.heartbeatPort}`).join('\n')}
+    interval 150
+    timeout 10
+  }
+  fabric {
+    address ${spec.host}
+    port ${spec.fabricPort}
+  }
+}
+namespace test {
+  replication-factor ${opts.replicationFactor ?? 2}
+  storage-engine memory {
+    data-size 256M
+  }
+}
+`;
+}
+
+/** Info commands over a raw socket; returns the value of each command. */
+export async function info(host: string, port: number, ...commands: string[]): Promise<string[]> {
+  const received = await new Promise<Buffer>((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const sock = connect({ host, port }, () => sock.write(infoFrame(commands)));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`info ${commands.join(',')} at ${host}:${port} timed out`));
+    }, 3000);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(buf);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+  const text = received.subarray(8).toString('utf8');
+  const values = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab >= 0) values.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return commands.map((c) => values.get(c) ?? '');
+}
+
+/** `key=value;...` → map */
+export function kv(text: string): Map<string, string> {
+  return new Map(text.split(';').map((p) => p.split('=') as [string, string]));
+}
+
+export class TestCluster {
+  readonly procs: (StratoProcess | undefined)[];
+
+  constructor(
+    readonly specs: ClusterNodeSpec[],
+    readonly opts: TestClusterOptions = {},
+  ) {
+    this.procs = specs.map(() => undefined);
+  }
+
+  async start(i: number): Promise<StratoProcess> {
+    const spec = this.specs[i]!;
+    const seeds = (this.opts.seeds ?? [0]).map((s) => this.specs[s]!);
+    const p = await startStrato({ config: clusterConfig(spec, seeds, this.opts), port: spec.servicePort, wrapper: spec.wrapper });
+    this.procs[i] = p;
+    return p;
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all(this.specs.map((_, i) => this.start(i)));
+  }
+
+  /** Kills node i (SIGKILL by default: a crash). */
+  async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const p = this.procs[i];
+    this.procs[i] = undefined;
+    await p?.stop(signal);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.procs.map((_, i) => this.kill(i, 'SIGTERM')));
+  }
+
+  running(): number[] {
+    return this.procs.flatMap((p, i) => (p ? [i] : []));
+  }
+
+  /**
+   * Waits until the given nodes agree on one cluster key, report `size` members and, unless
+   * told otherwise, have no migrations left. Bounded by `timeoutMs`.
+   */
+  async waitStable(nodes: number[], size: number, timeoutMs = 60_000, ignoreMigrations = false): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const keys = await Promise.all(
+          nodes.map(async (i) => {
+            const s = this.specs[i]!;
+            const [v] = await info(s.host, s.servicePort, `cluster-stable:size=${size};ignore-migrations=${ignoreMigrations}`);
+            return v ?? '';
+          }),
+        );
+        last = keys.join(' ');
+        if (keys.every((k) => k === keys[0] && /^[0-9A-F]+$/.test(k))) return keys[0]!;
+      } catch (e) {
+        last = String(e);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`cluster of ${nodes.map((i) => this.specs[i]!.nodeId).join(',')} not stable at size ${size}: ${last}`);
+  }
+
+  /** Sums a namespace statistic over the given nodes. */
+  async sumNamespaceStat(nodes: number[], stat: string, ns = 'test'): Promise<number> {
+    let total = 0;
+    for (const i of nodes) {
+      const s = this.specs[i]!;
+      const [v] = await info(s.host, s.servicePort, `namespace/${ns}`);
+      total += Number(kv(v ?? '').get(stat) ?? NaN);
+    }
+    return total;
+  }
+
+  async namespaceStat(i: number, stat: string, ns = 'test'): Promise<number> {
+    const s = this.specs[i]!;
+    const [v] = await info(s.host, s.servicePort, `namespace/${ns}`);
+    return Number(kv(v ?? '').get(stat) ?? NaN);
+  }
+}
