@@ -81,6 +81,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     maxConnections: config.protoFdMax,
   });
   const port = await service.listen();
+  // with --port 0 the OS picked the port: info answers (service, peers) must show the real one
+  spec.servicePort = port;
   const hbMode = config.raw.network.heartbeat.mode;
   if (hbMode === 'multicast') {
     await service.close();

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { WireConnection } from '../../client/wire-connection.js';
+import type { ClusterMap } from '../../client/cluster-map.js';
+import { endpointKey, infoRequest } from '../../client/info-request.js';
 import { ScanError, type ScanRecordMessage } from '../../client/scan-stream.js';
 import { Particle } from '../../protocol/particle.js';
 import { runTool } from './tool-main.js';
@@ -15,10 +16,11 @@ import { DirectoryOutput, NullOutput, SingleFileOutput, type BackupOutput, type 
 import type { OutputCodecs } from './file-writer.js';
 import { buildFilter } from './filter-exp.js';
 import { listSIndexes, listUdfs } from './info-items.js';
-import { applyState, parseAfterDigest, parsePartitionList, planJobs, stateOfJobs, type PartitionCursor } from './partition-plan.js';
+import { connectCluster } from './cluster-connect.js';
+import { applyState, parseAfterDigest, parsePartitionList, planJobs, splitJobsByNode, stateOfJobs, type PartitionCursor } from './partition-plan.js';
 import { ProgressReporter, ToolLog } from './progress.js';
 import { binFromWire, type BackupRecord } from './record.js';
-import { RecordBudget, scanJob } from './scan-driver.js';
+import { RecordBudget, scanJob, type ScanRouter } from './scan-driver.js';
 import { loadState, saveState, type BackupState } from './state-file.js';
 import { ByteWriter, encodeRecord, encodeSIndex, encodeUdf } from './text-encoder.js';
 import { createZstdCompressor } from './zstd.js';
@@ -30,36 +32,40 @@ export function runAsbackup(argv: string[], env: NodeJS.ProcessEnv = process.env
   return runTool({ usage: BACKUP_USAGE, version: TOOL_VERSION, parse: parseBackupArgs, run: backup }, argv, env);
 }
 
-async function connectAny(hosts: { host: string; port: number }[], log: ToolLog): Promise<{ conn: WireConnection; host: string; port: number }> {
-  let last: Error | undefined;
-  for (const h of hosts) {
-    try {
-      return { conn: await WireConnection.open(h.host, h.port), ...h };
-    } catch (e) {
-      last = e as Error;
-      log.verb(`could not connect to ${h.host}:${h.port}: ${last.message}`);
-    }
-  }
-  throw new Error(`Error while connecting to ${hosts.map((h) => `${h.host}:${h.port}`).join(',')}: ${last?.message ?? 'no host'}`);
-}
-
-async function countRecords(conn: WireConnection, ns: string, sets: string[]): Promise<number> {
+/**
+ * Records the backup will see: every node's `objects` summed, divided by the replication factor
+ * (each record is held that many times across the cluster).
+ */
+async function countRecords(map: ClusterMap, ns: string, sets: string[]): Promise<number> {
   const cmd = `namespace/${ns}`;
-  const stats = await conn.info([cmd, 'sets']);
-  const nsStats = stats.get(cmd) ?? '';
+  const answers = await Promise.all(map.nodes.map((n) => infoRequest(n, [cmd, 'sets'], 10_000)));
   const num = (text: string, key: string) => {
     const m = new RegExp(`(?:^|[;:])${key}=(\\d+)`).exec(text);
     return m ? Number(m[1]) : undefined;
   };
-  const factor = Math.max(1, num(nsStats, 'effective_replication_factor') ?? 1);
-  if (sets.length === 0) return Math.floor((num(nsStats, 'objects') ?? 0) / factor);
+  const factor = Math.max(1, num(answers[0]!.get(cmd) ?? '', 'effective_replication_factor') ?? 1);
   let n = 0;
-  for (const entry of (stats.get('sets') ?? '').split(';')) {
-    const nsOf = /(?:^|:)(?:ns|ns_name)=([^:]+)/.exec(entry)?.[1];
-    const setOf = /(?:^|:)(?:set|set_name)=([^:]+)/.exec(entry)?.[1];
-    if (nsOf === ns && setOf !== undefined && sets.includes(setOf)) n += num(entry, 'objects') ?? num(entry, 'n_objects') ?? 0;
+  for (const stats of answers) {
+    if (sets.length === 0) {
+      n += num(stats.get(cmd) ?? '', 'objects') ?? 0;
+      continue;
+    }
+    for (const entry of (stats.get('sets') ?? '').split(';')) {
+      const nsOf = /(?:^|:)(?:ns|ns_name)=([^:]+)/.exec(entry)?.[1];
+      const setOf = /(?:^|:)(?:set|set_name)=([^:]+)/.exec(entry)?.[1];
+      if (nsOf === ns && setOf !== undefined && sets.includes(setOf)) n += num(entry, 'objects') ?? num(entry, 'n_objects') ?? 0;
+    }
   }
   return Math.floor(n / factor);
+}
+
+/** Scans each partition on its master; a retry asks the cluster again where partitions are. */
+function clusterRouter(map: ClusterMap, namespace: string): ScanRouter {
+  return {
+    route: (cursors) =>
+      map.group(namespace, cursors, (c) => c.pid).map((g) => ({ host: g.node.host, port: g.node.port, label: `node ${g.node.id} (${endpointKey(g.node)})`, cursors: g.items })),
+    refresh: () => map.refresh(),
+  };
 }
 
 /** The default state file location (file_proxy.c gen_backup_state_file_path). */
@@ -131,7 +137,8 @@ async function backup(cfg: BackupConfig, log: ToolLog): Promise<number> {
   if (cfg.encrypt) codecs.encryption = cfg.encrypt;
 
   const target = cfg.estimate ? 'estimate' : cfg.directory !== undefined ? `directory ${cfg.directory}` : `file ${cfg.outputFile === '-' ? 'stdout' : cfg.outputFile}`;
-  const { conn, host, port } = await connectAny(cfg.hosts, log);
+  const { map, seed, conn } = await connectCluster(cfg.hosts, log);
+  const { host, port } = seed;
   let output: BackupOutput | undefined;
   try {
     const namespaces = ((await conn.info(['namespaces'])).get('namespaces') ?? '').split(';');
@@ -139,7 +146,7 @@ async function backup(cfg: BackupConfig, log: ToolLog): Promise<number> {
     log.info(
       `Starting backup of ${host}:${port} (namespace: ${cfg.namespace}, set: [${cfg.sets.join(', ')}], bins: ${cfg.binList ? `[${cfg.binList.join(', ')}]` : '[all]'}, limit: ${cfg.maxRecords}) to ${target}`,
     );
-    const total = await countRecords(conn, cfg.namespace, cfg.sets);
+    const total = await countRecords(map, cfg.namespace, cfg.sets);
     log.info(cfg.sets.length > 0 ? `Set(s) ${cfg.sets.join(',')} contain ${total} record(s)` : `Namespace ${cfg.namespace} contains ${total} record(s)`);
 
     const filter = cfg.filterExp ?? buildFilter(cfg);
@@ -233,19 +240,21 @@ async function backup(cfg: BackupConfig, log: ToolLog): Promise<number> {
       if (!warnedKey) log.info(`Warning: a record's user key has particle type ${t}, which a backup cannot hold; backing it up by digest only`);
       warnedKey = true;
     };
-    const queue = [...plan.jobs];
+    // pieces of the planned jobs, one node each, so the workers spread over the nodes
+    const queue = splitJobsByNode(plan.jobs, (pid) => map.nodeFor(cfg.namespace, pid).id);
+    if (map.nodes.length > 1) log.verb(`Backing up from ${map.describe(cfg.namespace)}`);
+    const router = clusterRouter(map, cfg.namespace);
     let failure: Error | undefined;
     const worker = async (i: number) => {
       const slot = slots[i]!;
       const enc = new ByteWriter();
       for (let job = queue.shift(); job && !stop.signal.aborted; job = queue.shift()) {
         if (cfg.noRecords) continue;
-        log.verb(`Starting backup for ${describeJob(job)}`);
+        log.verb(`Starting backup for ${describeJob(job)}${map.nodes.length > 1 ? ` on node ${map.nodeFor(cfg.namespace, job[0]!.pid).id}` : ''}`);
         await scanJob(
           job,
           {
-            host,
-            port,
+            router,
             namespace: cfg.namespace,
             ...(singleSet ? { set: singleSet } : {}),
             ...(cfg.binList ? { binNames: cfg.binList } : {}),

@@ -140,3 +140,32 @@ export function stateOfJobs(jobs: PartitionCursor[][]): BackupState['partitions'
   }
   return m;
 }
+
+/**
+ * Splits every job by the node its partitions are scanned on and interleaves the pieces node by
+ * node, so workers taking jobs in order work on different nodes at once. The cursors are shared
+ * with `jobs`, which stay the unit the state file is saved from. One node: the jobs unchanged.
+ */
+export function splitJobsByNode(jobs: PartitionCursor[][], nodeOf: (pid: number) => string): PartitionCursor[][] {
+  const perNode = new Map<string, PartitionCursor[][]>();
+  for (const job of jobs) {
+    const pieces = new Map<string, PartitionCursor[]>();
+    for (const c of job) {
+      const node = nodeOf(c.pid);
+      let piece = pieces.get(node);
+      if (!piece) pieces.set(node, (piece = []));
+      piece.push(c);
+    }
+    for (const [node, piece] of pieces) {
+      let list = perNode.get(node);
+      if (!list) perNode.set(node, (list = []));
+      list.push(piece);
+    }
+  }
+  const lists = [...perNode.values()];
+  const out: PartitionCursor[][] = [];
+  for (let round = 0; out.length < lists.reduce((n, l) => n + l.length, 0); round++) {
+    for (const l of lists) if (round < l.length) out.push(l[round]!);
+  }
+  return out;
+}

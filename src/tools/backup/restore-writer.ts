@@ -5,14 +5,26 @@
  * batch-size × max-async-batches are in flight. Per-record results are counted as asrestore
  * counts them (inserted / existed / fresher / ignored); timeouts and transient codes are retried
  * up to --max-retries times, other failures stop the restore.
+ * Every record goes to the master of its partition: a batch is split per node and the pieces
+ * run at once (one batch slot for them all). A retry after a failure that suggests the cluster
+ * changed (a network error, a timeout, partition unavailable) refreshes the map first and
+ * routes the records again.
  */
+import { endpointKey, type Endpoint } from '../../client/info-request.js';
 import { WireConnection } from '../../client/wire-connection.js';
 import { batchRowResult, encodeBatchWrite, encodeRecordPut, type WritePolicy, type WriteRecord } from '../../client/write-request.js';
 import { ResultCode } from '../../protocol/result-codes.js';
 
+/** Where records are written. */
+export interface WriteRouter {
+  /** the node of the record's partition */
+  nodeFor(r: WriteRecord): Endpoint;
+  /** Called before retrying writes a moved partition or a lost node may have failed. */
+  refresh(): Promise<void>;
+}
+
 export interface RestoreWriterOptions {
-  host: string;
-  port: number;
+  router: WriteRouter;
   policy: WritePolicy;
   batchWrites: boolean;
   batchSize: number;
@@ -49,6 +61,16 @@ const RECORD_ERRORS = new Set<number>([
 
 class TransientError extends Error {}
 
+/** Codes after which the cluster map may be stale: the partition or the node has gone. */
+const ROUTING = new Set<number>([ResultCode.TIMEOUT, ResultCode.UNAVAILABLE]);
+
+/** What one request to one node left to do. */
+interface NodeOutcome {
+  retry: WriteRecord[];
+  /** a failure that a refreshed cluster map may cure */
+  reroute: boolean;
+}
+
 /** Counting semaphore: at most `limit` holders. */
 class Slots {
   private used = 0;
@@ -72,8 +94,11 @@ class Slots {
 
 export class RestoreWriter {
   readonly counters: RestoreCounters = { inserted: 0, existed: 0, fresher: 0, ignored: 0, retries: 0 };
+  /** records inserted, per node (`host:port`): shows where the routing sent them */
+  readonly insertedPerNode = new Map<string, number>();
   private readonly slots: Slots;
-  private readonly idle: WireConnection[] = [];
+  /** idle connections per node (`host:port`) */
+  private readonly idle = new Map<string, WireConnection[]>();
   private readonly inflight = new Set<Promise<void>>();
   /** the first failure; once set, nothing more is sent */
   failure: Error | undefined;
@@ -115,12 +140,15 @@ export class RestoreWriter {
 
   /** Closes pooled connections. */
   close(): void {
-    for (const c of this.idle.splice(0)) c.close();
+    for (const list of this.idle.values()) for (const c of list.splice(0)) c.close();
   }
 
-  private async withConnection<T>(fn: (c: WireConnection) => Promise<T>): Promise<T> {
-    const conn = this.idle.pop() ?? (await WireConnection.open(this.o.host, this.o.port).catch((e: Error) => {
-      throw new TransientError(`connect to ${this.o.host}:${this.o.port} failed: ${e.message}`);
+  private async withConnection<T>(node: Endpoint, fn: (c: WireConnection) => Promise<T>): Promise<T> {
+    const key = endpointKey(node);
+    let pool = this.idle.get(key);
+    if (!pool) this.idle.set(key, (pool = []));
+    const conn = pool.pop() ?? (await WireConnection.open(node.host, node.port).catch((e: Error) => {
+      throw new TransientError(`connect to ${key} failed: ${e.message}`);
     }));
     const limitMs = this.o.totalTimeoutMs > 0 ? this.o.totalTimeoutMs : this.o.socketTimeoutMs;
     let timedOut = false;
@@ -128,7 +156,7 @@ export class RestoreWriter {
     const timer = limitMs > 0 ? setTimeout(() => ((timedOut = true), conn.close()), limitMs) : undefined;
     try {
       const r = await fn(conn);
-      this.idle.push(conn);
+      pool.push(conn);
       return r;
     } catch (e) {
       conn.close();
@@ -167,53 +195,88 @@ export class RestoreWriter {
     let pending = records;
     for (let attempt = 0; ; attempt++) {
       if (this.failure) return;
-      // results are gathered first and judged after: a throw inside the socket callback would escape
-      const results = new Map<number, number>();
-      const retry: WriteRecord[] = [];
-      let batchCode = 0;
-      try {
-        batchCode = await this.withConnection((c) =>
-          c.stream(encodeBatchWrite(pending, this.o.policy, this.o.totalTimeoutMs), (body, offset) => {
-            const { index, resultCode } = batchRowResult(body, offset);
-            if (index < pending.length && !results.has(index)) results.set(index, resultCode);
-          }),
-        );
-      } catch (e) {
-        if (!(e instanceof TransientError)) throw e;
-        batchCode = ResultCode.TIMEOUT;
-      }
-      for (const [index, code] of results) if (this.account(code)) retry.push(pending[index]!);
-      if (batchCode !== 0 && !TRANSIENT.has(batchCode)) {
-        if (batchCode === ResultCode.BATCH_DISABLED) this.account(batchCode);
-        throw new Error(`Error while storing a batch of records - code ${batchCode}`);
-      }
-      // rows without an answer (a failed request) go again with the transient ones
-      pending.forEach((r, i) => {
-        if (!results.has(i)) retry.push(r);
-      });
+      const outcomes = await Promise.all(this.byNode(pending).map(([node, recs]) => this.writeNodeBatch(node, recs)));
+      const retry = outcomes.flatMap((o) => o.retry);
       if (retry.length === 0) return;
       if (attempt >= this.o.maxRetries) throw new Error(`Error while storing records: ${retry.length} record(s) still failing after ${this.o.maxRetries} retries`);
       this.counters.retries++;
       pending = retry;
       await sleep(Math.min(1000, 10 * 2 ** attempt));
+      if (outcomes.some((o) => o.reroute)) await this.o.router.refresh();
     }
+  }
+
+  private tally(node: Endpoint): void {
+    const key = endpointKey(node);
+    this.insertedPerNode.set(key, (this.insertedPerNode.get(key) ?? 0) + 1);
+  }
+
+  /** Groups records by the node they are written to. */
+  private byNode(records: WriteRecord[]): [Endpoint, WriteRecord[]][] {
+    const groups = new Map<string, [Endpoint, WriteRecord[]]>();
+    for (const r of records) {
+      const node = this.o.router.nodeFor(r);
+      const key = endpointKey(node);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = [node, []]));
+      g[1].push(r);
+    }
+    return [...groups.values()];
+  }
+
+  /** One batch request to one node: counts the rows' results and says what to send again. */
+  private async writeNodeBatch(node: Endpoint, records: WriteRecord[]): Promise<NodeOutcome> {
+    // results are gathered first and judged after: a throw inside the socket callback would escape
+    const results = new Map<number, number>();
+    const retry: WriteRecord[] = [];
+    let batchCode = 0;
+    try {
+      batchCode = await this.withConnection(node, (c) =>
+        c.stream(encodeBatchWrite(records, this.o.policy, this.o.totalTimeoutMs), (body, offset) => {
+          const { index, resultCode } = batchRowResult(body, offset);
+          if (index < records.length && !results.has(index)) results.set(index, resultCode);
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof TransientError)) throw e;
+      batchCode = ResultCode.TIMEOUT;
+    }
+    let reroute = ROUTING.has(batchCode);
+    for (const [index, code] of results) {
+      if (code === ResultCode.OK) this.tally(node);
+      if (!this.account(code)) continue;
+      retry.push(records[index]!);
+      if (ROUTING.has(code)) reroute = true;
+    }
+    if (batchCode !== 0 && !TRANSIENT.has(batchCode)) {
+      if (batchCode === ResultCode.BATCH_DISABLED) this.account(batchCode);
+      throw new Error(`Error while storing a batch of records - code ${batchCode}`);
+    }
+    // rows without an answer (a failed request) go again with the transient ones
+    records.forEach((r, i) => {
+      if (!results.has(i)) retry.push(r);
+    });
+    return { retry, reroute };
   }
 
   private async writeOne(r: WriteRecord): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (this.failure) return;
+      const node = this.o.router.nodeFor(r);
       let code: number;
       try {
-        const body = await this.withConnection((c) => c.request(encodeRecordPut(r, this.o.policy, this.o.totalTimeoutMs)));
+        const body = await this.withConnection(node, (c) => c.request(encodeRecordPut(r, this.o.policy, this.o.totalTimeoutMs)));
         code = body[5]!;
       } catch (e) {
         if (!(e instanceof TransientError)) throw e;
         code = ResultCode.TIMEOUT;
       }
+      if (code === ResultCode.OK) this.tally(node);
       if (!this.account(code)) return;
       if (attempt >= this.o.maxRetries) throw new Error(`Error while storing record - code ${code} after ${this.o.maxRetries} retries`);
       this.counters.retries++;
       await sleep(Math.min(1000, 10 * 2 ** attempt));
+      if (ROUTING.has(code)) await this.o.router.refresh();
     }
   }
 }

@@ -6,8 +6,9 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { WireConnection } from '../../client/wire-connection.js';
 import type { WriteRecord } from '../../client/write-request.js';
+import { partitionOf } from '../../util/digest.js';
+import { connectCluster } from './cluster-connect.js';
 import { runTool } from './tool-main.js';
 import { BackupFileReader, type InputCodecs } from './file-reader.js';
 import { createSIndex, putUdf } from './info-items.js';
@@ -52,28 +53,17 @@ function listBackupFiles(dir: string): string[] {
   return files;
 }
 
-async function connectAny(hosts: { host: string; port: number }[]): Promise<{ conn: WireConnection; host: string; port: number }> {
-  let last: Error | undefined;
-  for (const h of hosts) {
-    try {
-      return { conn: await WireConnection.open(h.host, h.port), ...h };
-    } catch (e) {
-      last = e as Error;
-    }
-  }
-  throw new Error(`Error while connecting to ${hosts.map((h) => `${h.host}:${h.port}`).join(',')}: ${last?.message ?? 'no host'}`);
-}
-
 async function restore(cfg: RestoreConfig, log: ToolLog): Promise<number> {
   const files = cfg.directory !== undefined ? listBackupFiles(cfg.directory) : [cfg.inputFile!];
   const estimatedBytes = files.reduce((n, f) => n + (f === '-' ? 0 : statSync(f).size), 0);
   const codecs: InputCodecs = { zstd: cfg.compress };
   if (cfg.encrypt) codecs.encryption = cfg.encrypt;
-  const { conn, host, port } = await connectAny(cfg.hosts);
+  const { map, seed, conn } = await connectCluster(cfg.hosts, log);
+  const { host, port } = seed;
   const workers = Math.min(cfg.parallel, files.length);
   const writer = new RestoreWriter({
-    host,
-    port,
+    // each record to its partition's master
+    router: { nodeFor: (r) => map.nodeFor(r.namespace, partitionOf(r.digest)), refresh: () => map.refresh() },
     policy: { createOnly: cfg.unique, replace: cfg.replace, generationGt: !cfg.noGeneration },
     batchWrites: !cfg.disableBatchWrites,
     batchSize: cfg.batchSize,
@@ -190,6 +180,7 @@ async function restore(cfg: RestoreConfig, log: ToolLog): Promise<number> {
     conn.close();
   }
   const c = writer.counters;
+  if (map.nodes.length > 1) log.verb(`Inserted per node: ${[...writer.insertedPerNode].map(([ep, n]) => `${ep} ${n}`).join(', ')}`);
   const seconds = Math.max(0.001, (Date.now() - startMs) / 1000);
   if (failure) {
     const f = failure as Error;

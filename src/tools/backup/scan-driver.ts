@@ -4,6 +4,9 @@
  * only after the record was handed to the writer, so a stop at any point leaves cursors that a
  * retry or a `--continue` resumes without losing or repeating a record. Timeouts, dropped
  * connections and unavailable partitions are retried up to --max-retries times.
+ * Each attempt scans the pending partitions of one node (the router groups them by master); a
+ * retry first refreshes the router's cluster map, so a partition that moved is asked of its new
+ * master, resuming after the last record written.
  */
 import { encodeScanRequest } from '../../client/scan-request.js';
 import { runScan, ScanError, type ScanRecordMessage } from '../../client/scan-stream.js';
@@ -27,9 +30,25 @@ export class RecordBudget {
   }
 }
 
-export interface ScanJobOptions {
+/** Partitions to scan on one node. */
+export interface ScanRoute {
   host: string;
   port: number;
+  /** names the node in log lines */
+  label: string;
+  cursors: PartitionCursor[];
+}
+
+/** Where partitions are scanned now, and a way to learn that they moved. */
+export interface ScanRouter {
+  /** Groups cursors by the node that should scan them (never empty for a non-empty list). */
+  route(cursors: PartitionCursor[]): ScanRoute[];
+  /** Called before every retry: a partition may have moved or a node may have left. */
+  refresh(): Promise<void>;
+}
+
+export interface ScanJobOptions {
+  router: ScanRouter;
   namespace: string;
   set?: string;
   binNames?: string[];
@@ -57,7 +76,6 @@ export async function scanJob(
   opts: ScanJobOptions,
   onRecord: (rec: ScanRecordMessage) => void | Promise<void>,
 ): Promise<void> {
-  const byPid = new Map(cursors.map((c) => [c.pid, c]));
   let failures = 0;
   for (;;) {
     if (opts.signal.aborted) return;
@@ -66,6 +84,10 @@ export async function scanJob(
     const allowance = opts.budget.remaining;
     if (allowance <= 0) return;
     const maxRecords = Number.isFinite(allowance) ? allowance : 0;
+    // one node per pass: the next pass routes what is left, after any refresh
+    const route = opts.router.route(pending)[0]!;
+    const batch = route.cursors;
+    const byPid = new Map(batch.map((c) => [c.pid, c]));
     const local = new AbortController();
     const onStop = () => local.abort();
     opts.signal.addEventListener('abort', onStop);
@@ -74,8 +96,8 @@ export async function scanJob(
     const frame = encodeScanRequest({
       namespace: opts.namespace,
       ...(opts.set ? { set: opts.set } : {}),
-      partitionIds: pending.filter((c) => !c.after).map((c) => c.pid),
-      resumeDigests: pending.filter((c) => c.after).map((c) => c.after!),
+      partitionIds: batch.filter((c) => !c.after).map((c) => c.pid),
+      resumeDigests: batch.filter((c) => c.after).map((c) => c.after!),
       ...(opts.binNames ? { binNames: opts.binNames } : {}),
       noBins: opts.noBins,
       ...(opts.filter ? { filter: opts.filter } : {}),
@@ -87,7 +109,7 @@ export async function scanJob(
     });
     try {
       const outcome = await runScan(
-        { host: opts.host, port: opts.port, socketTimeoutMs: opts.socketTimeoutMs, totalTimeoutMs: opts.totalTimeoutMs, signal: local.signal },
+        { host: route.host, port: route.port, socketTimeoutMs: opts.socketTimeoutMs, totalTimeoutMs: opts.totalTimeoutMs, signal: local.signal },
         frame,
         (rec) => {
           if (local.signal.aborted) return;
@@ -110,11 +132,11 @@ export async function scanJob(
       if (budgetSpent) return;
       if (maxRecords > 0 && received >= maxRecords) continue; // the server stopped at the limit, not at the end
       const unavailable = new Set(outcome.unavailablePartitions);
-      for (const c of pending) if (!unavailable.has(c.pid)) c.done = true;
-      if (unavailable.size === 0) return;
+      for (const c of batch) if (!unavailable.has(c.pid)) c.done = true;
+      if (unavailable.size === 0) continue;
       failures++;
       if (failures > opts.maxRetries) throw new Error(`${unavailable.size} partition(s) stayed unavailable after ${opts.maxRetries} retries`);
-      opts.log(`${unavailable.size} partition(s) unavailable, retrying`);
+      opts.log(`${unavailable.size} partition(s) unavailable on ${route.label}, retrying`);
     } catch (e) {
       if (opts.signal.aborted) return;
       if (!(e instanceof ScanError) || !e.transient) throw e;
@@ -124,7 +146,8 @@ export async function scanJob(
     } finally {
       opts.signal.removeEventListener('abort', onStop);
     }
-    await sleep(Math.max(opts.retryDelayMs, failures > 0 ? Math.min(1000, 50 * 2 ** failures) : 0));
+    await sleep(Math.max(opts.retryDelayMs, Math.min(1000, 50 * 2 ** failures)));
+    await opts.router.refresh();
   }
 }
 
