@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import Aerospike from 'aerospike';
 import { localNodeSpecs, TestCluster, info, kv } from './helpers/strato-cluster.js';
-import { startStrato, type StratoProcess } from './helpers/strato-process.js';
+import { runStratoExpectingFailure, startStrato, type StratoProcess } from './helpers/strato-process.js';
 import { clusterConfig } from './helpers/strato-cluster.js';
 import { encodeGet, encodePut } from '../src/client/message-encoder.js';
 import { computeDigest } from '../src/util/digest.js';
@@ -142,6 +142,40 @@ test('batch reads and a scan through the client see every record exactly once', 
     stream.on('error', reject);
   });
   assert.equal(seen.size, N_RECORDS);
+});
+
+test('garbage on the heartbeat and fabric ports costs only that connection', async () => {
+  const keyBefore = await cluster.waitStable([0, 1, 2], 3);
+  const target = cluster.specs[1]!;
+  const junk = [
+    Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+    Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+    // well-framed: a request of an unknown type, then a heartbeat whose payload is nonsense
+    Buffer.from([0, 0, 0, 9, 1, 99, 0, 0, 0, 1, 7, 7, 7]),
+    Buffer.from([0, 0, 0, 9, 0, 1, 0, 0, 0, 0, 1, 2, 3]),
+  ];
+  for (const port of [target.heartbeatPort, target.fabricPort]) {
+    for (const bytes of junk) {
+      await new Promise<void>((resolve) => {
+        const sock = connect({ host: '127.0.0.1', port }, () => sock.write(bytes));
+        sock.on('error', () => undefined);
+        sock.on('data', () => undefined);
+        setTimeout(() => {
+          sock.destroy();
+          resolve();
+        }, 100);
+      });
+    }
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await cluster.waitStable([0, 1, 2], 3), keyBefore, 'the cluster did not change');
+  assert.equal((await client.get(key(77))).bins.i, 77);
+});
+
+test('heartbeat mode multicast is refused at startup with a clear message', async () => {
+  const r = await runStratoExpectingFailure('network {\n  heartbeat {\n    mode multicast\n    multicast-group 239.1.99.222\n    port 9918\n  }\n}\nnamespace test {\n  storage-engine memory {\n    data-size 64M\n  }\n}\n');
+  assert.notEqual(r.code, 0);
+  assert.match(r.output, /multicast is not supported by Strato - use mode mesh/);
 });
 
 test('SIGKILL of a node under load: acknowledged writes stay readable, migrations restore two copies, the node rejoins', async () => {

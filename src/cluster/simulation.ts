@@ -205,6 +205,18 @@ export class ClusterSimulation {
     }
   }
 
+  /** Write tokens no up node holds any more (acknowledged writes lost), per data partition. */
+  lostTokens(): { pid: number; token: number }[] {
+    const up = this.ids.filter((id) => this.isUp(id));
+    const lost: { pid: number; token: number }[] = [];
+    for (let pid = 0; pid < this.cfg.dataPartitions; pid++) {
+      for (const token of this.written[pid]!) {
+        if (!up.some((id) => this.copy(id, pid).has(token))) lost.push({ pid, token });
+      }
+    }
+    return lost;
+  }
+
   isUp(id: NodeId): boolean {
     return this.nodes.get(id)?.membership !== undefined;
   }

@@ -8,7 +8,7 @@
 import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/cluster-runtime.js';
 import { parseNodeId } from '../cluster/node-id.js';
 import { joinAddress } from '../cluster/net/peer-net.js';
-import { FieldType, Info1, Info2, parseMessage, type AsMsg } from '../protocol/message.js';
+import { FieldType, Info1, Info2, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { packShipped, shipCurrent } from '../namespace/record-transfer.js';
@@ -34,12 +34,15 @@ interface Target {
 export class ClusterRouter {
   readonly runtime: ClusterRuntime;
 
+  private readonly commitOverride: (ns: string) => 'off' | 'master' | 'all';
+
   constructor(
     private readonly node: StratoNode,
     config: StratoRuntimeConfig,
     servicePort: number,
   ) {
     const raw = config.raw;
+    this.commitOverride = (ns) => raw.namespaces.find((n) => n.name === ns)?.writeCommitLevelOverride ?? 'off';
     const log = logger.context('clustering', 'cluster-router.ts');
     const data = new ClusterData(
       node,
@@ -103,7 +106,7 @@ export class ClusterRouter {
       out.reset();
       const code = executeSingleRecord(this.node, msg, out);
       const frame = out.finish();
-      const wait = isWrite && code === ResultCode.OK ? this.replicate(t) : undefined;
+      const wait = isWrite && code === ResultCode.OK ? this.replicate(t, msg) : undefined;
       return wait ? wait.then(() => frame) : frame;
     }
     if (hops >= MAX_PROXY_HOPS) return simpleReply(ResultCode.TIMEOUT);
@@ -126,7 +129,7 @@ export class ClusterRouter {
     if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) {
       const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
       if (isWrite && code === ResultCode.OK) {
-        const wait = this.replicate(t);
+        const wait = this.replicate(t, msg);
         if (wait) pending.push(wait);
       }
       return code;
@@ -156,12 +159,20 @@ export class ClusterRouter {
     return this.routeSingle(msg, body, hops, new ResponseBuilder(512));
   }
 
-  private replicate(t: Target): Promise<void> | undefined {
+  /**
+   * Sends the record as it now stands to the partition's other replicas. Resolves when they have
+   * it (commit level all), or at once for commit level master (the client's policy bit, unless
+   * the namespace's write-commit-level-override decides).
+   */
+  private replicate(t: Target, msg: AsMsg): Promise<void> | undefined {
     const np = this.runtime.partitions.get(t.nsName)!;
     const targets = np.replicaTargets(t.pid);
     if (targets.length === 0) return undefined;
     const ns = this.node.namespace(t.nsName)!;
-    return this.runtime.replicate(t.nsName, targets, packShipped([shipCurrent(ns, t.digest)]), REPLICA_WRITE_TIMEOUT_MS);
+    const sent = this.runtime.replicate(t.nsName, targets, packShipped([shipCurrent(ns, t.digest)]), REPLICA_WRITE_TIMEOUT_MS);
+    const override = this.commitOverride(t.nsName);
+    const level = override !== 'off' ? override : msg.info3 & Info3.COMMIT_MASTER ? 'master' : 'all';
+    return level === 'all' ? sent : undefined;
   }
 
   private target(msg: AsMsg): Target | undefined {
