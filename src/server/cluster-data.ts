@@ -42,6 +42,19 @@ export class ClusterData {
     return records.length;
   }
 
+  readForDuplicate(namespace: string, digest: Buffer): Buffer {
+    const ns = this.ns(namespace);
+    const id = ns.findLive(digest);
+    return id >= 0 ? shipRecord(ns, id) : Buffer.alloc(0);
+  }
+
+  /** Merges copies fetched from duplicate holders (conflict resolution decides). */
+  applyDuplicates(namespace: string, copies: Buffer[]): void {
+    const ns = this.ns(namespace);
+    const policy = this.policyOf(namespace);
+    for (const c of copies) applyShipped(ns, c, policy);
+  }
+
   applyReplicaRecords(namespace: string, packed: Buffer): void {
     const ns = this.ns(namespace);
     for (const r of unpackShipped(packed)) applyShipped(ns, r);

@@ -6,7 +6,7 @@
  * partitions served elsewhere (the client retries them where its refreshed map points).
  */
 import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/cluster-runtime.js';
-import { parseNodeId } from '../cluster/node-id.js';
+import { parseNodeId, type NodeId } from '../cluster/node-id.js';
 import { joinAddress } from '../cluster/net/peer-net.js';
 import { FieldType, Info1, Info2, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
@@ -35,6 +35,7 @@ export class ClusterRouter {
   readonly runtime: ClusterRuntime;
 
   private readonly commitOverride: (ns: string) => 'off' | 'master' | 'all';
+  private readonly data: ClusterData;
 
   constructor(
     private readonly node: StratoNode,
@@ -44,11 +45,11 @@ export class ClusterRouter {
     const raw = config.raw;
     this.commitOverride = (ns) => raw.namespaces.find((n) => n.name === ns)?.writeCommitLevelOverride ?? 'off';
     const log = logger.context('clustering', 'cluster-router.ts');
-    const data = new ClusterData(
+    const data = (this.data = new ClusterData(
       node,
       (ns) => raw.namespaces.find((n) => n.name === ns)?.conflictResolutionPolicy ?? 'generation',
       (ns) => Number(raw.namespaces.find((n) => n.name === ns)?.extra['migrate-sleep'] ?? 1),
-    );
+    ));
     const hb = raw.network.heartbeat;
     const fab = raw.network.fabric;
     const bindOf = (addrs: string[]) => (addrs[0] === undefined || addrs[0] === 'any' ? '0.0.0.0' : addrs[0]);
@@ -79,6 +80,7 @@ export class ClusterRouter {
       namespaces: () =>
         raw.namespaces.map((n) => ({ name: n.name, replicationFactor: () => n.replicationFactor })),
       executeProxied: (body, hops) => this.executeProxied(body, hops),
+      readForDuplicate: (ns, digest) => data.readForDuplicate(ns, digest),
       applyReplicaRecords: (ns, packed) => data.applyReplicaRecords(ns, packed),
       bootPartitions: (ns) => data.bootPartitions(ns),
       partitionRecords: (ns, pid) => data.partitionRecords(ns, pid),
@@ -90,7 +92,7 @@ export class ClusterRouter {
   }
 
   /** Routes a single-record message; answers a whole frame. */
-  routeSingle(msg: AsMsg, body: Buffer, hops: number, out: ResponseBuilder): Buffer | Promise<Buffer> {
+  routeSingle(msg: AsMsg, body: Buffer, hops: number, out: ResponseBuilder, resolved = false): Buffer | Promise<Buffer> {
     const t = this.target(msg);
     if (!t) {
       out.reset();
@@ -102,6 +104,11 @@ export class ClusterRouter {
     const np = rt.partitions.get(t.nsName)!;
     const serving = np.servingNode(t.pid);
     const isWrite = (msg.info2 & Info2.WRITE) !== 0;
+    const dups = serving === rt.nodeId && !resolved ? np.pendingDuplicates(t.pid) : [];
+    if (dups.length > 0) {
+      // the partition is still merging copies from a split: resolve this record first
+      return this.resolveDuplicates(t, dups).then(() => this.routeSingle(msg, body, hops, new ResponseBuilder(512), true));
+    }
     if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) {
       out.reset();
       const code = executeSingleRecord(this.node, msg, out);
@@ -126,6 +133,10 @@ export class ClusterRouter {
     if (!t || !np || !rt.ready) return executeSingleRecord(this.node, msg, out, rowIndex, true);
     const serving = np.servingNode(t.pid);
     const isWrite = (msg.info2 & Info2.WRITE) !== 0;
+    if (serving === rt.nodeId) {
+      const dups = np.pendingDuplicates(t.pid);
+      if (dups.length > 0) await this.resolveDuplicates(t, dups);
+    }
     if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) {
       const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
       if (isWrite && code === ResultCode.OK) {
@@ -140,6 +151,11 @@ export class ClusterRouter {
     const answer = frame.subarray(8);
     out.appendRawMessage(answer, rowIndex);
     return answer[5]!;
+  }
+
+  private async resolveDuplicates(t: Target, holders: readonly NodeId[]): Promise<void> {
+    const copies = await this.runtime.fetchDuplicates(t.nsName, t.digest, holders, REPLICA_WRITE_TIMEOUT_MS);
+    if (copies.length > 0) this.data.applyDuplicates(t.nsName, copies);
   }
 
   /** True when a scan of `pid` belongs here (this node serves it). */

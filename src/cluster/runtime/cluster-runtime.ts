@@ -13,7 +13,19 @@ import type { PartitionVersion } from '../partition-version.js';
 import { AddressBook, HeartbeatTransport, HEARTBEAT_MESSAGE, type NodeEndpoints } from '../net/heartbeat-transport.js';
 import { PeerNet } from '../net/peer-net.js';
 import { NamespacePartitions } from './partition-state.js';
-import { decodeExchange, decodeMigration, decodeProxy, decodeReplicaWrite, encodeExchange, encodeMigration, encodeProxy, encodeReplicaWrite, FabricType } from './fabric-messages.js';
+import {
+  decodeDupRead,
+  decodeExchange,
+  decodeMigration,
+  decodeProxy,
+  decodeReplicaWrite,
+  encodeDupRead,
+  encodeExchange,
+  encodeMigration,
+  encodeProxy,
+  encodeReplicaWrite,
+  FabricType,
+} from './fabric-messages.js';
 import { MigrationSender, type MigrationData } from './migrator.js';
 
 export interface ClusterRuntimeOptions {
@@ -36,6 +48,8 @@ export interface LocalData extends MigrationData {
   namespaces(): { name: string; replicationFactor: () => number }[];
   /** runs a proxied client message here (routing again, `hops` deep); resolves to the answer frame */
   executeProxied(body: Buffer, hops: number): Promise<Buffer>;
+  /** this node's copy of one record, shipped form; empty when it has none */
+  readForDuplicate(namespace: string, digest: Buffer): Buffer;
   /** applies replica-write records of a namespace */
   applyReplicaRecords(namespace: string, packed: Buffer): void;
   /** partitions holding records at boot (device data), per namespace */
@@ -209,6 +223,20 @@ export class ClusterRuntime {
         return this.fabric.request(ep.fabric, FabricType.REPLICA_WRITE, msg, timeoutMs).catch(() => undefined);
       }),
     );
+  }
+
+  /** Fetches each duplicate holder's copy of a record (shipped form; absent copies are skipped). */
+  async fetchDuplicates(namespace: string, digest: Buffer, holders: readonly NodeId[], timeoutMs: number): Promise<Buffer[]> {
+    const msg = encodeDupRead(namespace, digest);
+    const copies = await Promise.all(
+      holders.map((h) => {
+        const ep = this.book.get(h);
+        if (!ep || h === this.opts.nodeId) return undefined;
+        // a holder that cannot answer is leaving: its copy is out of reach either way
+        return this.fabric.request(ep.fabric, FabricType.DUP_READ, msg, timeoutMs).catch(() => undefined);
+      }),
+    );
+    return copies.filter((c): c is Buffer => c !== undefined && c.length > 0);
   }
 
   /** Migration statistics summed over namespaces. */
@@ -401,6 +429,10 @@ export class ClusterRuntime {
         const { namespace, records } = decodeReplicaWrite(payload);
         this.data.applyReplicaRecords(namespace, records);
         return Buffer.alloc(0);
+      }
+      case FabricType.DUP_READ: {
+        const { namespace, digest } = decodeDupRead(payload);
+        return this.data.readForDuplicate(namespace, digest);
       }
       case FabricType.MIGRATE_BATCH:
         return this.onMigrateBatch(payload);

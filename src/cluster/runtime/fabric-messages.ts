@@ -20,6 +20,8 @@ export const FabricType = {
   MIGRATE_DONE: 14,
   /** one-way, from the partition's working master: a migration finished, everyone advances */
   COMPLETE: 15,
+  /** request: this node's copy of one record (shipped form, empty when absent), for duplicate resolution */
+  DUP_READ: 16,
 } as const;
 
 const KINDS: readonly MigrationKind[] = ['merge', 'fill', 'handoff'];
@@ -180,4 +182,19 @@ export function encodeProxy(hops: number, body: Buffer): Buffer {
 export function decodeProxy(b: Buffer): { hops: number; body: Buffer } {
   if (b.length < 1) throw new FabricDecodeError('empty proxy message');
   return { hops: b[0]!, body: b.subarray(1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// DUP_READ: namespace | digest (20)
+
+export function encodeDupRead(namespace: string, digest: Buffer): Buffer {
+  return Buffer.concat([nsName(namespace), digest.subarray(0, 20)]);
+}
+
+export function decodeDupRead(b: Buffer): { namespace: string; digest: Buffer } {
+  const r = new Reader(b);
+  const namespace = r.str();
+  const digest = r.rest();
+  if (digest.length !== 20) throw new FabricDecodeError('bad digest in duplicate read');
+  return { namespace, digest };
 }

@@ -136,6 +136,16 @@ export class NamespacePartitions {
     return this.unready;
   }
 
+  /**
+   * Members whose copies of `pid` are still to be merged into the working master: until then a
+   * record read or written there must first be resolved against theirs (duplicate resolution).
+   */
+  pendingDuplicates(pid: number): readonly NodeId[] {
+    const p = this.progress[pid];
+    if (!p || p.mergesDone) return [];
+    return p.plan.duplicates;
+  }
+
   servingNode(pid: number): NodeId {
     return this.serving[pid] ?? 0n;
   }
