@@ -7,6 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { localNodeSpecs, TestCluster, info, kv } from './helpers/strato-cluster.js';
 import { runStratoExpectingFailure, startStrato, type StratoProcess } from './helpers/strato-process.js';
@@ -125,6 +128,41 @@ test('a request sent to a node that does not serve the partition is proxied to t
     assert.ok(answer.includes(Buffer.from('via-every-node')));
   }
   assert.deepEqual(gens, [3, 3, 3], 'three writes landed on one record, seen from every node');
+});
+
+test('truncate and UDF registration sent to one node apply on every node', async () => {
+  const tkey = (i: number) => new Aerospike.Key('test', 'trunc', i);
+  await parallel(300, 32, async (i) => {
+    await client.put(tkey(i), { i });
+  });
+  const objects = async () =>
+    (await Promise.all(cluster.specs.map((s) => info(s.host, s.servicePort, 'sets/test/trunc')))).map(([v]) => Number(/objects=(\d+)/.exec(v ?? '')?.[1] ?? 0));
+  assert.equal((await objects()).reduce((a, b) => a + b), 600, 'two copies of each record');
+  const [answer] = await info('127.0.0.1', cluster.specs[0]!.servicePort, 'truncate:namespace=test;set=trunc');
+  assert.equal(answer, 'ok');
+  const deadline = Date.now() + 5000;
+  let counts = await objects();
+  while (counts.some((c) => c > 0) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    counts = await objects();
+  }
+  assert.deepEqual(counts, [0, 0, 0]);
+  await assert.rejects(client.get(tkey(5)), (e: any) => e.code === 2);
+
+  const dir = mkdtempSync(join(tmpdir(), 'strato-udf-'));
+  try {
+    const file = join(dir, 'clusterudf.lua');
+    writeFileSync(file, 'function hello(rec)\n  return 7\nend\n');
+    const job = await client.udfRegister(file);
+    await job.wait(50); // the client polls udf-list on every node until all have it
+    for (const s of cluster.specs) {
+      const [list] = await info(s.host, s.servicePort, 'udf-list');
+      assert.match(list!, /filename=clusterudf\.lua/);
+    }
+    assert.equal(await client.apply(key(3), { module: 'clusterudf', funcname: 'hello' }), 7);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('batch reads and a scan through the client see every record exactly once', async () => {

@@ -19,6 +19,8 @@ import { ClusterData } from './cluster-data.js';
 import type { StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
 import { logger } from '../util/log.js';
+import { executeInfoCommand } from './info-commands.js';
+import { parseInfoCommand } from './info-protocol.js';
 
 /** A proxied request is proxied again at most this often before giving up (maps in flux). */
 const MAX_PROXY_HOPS = 3;
@@ -81,6 +83,9 @@ export class ClusterRouter {
         raw.namespaces.map((n) => ({ name: n.name, replicationFactor: () => n.replicationFactor })),
       executeProxied: (body, hops) => this.executeProxied(body, hops),
       readForDuplicate: (ns, digest) => data.readForDuplicate(ns, digest),
+      executeForwardedInfo: (text) => {
+        executeInfoCommand(parseInfoCommand(text), { node, connection: { userAgent: undefined } });
+      },
       applyReplicaRecords: (ns, packed) => data.applyReplicaRecords(ns, packed),
       bootPartitions: (ns) => data.bootPartitions(ns),
       partitionRecords: (ns, pid) => data.partitionRecords(ns, pid),

@@ -9,6 +9,9 @@ import { buildInfoResponse, parseInfoRequest } from './info-protocol.js';
 import { executeInfoCommand, summaryLines, type InfoContext } from './info-commands.js';
 import type { StratoNode } from './node.js';
 
+/** Info commands whose effect is cluster-wide in Aerospike (system metadata). */
+const CLUSTER_WIDE_INFO = new Set(['truncate', 'truncate-namespace', 'truncate-undo', 'truncate-namespace-undo', 'udf-put', 'udf-remove']);
+
 export interface ServiceOptions {
   address: string;
   port: number;
@@ -46,7 +49,12 @@ export class Service {
     this.node.stats.infoRequests++;
     const ctx: InfoContext = { node: this.node, connection: conn };
     if (body.length === 0) return buildInfoResponse(summaryLines(ctx));
-    const lines: [string, string][] = parseInfoRequest(body).map((cmd) => [cmd.text, executeInfoCommand(cmd, ctx)]);
+    const lines: [string, string][] = parseInfoRequest(body).map((cmd) => {
+      const answer = executeInfoCommand(cmd, ctx);
+      // what Aerospike spreads through system metadata reaches every member
+      if (this.node.cluster && CLUSTER_WIDE_INFO.has(cmd.name) && !answer.startsWith('ERROR')) this.node.cluster.runtime.forwardInfo(cmd.text);
+      return [cmd.text, answer];
+    });
     return buildInfoResponse(lines);
   }
 

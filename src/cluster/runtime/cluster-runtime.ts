@@ -48,6 +48,8 @@ export interface LocalData extends MigrationData {
   namespaces(): { name: string; replicationFactor: () => number }[];
   /** runs a proxied client message here (routing again, `hops` deep); resolves to the answer frame */
   executeProxied(body: Buffer, hops: number): Promise<Buffer>;
+  /** runs an info command forwarded by another member (its cluster-wide part is done there) */
+  executeForwardedInfo(text: string): void;
   /** this node's copy of one record, shipped form; empty when it has none */
   readForDuplicate(namespace: string, digest: Buffer): Buffer;
   /** applies replica-write records of a namespace */
@@ -223,6 +225,19 @@ export class ClusterRuntime {
         return this.fabric.request(ep.fabric, FabricType.REPLICA_WRITE, msg, timeoutMs).catch(() => undefined);
       }),
     );
+  }
+
+  /**
+   * Sends an info command to every other member, as Aerospike's system metadata spreads truncations
+   * and UDFs (members that join later do not get it: a known gap).
+   */
+  forwardInfo(text: string): void {
+    const payload = Buffer.from(text, 'utf8');
+    for (const m of this.view.succession) {
+      if (m === this.opts.nodeId) continue;
+      const ep = this.book.get(m);
+      if (ep) this.fabric.send(ep.fabric, FabricType.INFO_FORWARD, payload);
+    }
   }
 
   /** Fetches each duplicate holder's copy of a record (shipped form; absent copies are skipped). */
@@ -434,6 +449,8 @@ export class ClusterRuntime {
         const { namespace, digest } = decodeDupRead(payload);
         return this.data.readForDuplicate(namespace, digest);
       }
+      case FabricType.INFO_FORWARD:
+        return this.data.executeForwardedInfo(payload.toString('utf8'));
       case FabricType.MIGRATE_BATCH:
         return this.onMigrateBatch(payload);
       case FabricType.MIGRATE_DONE:

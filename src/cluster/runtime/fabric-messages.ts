@@ -22,6 +22,8 @@ export const FabricType = {
   COMPLETE: 15,
   /** request: this node's copy of one record (shipped form, empty when absent), for duplicate resolution */
   DUP_READ: 16,
+  /** one-way: an info command whose effect is cluster-wide (truncate, UDF registration), run here too */
+  INFO_FORWARD: 17,
 } as const;
 
 const KINDS: readonly MigrationKind[] = ['merge', 'fill', 'handoff'];
