@@ -228,6 +228,20 @@ export class Membership {
     this.listeners.push(cb);
   }
 
+  /**
+   * A peer announced it is shutting down: forget it now instead of after the heartbeat timeout,
+   * and decide again at once. Its heartbeats of that incarnation still in flight are ignored.
+   */
+  peerDeparted(id: NodeId, incarnation: number): void {
+    if (!this.running || id === this.nodeId) return;
+    const seen = this.lastSeen.get(id);
+    if (seen !== undefined && seen.incarnation > incarnation) return; // a newer run of it is already here
+    this.lastSeen.set(id, { incarnation, seq: 0xffff_ffff });
+    if (!this.neighbors.delete(id)) return;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = this.clock.setTimer(0, () => this.tick());
+  }
+
   /** Peers heard within the timeout, ascending. */
   adjacency(): NodeId[] {
     return [...this.neighbors.keys()].sort((a, b) => -compareNodeIdsDescending(a, b));

@@ -111,6 +111,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     async stop() {
       stopTicker();
       for (const stop of stopNsup) stop();
+      // the others take over this node's partitions before its service port closes: a client
+      // tends its map every second, so it gets a little more than that
+      await node.cluster?.runtime.leave(1500);
       await service.close();
       await node.cluster?.runtime.stop();
       for (const ns of node.namespaces.values()) await ns.storage.close();

@@ -24,6 +24,8 @@ export interface TestClusterOptions {
   serviceExtra?: string;
   /** nodes whose heartbeat addresses seed every node (default: node 0) */
   seeds?: number[];
+  /** the namespace's storage-engine stanza per node (default: memory, 256M) */
+  storage?: (spec: ClusterNodeSpec) => string;
 }
 
 /** Ports the OS says are free now (bound and released). */
@@ -88,9 +90,7 @@ ${seeds.map((s) => `    mesh-seed-address-port ${s.host} ${s.heartbeatPort}`).jo
 }
 namespace test {
   replication-factor ${opts.replicationFactor ?? 2}
-  storage-engine memory {
-    data-size 256M
-  }
+${opts.storage ? opts.storage(spec) : '  storage-engine memory {\n    data-size 256M\n  }'}
 }
 `;
 }

@@ -12,6 +12,8 @@ import { formatNodeId, parseNodeId, type NodeId } from '../node-id.js';
 import type { PeerNet } from './peer-net.js';
 
 export const HEARTBEAT_MESSAGE = 1;
+/** u64 node id | u64 incarnation: the sender is shutting down */
+export const DEPARTURE_MESSAGE = 2;
 /** Endpoint lists beyond this many nodes are cut (a cluster holds at most 256). */
 const MAX_BOOK_ENTRIES = 512;
 
@@ -92,6 +94,22 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
       payload ??= this.encode(hb);
       this.net.send(seed, HEARTBEAT_MESSAGE, payload);
     }
+  }
+
+  /** Tells every known peer this node is leaving (graceful shutdown). */
+  announceDeparture(incarnation: number): void {
+    const payload = Buffer.alloc(16);
+    payload.writeBigUInt64BE(this.self, 0);
+    payload.writeBigUInt64BE(BigInt(incarnation), 8);
+    for (const [, ep] of this.book.entries()) this.net.send(ep.heartbeat, DEPARTURE_MESSAGE, payload);
+  }
+
+  /** Decodes a departure notice; undefined when malformed. */
+  static decodeDeparture(payload: Buffer): { id: NodeId; incarnation: number } | undefined {
+    if (payload.length !== 16) return undefined;
+    const incarnation = payload.readBigUInt64BE(8);
+    if (incarnation > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+    return { id: payload.readBigUInt64BE(0), incarnation: Number(incarnation) };
   }
 
   /** Feeds one received heartbeat frame; malformed ones are dropped (counted by the caller). */

@@ -10,7 +10,7 @@ import { systemClusterClock } from '../clock.js';
 import { formatNodeId, type NodeId } from '../node-id.js';
 import type { Migration } from '../migration-plan.js';
 import type { PartitionVersion } from '../partition-version.js';
-import { AddressBook, HeartbeatTransport, HEARTBEAT_MESSAGE, type NodeEndpoints } from '../net/heartbeat-transport.js';
+import { AddressBook, DEPARTURE_MESSAGE, HeartbeatTransport, HEARTBEAT_MESSAGE, type NodeEndpoints } from '../net/heartbeat-transport.js';
 import { PeerNet } from '../net/peer-net.js';
 import { NamespacePartitions } from './partition-state.js';
 import {
@@ -100,6 +100,10 @@ export class ClusterRuntime {
   ) {
     this.hbNet = new PeerNet((type, payload) => {
       if (type === HEARTBEAT_MESSAGE) this.transport.receive(payload);
+      else if (type === DEPARTURE_MESSAGE) {
+        const d = HeartbeatTransport.decodeDeparture(payload);
+        if (d) this.membership.peerDeparted(d.id, d.incarnation);
+      }
     }, { maxFrameBytes: 1024 * 1024, connectTimeoutMs: opts.heartbeat.intervalMs * 3 });
     this.fabric = new PeerNet((type, payload) => this.onFabric(type, payload));
     const mine: NodeEndpoints = { heartbeat: opts.heartbeat.advertise, fabric: opts.fabric.advertise, service: opts.service };
@@ -143,6 +147,19 @@ export class ClusterRuntime {
     await this.hbNet.listen(this.opts.heartbeat.host, this.opts.heartbeat.port);
     await this.fabric.listen(this.opts.fabric.host, this.opts.fabric.port);
     this.membership.start();
+  }
+
+  /**
+   * Graceful leave: stop heartbeating, tell the peers (they re-form without this node at once
+   * instead of after the heartbeat timeout), and keep serving by the last plan for `graceMs` so
+   * clients move to the new map without failed requests.
+   */
+  async leave(graceMs: number): Promise<void> {
+    if (this.stopped || this.view.clusterSize <= 1) return;
+    this.membership.stop();
+    this.transport.announceDeparture(this.membership.incarnation);
+    this.opts.log.info(`leaving the cluster: serving ${graceMs} ms more while the others take over`);
+    await new Promise((r) => setTimeout(r, graceMs));
   }
 
   async stop(): Promise<void> {
