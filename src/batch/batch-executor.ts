@@ -27,7 +27,7 @@ export interface BatchStats {
 
 /** Runs rows in a cluster: here, or proxied to the node serving the row's partition. */
 export interface BatchRowRouter {
-  batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): Promise<number>;
+  batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number | Promise<number>;
 }
 
 export interface BatchOptions {
@@ -78,7 +78,11 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
   for (let i = 0; i < rows.length; i++) {
     if (sink.closed) return;
     const row = rows[i]!;
-    const code = opts.router ? await opts.router.batchRow(row.msg, row.index, out, pending) : executeSingleRecord(node, row.msg, out, row.index, true);
+    let code: number;
+    if (opts.router) {
+      const r = opts.router.batchRow(row.msg, row.index, out, pending);
+      code = typeof r === 'number' ? r : await r;
+    } else code = executeSingleRecord(node, row.msg, out, row.index, true);
     const nsField = row.msg.fields.find((f) => f.type === FieldType.NAMESPACE);
     if (nsField !== lastNsField) {
       // repeat rows share their field objects, so the lookup runs once per distinct row header

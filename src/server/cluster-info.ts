@@ -64,6 +64,11 @@ export function peersGeneration(node: StratoNode): number {
   return node.cluster ? node.cluster.runtime.peersGeneration : node.peersGeneration;
 }
 
+/** `services` (pre-peers clients): the other members' service endpoints, `host:port;...` */
+export function servicesValue(node: StratoNode): string {
+  return (node.cluster?.runtime.peers() ?? []).map((p) => p.service).join(';');
+}
+
 /** `peers-clear-std`: `<gen>,<default port>,[[<id>,,[<addr>:<port>]],...]` */
 export function peersValue(node: StratoNode): string {
   const gen = peersGeneration(node);
@@ -148,7 +153,7 @@ export function namespaceClusterStats(node: StratoNode, ns: Namespace): Pair[] {
   }
   const rem = np.remaining();
   return [
-    ['ns_cluster_size', rt.clusterView.clusterSize],
+    ['ns_cluster_size', np.memberCount],
     ['effective_replication_factor', np.effectiveReplicationFactor],
     ['master_objects', master],
     ['prole_objects', prole],

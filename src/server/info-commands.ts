@@ -19,6 +19,7 @@ import {
   replicasAllValue,
   replicasMasterValue,
   replicasValue,
+  servicesValue,
 } from './cluster-info.js';
 
 export const FEATURES =
@@ -187,7 +188,7 @@ const builtin: Record<string, InfoHandler> = {
   'alumni-clear-alt': (_c, { node }) => peersValue(node),
   'peers-tls-std': () => 'ERROR:25:enterprise only',
   'peers-tls-alt': () => 'ERROR:25:enterprise only',
-  services: () => '',
+  services: (_c, { node }) => servicesValue(node),
   'services-alumni': () => '',
   'services-alternate': () => '',
   'service-clear-std': (_c, { node }) => `${node.spec.serviceAddress}:${node.spec.servicePort}`,

@@ -45,7 +45,7 @@ export interface ClusterRuntimeOptions {
 /** What the runtime needs from the node's data path. */
 export interface LocalData extends MigrationData {
   /** namespace name → its configured replication factor (read at every plan) */
-  namespaces(): { name: string; replicationFactor: () => number }[];
+  namespaces(): { name: string; replicationFactor: () => number; migrateOrder: () => number }[];
   /** runs a proxied client message here (routing again, `hops` deep); resolves to the answer frame */
   executeProxied(body: Buffer, hops: number): Promise<Buffer>;
   /** runs an info command forwarded by another member (its cluster-wide part is done there) */
@@ -360,7 +360,8 @@ export class ClusterRuntime {
         const row = nsRows.get(name);
         if (row) rows.set(node, row);
       }
-      const drops = np.startPlan(ex.key, ex.succession, rows);
+      // a namespace is spread over the members that have it configured (its ns_cluster_size)
+      const drops = np.startPlan(ex.key, ex.succession.filter((m) => rows.has(m)), rows);
       for (const pid of drops) this.data.dropPartition(name, pid);
       tx += np.txInitial;
       rx += np.rxInitial;
@@ -382,7 +383,10 @@ export class ClusterRuntime {
   private scheduleMigrations(fillDelaySec = 0, all = true): void {
     const dirty = this.dirty;
     this.dirty = new Map();
-    for (const [name, np] of this.partitions) {
+    // namespaces with a lower migrate-order queue their migrations first
+    const order = new Map(this.data.namespaces().map((n) => [n.name, n.migrateOrder()]));
+    const byOrder = [...this.partitions].sort(([a], [b]) => (order.get(a) ?? 5) - (order.get(b) ?? 5));
+    for (const [name, np] of byOrder) {
       const pids = all ? undefined : dirty.get(name);
       if (!all && !pids) continue;
       for (const m of np.runnableFromSelf(pids)) {

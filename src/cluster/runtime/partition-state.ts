@@ -175,6 +175,11 @@ export class NamespacePartitions {
     return i < 0 ? -1 : i + 1;
   }
 
+  /** Members that have this namespace (the plan's succession). */
+  get memberCount(): number {
+    return this.plan?.map.succession.length ?? 1;
+  }
+
   /** Effective replication factor of the current plan. */
   get effectiveReplicationFactor(): number {
     return this.plan?.map.replicationFactor ?? 1;
