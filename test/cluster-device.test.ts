@@ -107,3 +107,24 @@ test('a rolling restart of every node under load loses no acknowledged write', a
   assert.equal(await cluster.sumNamespaceStat([0, 1, 2], 'master_objects'), total);
   assert.equal(await cluster.sumNamespaceStat([0, 1, 2], 'prole_objects'), total);
 });
+
+test('a durable delete made while a node is down stays deleted when the node returns with the old copy on its disk', async () => {
+  const dkey = (i: number) => new Aerospike.Key('test', 'dd', i);
+  for (let i = 0; i < 100; i++) await client.put(dkey(i), { i });
+  await cluster.kill(1, 'SIGTERM');
+  await cluster.waitStable([0, 2], 2);
+  for (let i = 0; i < 100; i++) await client.remove(dkey(i), { durableDelete: true });
+  await cluster.start(1);
+  assert.match(cluster.procs[1]!.output(), /cold start loaded [1-9]\d* records/);
+  await cluster.waitStable([0, 1, 2], 3);
+  let back = 0;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await client.get(dkey(i));
+      back++;
+    } catch (e: any) {
+      assert.equal(e.code, 2);
+    }
+  }
+  assert.equal(back, 0, 'no deleted record came back from the returning node');
+});

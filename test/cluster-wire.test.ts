@@ -17,7 +17,7 @@ import {
   FabricDecodeError,
 } from '../src/cluster/runtime/fabric-messages.js';
 import { NULL_VERSION, fullVersion, subsetVersion, type PartitionVersion } from '../src/cluster/partition-version.js';
-import { applyShipped, packShipped, shipDelete, shipRecord, TransferDecodeError, unpackShipped } from '../src/namespace/record-transfer.js';
+import { applyShipped, packShipped, shipDelete, shipRecord, shipTombstone, TransferDecodeError, unpackShipped } from '../src/namespace/record-transfer.js';
 import { Namespace } from '../src/namespace/namespace.js';
 import { MemoryStorage } from '../src/storage/memory-storage.js';
 import { liveNamespaceSettings } from '../src/server/node-config.js';
@@ -114,6 +114,17 @@ test('migrated copies resolve by generation, then last-update-time; replica writ
   assert.equal(applyShipped(a, fromA), true, 'authoritative replica write');
   assert.equal(a.index.generation(a.index.find(d)), 5);
   assert.equal(a.objects, 1);
+});
+
+test('a shipped tombstone beats an older copy and loses to a newer one', () => {
+  const ns = newNamespace();
+  const d = putRecord(ns, 'gone', 2, 500, 'old');
+  assert.equal(applyShipped(ns, shipTombstone(d, 1, 400), 'generation'), false, 'an older delete leaves the record');
+  assert.ok(ns.findLive(d) >= 0);
+  assert.equal(applyShipped(ns, shipTombstone(d, 3, 600), 'generation'), true, 'a newer delete removes it');
+  assert.equal(ns.findLive(d), -1, 'memory storage keeps no tombstone: the record is simply gone');
+  assert.equal(applyShipped(ns, shipTombstone(d, 4, 700), 'generation'), false, 'nothing left to delete');
+  assert.throws(() => applyShipped(ns, shipTombstone(d, 4, 700).subarray(0, 30)), TransferDecodeError);
 });
 
 test('garbage shipped records are refused without touching the namespace', () => {

@@ -156,11 +156,12 @@ export class Namespace {
    * Turns a live record into a tombstone (durable delete). Only storage that persists records
    * keeps tombstones; returns false when the engine has none.
    */
-  makeTombstone(id: number, nowMs: number): boolean {
+  makeTombstone(id: number, nowMs: number, generation?: number): boolean {
     const engine = this.storage as { putTombstone?: (index: PrimaryIndex, id: number) => void };
     if (!engine.putTombstone) return false;
     this.sets.recordRemoved(this.index.setId(id), this.index.storedSize(id));
-    this.index.setGeneration(id, nextGeneration(this.index.generation(id)));
+    // a replicated tombstone keeps the generation the master gave it
+    this.index.setGeneration(id, generation ?? nextGeneration(this.index.generation(id)));
     this.index.setLastUpdateMs(id, nowMs);
     this.index.setVoidTime(id, 0);
     engine.putTombstone(this.index, id);

@@ -13,6 +13,8 @@ import type { Namespace } from './namespace.js';
 
 const KIND_RECORD = 1;
 const KIND_DELETE = 2;
+/** a durable delete: u32 generation | f64 last-update ms follow the digest */
+const KIND_TOMBSTONE = 3;
 const FIXED_BYTES = 1 + 20 + 4 + 4 + 8 + 1 + 2;
 
 export class TransferDecodeError extends Error {}
@@ -47,10 +49,23 @@ export function shipDelete(digest: Buffer): Buffer {
   return out;
 }
 
-/** The shipped record for whatever `digest` holds now: the record, or a delete when it is gone. */
+/** A durable delete (tombstone) of `digest` with the tombstone's generation and update time. */
+export function shipTombstone(digest: Buffer, generation: number, lutMs: number): Buffer {
+  const out = Buffer.allocUnsafe(33);
+  out[0] = KIND_TOMBSTONE;
+  digest.copy(out, 1, 0, 20);
+  out.writeUInt32BE(generation, 21);
+  out.writeDoubleBE(lutMs, 25);
+  return out;
+}
+
+/** The shipped record for whatever `digest` holds now: the record, its tombstone, or a delete. */
 export function shipCurrent(ns: Namespace, digest: Buffer): Buffer {
   const id = ns.findLive(digest);
-  return id >= 0 ? shipRecord(ns, id) : shipDelete(digest);
+  if (id >= 0) return shipRecord(ns, id);
+  const tomb = ns.index.find(digest);
+  if (tomb >= 0 && ns.isTombstone(tomb)) return shipTombstone(digest, ns.index.generation(tomb), ns.index.lastUpdateMs(tomb));
+  return shipDelete(digest);
 }
 
 /**
@@ -70,6 +85,10 @@ export function applyShipped(ns: Namespace, b: Buffer, policy?: ConflictResoluti
     ns.removeEntry(existing);
     return true;
   }
+  if (kind === KIND_TOMBSTONE) {
+    if (b.length !== 33) throw new TransferDecodeError('bad shipped tombstone');
+    return applyTombstone(ns, existing, b.readUInt32BE(21), b.readDoubleBE(25), policy);
+  }
   if (kind !== KIND_RECORD || b.length < FIXED_BYTES) throw new TransferDecodeError(`bad shipped record kind ${kind}`);
   const generation = b.readUInt32BE(21);
   const voidTime = b.readUInt32BE(25);
@@ -79,7 +98,8 @@ export function applyShipped(ns: Namespace, b: Buffer, policy?: ConflictResoluti
   if (FIXED_BYTES + setLen > b.length) throw new TransferDecodeError('shipped set name truncated');
   const setName = b.toString('utf8', FIXED_BYTES, FIXED_BYTES + setLen);
   const data = b.subarray(FIXED_BYTES + setLen);
-  if (existing >= 0 && policy !== undefined && !ns.isTombstone(existing)) {
+  // a tombstone competes like a record: a durable delete must beat the older copies it deleted
+  if (existing >= 0 && policy !== undefined) {
     const local = { generation: index.generation(existing), lastUpdateTime: index.lastUpdateMs(existing) };
     if (compareForConflict(policy, local, { generation, lastUpdateTime: lutMs }) <= 0) return false;
   }
@@ -103,6 +123,19 @@ export function applyShipped(ns: Namespace, b: Buffer, policy?: ConflictResoluti
     throw e;
   }
   ns.sets.recordAdded(setId, data.length);
+  return true;
+}
+
+/** A durable delete arriving from another node: the live copy here becomes a tombstone too. */
+function applyTombstone(ns: Namespace, existing: number, generation: number, lutMs: number, policy?: ConflictResolutionPolicy): boolean {
+  if (existing < 0 || ns.isTombstone(existing)) return false;
+  const index = ns.index;
+  if (policy !== undefined) {
+    const local = { generation: index.generation(existing), lastUpdateTime: index.lastUpdateMs(existing) };
+    if (compareForConflict(policy, local, { generation, lastUpdateTime: lutMs }) <= 0) return false;
+  }
+  // storage without tombstones (memory) simply forgets the record
+  if (!ns.makeTombstone(existing, lutMs, generation)) ns.removeEntry(existing);
   return true;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ConflictResolutionPolicy } from '../config/model.js';
 import type { Namespace } from '../namespace/namespace.js';
-import { applyShipped, packShipped, shipRecord, unpackShipped } from '../namespace/record-transfer.js';
+import { applyShipped, packShipped, shipRecord, shipTombstone, unpackShipped } from '../namespace/record-transfer.js';
 import { N_PARTITIONS } from '../util/digest.js';
 import { EntryFlag } from '../index/primary-index.js';
 import type { StratoNode } from './node.js';
@@ -29,8 +29,9 @@ export class ClusterData {
     // reused entry ships the record it holds now (still of this partition, so still wanted)
     for (const id of index.partitionIds(pid)) {
       if ((index.flags(id) & EntryFlag.IN_USE) === 0 || index.partitionId(id) !== pid) continue;
-      if (ns.isTombstone(id) || ns.isExpired(id) || ns.isTruncated(id)) continue;
-      yield shipRecord(ns, id);
+      // tombstones travel too: a durable delete must beat the stale copy a returning node kept
+      if (ns.isTombstone(id)) yield shipTombstone(index.digestView(id), index.generation(id), index.lastUpdateMs(id));
+      else if (!ns.isExpired(id) && !ns.isTruncated(id)) yield shipRecord(ns, id);
     }
   }
 

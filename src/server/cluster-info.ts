@@ -18,7 +18,7 @@ function columns(node: StratoNode, nsName: string, n: number): string[] {
   const np = node.cluster?.runtime.partitions.get(nsName);
   if (!np) return Array.from({ length: n }, (_, i) => (i === 0 ? ALL_PARTITIONS_B64 : NO_PARTITIONS_B64));
   const bits = Array.from({ length: n }, () => Buffer.alloc(N_PARTITIONS / 8));
-  if (node.cluster!.runtime.ready) {
+  if (node.cluster!.runtime.ready && !node.cluster!.runtime.leaving) {
     for (let pid = 0; pid < N_PARTITIONS; pid++) {
       const r = np.clientReplicaIndex(pid);
       if (r >= 0 && r < n) bits[r]![pid >> 3]! |= 0x80 >> (pid & 7);
@@ -144,8 +144,9 @@ export function namespaceClusterStats(node: StratoNode, ns: Namespace): Pair[] {
   let prole = 0;
   let other = 0;
   for (let pid = 0; pid < N_PARTITIONS; pid++) {
-    const n = ns.index.partitionSize(pid);
+    let n = ns.index.partitionSize(pid);
     if (n === 0) continue;
+    if (ns.tombstones > 0) ns.index.forEachInPartition(pid, (id) => void (ns.isTombstone(id) && n--)); // objects, not tombstones
     const r = rt.ready ? np.clientReplicaIndex(pid) : -1;
     if (r === 0) master += n;
     else if (r > 0) prole += n;

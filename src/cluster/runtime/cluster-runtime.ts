@@ -89,6 +89,8 @@ export class ClusterRuntime {
   private readonly sender: MigrationSender;
   private readonly incoming = new Map<string, number>();
   private migrationsWereRunning = false;
+  /** set by a graceful leave: still serving, no longer claiming partitions */
+  leaving = false;
   private schedulePending = false;
   /** partitions whose plan advanced since the last scheduling pass */
   private dirty = new Map<string, Set<number>>();
@@ -156,6 +158,9 @@ export class ClusterRuntime {
    */
   async leave(graceMs: number): Promise<void> {
     if (this.stopped || this.view.clusterSize <= 1) return;
+    // clients must stop routing here: the map this node reports goes empty at once
+    this.leaving = true;
+    this.partitionGeneration++;
     this.membership.stop();
     this.transport.announceDeparture(this.membership.incarnation);
     this.opts.log.info(`leaving the cluster: serving ${graceMs} ms more while the others take over`);
