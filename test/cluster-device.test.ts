@@ -69,6 +69,7 @@ test('a node restarted with its data merges it back: records updated meanwhile k
 
 test('a rolling restart of every node under load loses no acknowledged write', async (t) => {
   const acked = new Map<number, number>();
+  const attempted = new Set<number>(); // a write that failed at the client may still have landed (AP)
   let stop = false;
   let errors = 0;
   let successes = 0;
@@ -78,6 +79,7 @@ test('a rolling restart of every node under load loses no acknowledged write', a
     while (!stop && Date.now() < deadline) {
       const k = N + w * 1000 + (n % 200);
       const version = n++;
+      attempted.add(k);
       try {
         await client.put(key(k), { ver: version });
         acked.set(k, version);
@@ -103,8 +105,8 @@ test('a rolling restart of every node under load loses no acknowledged write', a
     const r = await client.get(key(k));
     assert.ok(r.bins.ver >= version, `key ${k}: acknowledged ${version}, read ${r.bins.ver}`);
   }
-  const total = N + acked.size;
-  assert.equal(await cluster.sumNamespaceStat([0, 1, 2], 'master_objects'), total);
+  const total = await cluster.sumNamespaceStat([0, 1, 2], 'master_objects');
+  assert.ok(total >= N + acked.size && total <= N + attempted.size, `${total} records after the restarts`);
   assert.equal(await cluster.sumNamespaceStat([0, 1, 2], 'prole_objects'), total);
 });
 
