@@ -326,6 +326,17 @@ test('SIGKILL of a node under load: acknowledged writes stay readable, migration
   for (let i = 0; i < N_RECORDS; i += 101) assert.equal((await client.get(key(i))).bins.i, i);
 });
 
+test('a node that was away learns the UDF modules and truncations registered meanwhile', async () => {
+  // node A3 was killed and restarted empty by the previous test; the UDF and the truncate of the
+  // earlier test reached the cluster before that
+  const back = cluster.specs[2]!;
+  const [list, sets] = await info(back.host, back.servicePort, 'udf-list', 'sets/test/trunc');
+  assert.match(list!, /filename=clusterudf\.lua/);
+  const [setsOnA1] = await info('127.0.0.1', cluster.specs[0]!.servicePort, 'sets/test/trunc');
+  const lut = (v: string | undefined) => Number(/truncate_lut=(\d+)/.exec(v ?? '')?.[1] ?? 0);
+  assert.ok(lut(sets) > 0 && lut(sets) >= lut(setsOnA1), `truncate_lut ${lut(sets)} on the returning node, ${lut(setsOnA1)} on A1`);
+});
+
 test('a node of another cluster name seeded with this cluster never joins it', async () => {
   // independent of how the previous test ended: all three nodes run
   for (const i of [0, 1, 2]) if (!cluster.procs[i]) await cluster.start(i);

@@ -89,7 +89,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     throw new Error('heartbeat mode multicast is not supported by Strato - use mode mesh with mesh-seed-address-port');
   }
   if (hbMode === 'mesh') {
-    node.cluster = new ClusterRouter(node, config, port);
+    node.cluster = new ClusterRouter(node, config, port, udf);
     try {
       await node.cluster.runtime.start();
     } catch (e) {

@@ -48,6 +48,10 @@ export interface LocalData extends MigrationData {
   namespaces(): { name: string; replicationFactor: () => number; migrateOrder: () => number }[];
   /** runs a proxied client message here (routing again, `hops` deep); resolves to the answer frame */
   executeProxied(body: Buffer, hops: number): Promise<Buffer>;
+  /** this node's system metadata, to send to the members of a new cluster */
+  smdSnapshot(): Buffer;
+  /** merges another member's system metadata */
+  applySmd(snapshot: Buffer): void;
   /** runs an info command forwarded by another member (its cluster-wide part is done there) */
   executeForwardedInfo(text: string): void;
   /** this node's copy of one record, shipped form; empty when it has none */
@@ -379,6 +383,12 @@ export class ClusterRuntime {
     }
     for (const w of this.readyWaiters.splice(0)) w();
     for (const e of ex.early.splice(0)) this.applyComplete(e.ns, e.m);
+    // a node that was away (or is new) learns the UDFs and truncations it missed
+    const smd = this.data.smdSnapshot();
+    for (const m of ex.succession) {
+      const ep = m === this.opts.nodeId ? undefined : this.book.get(m);
+      if (ep) this.fabric.send(ep.fabric, FabricType.SMD_SYNC, smd);
+    }
     this.scheduleMigrations(this.opts.migrateFillDelaySec());
   }
 
@@ -475,6 +485,8 @@ export class ClusterRuntime {
         const { namespace, digest } = decodeDupRead(payload);
         return this.data.readForDuplicate(namespace, digest);
       }
+      case FabricType.SMD_SYNC:
+        return this.data.applySmd(payload);
       case FabricType.INFO_FORWARD:
         return this.data.executeForwardedInfo(payload.toString('utf8'));
       case FabricType.MIGRATE_BATCH:

@@ -24,6 +24,8 @@ export const FabricType = {
   DUP_READ: 16,
   /** one-way: an info command whose effect is cluster-wide (truncate, UDF registration), run here too */
   INFO_FORWARD: 17,
+  /** one-way, at each new plan: the sender's system metadata (UDF modules, truncation points) */
+  SMD_SYNC: 18,
 } as const;
 
 const KINDS: readonly MigrationKind[] = ['merge', 'fill', 'handoff'];
