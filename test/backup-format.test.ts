@@ -22,7 +22,7 @@ import { loadState, saveState } from '../src/tools/backup/state-file.js';
 import { createDecryptor, createEncryptor } from '../src/tools/backup/encryption.js';
 import { parseBackupArgs } from '../src/tools/backup/backup-args.js';
 import { parseRestoreArgs } from '../src/tools/backup/restore-args.js';
-import { UsageError } from '../src/tools/backup/args.js';
+import { UsageError } from '../src/tools/cli-args.js';
 import { buildFilter } from '../src/tools/backup/filter-exp.js';
 import { ttlFor } from '../src/tools/backup/restore.js';
 import { parseSIndexInfo, sindexCreateCommand } from '../src/tools/backup/info-items.js';

@@ -2,7 +2,7 @@
  * asbackup's command line: Aerospike's option names, defaults and validation rules
  * (backup_config.c), turned into a typed config.
  */
-import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from './args.js';
+import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from '../cli-args.js';
 import { readKeyEnv, readKeyFile, type EncryptionMode } from './encryption.js';
 
 export const DEFAULT_PORT = 3000;

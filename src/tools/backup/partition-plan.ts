@@ -4,7 +4,7 @@
  * per filter and the workers share them. A resumed backup narrows every job to what the state
  * file says is left.
  */
-import { UsageError } from './args.js';
+import { UsageError } from '../cli-args.js';
 import type { BackupState } from './state-file.js';
 import { N_PARTITIONS, partitionOf } from '../../util/digest.js';
 

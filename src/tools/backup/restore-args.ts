@@ -2,7 +2,7 @@
  * asrestore's command line: Aerospike's option names, defaults and validation rules
  * (restore_config.c), turned into a typed config.
  */
-import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from './args.js';
+import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from '../cli-args.js';
 import { DEFAULT_PORT, type ParseOutcome } from './backup-args.js';
 import { readKeyEnv, readKeyFile, type EncryptionMode } from './encryption.js';
 

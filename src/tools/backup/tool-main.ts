@@ -2,7 +2,7 @@
  * The entry flow both tools share: parse the options, answer --help / --version, report a usage
  * error the way Aerospike's tools do, then run and turn an unexpected error into exit code 1.
  */
-import { UsageError } from './args.js';
+import { UsageError } from '../cli-args.js';
 import type { ParseOutcome } from './backup-args.js';
 import { ToolLog } from './progress.js';
 
