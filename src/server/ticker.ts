@@ -24,7 +24,10 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
       const txRem = Number(nc.get('migrate_tx_partitions_remaining'));
       const rxRem = Number(nc.get('migrate_rx_partitions_remaining'));
       if (txRem + rxRem > 0) {
-        log.info(`{${ns.name}} migrations: remaining (${txRem},${rxRem}) records (tx ${nc.get('migrate_records_transmitted')},rx ${nc.get('migrate_records_received')})`);
+        // Aerospike's form: remaining (tx,rx,signals) ... complete-pct
+        const initial = Number(nc.get('migrate_tx_partitions_initial')) + Number(nc.get('migrate_rx_partitions_initial'));
+        const pct = initial > 0 ? (100 * (1 - (txRem + rxRem) / initial)).toFixed(2) : '0.00';
+        log.info(`{${ns.name}} migrations: remaining (${txRem},${rxRem},0) complete-pct ${pct} records (tx ${nc.get('migrate_records_transmitted')},rx ${nc.get('migrate_records_received')})`);
       } else if (node.cluster) log.info(`{${ns.name}} migrations: complete`);
       log.info(`{${ns.name}} index-usage: used-bytes ${ns.index.size * 64}`);
       log.info(`{${ns.name}} data-usage: used-bytes ${st.usedBytes} avail-pct ${(100 - Number(pct)).toFixed(0)} used-pct ${pct}`);
