@@ -9,7 +9,8 @@
 import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from '../heartbeat.js';
 import type { Transport } from '../network.js';
 import { formatNodeId, parseNodeId, type NodeId } from '../node-id.js';
-import type { PeerNet } from './peer-net.js';
+import type { MessageLink } from './peer-net.js';
+import type { Clock } from '../../util/clock.js';
 
 export const HEARTBEAT_MESSAGE = 1;
 /** u64 node id | u64 incarnation: the sender is shutting down */
@@ -63,12 +64,13 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
 
   constructor(
     readonly self: NodeId,
-    private readonly net: PeerNet,
+    private readonly net: MessageLink,
     private readonly seeds: readonly string[],
     private readonly mine: NodeEndpoints,
     readonly book: AddressBook,
     /** a peer unheard this long gets its connection re-established (a cut link never errors) */
     private readonly silenceResetMs: number,
+    private readonly clock: Clock,
   ) {}
 
   onMessage(cb: (from: NodeId, msg: Heartbeat) => void): void {
@@ -78,7 +80,7 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
   send(to: NodeId, hb: Heartbeat): void {
     const ep = this.book.get(to);
     if (!ep) return;
-    const now = Date.now();
+    const now = this.clock.nowMs();
     const heard = this.lastHeardMs.get(to) ?? 0;
     if (now - heard > this.silenceResetMs && now - (this.lastResetMs.get(to) ?? 0) > this.silenceResetMs) {
       this.lastResetMs.set(to, now);
@@ -125,7 +127,7 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
       return false;
     }
     if (hb.nodeId === this.self) return true;
-    this.lastHeardMs.set(hb.nodeId, Date.now());
+    this.lastHeardMs.set(hb.nodeId, this.clock.nowMs());
     this.book.set(hb.nodeId, book.ep);
     for (const p of book.peers.slice(0, MAX_BOOK_ENTRIES)) {
       if (!Array.isArray(p) || p.length !== 4 || !p.every((x) => typeof x === 'string')) continue;

@@ -21,6 +21,24 @@ export type MessageHandler = (type: number, payload: Buffer, fromAddress: string
 
 export class PeerRequestError extends Error {}
 
+/**
+ * What cluster code needs from a node's endpoint on one cluster port. `PeerNet` is the TCP one;
+ * the simulator supplies an in-process one on a simulated clock with cut links.
+ */
+export interface MessageLink {
+  listen(host: string, port: number): Promise<number>;
+  /** fire-and-forget, in order per destination; lost when the peer is unreachable */
+  send(address: string, type: number, payload: Buffer): void;
+  /** answered by the peer's handler; rejects on timeout, error answer or lost connection */
+  request(address: string, type: number, payload: Buffer, timeoutMs: number): Promise<Buffer>;
+  /** drops the connection to `address` so the next send reconnects */
+  resetLink(address: string): void;
+  close(): Promise<void>;
+}
+
+/** Builds a node's link for one purpose (heartbeat or fabric port) around its message handler. */
+export type MessageLinkFactory = (purpose: 'heartbeat' | 'fabric', handler: MessageHandler) => MessageLink;
+
 export interface PeerNetOptions {
   /** largest frame accepted; a peer sending more is disconnected */
   maxFrameBytes: number;
@@ -127,7 +145,7 @@ class OutgoingLink {
 }
 
 /** A node's endpoint on one cluster port: listens for peers and connects out to them. */
-export class PeerNet {
+export class PeerNet implements MessageLink {
   private server: Server | undefined;
   private readonly opts: PeerNetOptions;
   private readonly links = new Map<string, OutgoingLink>();

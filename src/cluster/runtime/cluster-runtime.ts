@@ -6,12 +6,12 @@
  * the server provides, so this module knows partitions and nodes, not transactions.
  */
 import { Membership, type ClusterView } from '../membership.js';
-import { systemClusterClock } from '../clock.js';
+import { systemClusterClock, type ClusterClock, type TimerHandle } from '../clock.js';
 import { formatNodeId, type NodeId } from '../node-id.js';
 import type { Migration } from '../migration-plan.js';
 import type { PartitionVersion } from '../partition-version.js';
 import { AddressBook, DEPARTURE_MESSAGE, HeartbeatTransport, HEARTBEAT_MESSAGE, type NodeEndpoints } from '../net/heartbeat-transport.js';
-import { PeerNet } from '../net/peer-net.js';
+import { PeerNet, type MessageLink, type MessageLinkFactory } from '../net/peer-net.js';
 import { NamespacePartitions } from './partition-state.js';
 import {
   decodeDupRead,
@@ -40,6 +40,10 @@ export interface ClusterRuntimeOptions {
   migrateFillDelaySec: () => number;
   migrateMaxNumIncoming: () => number;
   log: { info(msg: string): void; warning(msg: string): void };
+  /** time and timers (default: the system's); the simulator passes a SimClock */
+  clock?: ClusterClock;
+  /** the heartbeat and fabric endpoints (default: TCP); the simulator passes in-process links */
+  links?: MessageLinkFactory;
 }
 
 /** What the runtime needs from the node's data path. */
@@ -69,10 +73,12 @@ interface Exchange {
   planned: boolean;
   /** COMPLETE messages that arrived before this node finished its own plan */
   early: { ns: string; m: Migration }[];
-  retransmitTimer?: NodeJS.Timeout;
+  retransmitTimer?: TimerHandle;
 }
 
 const READY_WAIT_MS = 2000;
+/** an exchange not complete after this long is sent again (a member may have missed it) */
+const EXCHANGE_RETRANSMIT_MS = 500;
 const MAX_BUFFERED_KEYS = 8;
 
 export class ClusterRuntime {
@@ -83,8 +89,9 @@ export class ClusterRuntime {
   partitionGeneration = 0;
   private peersGen = 0;
   private lastPeersKey = '';
-  private readonly hbNet: PeerNet;
-  private readonly fabric: PeerNet;
+  private readonly hbNet: MessageLink;
+  private readonly fabric: MessageLink;
+  private readonly clock: ClusterClock;
   private readonly transport: HeartbeatTransport;
   private view: ClusterView;
   private exchange: Exchange | undefined;
@@ -104,21 +111,26 @@ export class ClusterRuntime {
     readonly opts: ClusterRuntimeOptions,
     private readonly data: LocalData,
   ) {
-    this.hbNet = new PeerNet((type, payload) => {
+    this.clock = opts.clock ?? systemClusterClock;
+    const links: MessageLinkFactory =
+      opts.links ??
+      ((purpose, handler) =>
+        purpose === 'heartbeat' ? new PeerNet(handler, { maxFrameBytes: 1024 * 1024, connectTimeoutMs: opts.heartbeat.intervalMs * 3 }) : new PeerNet(handler));
+    this.hbNet = links('heartbeat', (type, payload) => {
       if (type === HEARTBEAT_MESSAGE) this.transport.receive(payload);
       else if (type === DEPARTURE_MESSAGE) {
         const d = HeartbeatTransport.decodeDeparture(payload);
         if (d) this.membership.peerDeparted(d.id, d.incarnation);
       }
-    }, { maxFrameBytes: 1024 * 1024, connectTimeoutMs: opts.heartbeat.intervalMs * 3 });
-    this.fabric = new PeerNet((type, payload) => this.onFabric(type, payload));
+    });
+    this.fabric = links('fabric', (type, payload) => this.onFabric(type, payload));
     const mine: NodeEndpoints = { heartbeat: opts.heartbeat.advertise, fabric: opts.fabric.advertise, service: opts.service };
-    this.transport = new HeartbeatTransport(opts.nodeId, this.hbNet, opts.heartbeat.seeds, mine, this.book, opts.heartbeat.intervalMs * 3);
+    this.transport = new HeartbeatTransport(opts.nodeId, this.hbNet, opts.heartbeat.seeds, mine, this.book, opts.heartbeat.intervalMs * 3, this.clock);
     this.membership = new Membership({
       nodeId: opts.nodeId,
       clusterName: opts.clusterName,
       seeds: [],
-      clock: systemClusterClock,
+      clock: this.clock,
       transport: this.transport,
       intervalMs: opts.heartbeat.intervalMs,
       timeoutIntervals: opts.heartbeat.timeoutIntervals,
@@ -128,7 +140,7 @@ export class ClusterRuntime {
       quietIntervals: Math.max(2, Math.floor(opts.heartbeat.timeoutIntervals / 2)),
     });
     this.view = this.membership.view();
-    const lineage = (opts.nodeId << 8n) ^ BigInt(Date.now());
+    const lineage = (opts.nodeId << 8n) ^ BigInt(Math.floor(this.clock.nowMs()));
     for (const ns of data.namespaces()) {
       const np = new NamespacePartitions(ns.name, opts.nodeId, ns.replicationFactor);
       np.markBootData(data.bootPartitions(ns.name), lineage === 0n ? 1n : lineage);
@@ -145,7 +157,7 @@ export class ClusterRuntime {
         if (np) np.recordsTransmitted += n;
       },
       log: opts.log,
-    });
+    }, this.clock);
     this.membership.onChange((v) => this.onView(v));
   }
 
@@ -168,14 +180,14 @@ export class ClusterRuntime {
     this.membership.stop();
     this.transport.announceDeparture(this.membership.incarnation);
     this.opts.log.info(`leaving the cluster: serving ${graceMs} ms more while the others take over`);
-    await new Promise((r) => setTimeout(r, graceMs));
+    await new Promise((r) => this.clock.setTimer(graceMs, () => r(undefined)));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.membership.stop();
     this.sender.stop();
-    if (this.exchange?.retransmitTimer) clearInterval(this.exchange.retransmitTimer);
+    if (this.exchange?.retransmitTimer !== undefined) this.clock.clearTimer(this.exchange.retransmitTimer);
     await this.hbNet.close();
     await this.fabric.close();
     for (const w of this.readyWaiters) w();
@@ -199,10 +211,10 @@ export class ClusterRuntime {
   whenReady(): Promise<void> {
     if (this.ready || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, READY_WAIT_MS);
+      const timer = this.clock.setTimer(READY_WAIT_MS, () => done());
       const self = this;
       function done(): void {
-        clearTimeout(timer);
+        self.clock.clearTimer(timer);
         const i = self.readyWaiters.indexOf(done);
         if (i >= 0) self.readyWaiters.splice(i, 1);
         resolve();
@@ -303,7 +315,7 @@ export class ClusterRuntime {
     if (v.clusterKey === before.clusterKey && v.succession === before.succession) return;
     if (v.clusterKey === 0n || !v.succession.includes(this.opts.nodeId)) return;
     if (this.exchange?.key === v.clusterKey) return;
-    if (this.exchange?.retransmitTimer) clearInterval(this.exchange.retransmitTimer);
+    if (this.exchange?.retransmitTimer !== undefined) this.clock.clearTimer(this.exchange.retransmitTimer);
     this.sender.abortAll();
     this.incoming.clear();
     this.opts.log.info(
@@ -318,11 +330,12 @@ export class ClusterRuntime {
     if (buffered) for (const [from, rows] of buffered) if (v.succession.includes(from)) ex.rows.set(from, rows);
     this.buffered.clear();
     this.sendExchange(ex, false);
-    ex.retransmitTimer = setInterval(() => {
-      if (this.exchange !== ex || ex.planned) return void clearInterval(ex.retransmitTimer);
+    const retransmit = () => {
+      if (this.exchange !== ex || ex.planned) return;
       this.sendExchange(ex, true);
-    }, 500);
-    ex.retransmitTimer.unref();
+      ex.retransmitTimer = this.clock.setTimer(EXCHANGE_RETRANSMIT_MS, retransmit);
+    };
+    ex.retransmitTimer = this.clock.setTimer(EXCHANGE_RETRANSMIT_MS, retransmit);
     this.maybePlan(ex);
   }
 
@@ -360,7 +373,7 @@ export class ClusterRuntime {
   private maybePlan(ex: Exchange): void {
     if (ex.planned || !ex.succession.every((m) => ex.rows.has(m))) return;
     ex.planned = true;
-    if (ex.retransmitTimer) clearInterval(ex.retransmitTimer);
+    if (ex.retransmitTimer !== undefined) this.clock.clearTimer(ex.retransmitTimer);
     let tx = 0;
     let rx = 0;
     for (const [name, np] of this.partitions) {
@@ -451,7 +464,7 @@ export class ClusterRuntime {
   private requestSchedule(): void {
     if (this.schedulePending) return;
     this.schedulePending = true;
-    setImmediate(() => {
+    this.clock.setTimer(0, () => {
       this.schedulePending = false;
       if (!this.stopped && this.exchange?.planned) this.scheduleMigrations(0, false);
     });

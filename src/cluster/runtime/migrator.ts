@@ -7,7 +7,8 @@
  */
 import { migrationId, type Migration } from '../migration-plan.js';
 import type { NodeId } from '../node-id.js';
-import type { PeerNet } from '../net/peer-net.js';
+import type { MessageLink } from '../net/peer-net.js';
+import type { ClusterClock, TimerHandle } from '../clock.js';
 import { encodeMigration, FabricType } from './fabric-messages.js';
 
 export interface MigrationData {
@@ -52,20 +53,21 @@ export class MigrationSender {
   private readonly sent = new Set<string>();
   private active = 0;
   private epoch = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private stopped = false;
 
   constructor(
-    private readonly fabric: PeerNet,
+    private readonly fabric: MessageLink,
     private readonly data: MigrationData,
     private readonly hooks: SenderHooks,
+    private readonly clock: ClusterClock,
   ) {}
 
   enqueue(ns: string, m: Migration, delayMs: number): void {
     const id = `${ns}/${migrationId(m)}`;
     if (this.queued.has(id) || this.sent.has(id)) return;
     this.queued.add(id);
-    this.queue.push({ ns, m, notBefore: Date.now() + delayMs });
+    this.queue.push({ ns, m, notBefore: this.clock.nowMs() + delayMs });
     this.pump();
   }
 
@@ -80,7 +82,7 @@ export class MigrationSender {
   stop(): void {
     this.stopped = true;
     this.abortAll();
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
   }
 
   get activeCount(): number {
@@ -89,7 +91,7 @@ export class MigrationSender {
 
   private pump(): void {
     if (this.stopped) return;
-    const now = Date.now();
+    const now = this.clock.nowMs();
     while (this.active < this.hooks.concurrency()) {
       const i = this.queue.findIndex((t) => t.notBefore <= now);
       if (i < 0) break;
@@ -104,13 +106,12 @@ export class MigrationSender {
         this.pump();
       });
     }
-    if (this.queue.length > 0 && !this.timer) {
+    if (this.queue.length > 0 && this.timer === undefined) {
       const next = Math.max(10, Math.min(...this.queue.map((t) => t.notBefore)) - now);
-      this.timer = setTimeout(() => {
+      this.timer = this.clock.setTimer(next, () => {
         this.timer = undefined;
         this.pump();
-      }, next);
-      this.timer.unref();
+      });
     }
   }
 
@@ -132,7 +133,7 @@ export class MigrationSender {
         bytes = 0;
         await this.send(FabricType.MIGRATE_BATCH, address, body, alive);
         this.hooks.onRecordsSent(task.ns, n);
-        if (sleepUs > 0) await sleep((n * sleepUs) / 1000);
+        if (sleepUs > 0) await this.sleep((n * sleepUs) / 1000);
       };
       for (const rec of this.data.partitionRecords(task.ns, task.m.pid)) {
         if (!alive()) return false;
@@ -154,6 +155,10 @@ export class MigrationSender {
     }
   }
 
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => this.clock.setTimer(ms, r));
+  }
+
   /** Sends one request, retrying while the receiver is busy or not ready yet. */
   private async send(type: number, address: string, body: Buffer, alive: () => boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -163,12 +168,8 @@ export class MigrationSender {
         return;
       } catch (e) {
         if (attempt >= MAX_ATTEMPTS || !alive()) throw e;
-        await sleep(RETRY_DELAY_MS);
+        await this.sleep(RETRY_DELAY_MS);
       }
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
