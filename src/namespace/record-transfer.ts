@@ -19,26 +19,49 @@ const FIXED_BYTES = 1 + 20 + 4 + 4 + 8 + 1 + 2;
 
 export class TransferDecodeError extends Error {}
 
-/** The live record of entry `id`, ready to ship. */
-export function shipRecord(ns: Namespace, id: number): Buffer {
-  const index = ns.index;
-  const data = ns.storage.get(index, id);
-  const setId = index.setId(id);
-  const set = setId === 0 ? Buffer.alloc(0) : Buffer.from(ns.sets.nameOf(setId));
-  const out = Buffer.allocUnsafe(FIXED_BYTES + set.length + data.length);
+/** A record's parts as they travel. */
+export interface ShippedRecord {
+  digest: Buffer;
+  generation: number;
+  voidTime: number;
+  lastUpdateMs: number;
+  hasKey: boolean;
+  setName: string;
+  /** the stored record bytes (record-codec form) */
+  data: Buffer;
+}
+
+export function encodeShippedRecord(r: ShippedRecord): Buffer {
+  const set = Buffer.from(r.setName, 'utf8');
+  const out = Buffer.allocUnsafe(FIXED_BYTES + set.length + r.data.length);
   let o = 0;
   out[o++] = KIND_RECORD;
-  index.digestView(id).copy(out, o);
+  r.digest.copy(out, o, 0, 20);
   o += 20;
-  out.writeUInt32BE(index.generation(id), o);
-  out.writeUInt32BE(index.voidTime(id), o + 4);
-  out.writeDoubleBE(index.lastUpdateMs(id), o + 8);
-  out[o + 16] = index.flags(id) & EntryFlag.HAS_KEY;
+  out.writeUInt32BE(r.generation, o);
+  out.writeUInt32BE(r.voidTime, o + 4);
+  out.writeDoubleBE(r.lastUpdateMs, o + 8);
+  out[o + 16] = r.hasKey ? EntryFlag.HAS_KEY : 0;
   out.writeUInt16BE(set.length, o + 17);
   o += 19;
   set.copy(out, o);
-  data.copy(out, o + set.length);
+  r.data.copy(out, o + set.length);
   return out;
+}
+
+/** The live record of entry `id`, ready to ship. */
+export function shipRecord(ns: Namespace, id: number): Buffer {
+  const index = ns.index;
+  const setId = index.setId(id);
+  return encodeShippedRecord({
+    digest: index.digestView(id),
+    generation: index.generation(id),
+    voidTime: index.voidTime(id),
+    lastUpdateMs: index.lastUpdateMs(id),
+    hasKey: (index.flags(id) & EntryFlag.HAS_KEY) !== 0,
+    setName: setId === 0 ? '' : ns.sets.nameOf(setId),
+    data: ns.storage.get(index, id),
+  });
 }
 
 /** A delete of `digest`, ready to ship. */

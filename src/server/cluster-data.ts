@@ -7,11 +7,11 @@ import type { Namespace } from '../namespace/namespace.js';
 import { applyShipped, packShipped, shipRecord, shipTombstone, unpackShipped } from '../namespace/record-transfer.js';
 import { N_PARTITIONS } from '../util/digest.js';
 import { EntryFlag } from '../index/primary-index.js';
-import type { StratoNode } from './node.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
 
 export class ClusterData {
   constructor(
-    private readonly node: StratoNode,
+    private readonly node: NamespaceLookup,
     private readonly policyOf: (ns: string) => ConflictResolutionPolicy,
     private readonly sleepUsOf: (ns: string) => number,
   ) {}
