@@ -83,6 +83,27 @@ test('the client seeded with one node finds all three, and the nodes agree on th
   }
 });
 
+test('cluster-stable answers the cluster key, or the reference server\'s errors', async () => {
+  const s = cluster.specs[1]!;
+  const [key, wrongSize, badSize, badIgnore, badNs, nsOk] = await info(
+    s.host,
+    s.servicePort,
+    'cluster-stable:size=3;ignore-migrations=false',
+    'cluster-stable:size=4',
+    'cluster-stable:size=three',
+    'cluster-stable:ignore-migrations=maybe',
+    'cluster-stable:namespace=nope',
+    'cluster-stable:namespace=test',
+  );
+  const [stats] = await info(s.host, s.servicePort, 'statistics');
+  assert.equal(key, kv(stats!).get('cluster_key'));
+  assert.equal(nsOk, key);
+  assert.equal(wrongSize, 'ERROR::cluster-not-specified-size');
+  assert.equal(badSize, 'ERROR::bad-size');
+  assert.equal(badIgnore, 'ERROR::bad-ignore-migrations');
+  assert.equal(badNs, 'ERROR::unknown-namespace');
+});
+
 test('every partition has exactly one master and one prole across the cluster', async () => {
   const masters = new Uint8Array(4096);
   const proles = new Uint8Array(4096);

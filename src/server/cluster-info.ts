@@ -78,19 +78,29 @@ export function peersValue(node: StratoNode): string {
 }
 
 /**
- * `cluster-stable[:size=N;ignore-migrations=BOOL]`: the cluster key when the cluster is formed,
- * of the expected size, and (unless told to ignore them) done migrating.
+ * `cluster-stable[:size=N;ignore-migrations=BOOL;namespace=NS]`: the cluster key when the
+ * cluster is formed, of the expected size and (unless told to ignore them) done migrating;
+ * otherwise the reference server's `ERROR::...` answers.
  */
 export function clusterStable(node: StratoNode, cmd: InfoCommand): string {
   const rt = node.cluster?.runtime;
-  if (!rt) return node.clusterKey;
-  const v = rt.clusterView;
+  if (rt && (!rt.ready || !rt.clusterView.integrity)) return 'ERROR::unstable-cluster';
   const size = cmd.params.get('size');
-  if (!rt.ready || !v.integrity) return 'ERROR::cluster-not-ready';
-  if (size !== undefined && Number(size) !== v.clusterSize) return 'ERROR::cluster-size-mismatch';
+  if (size !== undefined) {
+    if (!/^\d{1,3}$/.test(size)) return 'ERROR::bad-size';
+    if (Number(size) !== (rt ? rt.clusterView.clusterSize : 1)) return 'ERROR::cluster-not-specified-size';
+  }
   const ignore = cmd.params.get('ignore-migrations');
-  if (ignore !== 'true' && ignore !== 'yes' && rt.migrationsRemaining().cluster > 0) return 'ERROR::unstable-cluster';
-  return v.clusterKey.toString(16).toUpperCase();
+  if (ignore !== undefined && !['true', 'yes', 'false', 'no'].includes(ignore)) return 'ERROR::bad-ignore-migrations';
+  if (ignore !== 'true' && ignore !== 'yes') {
+    const nsName = cmd.params.get('namespace');
+    if (nsName !== undefined && !node.namespace(nsName)) return 'ERROR::unknown-namespace';
+    if (rt) {
+      const pending = nsName !== undefined ? (rt.partitions.get(nsName)?.unreadyPartitions ?? 0) : rt.migrationsRemaining().cluster;
+      if (pending > 0) return 'ERROR::unstable-cluster';
+    }
+  }
+  return rt ? rt.clusterView.clusterKey.toString(16).toUpperCase() : node.clusterKey;
 }
 
 export function clusterStatistics(node: StratoNode): Pair[] {
