@@ -316,3 +316,17 @@ test('a heartbeat survives its byte encoding, and malformed bytes are refused', 
   huge.writeUInt16BE(0xffff, 1 + 1 + 6 + 8 + 8 + 4 + 8 + 8); // succession count far past the limit
   assert.throws(() => decodeHeartbeat(huge), HeartbeatDecodeError);
 });
+
+test('heartbeat timing changed at run time (set-config): a dead peer is gone after the new timeout', () => {
+  const h = harness(7, {}, [A, B]);
+  const a = h.boot(A);
+  h.boot(B);
+  h.run(3_000);
+  assert.equal(a.clusterSize, 2);
+  for (const m of h.nodes.values()) m.setTiming(100, 3);
+  h.crash(B);
+  h.run(1_000); // the new timeout (300 ms) plus the quiet period before re-forming; the old one alone is 1500 ms
+  assert.equal(a.clusterSize, 1, 'gone after 3 intervals of 100 ms, not 10 of 150');
+  assert.throws(() => a.setTiming(0, 10), RangeError);
+  assert.throws(() => a.setTiming(100, 1), RangeError);
+});

@@ -101,8 +101,10 @@ interface Neighbor {
 export class Membership {
   readonly nodeId: NodeId;
   readonly clusterName: string;
-  readonly intervalMs: number;
-  readonly timeoutIntervals: number;
+  /** heartbeat period (ms); dynamic (set-config heartbeat.interval) */
+  intervalMs: number;
+  /** missed intervals before a peer is gone; dynamic (set-config heartbeat.timeout) */
+  timeoutIntervals: number;
   readonly minClusterSize: number;
   readonly incarnation: number;
   readonly stats: MembershipStats = {
@@ -240,6 +242,13 @@ export class Membership {
     if (!this.neighbors.delete(id)) return;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = this.clock.setTimer(0, () => this.tick());
+  }
+
+  /** New heartbeat timing (set-config): the next tick and every expiry use it. */
+  setTiming(intervalMs: number, timeoutIntervals: number): void {
+    if (!(intervalMs > 0 && timeoutIntervals >= 2)) throw new RangeError('heartbeat interval must be > 0 and timeout ≥ 2 intervals');
+    this.intervalMs = intervalMs;
+    this.timeoutIntervals = timeoutIntervals;
   }
 
   /** Peers heard within the timeout, ascending. */

@@ -30,6 +30,10 @@ export function registerConfigInfo(node: StratoNode, config: StratoRuntimeConfig
       }
     }
     for (const ns of node.namespaces.values()) ns.stopWrites.evaluate();
+    if (node.cluster && result.changed.some((c) => c.key.startsWith('heartbeat.'))) {
+      const hb = config.raw.network.heartbeat;
+      node.cluster.runtime.membership.setTiming(hb.intervalMs, hb.timeoutIntervals);
+    }
     return 'ok';
   };
   infoRegistry.set('get-config', get);
