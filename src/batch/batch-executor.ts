@@ -7,6 +7,7 @@ import { FieldType, Info1, Info3, type AsMsg, type MsgField } from '../protocol/
 import type { Namespace } from '../namespace/namespace.js';
 import { countBatchSub } from './batch-sub-stats.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
+import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { executeSingleRecord, type FrameSink } from '../server/dispatch.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { BatchFlag, parseBatchRequest } from './batch-request.js';
@@ -61,7 +62,9 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
   }
   const compress = parent.info1 & Info1.COMPRESS_RESPONSE ? opts.compress : undefined;
   const reportAll = (request.flags & BatchFlag.REPORT_ALL_ERRORS) !== 0;
-  const out = new ResponseBuilder(16 * 1024);
+  // sized so a frame of typical rows fills up to the flush mark without regrowing (each regrowth
+  // copies everything written so far)
+  const out = new ResponseBuilder(Math.min(FRAME_FLUSH_BYTES + 64 * 1024, 1024 + request.rows.length * 2048), true);
   let firstError: number = ResultCode.OK;
   // replica writes of rows written here: answers leave only once their replicas have them
   const pending: Promise<void>[] = [];
@@ -69,7 +72,10 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     if (pending.length > 0) await Promise.all(pending.splice(0));
     if (out.bodyBytes === 0) return;
     const frame = out.takeFrame();
-    sink.send(compress ? compress(frame) : frame);
+    if (compress) {
+      sink.send(compress(frame));
+      releaseFrameBuffer(frame);
+    } else sink.send(frame, () => releaseFrameBuffer(frame));
     await sink.drain();
   };
   const rows = request.rows;

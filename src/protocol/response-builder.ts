@@ -3,8 +3,10 @@
  * patched when a message ends, so fields and ops can be appended as they are produced.
  */
 import { MSG_HEADER_BYTES } from './message.js';
+import { acquireFrameBuffer } from './frame-pool.js';
 
 export const PROTO_VERSION = 2;
+const EMPTY = Buffer.alloc(0);
 export const ProtoType = {
   INFO: 1,
   ADMIN: 2,
@@ -18,9 +20,19 @@ export class ResponseBuilder {
   private msgStart = -1;
   private nFields = 0;
   private nOps = 0;
+  /** size of the buffer allocated after takeFrame handed the last one over */
+  private nextBytes = 512;
 
-  constructor(initialBytes = 512) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, initialBytes));
+  /**
+   * `pooled`: frames come from the frame pool (frame-pool.ts); whoever sends a taken frame
+   * returns it with releaseFrameBuffer once written.
+   */
+  constructor(
+    initialBytes = 512,
+    private readonly pooled = false,
+  ) {
+    this.nextBytes = Math.max(64, initialBytes);
+    this.buf = pooled ? EMPTY : Buffer.allocUnsafe(this.nextBytes);
   }
 
   /** Starts over (reusing the buffer) for a new frame. */
@@ -31,6 +43,12 @@ export class ResponseBuilder {
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.buf.length === 0) {
+      // the buffer went out with takeFrame: the next one is taken when first needed
+      const want = Math.max(this.nextBytes, this.pos + n);
+      this.buf = this.pooled ? acquireFrameBuffer(want) : Buffer.allocUnsafe(want);
+      return;
+    }
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
@@ -145,15 +163,19 @@ export class ResponseBuilder {
    * allocation.
    */
   takeFrame(protoType: number = ProtoType.MESSAGE): Buffer {
+    this.ensure(0);
     writeProtoHeader(this.buf, 0, protoType, this.pos - 8);
     const frame = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    // the last frame of a stream needs no successor buffer: allocate lazily
+    this.nextBytes = this.buf.length;
+    this.buf = EMPTY;
     this.reset();
     return frame;
   }
 
   /** Writes the proto header and returns a copy of the finished frame. */
   finish(protoType: number = ProtoType.MESSAGE): Buffer {
+    this.ensure(0);
     writeProtoHeader(this.buf, 0, protoType, this.pos - 8);
     return Buffer.from(this.buf.subarray(0, this.pos));
   }

@@ -4,6 +4,7 @@
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { FieldType, Info1, Info2, Info3, OpType, type AsMsg, type MsgField } from '../protocol/message.js';
+import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import type { FrameSink } from '../server/dispatch.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
@@ -126,7 +127,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
 
   const noBins = (msg.info1 & Info1.GET_NO_BINS) !== 0;
   const setId = setName ? ns.sets.idOf(setName, false) : 0;
-  const out = new ResponseBuilder(64 * 1024);
+  const out = new ResponseBuilder(64 * 1024, true);
   const index = ns.index;
   const nsNameBytes = Buffer.from(ns.name);
   let sent = 0;
@@ -134,7 +135,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
   const flush = async () => {
     if (out.bodyBytes === 0) return;
     const frame = out.takeFrame();
-    sink.send(frame);
+    sink.send(frame, () => releaseFrameBuffer(frame));
     await sink.drain();
   };
   try {

@@ -54,8 +54,10 @@ export class ClientConnection implements FrameSink {
     return !this.busy && this.pendingBytes === 0;
   }
 
-  send(frame: Buffer): void {
-    if (!this.closed) this.socket.write(frame);
+  send(frame: Buffer, written?: () => void): void {
+    if (this.closed) return written?.();
+    if (written) this.socket.write(frame, () => written());
+    else this.socket.write(frame);
   }
 
   drain(): Promise<void> {

@@ -12,7 +12,8 @@ import type { LatencyRegistry } from './latency.js';
 
 /** Receives the frames of a multi-frame answer (batch, scan) as they are produced. */
 export interface FrameSink {
-  send(frame: Buffer): void;
+  /** `written` runs once the socket no longer needs `frame` (or the connection is gone) */
+  send(frame: Buffer, written?: () => void): void;
   /** resolves when the socket has drained (back-pressure for streams) */
   drain(): Promise<void>;
   readonly closed: boolean;
