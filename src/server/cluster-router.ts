@@ -21,7 +21,7 @@ import type { StratoRuntimeConfig } from './node-config.js';
 import { logger } from '../util/log.js';
 import { executeInfoCommand } from './info-commands.js';
 import type { UdfRegistry } from '../udf/index.js';
-import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
+import { applySmd, smdSnapshot } from './cluster-smd.js';
 import { parseInfoCommand } from './info-protocol.js';
 
 /** A proxied request is proxied again at most this often before giving up (maps in flux). */
@@ -45,7 +45,7 @@ export class ClusterRouter {
     private readonly node: StratoNode,
     config: StratoRuntimeConfig,
     servicePort: number,
-    private readonly udf: UdfRegistry,
+    udf: UdfRegistry,
   ) {
     const raw = config.raw;
     this.commitOverride = (ns) => raw.namespaces.find((n) => n.name === ns)?.writeCommitLevelOverride ?? 'off';
@@ -86,8 +86,8 @@ export class ClusterRouter {
         raw.namespaces.map((n) => ({ name: n.name, replicationFactor: () => n.replicationFactor, migrateOrder: () => Number(n.extra['migrate-order'] ?? 5) })),
       executeProxied: (body, hops) => this.executeProxied(body, hops),
       readForDuplicate: (ns, digest) => data.readForDuplicate(ns, digest),
-      smdSnapshot: () => this.smdSnapshot(),
-      applySmd: (snapshot) => this.applySmd(snapshot),
+      smdSnapshot: () => smdSnapshot(node, udf),
+      applySmd: (snapshot) => applySmd(node, udf, snapshot),
       executeForwardedInfo: (text) => {
         executeInfoCommand(parseInfoCommand(text), { node, connection: { userAgent: undefined } });
       },
@@ -182,32 +182,6 @@ export class ClusterRouter {
   private async resolveDuplicates(t: Target, holders: readonly NodeId[]): Promise<void> {
     const copies = await this.runtime.fetchDuplicates(t.nsName, t.digest, holders, REPLICA_WRITE_TIMEOUT_MS);
     if (copies.length > 0) this.data.applyDuplicates(t.nsName, copies);
-  }
-
-  /**
-   * System metadata as members exchange it at each new cluster: UDF modules and truncation
-   * points. Merging is a union — a module missing here is added, a later truncation point wins —
-   * so a node that was away catches up. (A removal made while a member was away can come back
-   * from it: Aerospike's SMD versions each item; Strato's does not yet.)
-   */
-  private smdSnapshot(): Buffer {
-    const udfs = this.udf.list().map((m) => ({ name: m.name, content64: m.content64 }));
-    const truncates = [...this.node.namespaces.values()].flatMap((ns) => truncateEntries(ns));
-    return Buffer.from(JSON.stringify({ udfs, truncates }));
-  }
-
-  private applySmd(snapshot: Buffer): void {
-    const smd = JSON.parse(snapshot.toString('utf8')) as { udfs?: { name: string; content64: string }[]; truncates?: TruncateEntry[] };
-    for (const m of smd.udfs ?? []) {
-      if (typeof m.name !== 'string' || typeof m.content64 !== 'string' || this.udf.get(m.name)) continue;
-      const problem = this.udf.validate(m.name, Buffer.from(m.content64, 'base64'));
-      if (problem === undefined) this.udf.put(m.name, m.content64);
-    }
-    const truncates = (smd.truncates ?? []).filter((e) => typeof e?.ns === 'string' && Number.isFinite(e.lutMs));
-    if (truncates.length > 0) {
-      for (const ns of this.node.namespaces.values()) applyTruncateEntries(ns, truncates);
-      this.node.persistTruncation();
-    }
   }
 
   /** True when a scan of `pid` belongs here (this node serves it). */

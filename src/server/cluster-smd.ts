@@ -1,0 +1,36 @@
+/**
+ * System metadata as cluster members exchange it at each new cluster: UDF modules and truncation
+ * points. Merging is a union (a module missing here is added, a later truncation point wins), so
+ * a node that was away catches up. A removal made while a member was away can come back from it:
+ * Aerospike's SMD versions each item; Strato's does not yet.
+ */
+import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
+import type { UdfRegistry } from '../udf/index.js';
+import type { StratoNode } from './node.js';
+
+interface SmdSnapshot {
+  udfs?: { name: string; content64: string }[];
+  truncates?: TruncateEntry[];
+}
+
+export function smdSnapshot(node: StratoNode, udf: UdfRegistry): Buffer {
+  const snapshot: SmdSnapshot = {
+    udfs: udf.list().map((m) => ({ name: m.name, content64: m.content64 })),
+    truncates: [...node.namespaces.values()].flatMap((ns) => truncateEntries(ns)),
+  };
+  return Buffer.from(JSON.stringify(snapshot));
+}
+
+/** Merges another member's snapshot; throws on bytes that are not one. */
+export function applySmd(node: StratoNode, udf: UdfRegistry, bytes: Buffer): void {
+  const smd = JSON.parse(bytes.toString('utf8')) as SmdSnapshot;
+  for (const m of smd.udfs ?? []) {
+    if (typeof m?.name !== 'string' || typeof m.content64 !== 'string' || udf.get(m.name)) continue;
+    // the sender validated it when it was registered; a module that fails here is skipped
+    if (udf.validate(m.name, Buffer.from(m.content64, 'base64')) === undefined) udf.put(m.name, m.content64);
+  }
+  const truncates = (smd.truncates ?? []).filter((e) => typeof e?.ns === 'string' && Number.isFinite(e.lutMs));
+  if (truncates.length === 0) return;
+  for (const ns of node.namespaces.values()) applyTruncateEntries(ns, truncates);
+  node.persistTruncation();
+}
