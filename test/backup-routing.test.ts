@@ -8,23 +8,24 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from './helpers/strato-process.js';
+import { freePorts, localNodeSpecs, TestCluster } from './helpers/strato-cluster.js';
 import { BITMAP_BYTES, InfoParseError, hasPartition, parsePeers, parseReplicas, parseReplicasMaster } from '../src/client/cluster-info.js';
 import { resolveMasters } from '../src/client/partition-owners.js';
 import { ClusterMap } from '../src/client/cluster-map.js';
 import { infoRequest } from '../src/client/info-request.js';
 import { planJobs, splitJobsByNode, type PartitionCursor } from '../src/tools/backup/partition-plan.js';
-import { RecordBudget, scanJob, type ScanRouter } from '../src/tools/backup/scan-driver.js';
+import { RecordBudget, scanJob, type ScanJobOptions, type ScanRouter } from '../src/tools/backup/scan-driver.js';
+import type { ScanRecordMessage } from '../src/client/scan-stream.js';
 import { RestoreWriter } from '../src/tools/backup/restore-writer.js';
 import type { WriteRecord } from '../src/client/write-request.js';
-import { BackupFileReader } from '../src/tools/backup/file-reader.js';
-import type { BackupRecord } from '../src/tools/backup/record.js';
+import { readBackup } from './helpers/backup-files.js';
 import { N_PARTITIONS, computeDigest, partitionOf } from '../src/util/digest.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,36 +56,6 @@ function run(tool: string, args: string[]): Promise<Run> {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr: stderr.toString() });
     });
   });
-}
-
-/** Ports nothing listens on (bound once by this process, then released). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Server>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
-/** Every record of a backup directory by base64 digest; a record seen twice fails. */
-async function readBackup(dir: string): Promise<Map<string, BackupRecord>> {
-  const out = new Map<string, BackupRecord>();
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.asb'))) {
-    const r = new BackupFileReader(join(dir, f), { zstd: false });
-    await r.open();
-    for (let it = await r.next(); it; it = await r.next()) {
-      if (it.kind !== 'record') continue;
-      const k = it.digest.toString('base64');
-      assert.ok(!out.has(k), `record ${k} appears twice`);
-      out.set(k, it);
-    }
-    await r.close();
-  }
-  return out;
 }
 
 const intKeyBytes = (i: number) => {
@@ -304,24 +275,7 @@ describe('one node', () => {
     try {
       await scanJob(
         cursors,
-        {
-          router,
-          namespace: 'test',
-          set: 'scan',
-          noBins: false,
-          recordsPerSecond: 0,
-          socketTimeoutMs: 5000,
-          totalTimeoutMs: 0,
-          maxRetries: 2,
-          retryDelayMs: 0,
-          signal: new AbortController().signal,
-          budget: new RecordBudget(Infinity),
-          log: (m) => logs.push(m),
-        },
-        (rec) => {
-          const k = rec.digest.toString('hex');
-          seen.set(k, (seen.get(k) ?? 0) + 1);
-        },
+        ...countingScan(router, 'scan', seen, logs),
       );
     } finally {
       relay.close();
@@ -372,48 +326,6 @@ describe('one node', () => {
   });
 });
 
-/** One node's configuration in a mesh cluster whose seed is node 1's heartbeat port. */
-function clusterConfig(nodeId: string, ports: { svc: number; hb: number; fabric: number }, seedHb: number): string {
-  return `
-service {
-  cluster-name strato-test
-  node-id ${nodeId}
-}
-network {
-  service {
-    address 127.0.0.1
-    port ${ports.svc}
-  }
-  heartbeat {
-    mode mesh
-    address 127.0.0.1
-    port ${ports.hb}
-    mesh-seed-address-port 127.0.0.1 ${seedHb}
-    interval 150
-    timeout 10
-  }
-  fabric {
-    address 127.0.0.1
-    port ${ports.fabric}
-  }
-}
-namespace test {
-  replication-factor 2
-  nsup-period 120
-  storage-engine memory {
-    data-size 1G
-  }
-}
-namespace bar {
-  replication-factor 2
-  nsup-period 120
-  storage-engine memory {
-    data-size 1G
-  }
-}
-`;
-}
-
 interface Cluster {
   nodes: StratoProcess[];
   /** node id by service port */
@@ -423,54 +335,41 @@ interface Cluster {
 /** How long a cluster may take to form and finish migrating (STRATO_TEST_CLUSTER_WAIT_MS overrides). */
 const CLUSTER_WAIT_MS = Number(process.env['STRATO_TEST_CLUSTER_WAIT_MS'] ?? 30_000);
 
-/** Waits (bounded) until every node sees `size` members and the same stable cluster key, and every partition has one master. */
-async function waitForCluster(nodes: StratoProcess[], timeoutMs = CLUSTER_WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    try {
-      const answers = await Promise.all(
-        nodes.map((n) => infoRequest({ host: '127.0.0.1', port: n.port }, ['cluster-size', 'statistics', 'cluster-stable:', 'replicas'], 2000)),
-      );
-      // `cluster-size`, or the cluster_size statistic where that command is not known
-      const sizeOf = (a: Map<string, string>) => (/^\d+$/.test(a.get('cluster-size') ?? '') ? a.get('cluster-size') : /(?:^|;)cluster_size=(\d+)/.exec(a.get('statistics') ?? '')?.[1]);
-      last = answers.map((a, i) => `node ${i + 1}: cluster-size=${sizeOf(a)} cluster-stable=${a.get('cluster-stable:')}`).join('; ');
-      const keys = new Set(answers.map((a) => a.get('cluster-stable:')));
-      const stable = answers.every((a) => sizeOf(a) === String(nodes.length)) && keys.size === 1 && !/^error/i.test([...keys][0] ?? 'error');
-      if (stable) {
-        // and the partition map has settled: each partition of each namespace claimed by exactly one master
-        const claims = answers.map((a) => parseReplicas(a.get('replicas') ?? ''));
-        const settled = ['test', 'bar'].every((ns) =>
-          range(0, N_PARTITIONS).every((p) => claims.filter((c) => c.get(ns) && hasPartition(c.get(ns)!.columns[0]!, p)).length === 1),
-        );
-        if (settled) return;
-        last += '; partition masters not settled';
-      }
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`${nodes.length} nodes did not form a stable cluster within ${timeoutMs} ms (${last})`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** scanJob's options and record callback for `set`: counts each digest seen, collects the log. */
+function countingScan(router: ScanRouter, set: string, seen: Map<string, number>, logs: string[]): [ScanJobOptions, (rec: ScanRecordMessage) => void] {
+  return [
+    {
+      router,
+      namespace: 'test',
+      set,
+      noBins: false,
+      recordsPerSecond: 0,
+      socketTimeoutMs: 5000,
+      totalTimeoutMs: 0,
+      maxRetries: 2,
+      retryDelayMs: 0,
+      signal: new AbortController().signal,
+      budget: new RecordBudget(Infinity),
+      log: (m: string) => logs.push(m),
+    },
+    (rec) => {
+      const k = rec.digest.toString('hex');
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    },
+  ];
 }
 
 async function startCluster(size: number): Promise<Cluster> {
-  const ports = await freePorts(size * 3);
-  const of = (i: number) => ({ svc: ports[i * 3]!, hb: ports[i * 3 + 1]!, fabric: ports[i * 3 + 2]! });
-  const nodes: StratoProcess[] = [];
+  // nsup runs so restored records with a TTL are accepted
+  const tc = new TestCluster(await localNodeSpecs(size), { replicationFactor: 2, namespaces: ['test', 'bar'], namespaceExtra: '  nsup-period 120' });
   try {
-    for (let i = 0; i < size; i++) {
-      // a later --port overrides the helper's --port 0: peers must advertise the configured port
-      nodes.push(await startStrato({ config: clusterConfig(`A${i + 1}`, of(i), of(0).hb), port: of(i).svc }));
-    }
-    await waitForCluster(nodes);
+    await tc.startAll();
+    await tc.waitStable(range(0, size), size, CLUSTER_WAIT_MS);
   } catch (e) {
-    await Promise.all(nodes.map((n) => n.stop()));
+    await tc.stopAll();
     throw e;
   }
-  const ids = new Map<number, string>();
-  for (const n of nodes) ids.set(n.port, (await infoRequest({ host: '127.0.0.1', port: n.port }, ['node'], 2000)).get('node')!);
-  return { nodes, ids };
+  return { nodes: tc.procs.map((p) => p!), ids: new Map(tc.specs.map((sp) => [sp.servicePort, sp.nodeId])) };
 }
 
 /** Service port of each partition's master, read from every node's own `replicas` answer. */
@@ -568,24 +467,7 @@ describe('three-node clusters (replication-factor 2)', { timeout: 240_000 }, () 
     const logs: string[] = [];
     await scanJob(
       cursors,
-      {
-        router,
-        namespace: 'test',
-        set: 'cl',
-        noBins: false,
-        recordsPerSecond: 0,
-        socketTimeoutMs: 5000,
-        totalTimeoutMs: 0,
-        maxRetries: 2,
-        retryDelayMs: 0,
-        signal: new AbortController().signal,
-        budget: new RecordBudget(Infinity),
-        log: (m) => logs.push(m),
-      },
-      (rec) => {
-        const k = rec.digest.toString('hex');
-        seen.set(k, (seen.get(k) ?? 0) + 1);
-      },
+      ...countingScan(router, 'cl', seen, logs),
     );
     assert.equal(refreshes, 1, logs.join('\n'));
     assert.deepEqual(logs, [`${N_PARTITIONS - owned} partition(s) unavailable on node ${wrong.id}, retrying`]);

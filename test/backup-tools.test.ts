@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync } from 'node:crypto';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from './helpers/strato-process.js';
-import { BackupFileReader } from '../src/tools/backup/file-reader.js';
+import { readBackup } from './helpers/backup-files.js';
 import type { BackupRecord } from '../src/tools/backup/record.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -68,24 +68,6 @@ const restore = (port: number, args: string[], opts?: { env?: Record<string, str
 
 function dir(name: string): string {
   return join(work, name);
-}
-
-/** Every record of a backup directory or file, by base64 digest. */
-async function readBackup(path: string, env: { zstd?: boolean } = {}): Promise<Map<string, BackupRecord>> {
-  const files = existsSync(path) && !path.endsWith('.asb') ? readdirSync(path).filter((f) => f.endsWith('.asb')).map((f) => join(path, f)) : [path];
-  const out = new Map<string, BackupRecord>();
-  for (const f of files) {
-    const r = new BackupFileReader(f, { zstd: env.zstd ?? false });
-    await r.open();
-    for (let it = await r.next(); it; it = await r.next()) {
-      if (it.kind !== 'record') continue;
-      const k = it.digest.toString('base64');
-      assert.ok(!out.has(k), `record ${k} appears twice`);
-      out.set(k, it);
-    }
-    await r.close();
-  }
-  return out;
 }
 
 function binsOf(r: BackupRecord): Record<string, string> {

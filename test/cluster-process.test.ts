@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { localNodeSpecs, TestCluster, info, kv } from './helpers/strato-cluster.js';
+import { requestFrame } from './helpers/raw-client.js';
 import { runStratoExpectingFailure, startStrato, type StratoProcess } from './helpers/strato-process.js';
 import { clusterConfig } from './helpers/strato-cluster.js';
 import { encodeGet, encodePut } from '../src/client/message-encoder.js';
@@ -36,25 +37,7 @@ async function parallel(n: number, width: number, fn: (i: number) => Promise<voi
   );
 }
 
-function rawRequest(port: number, frame: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const sock = connect({ host: '127.0.0.1', port }, () => sock.write(frame));
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error('no answer'));
-    }, 5000);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(buf);
-      }
-    });
-    sock.on('error', reject);
-  });
-}
+const rawRequest = (port: number, frame: Buffer) => requestFrame('127.0.0.1', port, frame, 5000);
 
 before(async () => {
   cluster = new TestCluster(await localNodeSpecs(3), { replicationFactor: 2 });

@@ -141,14 +141,19 @@ export class ClusterRouter {
     const np = t ? rt.partitions.get(t.nsName) : undefined;
     // the common case answers synchronously: a row this node serves, nothing left to merge
     if (t && np && rt.ready && np.servingNode(t.pid) === rt.nodeId && np.pendingDuplicates(t.pid).length === 0) {
-      const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
-      if ((msg.info2 & Info2.WRITE) !== 0 && code === ResultCode.OK) {
-        const wait = this.replicate(t, msg);
-        if (wait) pending.push(wait);
-      }
-      return code;
+      return this.runRowHere(t, msg, rowIndex, out, pending);
     }
     return this.batchRowSlow(msg, rowIndex, out, pending);
+  }
+
+  /** Executes a batch row on this node; a successful write's replication joins `pending`. */
+  private runRowHere(t: Target, msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number {
+    const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
+    if ((msg.info2 & Info2.WRITE) !== 0 && code === ResultCode.OK) {
+      const wait = this.replicate(t, msg);
+      if (wait) pending.push(wait);
+    }
+    return code;
   }
 
   private async batchRowSlow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): Promise<number> {
@@ -163,14 +168,7 @@ export class ClusterRouter {
       const dups = np.pendingDuplicates(t.pid);
       if (dups.length > 0) await this.resolveDuplicates(t, dups);
     }
-    if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) {
-      const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
-      if (isWrite && code === ResultCode.OK) {
-        const wait = this.replicate(t, msg);
-        if (wait) pending.push(wait);
-      }
-      return code;
-    }
+    if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) return this.runRowHere(t, msg, rowIndex, out, pending);
     const body = encodeRowMessage(msg);
     const timeout = msg.transactionTtl > 0 ? msg.transactionTtl : DEFAULT_PROXY_TIMEOUT_MS;
     const frame = await rt.proxy(serving, body, 1, timeout).catch(() => simpleReply(ResultCode.TIMEOUT));

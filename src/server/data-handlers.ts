@@ -20,9 +20,6 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig):
     },
     scan: (msg, sink) =>
       executeScan({ node, jobs: node.jobs, servesPartition: node.cluster && ((ns, pid) => node.cluster!.servesPartition(ns, pid)) }, msg, sink, sink.remote ?? ''),
-    single: () => {
-      const router = node.cluster;
-      return router && ((msg, body, out) => router.routeSingle(msg, body, 0, out));
-    },
+    single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
   };
 }

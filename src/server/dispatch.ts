@@ -24,8 +24,8 @@ export interface FrameSink {
 export interface DataHandlers {
   batch?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
   scan?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
-  /** single-record routing in a cluster (proxy, replication); undefined = always run here */
-  single?: () => ((msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer>) | undefined;
+  /** single-record routing in a cluster (proxy, replication); answers undefined when the node runs alone */
+  single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer> | undefined;
 }
 
 /** Executes a single-record message and appends its answer to `out`. */
@@ -71,9 +71,8 @@ export function dispatchMessage(
     return handlers.scan(msg, sink);
   }
   const t0 = latency ? process.hrtime.bigint() : 0n;
-  const route = handlers.single?.();
-  if (route) {
-    const answer = route(msg, body, out);
+  const answer = handlers.single?.(msg, body, out);
+  if (answer !== undefined) {
     if (!(answer instanceof Promise)) {
       recordLatency(latency, msg, t0);
       return answer;

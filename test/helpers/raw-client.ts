@@ -51,3 +51,27 @@ export function frame(type: number, body: Buffer, version = 2): Buffer {
 export function infoFrame(commands: string[]): Buffer {
   return frame(1, Buffer.from(commands.map((c) => c + '\n').join('')));
 }
+
+/** Sends one frame on a fresh connection and resolves with the first complete frame answered. */
+export function requestFrame(host: string, port: number, bytes: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const sock = connect({ host, port }, () => sock.write(bytes));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no complete answer from ${host}:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(buf);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}

@@ -3,8 +3,8 @@
  * network namespaces): fixed heartbeat/fabric/service ports per node so a node restarted by the
  * test comes back where its peers expect it. Every process is started and stopped by PID here.
  */
-import { connect, createServer } from 'node:net';
-import { infoFrame } from './raw-client.js';
+import { createServer } from 'node:net';
+import { infoFrame, requestFrame } from './raw-client.js';
 import { startStrato, type StratoProcess } from './strato-process.js';
 
 export interface ClusterNodeSpec {
@@ -26,6 +26,10 @@ export interface TestClusterOptions {
   seeds?: number[];
   /** the namespace's storage-engine stanza per node (default: memory, 256M) */
   storage?: (spec: ClusterNodeSpec) => string;
+  /** namespaces to configure, all alike (default: test) */
+  namespaces?: string[];
+  /** extra lines for every namespace stanza */
+  namespaceExtra?: string;
 }
 
 /** Ports the OS says are free now (bound and released). */
@@ -88,35 +92,21 @@ ${seeds.map((s) => `    mesh-seed-address-port ${s.host} ${s.heartbeatPort}`).jo
     port ${spec.fabricPort}
   }
 }
-namespace test {
+${(opts.namespaces ?? ['test'])
+  .map(
+    (ns) => `namespace ${ns} {
   replication-factor ${opts.replicationFactor ?? 2}
+${opts.namespaceExtra ?? ''}
 ${opts.storage ? opts.storage(spec) : '  storage-engine memory {\n    data-size 256M\n  }'}
-}
+}`,
+  )
+  .join('\n')}
 `;
 }
 
 /** Info commands over a raw socket; returns the value of each command. */
 export async function info(host: string, port: number, ...commands: string[]): Promise<string[]> {
-  const received = await new Promise<Buffer>((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const sock = connect({ host, port }, () => sock.write(infoFrame(commands)));
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`info ${commands.join(',')} at ${host}:${port} timed out`));
-    }, 3000);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(buf);
-      }
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  const received = await requestFrame(host, port, infoFrame(commands), 3000);
   const text = received.subarray(8).toString('utf8');
   const values = new Map<string, string>();
   for (const line of text.split('\n')) {
