@@ -27,10 +27,6 @@ network {
     port 3000
   }
 }
-mod-lua {
-  # the recorded server's path; it appears inside Lua error messages
-  user-path /tmp/asreal/run/work/usr/udf/lua
-}
 namespace test {
   replication-factor 1
   nsup-period 120

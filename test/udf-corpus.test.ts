@@ -20,8 +20,8 @@ import { CITRUSLEAF_EPOCH_SEC } from '../src/util/clock.js';
 import { logger } from '../src/util/log.js';
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus');
-/** The reference server's mod-lua user-path (it shows in Lua error positions). */
-const USER_PATH = '/tmp/asreal/run/work/usr/udf/lua';
+/** Aerospike's default mod-lua user-path: the corpus rewrites the recording server's path to it (it shows in Lua error positions). */
+const USER_PATH = '/opt/aerospike/usr/udf/lua';
 
 interface Line {
   scenario: string;
