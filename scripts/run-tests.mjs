@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * Runs the compiled test files (dist/test/**\/*.test.js, or the files and folders given as
+ * arguments) with node:test, with a timeout per file so a test that hangs (a server left running,
+ * a promise never settled) fails that file instead of stalling the run, and prints the slowest
+ * files at the end. Node 20's `node --test` takes neither globs nor a folder without also running
+ * every helper module under it as a test file, hence this listing.
+ *
+ * Knobs: STRATO_TEST_TIMEOUT_MS (per file and per test, default 300000),
+ * STRATO_TEST_CONCURRENCY (files run at once, default 2).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TIMEOUT_MS = Number(process.env.STRATO_TEST_TIMEOUT_MS ?? 300_000);
+const CONCURRENCY = Number(process.env.STRATO_TEST_CONCURRENCY ?? 2);
+
+/** Every *.test.js under `path` (or `path` itself when it is a file), sorted. */
+function testFiles(path) {
+  if (!statSync(path).isDirectory()) return [path];
+  const out = [];
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...testFiles(full));
+    else if (entry.name.endsWith('.test.js')) out.push(full);
+  }
+  return out.sort();
+}
+
+const roots = process.argv.length > 2 ? process.argv.slice(2) : [join(ROOT, 'dist', 'test')];
+// dist/ is never cleaned by tsc: a compiled test whose source was moved or deleted would still run.
+const files = roots.flatMap(testFiles).filter((file) => {
+  const rel = relative(join(ROOT, 'dist'), file);
+  return rel.startsWith('..') || existsSync(join(ROOT, rel.replace(/\.js$/, '.ts')));
+});
+if (files.length === 0) {
+  console.error(`run-tests: no *.test.js under ${roots.join(', ')} (did tsc run?)`);
+  process.exit(1);
+}
+
+const child = spawn(process.execPath, [
+  '--test',
+  `--test-concurrency=${CONCURRENCY}`,
+  `--test-timeout=${TIMEOUT_MS}`,
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  `--test-reporter=${join(ROOT, 'scripts', 'slowest-files-reporter.mjs')}`, '--test-reporter-destination=stdout',
+  ...files,
+], { stdio: 'inherit' });
+// Ctrl-C or a CI cancel reaches the whole process group; pass a plain SIGTERM on to the runner so
+// it stops its test files (which stop what they started).
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,147 @@
+/** Unit tests of the wire codecs: msgpack dialect, as_msg parsing, response frames, digests. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { AsBytes, AsGeoJson, AsMap, AsSpecial, LIST_FLAGS, MsgpackError, pack, unpack, type AsValue } from '../../src/protocol/msgpack.js';
+import { parseMessage, Info1 } from '../../src/protocol/message.js';
+import { AsError, ResultCode } from '../../src/protocol/result-codes.js';
+import { ResponseBuilder, simpleReply } from '../../src/protocol/response-builder.js';
+import { computeDigest, partitionOf } from '../../src/util/digest.js';
+import { encodeMessage, keyFields } from '../../src/client/message-encoder.js';
+import { particleToValue, valueToParticle, normaliseIncoming, Particle } from '../../src/protocol/particle.js';
+import { decodeRecord, encodeRecord } from '../../src/storage/record-codec.js';
+
+test('strings are tagged with particle type 3 as Aerospike encodes them', () => {
+  assert.equal(pack('ab').toString('hex'), 'a3036162');
+});
+
+test('a key-ordered map carries its flags in an empty ext element', () => {
+  const m = new AsMap([[1n, 2n]], 1);
+  assert.equal(pack(m).toString('hex'), '82c70001c00102');
+  const back = unpack(pack(m)) as AsMap;
+  assert.equal(back.flags, 1);
+  assert.deepEqual(back.entries, [[1n, 2n]]);
+});
+
+test('integers use the smallest encoding and keep 64-bit range', () => {
+  assert.equal(pack(5n).toString('hex'), '05');
+  assert.equal(pack(-1n).toString('hex'), 'ff');
+  assert.equal(pack(200n).toString('hex'), 'ccc8');
+  assert.equal(pack(-(2n ** 63n)).toString('hex'), 'd38000000000000000');
+  assert.equal(unpack(pack(2n ** 63n - 1n)), 2n ** 63n - 1n);
+});
+
+test('wildcard and infinity are ext 0xff values', () => {
+  assert.equal(pack(AsSpecial.WILDCARD).toString('hex'), 'd4ff00');
+  assert.equal(unpack(Buffer.from('d4ff01', 'hex')), AsSpecial.INF);
+});
+
+test('truncated msgpack throws MsgpackError, never reads past the end', () => {
+  assert.throws(() => unpack(Buffer.from('92a30361', 'hex')), MsgpackError);
+  assert.throws(() => unpack(Buffer.from('dd7fffffff', 'hex')), MsgpackError);
+});
+
+const valueArb: fc.Arbitrary<AsValue> = fc.letrec<{ v: AsValue }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+    fc.double({ noNaN: true }),
+    fc.string(),
+    fc.uint8Array({ maxLength: 20 }).map((b) => new AsBytes(4, Buffer.from(b))),
+    fc.array(tie('v'), { maxLength: 4 }),
+    fc.array(fc.tuple(fc.string(), tie('v')), { maxLength: 4 }).map((e) => new AsMap(e as [AsValue, AsValue][])),
+  ),
+})).v;
+
+test('any value round-trips through pack and unpack', () => {
+  fc.assert(
+    fc.property(valueArb, (v) => {
+      assert.deepEqual(unpack(pack(v)), v);
+    }),
+    { numRuns: 500, seed: 1 },
+  );
+});
+
+test('random bytes only ever throw MsgpackError when unpacked', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      try {
+        unpack(Buffer.from(b));
+      } catch (e) {
+        assert.ok(e instanceof MsgpackError, String(e));
+      }
+    }),
+    { numRuns: 2000, seed: 2 },
+  );
+});
+
+test('an ordered list keeps its flags through a round trip', () => {
+  const l: AsValue[] & { [LIST_FLAGS]?: number } = [1n, 2n];
+  l[LIST_FLAGS] = 1;
+  const back = unpack(pack(l)) as AsValue[] & { [LIST_FLAGS]?: number };
+  assert.equal(back[LIST_FLAGS], 1);
+});
+
+test('a message is parsed with fields and ops as views of the request', () => {
+  const digest = Buffer.alloc(20, 7);
+  const frame = encodeMessage({ info1: Info1.READ }, keyFields('test', 'set', digest), [{ op: 1, type: 0, name: 'bin' }]);
+  const msg = parseMessage(frame, 8, frame.length);
+  assert.equal(msg.info1, Info1.READ);
+  assert.deepEqual(
+    msg.fields.map((f) => f.type),
+    [0, 1, 4],
+  );
+  assert.equal(msg.ops[0]!.name, 'bin');
+  assert.equal(msg.ops[0]!.opType, 1);
+});
+
+test('bodies whose counts disagree with their bytes are PARAMETER errors', () => {
+  const frame = encodeMessage({ info1: Info1.READ }, keyFields('test', '', Buffer.alloc(20)), []);
+  frame.writeUInt16BE(5, 8 + 18); // n_fields 5 of 3
+  assert.throws(() => parseMessage(frame, 8, frame.length), (e: unknown) => e instanceof AsError && e.code === ResultCode.PARAMETER);
+  const short = Buffer.alloc(10);
+  assert.throws(() => parseMessage(short, 0, 10), (e: unknown) => e instanceof AsError && e.code === ResultCode.PARAMETER);
+});
+
+test('a response frame carries its length and counts', () => {
+  const b = new ResponseBuilder(16);
+  b.beginMessage(0, 3, 99, 0);
+  b.addOp(1, Particle.INTEGER, 'a', Buffer.alloc(8, 1));
+  b.endMessage();
+  const f = b.finish();
+  assert.equal(f.readUIntBE(2, 6), f.length - 8);
+  assert.equal(f.readUInt16BE(8 + 20), 1);
+  assert.equal(f.readUInt32BE(8 + 6), 3);
+  assert.equal(simpleReply(2).toString('hex'), '020300000000001616000000000200000000000000000000000000000000');
+});
+
+test('digests are RIPEMD-160 over set, key type and key and pick the partition from bytes 0-1', () => {
+  // kv.jsonl kv-keys#1: key 0 in set corpus_kv_keys
+  const key = Buffer.alloc(8);
+  const d = computeDigest('corpus_kv_keys', 1, key);
+  assert.equal(d.toString('hex'), '23620d14db6313be41d194f1e77cbc9c5a276a4f');
+  assert.equal(partitionOf(d), (0x23 | (0x62 << 8)) & 4095);
+});
+
+test('particles convert to and from the value model', () => {
+  assert.equal(particleToValue(Particle.INTEGER, valueToParticle(-5n).value), -5n);
+  assert.equal(particleToValue(Particle.FLOAT, valueToParticle(1.5).value), 1.5);
+  assert.equal(particleToValue(Particle.STRING, valueToParticle('x').value), 'x');
+  assert.deepEqual(particleToValue(Particle.GEOJSON, valueToParticle(new AsGeoJson('{"type":"Point","coordinates":[0,0]}')).value), new AsGeoJson('{"type":"Point","coordinates":[0,0]}'));
+  assert.equal(normaliseIncoming(Particle.INTEGER, Buffer.from([0x7f])).toString('hex'), '000000000000007f');
+  assert.throws(() => normaliseIncoming(Particle.INTEGER, Buffer.alloc(3)), AsError);
+  assert.throws(() => normaliseIncoming(Particle.BOOL, Buffer.from([2])), AsError);
+});
+
+test('stored records round-trip key and bins', () => {
+  const bins = [
+    { name: 'a', type: Particle.INTEGER, value: Buffer.alloc(8, 1) },
+    { name: 'ü', type: Particle.STRING, value: Buffer.from('v') },
+  ];
+  const key = { type: Particle.STRING, value: Buffer.from('k') };
+  const rec = decodeRecord(encodeRecord(key, bins));
+  assert.deepEqual(rec.key, key);
+  assert.deepEqual(rec.bins, bins);
+});
