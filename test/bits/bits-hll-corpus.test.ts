@@ -1,23 +1,21 @@
 /**
- * Replays every exchange of ../shared/corpus/bitwise.jsonl and hll.jsonl through the bit and HLL
+ * Replays every exchange of test/fixtures/corpus/bitwise.jsonl and hll.jsonl through the bit and HLL
  * engines, with a minimal in-memory record model standing in for the transaction layer (one record
  * per digest: write, read and particle ops applied in order, the record kept only when the request
  * succeeds, the namespace's 1 MiB max-record-size). Every answer must equal Aerospike's byte for
  * byte: result code, op order, particle types and values — HLL bins, counts and doubles included.
- * Skipped when the shared corpus is not checked out next to the project.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { join } from 'node:path';
 import { executeBitWireOp } from '../../src/bits/index.js';
 import { executeHllWireOp, isValidHll } from '../../src/hll/index.js';
 import { valueToParticle } from '../../src/protocol/particle.js';
 import { AsError, ResultCode } from '../../src/protocol/result-codes.js';
 import type { AsValue } from '../../src/protocol/msgpack.js';
-import { ROOT } from '../helpers/paths.js';
+import { CORPUS } from '../helpers/paths.js';
 
-const CORPUS_DIR = join(ROOT, '..', 'shared', 'corpus') + '/';
+const CORPUS_DIR = CORPUS + '/';
 const MAX_RECORD_SIZE_BYTES = 1024 * 1024; // the corpus server's namespace setting
 
 interface WireOp {
@@ -142,12 +140,11 @@ function replay(file: string): void {
   }
 }
 
-const haveCorpus = fs.existsSync(CORPUS_DIR + 'bitwise.jsonl');
 
-test("every bitwise.jsonl exchange gets Aerospike 8.1.2's answer from the bit engine", { skip: !haveCorpus && 'no ../shared/corpus' }, () => {
+test("every bitwise.jsonl exchange gets Aerospike 8.1.2's answer from the bit engine", () => {
   replay('bitwise.jsonl');
 });
 
-test("every hll.jsonl exchange gets Aerospike 8.1.2's answer, HLL bytes included", { skip: !haveCorpus && 'no ../shared/corpus' }, () => {
+test("every hll.jsonl exchange gets Aerospike 8.1.2's answer, HLL bytes included", () => {
   replay('hll.jsonl');
 });

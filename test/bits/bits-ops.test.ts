@@ -1,6 +1,6 @@
 /**
  * Bit operations on blob bins, checked against what Aerospike 8.1.2 answered in
- * ../shared/corpus/bitwise.jsonl (cited as scenario#step). The corpus bin is b = f0aa0f00ff.
+ * test/fixtures/corpus/bitwise.jsonl (cited as scenario#step). The corpus bin is b = f0aa0f00ff.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

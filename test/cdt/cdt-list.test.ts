@@ -1,6 +1,6 @@
 /**
  * List operations. Expected values come from the exchanges recorded against Aerospike 8.1.2
- * (../shared/corpus/cdt-list.jsonl, scenario and step named in each test), from the C client's
+ * (test/fixtures/corpus/cdt-list.jsonl, scenario and step named in each test), from the C client's
  * server tests (list_basics.c, answers of a real server) and from the server source for edge cases.
  * The whole corpus is also replayed byte for byte by cdt-corpus.test.ts.
  */

@@ -1,6 +1,6 @@
 /**
  * Map operations. Expected values come from the exchanges recorded against Aerospike 8.1.2
- * (../shared/corpus/cdt-map.jsonl, scenario and step named in each test), from the C client's
+ * (test/fixtures/corpus/cdt-map.jsonl, scenario and step named in each test), from the C client's
  * server tests (map_basics.c, answers of a real server) and from the server source for edge cases.
  * The whole corpus is also replayed byte for byte by cdt-corpus.test.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * Replays the exchanges recorded against a real Aerospike 8.1.2 server (../shared/corpus) and
+ * Replays the exchanges recorded against a real Aerospike 8.1.2 server (test/fixtures/corpus) and
  * compares strato's answers byte for byte. Known gaps are listed by step with the reason, so a
  * regression fails the test and a fix shows up as a step to remove from the list.
  */

@@ -1,6 +1,6 @@
 /**
  * Runtime get-config / set-config: answers and error strings as recorded from a real Aerospike
- * 8.1.2 server (../shared/corpus/info.jsonl, scenarios info-basic and info-set-config), round
+ * 8.1.2 server (test/fixtures/corpus/info.jsonl, scenarios info-basic and info-set-config), round
  * trips, cross-field rules and change listeners.
  */
 import { test } from 'node:test';
@@ -21,9 +21,9 @@ import {
   type DeviceStorage,
   type StratoConfig,
 } from '../../src/config/index.js';
-import { ROOT } from '../helpers/paths.js';
+import { CORPUS } from '../helpers/paths.js';
 
-const INFO_CORPUS = join(ROOT, '..', 'shared', 'corpus', 'info.jsonl');
+const INFO_CORPUS = join(CORPUS, 'info.jsonl');
 
 interface CorpusLine {
   scenario: string;

@@ -1,6 +1,6 @@
 /**
  * Checks the expression engine against the exchanges recorded with Aerospike 8.1.2
- * (/work/shared/corpus/exp.jsonl and the batch filters of batch.jsonl) without a server: a small
+ * (test/fixtures/corpus/exp.jsonl and the batch filters of batch.jsonl) without a server: a small
  * simulator keeps the records the scenarios write, evaluates each request's filter (field 43) and
  * EXP_READ / EXP_MODIFY ops with this engine, and compares the result code and every returned
  * value with the recorded answer. Plain reads check the simulated bins after expression writes.
@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { AsMap, MsgpackReader, unpack, type AsValue } from '../../src/protocol/msgpack.js';
 import { findField, parseFieldsAndOps, parseMessage, type AsMsg, type MsgOp } from '../../src/protocol/message.js';
 import { Particle, valueToParticle, type Bin } from '../../src/protocol/particle.js';
@@ -25,8 +25,9 @@ import {
   type ExpRecord,
 } from '../../src/expressions/index.js';
 import { callEngines } from '../../src/expressions/call-engines.js';
+import { CORPUS } from '../helpers/paths.js';
 
-const CORPUS_DIR = '/work/shared/corpus';
+const CORPUS_DIR = CORPUS;
 
 interface Line {
   scenario: string;
@@ -526,7 +527,7 @@ function load(file: string): Map<string, Line[]> {
 
 const EXP_FILE = `${CORPUS_DIR}/exp.jsonl`;
 
-test('exp corpus: every judged step of exp.jsonl agrees with Aerospike 8.1.2', { skip: !existsSync(EXP_FILE) && 'corpus not present' }, async () => {
+test('exp corpus: every judged step of exp.jsonl agrees with Aerospike 8.1.2', async () => {
   await callEnginesReady;
   let checked = 0;
   const failures: string[] = [];
@@ -543,7 +544,7 @@ test('exp corpus: every judged step of exp.jsonl agrees with Aerospike 8.1.2', {
   assert.ok(checked >= 200, `only ${checked} steps judged`);
 });
 
-test('exp corpus: batch filters of batch.jsonl (parent and per-row field 43)', { skip: !existsSync(`${CORPUS_DIR}/batch.jsonl`) && 'corpus not present' }, async () => {
+test('exp corpus: batch filters of batch.jsonl (parent and per-row field 43)', async () => {
   await callEnginesReady;
   const failures: string[] = [];
   let checked = 0;

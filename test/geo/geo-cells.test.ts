@@ -4,7 +4,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 import {
@@ -24,6 +24,7 @@ import { S2Cell } from '../../src/geo/s2/cell.js';
 import * as CID from '../../src/geo/s2/cell-id.js';
 import { latLngFromPoint, latLngToPoint } from '../../src/geo/s2/latlng-rect.js';
 import { RegionCoverer } from '../../src/geo/s2/coverer.js';
+import { CORPUS } from '../helpers/paths.js';
 
 const hex = (ids: bigint[]): string[] => ids.map((c) => c.toString(16).padStart(16, '0'));
 
@@ -123,15 +124,10 @@ describe('geojson particles match the recorded Aerospike answers', () => {
   });
 
   it('every geojson particle in the recorded corpus responses re-encodes byte for byte', (t) => {
-    const dir = '/work/shared/corpus';
-    if (!existsSync(dir)) {
-      t.skip('corpus not present');
-      return;
-    }
+    const dir = CORPUS;
     let checked = 0;
     for (const file of ['kv.jsonl', 'scan-query.jsonl', 'exp.jsonl', 'operate.jsonl', 'batch.jsonl']) {
       const path = `${dir}/${file}`;
-      if (!existsSync(path)) continue;
       for (const line of readFileSync(path, 'utf8').split('\n')) {
         if (!line.trim()) continue;
         const rec = JSON.parse(line) as { scenario: string; step: number; responses: string[] };

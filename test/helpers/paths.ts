@@ -11,3 +11,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 export const DIST = join(ROOT, 'dist');
 /** Data files the tests read (test/fixtures is not compiled; read from the source tree). */
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
+/**
+ * The exchanges recorded against a real Aerospike 8.1.2 server (requests, answers, the Lua modules
+ * they register; format in its README.md), copied into the repository so tests replay them anywhere.
+ */
+export const CORPUS = join(FIXTURES, 'corpus');

@@ -1,6 +1,6 @@
 /**
  * HyperLogLog operations, checked against what Aerospike 8.1.2 answered in
- * ../shared/corpus/hll.jsonl (cited as scenario#step). Bins are compared byte for byte: in full
+ * test/fixtures/corpus/hll.jsonl (cited as scenario#step). Bins are compared byte for byte: in full
  * where short, by SHA-256 of the recorded bytes where long.
  */
 import { test } from 'node:test';

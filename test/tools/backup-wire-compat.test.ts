@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeScanRequest, type ScanRequest } from '../../src/client/scan-request.js';
 import { FieldType, parseMessage, type AsMsg } from '../../src/protocol/message.js';
-import { ROOT } from '../helpers/paths.js';
+import { CORPUS } from '../helpers/paths.js';
 
-const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'scan-query.jsonl');
+const SCAN_CORPUS = join(CORPUS, 'scan-query.jsonl');
 
 interface Step {
   step: number;
@@ -21,7 +21,7 @@ interface Step {
 }
 
 const steps = new Map<number, Step>(
-  readFileSync(CORPUS, 'utf8')
+  readFileSync(SCAN_CORPUS, 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Step)

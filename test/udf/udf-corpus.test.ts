@@ -1,5 +1,5 @@
 /**
- * Replays ../shared/corpus/udf.jsonl (scenario udf-record) and the batch-apply single-record steps
+ * Replays test/fixtures/corpus/udf.jsonl (scenario udf-record) and the batch-apply single-record steps
  * of batch.jsonl through the UDF registry and applyRecordUdf, with a small in-memory record store
  * standing in for the transaction layer, and compares with what Aerospike 8.1.2 answered:
  * info answers byte for byte, record answers by result code, generation, void time (zero or not)
@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMessage, FieldType } from '../../src/protocol/message.js';
 import { valueToParticle } from '../../src/protocol/particle.js';
@@ -17,9 +17,8 @@ import { parseInfoRequest } from '../../src/server/info-protocol.js';
 import type { InfoHandler } from '../../src/server/info-commands.js';
 import { CITRUSLEAF_EPOCH_SEC } from '../../src/util/clock.js';
 import { logger } from '../../src/util/log.js';
-import { ROOT } from '../helpers/paths.js';
+import { CORPUS } from '../helpers/paths.js';
 
-const CORPUS = join(ROOT, '..', 'shared', 'corpus');
 /** Aerospike's default mod-lua user-path: the corpus rewrites the recording server's path to it (it shows in Lua error positions). */
 const USER_PATH = '/opt/aerospike/usr/udf/lua';
 
@@ -159,9 +158,8 @@ before(async () => {
 
 after(() => registry.close());
 
-const haveCorpus = existsSync(join(CORPUS, 'udf.jsonl'));
 
-test('udf.jsonl udf-record: every step matches Aerospike 8.1.2', { skip: !haveCorpus }, () => {
+test('udf.jsonl udf-record: every step matches Aerospike 8.1.2', () => {
   // udf-list in the recording also shows corpus_batch.lua (registered by batch.jsonl): put it first
   const batchPut = lines('batch.jsonl').find((l) => l.scenario === 'batch-apply' && l.step === 1)!;
   const batchReq = Buffer.from(batchPut.request, 'hex');
@@ -203,7 +201,7 @@ test('udf.jsonl udf-record: every step matches Aerospike 8.1.2', { skip: !haveCo
   assert.deepEqual(failures, []);
 });
 
-test('batch.jsonl batch-apply: single-record apply answers match', { skip: !haveCorpus }, () => {
+test('batch.jsonl batch-apply: single-record apply answers match', () => {
   // the batch rows themselves belong to the batch layer; the keyed steps are plain applies
   const reg = new UdfRegistry(undefined, { userPath: USER_PATH });
   const fake = new FakeNode(reg);
