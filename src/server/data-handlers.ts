@@ -1,12 +1,48 @@
-/** The stream handlers (batch, scan/query) wired to a node. */
+/** The stream handlers (batch, scan/query, background jobs) wired to a node. */
 import { executeBatch } from '../batch/batch-executor.js';
 import { executeScan } from '../scan/partition-scan.js';
-import type { DataHandlers } from './dispatch.js';
+import { isBackgroundRequest, startBackgroundJob, type JobContext } from '../query/background-job.js';
+import { parseMessage } from '../protocol/message.js';
+import { ResponseBuilder } from '../protocol/response-builder.js';
+import { ResultCode } from '../protocol/result-codes.js';
+import { executeSingleRecord, type DataHandlers } from './dispatch.js';
 import { compressFrame } from './connection.js';
 import type { StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
 
+/** Aerospike's default `background-query-max-rps`. */
+const DEFAULT_BACKGROUND_QUERY_MAX_RPS = 10000;
+
+/** Offset of the result code in a one-message answer frame (proto header 8 + as_msg byte 5). */
+const FRAME_RESULT_CODE_AT = 13;
+
 export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig): DataHandlers {
+  // the cluster router may be attached after the handlers are made: look it up at each call
+  const servesPartition = (ns: string, pid: number) => !node.cluster || node.cluster.servesPartition(ns, pid);
+  const internalOut = new ResponseBuilder(512);
+  const jobContext: JobContext = {
+    node,
+    jobs: node.jobs,
+    stats: node.queryStats,
+    servesPartition,
+    // a job's per-record request goes the way a client's would: replicated (or proxied) in a cluster
+    applyRecord: (body) => {
+      const msg = parseMessage(body, 0, body.length);
+      const routed = node.cluster?.routeSingle(msg, body, 0, new ResponseBuilder(512));
+      if (routed === undefined) {
+        internalOut.reset();
+        return executeSingleRecord(node, msg, internalOut);
+      }
+      if (routed instanceof Promise) return routed.then((frame) => frame[FRAME_RESULT_CODE_AT] ?? ResultCode.UNKNOWN);
+      return routed[FRAME_RESULT_CODE_AT] ?? ResultCode.UNKNOWN;
+    },
+    backgroundMaxRps: (ns) => {
+      const cfg = config.raw.namespaces.find((n) => n.name === ns);
+      const v = Number(cfg?.extra['background-query-max-rps'] ?? DEFAULT_BACKGROUND_QUERY_MAX_RPS);
+      return Number.isFinite(v) && v > 0 ? v : DEFAULT_BACKGROUND_QUERY_MAX_RPS;
+    },
+    udfExecutionDisabled: () => config.raw.service.disableUdfExecution,
+  };
   return {
     batch: async (msg, sink) => {
       const t0 = process.hrtime.bigint();
@@ -18,8 +54,10 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig):
       });
       node.latency.get('batch-index').record(Number(process.hrtime.bigint() - t0) / 1000);
     },
-    scan: (msg, sink) =>
-      executeScan({ node, jobs: node.jobs, servesPartition: node.cluster && ((ns, pid) => node.cluster!.servesPartition(ns, pid)) }, msg, sink, sink.remote ?? ''),
+    scan: (msg, sink) => {
+      if (isBackgroundRequest(msg)) return startBackgroundJob(jobContext, msg, sink);
+      return executeScan({ node, jobs: node.jobs, servesPartition }, msg, sink, sink.remote ?? '');
+    },
     single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
   };
 }

@@ -100,6 +100,7 @@ export function namespaceStats(node: StratoNode, ns: Namespace): string {
     ['batch_sub_udf_complete', st.batchSubUdfComplete],
     ['batch_sub_udf_error', st.batchSubUdfError],
     ['batch_sub_udf_filtered_out', st.batchSubUdfFilteredOut],
+    ...node.queryStats.of(ns.name).entries(),
     ['replication-factor', s.replicationFactor],
     ['default-ttl', s.defaultTtlSec],
     ['nsup-period', s.nsupPeriodSec],

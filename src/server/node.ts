@@ -10,6 +10,7 @@ import type { StorageEngine } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { ScanJobRegistry } from '../scan/scan-jobs.js';
+import { QueryStatsRegistry } from '../query/query-stats.js';
 import { LatencyRegistry } from './latency.js';
 import type { SmdStore } from '../namespace/smd.js';
 import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
@@ -53,6 +54,8 @@ export class StratoNode implements NamespaceLookup {
   readonly startMs: number;
   readonly stats = new NodeStats();
   readonly jobs = new ScanJobRegistry();
+  /** per-namespace statistics of query jobs (pi_query_*, si_query_*, ops_sub_*, udf_sub_*) */
+  readonly queryStats = new QueryStatsRegistry();
   readonly latency: LatencyRegistry;
   partitionGeneration = 0;
   peersGeneration = 0;

@@ -1,0 +1,273 @@
+/**
+ * Background scans and queries (Aerospike's ops-bg and udf-bg query jobs): a scan/query message
+ * with write operations (info2 WRITE, `scan.operate` / `query.operate`) or with a record UDF
+ * (UDF_OP 2, `scan.background` / `query.background`). The client is answered at once with one
+ * LAST message; the job then runs on its own, one internal single-record transaction per record,
+ * paced by records-per-second (the namespace's `background-query-max-rps` when the request has
+ * none), visible in `query-show` and stoppable with `query-abort`.
+ *
+ * Each record's transaction is the write the client could have sent itself, built as Aerospike
+ * builds its internal message: info2 WRITE (+ durable delete), info3 UPDATE_ONLY (+ replace-only)
+ * for ops, the request's record TTL and filter expression, the record's digest and set. It runs
+ * through the node's single-record path, so it follows the same rules (filters, stop-writes, set
+ * limits, replication in a cluster) as a client write.
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { FieldType, Info1, Info2, Info3, MSG_HEADER_BYTES, isReadOp, type AsMsg } from '../protocol/message.js';
+import { ResponseBuilder } from '../protocol/response-builder.js';
+import type { FrameSink } from '../server/dispatch.js';
+import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import { compileFilterBytes } from '../transaction/filter.js';
+import { ScanJob, type ScanJobRegistry } from '../scan/scan-jobs.js';
+import { readUdfCall } from '../udf/apply.js';
+import { logger } from '../util/log.js';
+import { fieldOf, readJobRequest } from './job-request.js';
+import { Pacer, walkPartitions } from './job-walk.js';
+import type { QueryStatsRegistry } from './query-stats.js';
+import { recordSourceFor, type SecondaryIndexSourceFactory } from './record-source.js';
+
+/** Per-record transactions of one job in flight at once (Aerospike's MAX_ACTIVE_TRANSACTIONS). */
+export const BACKGROUND_MAX_ACTIVE_TRANSACTIONS = 200;
+
+const log = logger.context('query', 'query.ts');
+
+/** What a job needs from the node it runs on. */
+export interface JobContext {
+  node: NamespaceLookup;
+  jobs: ScanJobRegistry;
+  stats: QueryStatsRegistry;
+  /** in a cluster: whether this node serves the partition (a job covers only those) */
+  servesPartition?: (namespace: string, pid: number) => boolean;
+  /** runs one internal single-record request (an as_msg body) and gives its result code */
+  applyRecord: (body: Buffer) => number | Promise<number>;
+  /** the namespace's `background-query-max-rps` */
+  backgroundMaxRps: (namespace: string) => number;
+  /** UDFs may not run (Aerospike's udf-execution-disabled): background UDF jobs answer FORBIDDEN */
+  udfExecutionDisabled?: () => boolean;
+  /** finds the record source of an index-filtered request (absent: such requests answer 201) */
+  secondary?: SecondaryIndexSourceFactory;
+}
+
+/** One message with LAST set and a result code: the whole answer to a background request. */
+export function finFrame(code: number): Buffer {
+  const b = new ResponseBuilder(64);
+  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
+  b.endMessage();
+  return b.finish();
+}
+
+/** The answer to a request refused before its job starts: one plain message. */
+export function refusalFrame(code: number): Buffer {
+  const b = new ResponseBuilder(64);
+  b.beginMessage(code, 0, 0);
+  b.endMessage();
+  return b.finish();
+}
+
+/** Whether a scan/query message asks for a background job (write ops, or a background UDF). */
+export function isBackgroundRequest(msg: AsMsg): boolean {
+  const udfOp = fieldOf(msg, FieldType.UDF_OP);
+  if (udfOp) return udfOp.end - udfOp.start === 1 && msg.buf[udfOp.start] === 2;
+  return (msg.info2 & Info2.WRITE) !== 0;
+}
+
+function field(type: number, data: Buffer): Buffer {
+  const b = Buffer.allocUnsafe(5 + data.length);
+  b.writeUInt32BE(data.length + 1, 0);
+  b[4] = type;
+  data.copy(b, 5);
+  return b;
+}
+
+/**
+ * Starts a background job for `msg` and answers the client: one LAST message with 0 once the job
+ * runs, or the refusal. The job goes on after this resolves.
+ */
+export async function startBackgroundJob(ctx: JobContext, msg: AsMsg, sink: FrameSink): Promise<void> {
+  let job: ScanJob;
+  let run: () => Promise<void>;
+  try {
+    ({ job, run } = prepare(ctx, msg, sink.remote ?? ''));
+  } catch (e) {
+    sink.send(refusalFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
+    return;
+  }
+  ctx.jobs.add(job);
+  sink.send(finFrame(ResultCode.OK));
+  run().catch((e) => {
+    log.warning(`background query job ${job.trid} failed: ${e instanceof Error ? e.message : String(e)}`);
+    if (!job.done) job.finish('done(error)');
+  });
+}
+
+function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; run: () => Promise<void> } {
+  const buf = msg.buf;
+  const isUdf = fieldOf(msg, FieldType.UDF_OP) !== undefined;
+  if (isUdf && ctx.udfExecutionDisabled?.()) throw new AsError(ResultCode.FORBIDDEN, 'udf execution disabled');
+  const req = readJobRequest(ctx.node, ctx.jobs, msg);
+  const ns = req.ns;
+  if (req.setId < 0) throw new AsError(ResultCode.NOT_FOUND, 'unknown set');
+  const maxRps = ctx.backgroundMaxRps(ns.name);
+  if (req.rps > maxRps) throw new AsError(ResultCode.PARAMETER, `rps ${req.rps} exceeds background-query-max-rps ${maxRps}`);
+  const rps = req.rps === 0 ? maxRps : req.rps;
+  const source = recordSourceFor(ns, msg, req.setId, ctx.secondary);
+
+  // the part of every internal message after namespace, set and digest: filter, UDF fields, ops
+  const tail: Buffer[] = [];
+  let nTailFields = 0;
+  const filterField = fieldOf(msg, FieldType.FILTER);
+  if (filterField) {
+    const bytes = buf.subarray(filterField.start, filterField.end);
+    try {
+      compileFilterBytes(bytes);
+    } catch {
+      throw new AsError(ResultCode.PARAMETER, 'bad filter expression');
+    }
+    tail.push(field(FieldType.FILTER, bytes));
+    nTailFields++;
+  }
+  let info2 = Info2.WRITE | (msg.info2 & Info2.DURABLE_DELETE);
+  let info3 = 0;
+  let udfModule = '';
+  let udfFunction = '';
+  if (isUdf) {
+    const call = readUdfCall(msg);
+    if (!call) throw new AsError(ResultCode.PARAMETER, 'bad udf fields');
+    udfModule = call.module;
+    udfFunction = call.fn;
+    for (const t of [FieldType.UDF_FILENAME, FieldType.UDF_FUNCTION, FieldType.UDF_ARGLIST]) {
+      const f = fieldOf(msg, t)!;
+      tail.push(field(t, buf.subarray(f.start, f.end)));
+      nTailFields++;
+    }
+  } else {
+    if (msg.info1 & Info1.READ) throw new AsError(ResultCode.PARAMETER, 'ops not write only');
+    if (msg.ops.length === 0) throw new AsError(ResultCode.PARAMETER, 'ops query has no ops');
+    info3 = Info3.UPDATE_ONLY | (msg.info3 & Info3.REPLACE_ONLY);
+    for (const op of msg.ops) {
+      if (isReadOp(op.opType)) throw new AsError(ResultCode.PARAMETER, 'ops query has read op');
+      const b = Buffer.allocUnsafe(8 + op.nameBytes + op.value.length);
+      b.writeUInt32BE(4 + op.nameBytes + op.value.length, 0);
+      b[4] = op.opType;
+      b[5] = op.particleType;
+      b[6] = op.flags;
+      b[7] = op.nameBytes;
+      b.write(op.name, 8, 'utf8');
+      op.value.copy(b, 8 + op.nameBytes);
+      tail.push(b);
+    }
+  }
+  const tailBytes = Buffer.concat(tail);
+  const nsField = field(FieldType.NAMESPACE, Buffer.from(ns.name, 'utf8'));
+  const nOps = isUdf ? 0 : msg.ops.length;
+  const recordTtl = msg.recordTtl;
+
+  /** The internal request for one record: header, namespace, set, digest, then the shared tail. */
+  const internalMessage = (digest: Buffer, setName: Buffer | undefined): Buffer => {
+    const setLen = setName ? 5 + setName.length : 0;
+    const b = Buffer.allocUnsafe(MSG_HEADER_BYTES + nsField.length + setLen + 25 + tailBytes.length);
+    b[0] = MSG_HEADER_BYTES;
+    b[1] = 0;
+    b[2] = info2;
+    b[3] = info3;
+    b[4] = 0;
+    b[5] = 0;
+    b.writeUInt32BE(0, 6); // generation: not checked
+    b.writeUInt32BE(recordTtl >>> 0, 10);
+    b.writeUInt32BE(0, 14);
+    b.writeUInt16BE(2 + (setName ? 1 : 0) + nTailFields, 18);
+    b.writeUInt16BE(nOps, 20);
+    let p = MSG_HEADER_BYTES;
+    p += nsField.copy(b, p);
+    if (setName) {
+      b.writeUInt32BE(setName.length + 1, p);
+      b[p + 4] = FieldType.SET;
+      p += 5 + setName.copy(b, p + 5);
+    }
+    b.writeUInt32BE(21, p);
+    b[p + 4] = FieldType.DIGEST;
+    p += 5 + digest.copy(b, p + 5, 0, 20);
+    tailBytes.copy(b, p);
+    return b;
+  };
+
+  const job = new ScanJob(req.trid, ns.name, req.setName, 0, rps, client, {
+    type: isUdf ? 'background-udf' : 'background-ops',
+    sindexName: source.indexName,
+    udfModule: udfModule.replace(/\.lua$/, ''),
+    udfFunction,
+  });
+  const stats = ctx.stats.of(ns.name);
+  const kindName = isUdf ? 'udf-bg' : 'ops-bg';
+  const account = (code: number): void => {
+    switch (code) {
+      case ResultCode.OK:
+        job.recsSucceeded++;
+        stats.add(isUdf ? 'udf_sub_udf_complete' : 'ops_sub_write_success');
+        break;
+      case ResultCode.NOT_FOUND: // deleted since it was picked
+        break;
+      case ResultCode.FILTERED_OUT:
+        job.recsFiltered++;
+        stats.add(isUdf ? 'udf_sub_udf_filtered_out' : 'ops_sub_write_filtered_out');
+        break;
+      default:
+        job.recsFailed++;
+        stats.add(isUdf ? 'udf_sub_udf_error' : 'ops_sub_write_error');
+    }
+  };
+
+  const run = async (): Promise<void> => {
+    log.info(`starting ${kindName} query job ${job.trid} {${ns.name}:${req.setName}:${source.indexName || '<pi-query>'}} rps ${rps} from ${client}`);
+    const pacer = new Pacer(rps, job);
+    const inFlight = new Set<Promise<void>>();
+    const index = ns.index;
+    const setNames = new Map<number, Buffer | undefined>();
+    const setNameOf = (setId: number): Buffer | undefined => {
+      if (!setNames.has(setId)) setNames.set(setId, setId === 0 ? undefined : Buffer.from(ns.sets.nameOf(setId), 'utf8'));
+      return setNames.get(setId);
+    };
+    await walkPartitions(
+      { ns, source, setId: req.setId, job, servesPartition: ctx.servesPartition && ((pid) => ctx.servesPartition!(ns.name, pid)) },
+      async (_pid, ids) => {
+        // ids are only valid until the first await: take what each record's request needs now
+        const picked: Buffer[] = [];
+        for (const id of ids) {
+          if (!source.matches(id)) continue;
+          picked.push(internalMessage(index.digestView(id), setNameOf(index.setId(id))));
+        }
+        for (const body of picked) {
+          if (job.abortRequested) return false;
+          const wait = pacer.pace();
+          if (wait) await wait;
+          let r: number | Promise<number>;
+          try {
+            r = ctx.applyRecord(body);
+          } catch {
+            r = ResultCode.UNKNOWN;
+          }
+          if (typeof r === 'number') {
+            account(r);
+            continue;
+          }
+          job.active++;
+          const p: Promise<void> = r
+            .then(account, () => account(ResultCode.UNKNOWN))
+            .finally(() => {
+              job.active--;
+              inFlight.delete(p);
+            });
+          inFlight.add(p);
+          if (inFlight.size >= BACKGROUND_MAX_ACTIVE_TRANSACTIONS) await Promise.race(inFlight);
+        }
+        return true;
+      },
+    );
+    await Promise.all(inFlight);
+    const aborted = job.abortRequested;
+    job.finish(aborted ? 'done(user-aborted)' : 'done(ok)');
+    stats.jobEnded(source.kind, isUdf ? 'udf_bg' : 'ops_bg', aborted ? 'abort' : 'complete');
+    log.info(`finished ${kindName} query job ${job.trid} (${aborted ? ResultCode.QUERY_ABORT : 0})`);
+  };
+  return { job, run };
+}

@@ -1,0 +1,62 @@
+/**
+ * Where a query's records come from, one partition at a time. A query without an index filter
+ * reads the primary index (every record of the set or namespace); a query with one reads a
+ * secondary index. Jobs (background writes, background UDFs, aggregations) consume either through
+ * this interface, so they work the same over both.
+ *
+ * A source only nominates candidates. The consumer still checks that each one is live (not a
+ * tombstone, not expired, not truncated) and in the query's set, and asks the source to re-check
+ * it against the record ({@link RecordSource.matches}) right before using it, because the record
+ * may have changed since the candidate was collected.
+ */
+import type { Namespace } from '../namespace/namespace.js';
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { FieldType, type AsMsg } from '../protocol/message.js';
+
+export interface RecordSource {
+  /** `pi` for the primary index, `si` for a secondary index: Aerospike counts their jobs apart */
+  readonly kind: 'pi' | 'si';
+  /** the secondary index used, for query-show ('' for the primary index) */
+  readonly indexName: string;
+  /**
+   * Appends the entry ids of partition `pid`'s candidates to `out`, in the order the answers go
+   * out (digest order for the primary index). Synchronous; at most the partition's entries.
+   */
+  collect(pid: number, out: number[]): void;
+  /** Whether entry `id` still matches the query (a secondary index re-checks the bin value). */
+  matches(id: number): boolean;
+}
+
+/** Every record of partition, optionally only those of one set, in digest order. */
+export function primaryIndexSource(ns: Namespace, setId: number): RecordSource {
+  const index = ns.index;
+  return {
+    kind: 'pi',
+    indexName: '',
+    collect(pid, out) {
+      const start = out.length;
+      for (const id of index.partitionIds(pid)) {
+        if (setId === 0 || index.setId(id) === setId) out.push(id);
+      }
+      // the reference server walks each partition in digest order; its answers come in that order
+      const part = out.slice(start).sort((a, b) => index.digestView(a).compare(index.digestView(b)));
+      for (let i = 0; i < part.length; i++) out[start + i] = part[i]!;
+    },
+    matches: () => true,
+  };
+}
+
+/** Makes the record source of an index-filtered request, or throws the AsError to answer. */
+export type SecondaryIndexSourceFactory = (ns: Namespace, msg: AsMsg, setId: number) => RecordSource;
+
+/**
+ * Builds the source for a scan/query request on `ns`: a request with an index filter (INDEX_RANGE
+ * or INDEX_NAME) needs a secondary index, found by `secondary`; without one, the primary index of
+ * set `setId` (0 = the whole namespace). Throws AsError(SINDEX_NOT_FOUND) when no index answers.
+ */
+export function recordSourceFor(ns: Namespace, msg: AsMsg, setId: number, secondary?: SecondaryIndexSourceFactory): RecordSource {
+  const filtered = msg.fields.some((f) => f.type === FieldType.INDEX_RANGE || f.type === FieldType.INDEX_NAME);
+  if (!filtered) return primaryIndexSource(ns, setId);
+  if (!secondary) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'no secondary index');
+  return secondary(ns, msg, setId);
+}
