@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
-import { startStrato, type StratoProcess } from './helpers/strato-process.js';
-import { frame, rawExchange } from './helpers/raw-client.js';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { frame, rawExchange } from '../helpers/raw-client.js';
 
 let server: StratoProcess;
 let client: any;
