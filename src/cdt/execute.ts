@@ -13,6 +13,7 @@ import { listModify, listRead } from './list-ops.js';
 import { mapModify, mapRead } from './map-ops.js';
 import { isList, isMap } from './order.js';
 import type { TargetOutcome } from './outcome.js';
+import { executeSelect } from './select.js';
 
 export interface CdtOutcome {
   /** value to return to the client for this op; undefined = the op yields no result entry */
@@ -72,8 +73,8 @@ function execute(current: AsValue | undefined, ctx: AsValue | null, modify: bool
   if (ctx === null) {
     const { code, args } = op();
     if (code === OP_SELECT) {
-      // select/apply (server 8.1 path expressions) is not implemented: §9.7 leaves its results unspecified
-      if (current !== undefined && (isList(current) || isMap(current))) badParam('cdt select is not supported');
+      // a select nested in a context op: the server runs select only at the top of a payload
+      if (current !== undefined && (isList(current) || isMap(current))) badParam('cdt select inside a context op');
       incompatible('select on a bin that is not a list or map');
     }
     if (current !== undefined) checkType(current, code);
@@ -140,6 +141,7 @@ export function executeCdtWireOp(current: AsValue | undefined, payload: Buffer, 
       code = opCode(r.readIntOrNull());
       count = n - 1;
     }
+    if (code === OP_SELECT) return executeSelect(current, r, count, modify);
     if (code === OP_CONTEXT_EVAL) {
       if (count !== 2) badParam('context op needs [ctx, op]');
       const ctx = r.read();

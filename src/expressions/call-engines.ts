@@ -7,7 +7,7 @@
  */
 import type { AsValue } from '../protocol/msgpack.js';
 // type-only: checked by the compiler, erased at run time (the engines are loaded dynamically below)
-import type { executeCdtOp } from '../cdt/index.js';
+import type { executeCdtOp, executeCdtWireOp } from '../cdt/index.js';
 import type { executeBitOp } from '../bits/index.js';
 import type { executeHllOp } from '../hll/index.js';
 
@@ -19,6 +19,9 @@ export type CdtCall = (
   ctx: AsValue[] | null,
   modify: boolean,
 ) => { result: AsValue | undefined; newValue?: AsValue };
+
+/** `executeCdtWireOp` of `src/cdt/`: a CDT op payload in wire form (select/apply by path). */
+export type CdtWireCall = (current: AsValue | undefined, payload: Buffer, modify: boolean) => { result: AsValue | undefined; newValue?: AsValue };
 
 /** `executeBitOp` of `src/bits/` and `executeHllOp` of `src/hll/`. */
 export type ParticleCall = (
@@ -32,12 +35,14 @@ type Holds<T extends true> = T;
 /** Compile-time proof that the engines still have the shapes this module calls. */
 export type EngineSignatureChecks = [
   Holds<typeof executeCdtOp extends CdtCall ? true : false>,
+  Holds<typeof executeCdtWireOp extends CdtWireCall ? true : false>,
   Holds<typeof executeBitOp extends ParticleCall ? true : false>,
   Holds<typeof executeHllOp extends ParticleCall ? true : false>,
 ];
 
 export interface CallEngines {
   cdt?: CdtCall;
+  cdtWire?: CdtWireCall;
   bits?: ParticleCall;
   hll?: ParticleCall;
 }
@@ -48,6 +53,7 @@ export const callEngines: CallEngines = {};
 /** Installs (or replaces) engines. */
 export function setCallEngines(engines: CallEngines): void {
   if (engines.cdt) callEngines.cdt = engines.cdt;
+  if (engines.cdtWire) callEngines.cdtWire = engines.cdtWire;
   if (engines.bits) callEngines.bits = engines.bits;
   if (engines.hll) callEngines.hll = engines.hll;
 }
@@ -66,11 +72,17 @@ async function load<T>(path: string, exportName: string): Promise<T | undefined>
 
 /** Resolves once the default engines have been looked for (whether or not they were found). */
 export const callEnginesReady: Promise<void> = (async () => {
-  const [cdt, bits, hll] = await Promise.all([
+  const [cdt, cdtWire, bits, hll, setPathExpCompiler, compilePathExp] = await Promise.all([
     load<CdtCall>('../cdt/index.js', 'executeCdtOp'),
+    load<CdtWireCall>('../cdt/index.js', 'executeCdtWireOp'),
     load<ParticleCall>('../bits/index.js', 'executeBitOp'),
     load<ParticleCall>('../hll/index.js', 'executeHllOp'),
+    load<(c: unknown) => void>('../cdt/index.js', 'setPathExpCompiler'),
+    load<unknown>('./exp-ops.js', 'compilePathExp'),
   ]);
+  // select/apply by path compiles its context and modify expressions with this engine
+  if (setPathExpCompiler && compilePathExp) setPathExpCompiler(compilePathExp);
+  if (cdtWire && !callEngines.cdtWire) callEngines.cdtWire = cdtWire;
   // explicitly installed engines win
   if (cdt && !callEngines.cdt) callEngines.cdt = cdt;
   if (bits && !callEngines.bits) callEngines.bits = bits;

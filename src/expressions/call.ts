@@ -30,6 +30,8 @@ type Arg = { literal: AsValue } | { ev: Ev; type: ExpTypeCode };
 
 interface Payload {
   code: number;
+  /** select/apply (0xfe): the payload's wire bytes, run as a wire CDT op */
+  wire?: Buffer;
   ctx: AsValue[] | null;
   /** the context was not a list: the op cannot run */
   badCtx: boolean;
@@ -39,6 +41,7 @@ interface Payload {
 function parsePayload(cx: Compiler): Payload {
   const d = cx.d;
   if (d.peek() !== 'array') paramError('call: payload is not a list');
+  const payloadStart = d.pos;
   let n = d.arrayHeader();
   if (n === 0) paramError('call: empty payload');
   let code = d.uint();
@@ -54,12 +57,13 @@ function parsePayload(cx: Compiler): Payload {
     if (n === 0) paramError('call: empty op in context payload');
     code = d.uint();
   } else if (code === BigInt(CDT_OP_SELECT)) {
+    // the server checks the shape here and hands the raw payload to the CDT engine at run time
     if (n < 3 || n > 4) paramError('call: invalid select payload');
     if (d.peek() !== 'array') paramError('call: select context is not a list');
-    args.push({ literal: d.value() });
-    args.push({ literal: d.uint() });
-    if (n === 4) args.push({ literal: d.value() });
-    return { code: CDT_OP_SELECT, ctx, badCtx, args };
+    d.skip();
+    d.uint();
+    if (n === 4) d.skip();
+    return { code: CDT_OP_SELECT, wire: d.buf.subarray(payloadStart, d.pos), ctx, badCtx, args };
   }
   if (code > 0xffffn) paramError(`call: invalid op code ${code}`);
   let evalArgs = 0;
@@ -97,7 +101,7 @@ const compileCall: OpCompiler = (cx, argc) => {
     const want = system === CallSystem.CDT ? [ExpType.LIST, ExpType.MAP] : system === CallSystem.HLL ? [ExpType.HLL] : [ExpType.BLOB];
     if (!(want as number[]).includes(bin.type)) paramError(`call: bin arg type ${bin.type} does not suit system ${system}`);
   }
-  const { code, ctx, badCtx, args } = payload;
+  const { code, ctx, badCtx, args, wire } = payload;
   const nArgs = args.length;
   const binEv = bin.ev;
   const particleType = system === CallSystem.HLL ? Particle.HLL : Particle.BLOB;
@@ -121,6 +125,12 @@ const compileCall: OpCompiler = (cx, argc) => {
         const engine = callEngines.cdt;
         if (!engine) return UNKNOWN;
         const current = b === null ? undefined : (b as AsValue);
+        if (wire) {
+          const wireEngine = callEngines.cdtWire;
+          if (!wireEngine) return UNKNOWN;
+          const out = wireEngine(current, wire, modify);
+          return typedResult(modify ? (out.newValue ?? current) : out.result, rtype);
+        }
         const out = engine(current, code, values, ctx, modify);
         return typedResult(modify ? (out.newValue ?? current) : out.result, rtype);
       }

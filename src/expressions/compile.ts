@@ -8,6 +8,7 @@ import { AsMap, type AsValue } from '../protocol/msgpack.js';
 import { AsError } from '../protocol/result-codes.js';
 import { ExpDecoder, paramError } from './decode.js';
 import { GeoValue, parseGeoJson } from './geo.js';
+import { asValueToRt } from './values.js';
 import {
   EXP_MAX_DEPTH,
   EXP_MAX_NODES,
@@ -202,8 +203,20 @@ const compileVarBuiltin: OpCompiler = (cx, argc) => {
   const idx = cx.d.uint();
   if (idx >= 3n) paramError(`invalid builtin var ${idx}`);
   if (idx === 2n && type !== BigInt(ExpType.INT)) paramError('builtin index var must be int');
-  // loop variables (key, value, index) only exist inside CDT select/apply; elsewhere unknown
-  return { type: entryType(type), ev: () => UNKNOWN };
+  // loop variables (key, value, index) only exist inside CDT select/apply; elsewhere unknown.
+  // A value whose type is not the declared one is unknown too (server eval_var_builtin).
+  const declared = entryType(type);
+  const id = Number(idx);
+  const ev: Ev = (c) => {
+    const lv = c.loop;
+    if (!lv) return UNKNOWN;
+    if (id === 2) return lv.index === undefined || declared !== ExpType.INT ? UNKNOWN : BigInt(lv.index);
+    const v = id === 0 ? lv.key : lv.value;
+    if (v === undefined) return UNKNOWN;
+    const r = asValueToRt(v);
+    return r && r.type === declared ? r.rt : UNKNOWN;
+  };
+  return { type: declared, ev };
 };
 
 const compileCond: OpCompiler = (cx, argc) => {

@@ -10,7 +10,7 @@ import { ExpDecoder, paramError } from './decode.js';
 import { ARITH_OPS } from './ops-arith.js';
 import { LOGIC_OPS } from './ops-logic.js';
 import { META_OPS } from './ops-meta.js';
-import { ExpOpFlag, ExpType, UNKNOWN, type Ev, type ExpEnv, type ExpRecord, type ExpTypeCode } from './types.js';
+import { ExpOpFlag, ExpType, REMOVE, UNKNOWN, type Ev, type ExpEnv, type ExpRecord, type ExpTypeCode, type LoopVarValues } from './types.js';
 import { rtToAsValue } from './values.js';
 
 /** Every op the compiler knows, by op code. */
@@ -191,4 +191,59 @@ export function expReadPayload(payload: Buffer, rec: ExpRecord, env: ExpEnv): As
 /** EXP_MODIFY from the op's value bytes (compile + {@link applyExpWrite}); the server's `expWrite` seam. */
 export function expWritePayload(payload: Buffer, rec: ExpRecord, env: ExpEnv, binExists: boolean): ExpWriteAction {
   return applyExpWrite(compileExpOp(payload, 'modify'), rec, env, binExists);
+}
+
+/** A compiled CDT path expression (select/apply contexts and modify expressions). */
+export interface PathExpression {
+  /** filter: true / false, undefined when unknown; a non-boolean result is false (server match_internal) */
+  test(loop: LoopVarValues): boolean | undefined;
+  /** modify: the element's new value or its removal (`[100]`); undefined when unknown */
+  apply(loop: LoopVarValues): { remove: true } | { remove: false; value: AsValue } | undefined;
+}
+
+/**
+ * Path expressions see no record: bins are unknown, as in the server, which evaluates them
+ * without record data (as_exp_matches_metadata / as_exp_eval_to_result with no storage record).
+ */
+const NO_RECORD: ExpRecord = {
+  getBin: () => undefined,
+  binNames: () => [],
+  exists: false,
+  generation: 0,
+  voidTime: 0,
+  lastUpdateMs: 0,
+  setName: '',
+  digest: Buffer.alloc(20),
+  key: undefined,
+  recordSizeBytes: 0,
+  memorySizeBytes: 0,
+  deviceSizeBytes: 0,
+  isTombstone: false,
+};
+
+const REMOVE_ENTRY = { remove: true } as const;
+
+/**
+ * Compiles an expression of a CDT path (a context filter or an apply's modify expression) for
+ * `src/cdt` (installed there with setPathExpCompiler). Throws AsError(PARAMETER) when malformed.
+ */
+export function compilePathExp(wire: Buffer): PathExpression {
+  const { root, slots } = compileTree(wire, OPS);
+  const ev = root.ev;
+  const type = root.type;
+  const run = (loop: LoopVarValues): unknown =>
+    ev({ rec: NO_RECORD, env: { nowMs: Date.now() }, vars: slots === 0 ? NO_VARS : new Array<unknown>(slots), loop });
+  return {
+    test(loop) {
+      const v = run(loop);
+      if (v === UNKNOWN) return undefined;
+      return type === ExpType.BOOL ? v === true : false;
+    },
+    apply(loop) {
+      const v = run(loop);
+      if (v === REMOVE) return REMOVE_ENTRY;
+      const out = rtToAsValue(type, v);
+      return out === UNKNOWN ? undefined : { remove: false, value: out };
+    },
+  };
 }

@@ -19,6 +19,8 @@ export {
   type CompiledFilter,
   type CompiledExpOp,
   type ExpWriteAction,
+  compilePathExp,
+  type PathExpression,
 } from './exp-ops.js';
 export {
   UNKNOWN,

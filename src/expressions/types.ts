@@ -2,6 +2,7 @@
  * Shared types of the expression engine: the record view, value types, the compiled closure
  * shape, the UNKNOWN marker and the size limits (protocol reference §10; Aerospike `exp.c`).
  */
+import type { AsValue } from '../protocol/msgpack.js';
 import type { Bin } from '../protocol/particle.js';
 
 /** What an expression can see of a record. Times: lastUpdateMs = Unix ms; voidTime = seconds since 2010-01-01 (0 = never expires). */
@@ -77,12 +78,24 @@ export function typeName(t: number): string {
  */
 export type RtValue = unknown;
 
+/**
+ * Loop variables of a CDT path expression (builtin vars `[122, type, id]`): id 0 KEY (map
+ * entries), 1 VALUE, 2 INDEX (list elements); undefined when the element has none.
+ */
+export interface LoopVarValues {
+  key: AsValue | undefined;
+  value: AsValue | undefined;
+  index: number | undefined;
+}
+
 /** Per-evaluation state handed to every closure. */
 export interface EvalCtx {
   readonly rec: ExpRecord;
   readonly env: ExpEnv;
   /** let-variable slots */
   readonly vars: unknown[];
+  /** set while a CDT select/apply evaluates a path expression for one element */
+  readonly loop?: LoopVarValues;
 }
 
 /** A compiled expression node: evaluates to its runtime value or {@link UNKNOWN}. */

@@ -1,9 +1,9 @@
 /** Installs the particle engines (CDT, bit, HLL, expressions) into the transaction layer. */
 import { executeBitOp, executeBitWireOp } from '../bits/index.js';
 import { executeHllOp, executeHllWireOp } from '../hll/index.js';
-import { compileFilter, expReadPayload, expWritePayload, setCallEngines } from '../expressions/index.js';
+import { compileFilter, compilePathExp, expReadPayload, expWritePayload, setCallEngines } from '../expressions/index.js';
 import { engines } from './extensions.js';
-import { cdtParticleOp, executeCdtOp } from '../cdt/index.js';
+import { cdtParticleOp, executeCdtOp, executeCdtWireOp, setPathExpCompiler } from '../cdt/index.js';
 
 export function installEngines(): void {
   engines.cdt = cdtParticleOp;
@@ -12,5 +12,6 @@ export function installEngines(): void {
   engines.compileFilter = compileFilter;
   engines.expRead = expReadPayload;
   engines.expWrite = expWritePayload;
-  setCallEngines({ cdt: executeCdtOp, bits: executeBitOp, hll: executeHllOp });
+  setCallEngines({ cdt: executeCdtOp, cdtWire: executeCdtWireOp, bits: executeBitOp, hll: executeHllOp });
+  setPathExpCompiler(compilePathExp);
 }
