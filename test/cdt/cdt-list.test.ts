@@ -459,8 +459,10 @@ test('the deprecated form with a 16-bit op code is still accepted', () => {
   assert.equal(executeCdtWireOp(L(1, 2), Buffer.from('0010', 'hex'), false).result, 2n);
 });
 
-test('select/apply (0xfe) is answered PARAMETER on a list bin and INCOMPATIBLE_TYPE otherwise', () => {
-  assert.equal(code(() => read(L(1), 0xfe, [0x10n, 0n], 0n)), ResultCode.PARAMETER);
+test('select by path (0xfe) answers the matching tree of a list bin and INCOMPATIBLE_TYPE on a scalar', () => {
+  assert.deepEqual(read(L(1, 2), 0xfe, [0x10n, 1n], 0n), [2n]);
+  assert.deepEqual(read(L(1, 2), 0xfe, [0x10n, 5n], 1n), [], 'an index past the end selects nothing');
+  assert.equal(code(() => read(L(1), 0xfe, [0x20n, 0n], 0n)), ResultCode.PARAMETER, 'a map-typed level on a list');
   assert.equal(code(() => read(5n, 0xfe, [0x10n, 0n], 0n)), ResultCode.INCOMPATIBLE_TYPE);
 });
 
