@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { MsgpackWriter } from '../src/protocol/msgpack.js';
 import type { Bin } from '../src/protocol/particle.js';
 import { compileFilter, type ExpEnv, type ExpRecord } from '../src/expressions/index.js';
+import { compileRegex, regexMatches, RegexFlag } from '../src/expressions/regex.js';
 
 const N = 1_000_000;
 
@@ -90,6 +91,26 @@ function timeCompile(name: string, make: (i: number) => Buffer): string[] {
   ];
 }
 
+/**
+ * Regex worst cases (issue 16.1): nested quantifiers that make a backtracking engine exponential,
+ * and long subjects. Prints the time of one match each; the automaton keeps them linear.
+ */
+function timeRegexWorstCases(): string[] {
+  const cases: [string, number, Buffer][] = [
+    ['(a+)+$', RegexFlag.EXTENDED, Buffer.from('a'.repeat(30) + '!')],
+    ['(a+)+$', RegexFlag.EXTENDED, Buffer.from('a'.repeat(1 << 20) + '!')],
+    ['^(a|aa)*c', RegexFlag.EXTENDED, Buffer.from('a'.repeat(1 << 20))],
+    ['hello|world', RegexFlag.EXTENDED | RegexFlag.ICASE, Buffer.alloc(1 << 20, 0x78)],
+  ];
+  return cases.map(([pattern, flags, subject]) => {
+    const t0 = process.hrtime.bigint();
+    const re = compileRegex(Buffer.from(pattern), flags);
+    const hit = regexMatches(re, subject);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return `exp-filter regex worst case ${pattern} on ${subject.length} bytes: ${ms.toFixed(2)} ms (match ${hit})`;
+  });
+}
+
 /** Runs the benchmarks; returns printable lines. */
 export async function runExpFilterBench(): Promise<string[]> {
   const env: ExpEnv = { nowMs: 1_700_000_060_000 };
@@ -107,6 +128,7 @@ export async function runExpFilterBench(): Promise<string[]> {
     timeFilter('regex(EXTENDED, "^h.l+o$", s)', regex, env),
     ...timeCompile("intBin('a') > k", simpleOf),
     ...timeCompile('and(...4 terms)', compoundOf),
+    ...timeRegexWorstCases(),
   ];
 }
 

@@ -59,8 +59,6 @@ export class Compiler {
   private nextSlot = 0;
   /** let-variable slots the evaluation needs */
   maxSlots = 0;
-  /** compiled regexes of this expression */
-  readonly regexCache = new Map<string, RegExp>();
 
   constructor(
     buf: Buffer,

@@ -7,11 +7,12 @@
  * - EXCLUSIVE is unknown as soon as an operand is unknown, false at the second true.
  */
 import type { AsValue } from '../protocol/msgpack.js';
+import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { compareMsgpack } from './compare.js';
 import { arity, type Node, type OpCompiler } from './compile.js';
 import { paramError } from './decode.js';
 import { geoMatch, type GeoValue } from './geo.js';
-import { compileRegex, regexMatches, RegexSyntaxError } from './regex.js';
+import { compileRegex, regexMatches, RegexBudgetError, RegexSyntaxError, type CompiledRegex } from './regex.js';
 import { ExpOp, ExpType, typeName, UNKNOWN, type Ev, type RtValue } from './types.js';
 import { rtToAsValue } from './values.js';
 
@@ -146,9 +147,9 @@ const compileRegexOp: OpCompiler = (cx, argc) => {
   const flags = cx.d.int64();
   const pattern = cx.d.rawBytes();
   const subject = cx.typed('cmp_regex', ExpType.STR);
-  let re: RegExp;
+  let re: CompiledRegex;
   try {
-    re = compileRegex(pattern, Number(BigInt.asIntN(32, flags)), cx.regexCache);
+    re = compileRegex(pattern, Number(BigInt.asIntN(32, flags)));
   } catch (e) {
     if (e instanceof RegexSyntaxError) paramError(`regex compile: ${e.message}`);
     throw e;
@@ -157,7 +158,13 @@ const compileRegexOp: OpCompiler = (cx, argc) => {
   const ev: Ev = (c) => {
     const s = S(c);
     if (s === UNKNOWN) return UNKNOWN;
-    return regexMatches(re, s as Buffer);
+    try {
+      return regexMatches(re, s as Buffer);
+    } catch (e) {
+      // only back-reference patterns have a budget: refuse the request rather than stall the node
+      if (e instanceof RegexBudgetError) throw new AsError(ResultCode.PARAMETER, `expression: regex: ${e.message}`);
+      throw e;
+    }
   };
   return { type: ExpType.BOOL, ev };
 };

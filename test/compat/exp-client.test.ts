@@ -102,3 +102,22 @@ test('batch rows and scans apply the filter', async () => {
   });
   assert.deepEqual(recs.map((r) => r.bins.n).sort(), [0, 2, 4]);
 });
+
+test('regex (a+)+$ against 30 a and ! answers FILTERED_OUT at once instead of backtracking (issue 16.1)', async () => {
+  await client.put(key('redos'), { s: 'a'.repeat(30) + '!' });
+  const redos = exp.cmpRegex(Aerospike.regex.EXTENDED, '(a+)+$', exp.binStr('s'));
+  const t0 = Date.now();
+  assert.equal(await resultCode(client.get(key('redos'), new Aerospike.ReadPolicy({ filterExpression: redos }))), FILTERED_OUT);
+  // a generous sanity bound (a backtracking engine needs ~10 s here, doubling per extra a)
+  assert.ok(Date.now() - t0 < 5000);
+  const ok = exp.cmpRegex(Aerospike.regex.EXTENDED, '(a+)+!$', exp.binStr('s'));
+  assert.equal((await client.get(key('redos'), new Aerospike.ReadPolicy({ filterExpression: ok }))).bins.s.length, 31);
+});
+
+test("the client's regex flag NEWLINE (4) makes ^ match after a newline, as glibc's REG_NEWLINE", async () => {
+  await client.put(key('lines'), { s: 'first\nsecond' });
+  const second = (flags: number) => exp.cmpRegex(flags, '^second$', exp.binStr('s'));
+  assert.equal((await client.get(key('lines'), new Aerospike.ReadPolicy({ filterExpression: second(Aerospike.regex.NEWLINE) }))).bins.s, 'first\nsecond');
+  assert.equal(await resultCode(client.get(key('lines'), new Aerospike.ReadPolicy({ filterExpression: second(Aerospike.regex.BASIC) }))), FILTERED_OUT);
+  assert.equal(await resultCode(client.get(key('lines'), new Aerospike.ReadPolicy({ filterExpression: second(8) }))), FILTERED_OUT, '8 is NOSUB');
+});

@@ -1,10 +1,20 @@
 /**
- * POSIX (glibc, C locale) regular expressions translated to JavaScript: BRE vs ERE syntax,
- * brackets, classes, anchors, NEWLINE / ICASE flags, byte semantics, syntax errors.
+ * POSIX (glibc, C locale) regular expressions on Strato's linear-time automaton: BRE vs ERE syntax,
+ * brackets, classes, anchors, NEWLINE / ICASE flags (glibc's values), byte semantics, syntax errors,
+ * back-references under a step budget, size bounds and the compile cache.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileRegex, posixToRegExp, RegexFlag, RegexSyntaxError, regexMatches } from '../../src/expressions/regex.js';
+import {
+  compilePosix,
+  compileRegex,
+  REGEX_MAX_INSTRUCTIONS,
+  REGEX_PATTERN_MAX_BYTES,
+  RegexBudgetError,
+  RegexFlag,
+  RegexSyntaxError,
+  regexMatches,
+} from '../../src/expressions/regex.js';
 
 const { EXTENDED: ERE, ICASE, NEWLINE } = RegexFlag;
 
@@ -12,7 +22,7 @@ function m(pattern: string, flags: number, subject: string | Buffer): boolean {
   return regexMatches(compileRegex(Buffer.from(pattern, 'utf8'), flags), typeof subject === 'string' ? Buffer.from(subject, 'utf8') : subject);
 }
 function bad(pattern: string, flags: number): void {
-  assert.throws(() => posixToRegExp(pattern, flags), RegexSyntaxError, `${pattern} should not compile`);
+  assert.throws(() => compilePosix(pattern, flags), RegexSyntaxError, `${pattern} should not compile`);
 }
 
 test('BRE: + ? | { } ( ) are literal; \\+ \\? \\| \\{ \\} \\( \\) are operators', () => {
@@ -120,11 +130,72 @@ test('byte semantics: . is one byte, matching stops at NUL', () => {
   assert.equal(m('é', ERE, 'café'), true);
 });
 
-test('compile cache reuses RegExp objects', () => {
-  const cache = new Map<string, RegExp>();
-  const a = compileRegex(Buffer.from('x+'), ERE, cache);
-  const b = compileRegex(Buffer.from('x+'), ERE, cache);
-  const c = compileRegex(Buffer.from('x+'), 0, cache);
+test('the compile cache returns the same program for the same flags and pattern', () => {
+  const a = compileRegex(Buffer.from('x+'), ERE);
+  const b = compileRegex(Buffer.from('x+'), ERE);
+  const c = compileRegex(Buffer.from('x+'), 0);
+  const d = compileRegex(Buffer.from('x+'), ERE | RegexFlag.NOSUB);
   assert.equal(a, b);
   assert.notEqual(a, c);
+  assert.equal(a, d, 'NOSUB does not change a yes/no match');
+});
+
+test("glibc's flag values: 4 is REG_NEWLINE and 8 is REG_NOSUB", () => {
+  assert.equal(RegexFlag.NEWLINE, 4);
+  assert.equal(RegexFlag.NOSUB, 8);
+  assert.equal(m('^b', 4, 'a\nb'), true, '4 makes ^ match after a newline');
+  assert.equal(m('^b', 8, 'a\nb'), false, '8 (NOSUB) leaves ^ at the start of the string');
+  assert.equal(m('a.b', 8, 'a\nb'), true, 'under NOSUB . still matches a newline');
+  assert.equal(m('a\\Wb', ERE | 4, 'a\nb'), false, 'under NEWLINE \\W excludes newline, as glibc builds it as a negated list');
+  assert.equal(m('a\\Wb', ERE, 'a\nb'), true);
+});
+
+test('nested quantifiers match in linear time: (a+)+$ against 30 a and ! answers false at once', () => {
+  const subject = 'a'.repeat(30) + '!';
+  const t0 = process.hrtime.bigint();
+  assert.equal(m('(a+)+$', ERE, subject), false);
+  assert.equal(m('^(a|a)*$', ERE, 'a'.repeat(5000) + '!'), false);
+  assert.equal(m('(a*)*b', ERE, 'a'.repeat(5000)), false);
+  assert.equal(m('\\(a*\\)*b', 0, 'a'.repeat(5000) + 'b'), true);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  // a sanity bound far above the expected ~1 ms; a backtracking engine needs minutes here
+  assert.ok(ms < 5000, `took ${ms} ms`);
+});
+
+test('ICASE folds ASCII letters only, as in the C locale', () => {
+  assert.equal(regexMatches(compileRegex(Buffer.from([0xe9]), ICASE), Buffer.from([0xc9])), false, 'latin1 é and É are distinct bytes');
+  assert.equal(m('[^a]', ICASE, 'A'), false);
+  assert.equal(m('^[a-c]+$', ICASE | ERE, 'AbC'), true);
+  assert.equal(m('\\(ab\\)\\1', ICASE, 'abAB'), true, 'back-references compare case-insensitively');
+});
+
+test('back-references match, and a pathological one is refused past its step budget', () => {
+  assert.equal(m('^\\(a*\\)b\\1$', 0, 'aabaa'), true);
+  assert.equal(m('^\\(a*\\)b\\1$', 0, 'aaba'), false);
+  assert.equal(m('(.)\\1', ERE, 'abcdd'), true);
+  assert.equal(m('(.)\\1', ERE, 'abcd'), false);
+  assert.equal(m('(a)|b\\1', ERE, 'b'), false, 'a back-reference to a group that took no part fails');
+  assert.equal(m('(a)|b\\1', ERE, 'xa'), true);
+  assert.equal(m('^(a*)*\\1$', ERE, 'aaaa'), true);
+  assert.throws(() => m('^((a*)*)*\\1b$', ERE, 'a'.repeat(40)), RegexBudgetError);
+});
+
+test('anchors, word boundaries and buffer anchors on the automaton', () => {
+  assert.equal(m('^$', NEWLINE, 'a\n\nb'), true, 'an empty line');
+  assert.equal(m('^$', 0, 'a\n\nb'), false);
+  assert.equal(m('x\\b', ERE, 'x'), true);
+  assert.equal(m('x\\B', ERE, 'xy'), true);
+  assert.equal(m('x\\B', ERE, 'x y'), false);
+  assert.equal(m('oo\\>', ERE, 'foo bar'), true);
+  assert.equal(m('\\`b', NEWLINE | ERE, 'a\nb'), false, '\\` is the buffer start even under NEWLINE');
+  assert.equal(m("a\\'", NEWLINE | ERE, 'a\nb'), false);
+  assert.equal(m('a|^b', ERE, 'cb'), false);
+  assert.equal(m('(^|x)b', ERE, 'b'), true);
+});
+
+test('patterns past the named size bounds are refused like regcomp REG_ESIZE', () => {
+  assert.throws(() => compileRegex(Buffer.alloc(REGEX_PATTERN_MAX_BYTES + 1, 0x61), ERE), RegexSyntaxError);
+  assert.throws(() => compilePosix('(a{1000}){1000}', ERE), (e: unknown) => e instanceof RegexSyntaxError && /too big/.test(e.message));
+  assert.ok(REGEX_MAX_INSTRUCTIONS >= 10_000);
+  assert.equal(m('^a{5000}$', ERE, 'a'.repeat(5000)), true, 'a large interval within the bound');
 });
