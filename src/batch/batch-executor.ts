@@ -3,7 +3,7 @@
  * row answers stream out in frames as they complete, then a final LAST message.
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info3, type AsMsg, type MsgField } from '../protocol/message.js';
+import { FieldType, Info1, Info2, Info3, type AsMsg, type MsgField } from '../protocol/message.js';
 import type { Namespace } from '../namespace/namespace.js';
 import { countBatchSub } from './batch-sub-stats.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
@@ -31,8 +31,15 @@ export interface BatchRowRouter {
   batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number | Promise<number>;
 }
 
+/** Where each row's latency goes: the row namespace's batch-sub-read / -write / -udf histogram. */
+export interface BatchRowLatency {
+  recordNs(namespace: string, kind: 'batch-sub-read' | 'batch-sub-write' | 'batch-sub-udf', ns: number): void;
+}
+
 export interface BatchOptions {
   maxRequests: () => number;
+  /** Times each row when given (one clock read per row). */
+  latency?: BatchRowLatency | undefined;
   stats: BatchStats;
   compress?: (frame: Buffer) => Buffer;
   router?: BatchRowRouter | undefined;
@@ -43,6 +50,12 @@ function lastFrame(code: number): Buffer {
   b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
   b.endMessage();
   return b.finish();
+}
+
+/** The histogram a row counts in: UDF rows, then writes and deletes, then reads. */
+function batchSubKind(row: AsMsg): 'batch-sub-read' | 'batch-sub-write' | 'batch-sub-udf' {
+  if (row.fields.some((f) => f.type === FieldType.UDF_FILENAME)) return 'batch-sub-udf';
+  return row.info2 & (Info2.WRITE | Info2.DELETE) ? 'batch-sub-write' : 'batch-sub-read';
 }
 
 /** Row results that never stop a batch. */
@@ -85,6 +98,7 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     if (sink.closed) return;
     const row = rows[i]!;
     let code: number;
+    const t0 = opts.latency ? performance.now() : 0;
     if (opts.router) {
       const r = opts.router.batchRow(row.msg, row.index, out, pending);
       code = typeof r === 'number' ? r : await r;
@@ -95,7 +109,10 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
       lastNsField = nsField;
       lastNs = nsField ? node.namespace(row.msg.buf.toString('utf8', nsField.start, nsField.end)) : undefined;
     }
-    if (lastNs) countBatchSub(lastNs.stats, row.msg, code);
+    if (lastNs) {
+      countBatchSub(lastNs.stats, row.msg, code);
+      if (opts.latency) opts.latency.recordNs(lastNs.name, batchSubKind(row.msg), (performance.now() - t0) * 1e6);
+    }
     if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
     if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
     if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;

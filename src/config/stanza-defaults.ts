@@ -30,8 +30,8 @@ export function newServiceConfig(): ServiceConfig {
     clusterName: 'strato',
     protoFdMax: 15000,
     protoFdIdleMs: 0,
-    // Aerospike's default is 0 (no limit); Strato bounds batches by default
-    batchMaxRequests: 5000,
+    // Aerospike 8.1's default: no limit on rows (a batch is still bounded by the largest frame)
+    batchMaxRequests: 0,
     batchIndexThreads: cpus(),
     serviceThreads: cpus(),
     infoThreads: 16,

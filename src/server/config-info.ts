@@ -13,6 +13,9 @@ function paramsOf(cmd: InfoCommand): Map<string, string> {
 }
 
 export function registerConfigInfo(node: StratoNode, config: StratoRuntimeConfig): void {
+  // microsecond-histograms: every latency histogram counts in microseconds (`usec`)
+  const histogramUnit = () => (config.raw.service.extra['microsecond-histograms'] === true ? 'usec' : 'msec');
+  node.latency.setUnit(histogramUnit());
   const get = (cmd: InfoCommand) => getConfigInfo(config.raw, paramsOf(cmd), { nodeId: node.nodeId });
   const set = (cmd: InfoCommand) => {
     const result = applySetConfig(config.raw, paramsOf(cmd));
@@ -30,6 +33,7 @@ export function registerConfigInfo(node: StratoNode, config: StratoRuntimeConfig
       }
     }
     for (const ns of node.namespaces.values()) ns.stopWrites.evaluate();
+    node.latency.setUnit(histogramUnit());
     if (node.cluster && result.changed.some((c) => c.key.startsWith('heartbeat.'))) {
       const hb = config.raw.network.heartbeat;
       node.cluster.runtime.membership.setTiming(hb.intervalMs, hb.timeoutIntervals);

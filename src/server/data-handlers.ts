@@ -2,7 +2,7 @@
 import { executeBatch } from '../batch/batch-executor.js';
 import { executeScan } from '../scan/partition-scan.js';
 import { isBackgroundRequest, startBackgroundJob, type JobContext } from '../query/background-job.js';
-import { parseMessage } from '../protocol/message.js';
+import { FieldType, parseMessage } from '../protocol/message.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import { executeSingleRecord, type DataHandlers } from './dispatch.js';
@@ -51,12 +51,17 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig):
         stats: node.stats,
         compress: config.compressionEnabled ? compressFrame : undefined,
         router: node.cluster,
+        latency: node.latency,
       });
-      node.latency.get('batch-index').record(Number(process.hrtime.bigint() - t0) / 1000);
+      node.latency.batchIndex.recordNs(Number(process.hrtime.bigint() - t0));
     },
-    scan: (msg, sink) => {
+    scan: async (msg, sink) => {
       if (isBackgroundRequest(msg)) return startBackgroundJob(jobContext, msg, sink);
-      return executeScan({ node, jobs: node.jobs, servesPartition }, msg, sink, sink.remote ?? '');
+      const t0 = process.hrtime.bigint();
+      await executeScan({ node, jobs: node.jobs, servesPartition }, msg, sink, sink.remote ?? '');
+      // a primary-index query (scan) of a configured namespace counts in its pi-query histogram
+      const ns = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
+      if (ns) node.latency.recordNs(msg.buf.toString('utf8', ns.start, ns.end), 'pi-query', Number(process.hrtime.bigint() - t0));
     },
     single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
   };

@@ -88,11 +88,13 @@ export function dispatchMessage(
   return out.finish();
 }
 
+/** Counts a single-record transaction in its namespace's read, write or udf histogram. */
 function recordLatency(latency: LatencyRegistry | undefined, msg: AsMsg, t0: bigint): void {
   if (latency) {
     const ns = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
     const nsName = ns ? msg.buf.toString('utf8', ns.start, ns.end) : '';
-    const kind = msg.info2 & Info2.WRITE ? 'write' : 'read';
-    latency.get(`{${nsName}}-${kind}`).record(Number(process.hrtime.bigint() - t0) / 1000);
+    const udf = msg.fields.some((f) => f.type === FieldType.UDF_FUNCTION);
+    const kind = udf ? 'udf' : msg.info2 & Info2.WRITE ? 'write' : 'read';
+    latency.recordNs(nsName, kind, Number(process.hrtime.bigint() - t0));
   }
 }

@@ -227,8 +227,18 @@ const builtin: Record<string, InfoHandler> = {
   'udf-list': () => '',
   'sindex-list': () => '',
   racks: () => 'ERROR:25:enterprise only',
+  help: () => HELP_8_1_2,
   'rack-ids': () => 'ERROR:25:enterprise only',
 };
+
+/**
+ * `help`: Aerospike CE 8.1.2's list of its info commands, as it answers it (recorded; the server's
+ * default answer set first, then the rest in its order). It names 8.1's commands, including a few
+ * Strato answers `unrecognized` (debug and dump commands), because clients and tools read it to
+ * learn what an 8.1.2 server offers.
+ */
+const HELP_8_1_2 =
+  'features;node;compatibility-id;edition;build_ee_sha;build_sha;build_arch;build_time;build_os;build;version;statistics;services-alumni;services;partition-generation;best-practices;cluster-name;cluster-stable;debug-record;debug-record-meta;dump-cluster;dump-fabric;dump-hb;dump-hlc;dump-migrates;dump-rw;dump-skew;dump-wb-summary;eviction-reset;get-config;get-sl;get-stats;health-outliers;health-stats;help;histogram;index-pressure;jem-stats;latencies;log;log-message;log-set;logs;namespace;namespaces;peers-clear-alt;peers-clear-std;peers-generation;physical-devices;query-abort;query-abort-all;query-show;recluster;service;services-alumni-reset;set-config;set-log;sets;sindex-create;sindex-delete;sindex-exists;sindex-list;sindex-stat;status;thread-traces;tip;tip-clear;truncate;truncate-namespace;truncate-namespace-undo;truncate-undo;udf-get;udf-list;udf-put;udf-remove';
 
 /** The answer set for an empty info request (the server's default). */
 const SUMMARY = [

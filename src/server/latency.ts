@@ -1,81 +1,187 @@
 /**
- * Latency histograms like Aerospike's (`latencies:` info command): power-of-two millisecond
- * buckets per transaction kind, reported as ops/sec and the share of operations slower than
- * 1, 2, 4 ... ms over the last reporting slice.
+ * Latency histograms as Aerospike 8.1 keeps them and answers them in `latencies:`.
+ *
+ * Each histogram counts operations in power-of-two buckets of its unit (milliseconds, or
+ * microseconds with `microsecond-histograms true`): bucket 0 holds values under 1 unit, bucket b
+ * values in [2^(b-1), 2^b). A histogram turns active with its first operation; the ticker "dumps"
+ * every active histogram once per ticker-interval. From the second dump on, the histogram's answer
+ * is `<unit>,<ops/sec>,<p0>,...,<p16>`: operations per second since the previous dump and, for
+ * each threshold 2^0..2^16 units, the percentage of those operations at or above it. Until then it
+ * answers nothing (`name:`), as a histogram that never had data does.
+ *
+ * `latencies:` lists `batch-index` and then, per configured namespace in configuration order, its
+ * read, write, udf, batch-sub-read, batch-sub-write, batch-sub-udf, pi-query and si-query
+ * histograms, joined by `;`. `latencies:hist=<name>` answers one of them; any other name (also a
+ * namespace that is not configured) answers `ERROR:4:bad hist name`. Histograms exist only for
+ * configured namespaces: a request naming another namespace is never counted.
  */
 
-/** Buckets: <1ms, 1-2, 2-4, ... up to 2^16 ms. */
-const N_BUCKETS = 18;
+/** Buckets: <1 unit, then [2^(b-1), 2^b) for b = 1..64 (Aerospike's N_BUCKETS). */
+const N_BUCKETS = 65;
+/** Thresholds reported: 2^0 .. 2^16 units (Aerospike's N_LATENCY_COLS). */
+const N_COLS = 17;
+
+/** The unit a histogram counts in; `microsecond-histograms` switches every histogram at once. */
+export type LatencyUnit = 'msec' | 'usec';
+
+/** Per-namespace histograms, in the order `latencies:` lists them. */
+export const NAMESPACE_HISTOGRAMS = [
+  'read',
+  'write',
+  'udf',
+  'batch-sub-read',
+  'batch-sub-write',
+  'batch-sub-udf',
+  'pi-query',
+  'si-query',
+] as const;
+export type NamespaceHistogram = (typeof NAMESPACE_HISTOGRAMS)[number];
+
+/** Aerospike's answer to an unknown `hist=` name. */
+export const BAD_HIST_NAME = 'ERROR:4:bad hist name';
+
+/**
+ * `x` with `digits` decimals as C's printf("%.*f") prints it: exact ties round to even (JS
+ * toFixed rounds them up).
+ */
+export function printfFixed(x: number, digits: number): string {
+  const scaled = x * 10 ** digits;
+  const floor = Math.floor(scaled);
+  if (scaled - floor === 0.5 && floor % 2 === 0) return (floor / 10 ** digits).toFixed(digits);
+  return x.toFixed(digits);
+}
 
 export class LatencyHistogram {
-  private counts = new Float64Array(N_BUCKETS);
-  private sliceStartMs: number;
-  private lastSlice: { atMs: number; opsPerSec: number; overPct: number[] } | undefined;
+  /** Cumulative counts per bucket since the histogram was created or rescaled. */
+  private readonly counts = new Float64Array(N_BUCKETS);
+  private unitDivisorNs: number;
+  /** Has had an operation: the ticker dumps only active histograms. */
+  active = false;
+  /** Seconds (node clock) of the previous dump; 0 = never dumped. */
+  private dumpSec = 0;
+  private dumpTotal = 0;
+  private readonly overs = new Float64Array(N_COLS);
+  /** What `latencies:` shows after the name and colon (empty until the second dump). */
+  private output = '';
 
   constructor(
     readonly name: string,
-    private readonly nowMs: () => number,
+    private unit: LatencyUnit,
   ) {
-    this.sliceStartMs = nowMs();
+    this.unitDivisorNs = unit === 'msec' ? 1e6 : 1e3;
   }
 
-  /** Records one operation that took `us` microseconds. */
-  record(us: number): void {
-    const ms = us / 1000;
-    let b = 0;
-    if (ms >= 1) b = Math.min(N_BUCKETS - 1, 1 + Math.floor(Math.log2(ms)));
+  /** Records one operation that took `ns` nanoseconds. */
+  recordNs(ns: number): void {
+    const v = Math.floor(ns / this.unitDivisorNs);
+    // bucket = number of significant bits of the value (0 -> 0, 1 -> 1, 2..3 -> 2, ...)
+    const b = v < 1 ? 0 : Math.min(N_BUCKETS - 1, Math.floor(Math.log2(v)) + 1);
     this.counts[b]!++;
+    this.active = true;
   }
 
-  /** Closes the current slice (called by the ticker) so `latencies:` reports it. */
-  roll(): void {
-    const now = this.nowMs();
-    const total = this.counts.reduce((a, b) => a + b, 0);
-    const seconds = Math.max(0.001, (now - this.sliceStartMs) / 1000);
-    const overPct: number[] = [];
-    let above = total;
-    for (let b = 0; b < N_BUCKETS - 1; b++) {
-      above -= this.counts[b]!;
-      overPct.push(total > 0 ? (above * 100) / total : 0);
+  /** Switches unit: all counts and the previous answer are dropped, as Aerospike's rescale does. */
+  rescale(unit: LatencyUnit): void {
+    if (unit === this.unit) return;
+    this.unit = unit;
+    this.unitDivisorNs = unit === 'msec' ? 1e6 : 1e3;
+    this.counts.fill(0);
+    this.overs.fill(0);
+    this.dumpSec = 0;
+    this.dumpTotal = 0;
+    this.output = '';
+  }
+
+  /** The ticker's dump: computes the answer for the slice since the previous dump. */
+  dump(nowMs: number): void {
+    const now = Math.floor(nowMs / 1000);
+    let total = 0;
+    const subtotals = new Float64Array(N_COLS);
+    for (let b = 0; b < N_BUCKETS; b++) {
+      total += this.counts[b]!;
+      if (b < N_COLS) subtotals[b] = total;
     }
-    this.lastSlice = { atMs: now, opsPerSec: total / seconds, overPct };
-    this.counts = new Float64Array(N_BUCKETS);
-    this.sliceStartMs = now;
+    const first = this.dumpSec === 0;
+    const diffTotal = total - this.dumpTotal;
+    let out = '';
+    if (!first) {
+      // a zero-length slice divides by zero in Aerospike too; report no rate rather than Infinity
+      const slice = now - this.dumpSec;
+      out = `${this.unit},${printfFixed(slice > 0 ? diffTotal / slice : 0, 1)}`;
+    }
+    for (let b = 0; b < N_COLS; b++) {
+      const over = total - subtotals[b]!;
+      const pct = diffTotal !== 0 ? ((over - this.overs[b]!) * 100) / diffTotal : 0;
+      if (!first) out += `,${printfFixed(pct, 2)}`;
+      this.overs[b] = over;
+    }
+    this.output = out;
+    this.dumpSec = now;
+    this.dumpTotal = total;
   }
 
-  /** `<name>:msec,ops/sec,>1ms,...;<hh:mm:ss>,<ops/sec>,<pct>,...` (Aerospike's layout). */
+  /** `name:<answer>` */
   render(): string {
-    const labels = Array.from({ length: N_BUCKETS - 1 }, (_, i) => `>${2 ** i}ms`);
-    const s = this.lastSlice ?? { atMs: this.nowMs(), opsPerSec: 0, overPct: new Array(N_BUCKETS - 1).fill(0) };
-    const t = new Date(s.atMs).toISOString().slice(11, 19);
-    return `${this.name}:msec,ops/sec,${labels.join(',')};${t},${s.opsPerSec.toFixed(1)},${s.overPct.map((p) => p.toFixed(2)).join(',')}`;
+    return `${this.name}:${this.output}`;
   }
 }
 
-/** All histograms of a node, by name (`{ns}-read`, `{ns}-write`, `batch-index`, ...). */
+/**
+ * The node's histograms: `batch-index` and the per-namespace set of each configured namespace,
+ * created once; nothing is created on demand.
+ */
 export class LatencyRegistry {
-  private readonly histograms = new Map<string, LatencyHistogram>();
-  constructor(private readonly nowMs: () => number) {}
+  private readonly ordered: LatencyHistogram[] = [];
+  private readonly byName = new Map<string, LatencyHistogram>();
+  /** namespace name -> its histograms by kind */
+  private readonly perNamespace = new Map<string, Map<NamespaceHistogram, LatencyHistogram>>();
+  readonly batchIndex: LatencyHistogram;
 
-  get(name: string): LatencyHistogram {
-    let h = this.histograms.get(name);
-    if (!h) {
-      h = new LatencyHistogram(name, this.nowMs);
-      this.histograms.set(name, h);
+  constructor(
+    namespaces: readonly string[],
+    private readonly nowMs: () => number,
+    unit: LatencyUnit = 'msec',
+  ) {
+    this.batchIndex = this.add('batch-index', unit);
+    for (const ns of namespaces) {
+      const kinds = new Map<NamespaceHistogram, LatencyHistogram>();
+      for (const kind of NAMESPACE_HISTOGRAMS) kinds.set(kind, this.add(`{${ns}}-${kind}`, unit));
+      this.perNamespace.set(ns, kinds);
     }
+  }
+
+  private add(name: string, unit: LatencyUnit): LatencyHistogram {
+    const h = new LatencyHistogram(name, unit);
+    this.ordered.push(h);
+    this.byName.set(name, h);
     return h;
   }
 
-  rollAll(): void {
-    for (const h of this.histograms.values()) h.roll();
+  /** The histogram of `kind` for a configured namespace; undefined for any other name. */
+  of(namespace: string, kind: NamespaceHistogram): LatencyHistogram | undefined {
+    return this.perNamespace.get(namespace)?.get(kind);
+  }
+
+  /** Records an operation of `kind` on `namespace`; ignored when the namespace is not configured. */
+  recordNs(namespace: string, kind: NamespaceHistogram, ns: number): void {
+    this.perNamespace.get(namespace)?.get(kind)?.recordNs(ns);
+  }
+
+  /** `microsecond-histograms`: switches every histogram's unit (clearing it when it changes). */
+  setUnit(unit: LatencyUnit): void {
+    for (const h of this.ordered) h.rescale(unit);
+  }
+
+  /** The ticker's dump of every active histogram. */
+  dumpActive(): void {
+    const now = this.nowMs();
+    for (const h of this.ordered) if (h.active) h.dump(now);
   }
 
   /** The `latencies:` value; `hist` selects one histogram as `latencies:hist=<name>` does. */
   render(hist?: string): string {
-    if (hist !== undefined) {
-      const h = this.histograms.get(hist);
-      return h ? h.render() : 'error-no-data-yet-or-back-too-small';
-    }
-    return [...this.histograms.values()].map((h) => h.render()).join(';');
+    if (hist === undefined) return this.ordered.map((h) => h.render()).join(';');
+    const h = this.byName.get(hist);
+    return h ? h.render() : BAD_HIST_NAME;
   }
 }

@@ -65,7 +65,10 @@ export class StratoNode implements NamespaceLookup {
 
   constructor(readonly spec: NodeSpec) {
     this.startMs = spec.clock.nowMs();
-    this.latency = new LatencyRegistry(() => spec.clock.nowMs());
+    this.latency = new LatencyRegistry(
+      spec.namespaces.map((n) => n.settings.name),
+      () => spec.clock.nowMs(),
+    );
     this.nodeId = spec.nodeIdHex ?? deriveNodeId(spec.servicePort);
     for (const nsSpec of spec.namespaces) {
       const storage = nsSpec.createStorage ? nsSpec.createStorage() : new MemoryStorage(nsSpec.memoryDataSizeBytes);

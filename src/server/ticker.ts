@@ -39,7 +39,7 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
       // the per-device line operators know from the defragmentation document
       if (ns.storage instanceof DeviceStorage) for (const line of ns.storage.tickerLines('legacy')) drv.info(line);
     }
-    node.latency.rollAll();
+    node.latency.dumpActive();
     schedule();
   };
   const schedule = () => {

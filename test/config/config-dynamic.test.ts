@@ -95,7 +95,7 @@ test('service get-config shows the configured values in bytes, seconds and true/
   const svc = renderConfig(cfg, 'service');
   assert.equal(valueOf(svc, 'proto-fd-max'), '2048');
   assert.equal(valueOf(svc, 'run-as-daemon'), 'true');
-  assert.equal(valueOf(svc, 'batch-max-requests'), '5000');
+  assert.equal(valueOf(svc, 'batch-max-requests'), '0');
   assert.equal(valueOf(svc, 'pidfile'), 'null');
 });
 

@@ -66,7 +66,7 @@ test('the default config serves one in-memory namespace test on 127.0.0.1:3000',
 test('the default config keeps the service defaults of the issue', () => {
   const svc = defaultConfig().service;
   assert.equal(svc.protoFdMax, 15000);
-  assert.equal(svc.batchMaxRequests, 5000);
+  assert.equal(svc.batchMaxRequests, 0);
   assert.equal(svc.transactionRetryMs, 1002);
   assert.equal(svc.tickerIntervalSec, 10);
   assert.equal(svc.enableCompression, true);
