@@ -70,7 +70,7 @@ export function evictRound(ns: Namespace, buckets: number): EvictionRound {
   for (let p = 0; p < N_PARTITIONS; p++) {
     for (const id of ns.index.partitionIds(p)) {
       if (isEvictable(ns, id, protectedSets) && ns.index.voidTime(id) <= evictVoidTime) {
-        ns.removeEntry(id);
+        ns.records.remove(id, 'eviction');
         evicted++;
       }
     }

@@ -3,9 +3,10 @@
  * Records are addressed by digest and organised by partition (inside the index).
  */
 import { EntryFlag, PrimaryIndex } from '../index/primary-index.js';
-import type { StorageEngine } from '../storage/storage-engine.js';
+import type { StorageEngine, StorageLoadResult } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import { citrusleafSec } from '../util/clock.js';
+import { RecordLife, type RecordObserver } from './record-life.js';
 import { SetRegistry } from './sets.js';
 import { StopWritesGuard } from './stop-writes.js';
 
@@ -76,12 +77,43 @@ export class Namespace {
   readonly sets = new SetRegistry();
   readonly stats = new NamespaceStats();
   readonly stopWrites = new StopWritesGuard(this);
+  /**
+   * The one way to store, remove or tombstone a record (see record-life.ts): keeps index, storage
+   * and statistics together and tells the record observers.
+   */
+  readonly records: RecordLife;
 
   constructor(
     readonly settings: NamespaceSettings,
     readonly storage: StorageEngine,
     readonly clock: Clock,
-  ) {}
+  ) {
+    this.records = new RecordLife(this.index, storage, this.sets, this.stats);
+  }
+
+  /** Registers an observer of every record change (secondary indexes, change shipping). */
+  addRecordObserver(o: RecordObserver): void {
+    this.records.addObserver(o);
+  }
+
+  removeRecordObserver(o: RecordObserver): void {
+    this.records.removeObserver(o);
+  }
+
+  /**
+   * Opens the storage before the namespace serves: a persistent engine's cold start rebuilds the
+   * index, each loaded record counted in its set and reported to observers as 'restore'.
+   */
+  async open(): Promise<StorageLoadResult> {
+    const r = await this.storage.open(
+      this.index,
+      { nameOf: (id) => this.sets.nameOf(id), idOf: (name) => this.sets.idOf(name, true) },
+      (id) => this.records.restored(id),
+    );
+    this.records.tombstones = r.tombstones;
+    this.records.announceRestored();
+    return r;
+  }
 
   get name(): string {
     return this.settings.name;
@@ -115,7 +147,7 @@ export class Namespace {
     const id = this.index.find(digest, dOff);
     if (id < 0 || this.isTombstone(id)) return -1;
     if (this.isTruncated(id)) {
-      this.removeEntry(id);
+      this.records.remove(id, 'truncate');
       return -1;
     }
     if (this.isExpired(id)) return -(id + 2);
@@ -129,7 +161,7 @@ export class Namespace {
     const expired = this.isExpired(id);
     if (expired || this.isTruncated(id)) {
       // expired or truncated records are gone for clients; reclaim now rather than wait for nsup
-      this.removeEntry(id, expired);
+      this.records.remove(id, expired ? 'expiry' : 'truncate');
       return -1;
     }
     return id;
@@ -141,36 +173,12 @@ export class Namespace {
   }
 
   /** Live tombstones in the index (durable deletes whose older copies may still be on the device). */
-  tombstones = 0;
-
-  /** Removes an entry and its data, keeping set statistics right. */
-  removeEntry(id: number, expired = false): void {
-    if (this.isTombstone(id)) this.tombstones--;
-    else this.sets.recordRemoved(this.index.setId(id), this.index.storedSize(id));
-    this.storage.free(this.index, id);
-    this.index.remove(this.index.digestView(id));
-    if (expired) this.stats.expiredObjects++;
-  }
-
-  /**
-   * Turns a live record into a tombstone (durable delete). Only storage that persists records
-   * keeps tombstones; returns false when the engine has none.
-   */
-  makeTombstone(id: number, nowMs: number, generation?: number): boolean {
-    const engine = this.storage as { putTombstone?: (index: PrimaryIndex, id: number) => void };
-    if (!engine.putTombstone) return false;
-    this.sets.recordRemoved(this.index.setId(id), this.index.storedSize(id));
-    // a replicated tombstone keeps the generation the master gave it
-    this.index.setGeneration(id, generation ?? nextGeneration(this.index.generation(id)));
-    this.index.setLastUpdateMs(id, nowMs);
-    this.index.setVoidTime(id, 0);
-    engine.putTombstone(this.index, id);
-    this.tombstones++;
-    return true;
+  get tombstones(): number {
+    return this.records.tombstones;
   }
 
   get objects(): number {
-    return this.index.size - this.tombstones;
+    return this.index.size - this.records.tombstones;
   }
 
   /** Records with void-time 0. */

@@ -32,9 +32,9 @@ export async function runNsupCycle(ns: Namespace): Promise<NsupCycleResult> {
     for (let pid = p; pid < end; pid++) {
       for (const id of ns.index.partitionIds(pid)) {
         if (ns.isExpired(id, nowCl)) {
-          ns.removeEntry(id, true);
+          ns.records.remove(id, 'expiry');
           expired++;
-        } else if (ns.isTruncated(id)) ns.removeEntry(id);
+        } else if (ns.isTruncated(id)) ns.records.remove(id, 'truncate');
       }
     }
     if (end < N_PARTITIONS) await new Promise((r) => setImmediate(r));

@@ -10,6 +10,7 @@
 import { EntryFlag } from '../index/primary-index.js';
 import { compareForConflict, type ConflictResolutionPolicy } from '../cluster/conflict-resolution.js';
 import type { Namespace } from './namespace.js';
+import type { RecordChangeCause } from './record-life.js';
 
 const KIND_RECORD = 1;
 const KIND_DELETE = 2;
@@ -93,10 +94,13 @@ export function shipCurrent(ns: Namespace, digest: Buffer): Buffer {
 
 /**
  * Installs a shipped record. `policy` undefined = authoritative (a replica write from the
- * master: always applied); otherwise the local copy is kept when it wins the conflict.
- * Returns true when the local state changed.
+ * master: always applied, cause 'replica'); otherwise (migration, duplicate resolution: cause
+ * 'migration') the local copy is kept when it wins the conflict. Returns true when the local
+ * state changed. When storage refuses the record the local copy stays as it was and the error is
+ * thrown.
  */
 export function applyShipped(ns: Namespace, b: Buffer, policy?: ConflictResolutionPolicy): boolean {
+  const cause: RecordChangeCause = policy === undefined ? 'replica' : 'migration';
   if (b.length < 21) throw new TransferDecodeError('shipped record truncated');
   const kind = b[0]!;
   const digest = b.subarray(1, 21);
@@ -105,18 +109,18 @@ export function applyShipped(ns: Namespace, b: Buffer, policy?: ConflictResoluti
   if (kind === KIND_DELETE) {
     if (b.length !== 21) throw new TransferDecodeError('bad shipped delete');
     if (existing < 0) return false;
-    ns.removeEntry(existing);
+    ns.records.remove(existing, cause);
     return true;
   }
   if (kind === KIND_TOMBSTONE) {
     if (b.length !== 33) throw new TransferDecodeError('bad shipped tombstone');
-    return applyTombstone(ns, existing, b.readUInt32BE(21), b.readDoubleBE(25), policy);
+    return applyTombstone(ns, existing, b.readUInt32BE(21), b.readDoubleBE(25), policy, cause);
   }
   if (kind !== KIND_RECORD || b.length < FIXED_BYTES) throw new TransferDecodeError(`bad shipped record kind ${kind}`);
   const generation = b.readUInt32BE(21);
   const voidTime = b.readUInt32BE(25);
   const lutMs = b.readDoubleBE(29);
-  const flags = b[37]! & EntryFlag.HAS_KEY;
+  const hasKey = (b[37]! & EntryFlag.HAS_KEY) !== 0;
   const setLen = b.readUInt16BE(38);
   if (FIXED_BYTES + setLen > b.length) throw new TransferDecodeError('shipped set name truncated');
   const setName = b.toString('utf8', FIXED_BYTES, FIXED_BYTES + setLen);
@@ -126,31 +130,22 @@ export function applyShipped(ns: Namespace, b: Buffer, policy?: ConflictResoluti
     const local = { generation: index.generation(existing), lastUpdateTime: index.lastUpdateMs(existing) };
     if (compareForConflict(policy, local, { generation, lastUpdateTime: lutMs }) <= 0) return false;
   }
-  let id = existing;
-  if (id >= 0) {
-    // replace: statistics leave with the old copy and come back with the new one
-    ns.removeEntry(id);
-  }
   const setId = setName.length > 0 ? ns.sets.idOf(setName, true) : 0;
-  id = index.insert(digest);
-  index.setSetId(id, setId);
-  index.setGeneration(id, generation);
-  index.setVoidTime(id, voidTime);
-  index.setLastUpdateMs(id, lutMs);
-  index.setFlags(id, flags);
-  // the storage copy owns its bytes (the shipped frame is reused)
-  try {
-    ns.storage.put(index, id, Buffer.from(data));
-  } catch (e) {
-    index.remove(digest);
-    throw e;
-  }
-  ns.sets.recordAdded(setId, data.length);
+  // replaces the local copy (or tombstone) in place: a refused put leaves it as it was; the
+  // storage engine copies the bytes out of the shipped frame, which is reused
+  ns.records.store(existing, digest, setId, generation, voidTime, lutMs, hasKey, data, cause);
   return true;
 }
 
 /** A durable delete arriving from another node: the live copy here becomes a tombstone too. */
-function applyTombstone(ns: Namespace, existing: number, generation: number, lutMs: number, policy?: ConflictResolutionPolicy): boolean {
+function applyTombstone(
+  ns: Namespace,
+  existing: number,
+  generation: number,
+  lutMs: number,
+  policy: ConflictResolutionPolicy | undefined,
+  cause: RecordChangeCause,
+): boolean {
   if (existing < 0 || ns.isTombstone(existing)) return false;
   const index = ns.index;
   if (policy !== undefined) {
@@ -158,7 +153,7 @@ function applyTombstone(ns: Namespace, existing: number, generation: number, lut
     if (compareForConflict(policy, local, { generation, lastUpdateTime: lutMs }) <= 0) return false;
   }
   // storage without tombstones (memory) simply forgets the record
-  if (!ns.makeTombstone(existing, lutMs, generation)) ns.removeEntry(existing);
+  if (!ns.records.tombstone(existing, generation, lutMs, cause)) ns.records.remove(existing, cause);
   return true;
 }
 

@@ -30,10 +30,13 @@ export function truncateEntries(ns: Namespace): TruncateEntry[] {
 export function applyTruncateEntries(ns: Namespace, entries: TruncateEntry[]): void {
   for (const e of entries) {
     if (e.ns !== ns.name) continue;
-    if (e.set === undefined) ns.sets.namespaceTruncateLutMs = Math.max(ns.sets.namespaceTruncateLutMs, e.lutMs);
-    else {
+    if (e.set === undefined) {
+      ns.sets.namespaceTruncateLutMs = Math.max(ns.sets.namespaceTruncateLutMs, e.lutMs);
+      ns.records.truncated(0, ns.sets.namespaceTruncateLutMs);
+    } else {
       const set = ns.sets.create(e.set);
       set.truncateLutMs = Math.max(set.truncateLutMs, e.lutMs);
+      ns.records.truncated(set.id, set.truncateLutMs);
     }
   }
 }
@@ -48,9 +51,11 @@ export function truncate(ns: Namespace, setName: string | undefined, lutMs?: num
   if (cut > nowMs) return { ok: false, error: 'ERROR:4:would truncate in the future' };
   if (setName === undefined) {
     ns.sets.namespaceTruncateLutMs = Math.max(ns.sets.namespaceTruncateLutMs, cut);
+    ns.records.truncated(0, ns.sets.namespaceTruncateLutMs);
   } else {
     const set = ns.sets.create(setName);
     set.truncateLutMs = Math.max(set.truncateLutMs, cut);
+    ns.records.truncated(set.id, set.truncateLutMs);
   }
   reclaim(ns, 0);
   return { ok: true };
@@ -69,7 +74,7 @@ function reclaim(ns: Namespace, fromPartition: number): void {
   const end = Math.min(N_PARTITIONS, fromPartition + PARTITIONS_PER_TURN);
   for (let p = fromPartition; p < end; p++) {
     for (const id of ns.index.partitionIds(p)) {
-      if (ns.isTruncated(id)) ns.removeEntry(id);
+      if (ns.isTruncated(id)) ns.records.remove(id, 'truncate');
     }
   }
   if (end < N_PARTITIONS) setImmediate(() => reclaim(ns, end));

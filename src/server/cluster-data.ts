@@ -64,7 +64,7 @@ export class ClusterData {
   dropPartition(namespace: string, pid: number): void {
     const ns = this.node.namespace(namespace);
     if (!ns) return;
-    for (const id of ns.index.partitionIds(pid)) ns.removeEntry(id);
+    for (const id of ns.index.partitionIds(pid)) ns.records.remove(id, 'migration');
   }
 
   bootPartitions(namespace: string): number[] {

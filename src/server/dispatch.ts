@@ -32,7 +32,7 @@ export interface DataHandlers {
 export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
   const mark = out.pos;
   try {
-    if (msg.info2 & Info2.WRITE) return executeWrite(node, msg, out, rowIndex);
+    if (msg.info2 & Info2.WRITE) return executeWrite(node, msg, out, rowIndex, inBatch);
     if (msg.info1 & Info1.READ) return executeRead(node, msg, out, rowIndex, inBatch);
     throw new AsError(ResultCode.PARAMETER, 'neither read nor write');
   } catch (e) {

@@ -11,7 +11,6 @@ import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
 import { startNsup } from '../namespace/nsup.js';
-import { DeviceStorage } from '../storage/device/device-storage.js';
 import { UdfRegistry, registerUdfInfo } from '../udf/index.js';
 import { installUdf } from '../transaction/udf-apply.js';
 import { infoRegistry } from './info-commands.js';
@@ -56,19 +55,15 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   for (const nsCfg of config.raw.namespaces) bindSetConfig(config.raw, nsCfg, node.namespace(nsCfg.name)!);
   if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   for (const ns of node.namespaces.values()) {
-    const eng = ns.storage;
-    if (!(eng instanceof DeviceStorage)) continue;
-    eng.bindSets(
-      (id) => ns.sets.nameOf(id),
-      (name) => ns.sets.idOf(name, true),
-    );
-    log.info(`{${ns.name}} loading records from devices`);
-    const r = await eng.load(ns.index, (id) => ns.sets.recordAdded(ns.index.setId(id), ns.index.storedSize(id)));
-    ns.tombstones = r.tombstones;
-    log.info(
-      `{${ns.name}} cold start loaded ${r.records} records, ${r.tombstones} tombstones, skipped ${r.expired} expired and ${r.skippedCorrupt} corrupt in ${Math.round(r.durationMs)} ms`,
-    );
-    const problem = eng.startupCheck();
+    const persistent = ns.storage.kind === 'device';
+    if (persistent) log.info(`{${ns.name}} loading records from devices`);
+    const r = await ns.open();
+    if (persistent) {
+      log.info(
+        `{${ns.name}} cold start loaded ${r.records} records, ${r.tombstones} tombstones, skipped ${r.expired} expired and ${r.skippedCorrupt} corrupt in ${Math.round(r.durationMs)} ms`,
+      );
+    }
+    const problem = ns.storage.startupCheck();
     if (problem) {
       for (const n of node.namespaces.values()) await n.storage.close();
       throw new Error(`{${ns.name}} ${problem} - not opening the service port`);

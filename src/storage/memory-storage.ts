@@ -3,18 +3,30 @@
  * Sized by `data-size`; the namespace enforces stop-writes against stats().
  */
 import type { PrimaryIndex } from '../index/primary-index.js';
-import type { StorageEngine, StorageStats } from './storage-engine.js';
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import type { StorageEngine, StorageLoadResult, StorageStats } from './storage-engine.js';
 
 /** Per-record overhead we charge on top of the bytes, to approximate allocator cost honestly. */
 const SLOT_OVERHEAD_BYTES = 16;
 
 export class MemoryStorage implements StorageEngine {
   readonly kind = 'memory' as const;
+  /** Aerospike CE keeps no tombstones in memory: durable deletes are an Enterprise feature. */
+  readonly supportsTombstones = false;
   private slots: (Buffer | undefined)[] = [];
   private freeSlots: number[] = [];
   private usedBytes = 0;
 
   constructor(private readonly dataSizeBytes: number) {}
+
+  /** Nothing persists in memory: opening loads nothing. */
+  async open(): Promise<StorageLoadResult> {
+    return { records: 0, tombstones: 0, expired: 0, skippedCorrupt: 0, blocksInUse: 0, durationMs: 0 };
+  }
+
+  startupCheck(): string | undefined {
+    return undefined;
+  }
 
   put(index: PrimaryIndex, id: number, data: Buffer): void {
     const size = index.storedSize(id);
@@ -32,6 +44,10 @@ export class MemoryStorage implements StorageEngine {
     this.slots[slot] = copy;
     index.setStoredSize(id, data.length);
     this.usedBytes += data.length + SLOT_OVERHEAD_BYTES;
+  }
+
+  putTombstone(): void {
+    throw new AsError(ResultCode.ENTERPRISE_ONLY, 'durable delete needs storage that keeps tombstones');
   }
 
   get(index: PrimaryIndex, id: number): Buffer {

@@ -98,7 +98,7 @@ export function executeUdf(msg: AsMsg, t: UdfTarget, out: ResponseBuilder, rowIn
     case 'none':
       return answer(ResultCode.OK, oldGen, oldVoid, success);
     case 'remove':
-      if (t.existed) ns.removeEntry(t.id);
+      if (t.existed) ns.records.remove(t.id, 'udf');
       // the reference server reports the generation the delete would have had
       return answer(ResultCode.OK, t.existed ? nextGeneration(oldGen) : 0, 0, success);
     default: {
@@ -115,8 +115,8 @@ export function executeUdf(msg: AsMsg, t: UdfTarget, out: ResponseBuilder, rowIn
         key: t.storedKey ?? t.sentKey,
         bins: newBins,
         ttl: outcome.ttlSec ?? msg.recordTtl,
-        oldSize: t.oldSize,
         nowMs,
+        cause: 'udf',
       });
       if (typeof stored === 'number') return answer(stored, oldGen, oldVoid);
       return answer(ResultCode.OK, stored.generation, stored.voidTime, success);

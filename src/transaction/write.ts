@@ -4,6 +4,7 @@
  * exists policy and filter, apply the ops in order on a working copy, then store or delete.
  */
 import type { Namespace } from '../namespace/namespace.js';
+import type { RecordChangeCause } from '../namespace/record-life.js';
 import { MAX_TTL_SEC, nextGeneration } from '../namespace/namespace.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import {
@@ -27,7 +28,6 @@ import { compileRequestFilter, passesFilter } from './filter.js';
 import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
 import { readParticleOp } from './read.js';
 import { storedCollectionBytes } from './collection-bins.js';
-import { EntryFlag } from '../index/primary-index.js';
 import { executeUdf, udfRequestCheck } from './udf-apply.js';
 import { RecordView } from './record-view.js';
 
@@ -43,10 +43,11 @@ interface ResultOp {
   value: Buffer | undefined;
 }
 
-/** Executes a write (or delete) and appends one response message to `out`. */
-export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0): number {
+/** Executes a write (or delete) and appends one response message to `out`; `inBatch` for a batch row. */
+export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
   const req = resolveKeyed(node, msg);
   const ns = req.ns;
+  const cause: RecordChangeCause = inBatch ? 'batch' : 'client';
   if (msg.info2 & Info2.DELETE) return executeDelete(ns, msg, req.digest, req.key, out, rowIndex, req.filter !== undefined);
 
   // request-level validation, before the record is looked at
@@ -86,7 +87,7 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   };
 
   let stored: { key: StoredKey | undefined; bins: Bin[] } = { key: undefined, bins: [] };
-  let oldSize = 0;
+  let oldSize = 0; // the stored record's bytes, which a UDF sees as record.size
   if (existed) {
     const data = ns.storage.get(index, id);
     oldSize = data.length;
@@ -230,7 +231,7 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   if (bins.length === 0) {
     if (!existed && !deletedAll) return fail(ResultCode.NOT_FOUND);
     if (!existed) return fail(ResultCode.NOT_FOUND);
-    ns.removeEntry(id);
+    ns.records.remove(id, cause);
     ns.stats.clientWriteSuccess++;
     out.beginMessage(ResultCode.OK, 0, 0, rowIndex);
     emitResults(out, results);
@@ -238,7 +239,7 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     return ResultCode.OK;
   }
   void touched;
-  const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: stored.key ?? req.key, bins, ttl, oldSize, nowMs });
+  const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: stored.key ?? req.key, bins, ttl, nowMs, cause });
   if (typeof stored2 === 'number') return fail(stored2);
   const { generation: newGen, voidTime } = stored2;
   ns.stats.clientWriteSuccess++;
@@ -258,25 +259,24 @@ export interface StoreRequest {
   bins: Bin[];
   /** the request's record_ttl (0 default, -1 never, -2 keep, positive seconds) */
   ttl: number;
-  /** stored bytes of the existing record */
-  oldSize: number;
   nowMs: number;
+  /** why the record changes (record observers see it) */
+  cause: RecordChangeCause;
 }
 
 /**
- * Stores a record's new bins: size check, void-time, generation, index metadata, then the storage
- * write (rolled back in the index if it fails). Returns the new generation and void-time, or a
- * result code.
+ * Stores a record's new bins through the namespace's record life: size check, void-time and
+ * generation, then the store (which rolls back if storage refuses). Returns the new generation,
+ * void-time and entry id, or a result code.
  */
 export function storeRecord(ns: Namespace, r: StoreRequest): { generation: number; voidTime: number; id: number } | number {
   const index = ns.index;
-  let id = r.id;
   const size = encodedSize(r.key, r.bins);
   if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return ResultCode.RECORD_TOO_BIG;
   // a durably deleted record's entry (its tombstone) is taken over by the new record, which
   // continues its generation so the tombstone can never win at cold start
-  const tomb = r.existed ? -1 : index.find(r.digest);
-  const oldGen = r.existed ? index.generation(id) : tomb >= 0 ? index.generation(tomb) : 0;
+  const id = r.existed ? r.id : index.find(r.digest);
+  const oldGen = id >= 0 ? index.generation(id) : 0;
   const oldVoidTime = r.existed ? index.voidTime(id) : 0;
   const nowCl = ns.nowCl();
   let voidTime: number;
@@ -286,45 +286,17 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
     const seconds = r.ttl === 0 || r.ttl === TTL_KEEP ? defaultTtl(ns, r.setName) : r.ttl;
     voidTime = seconds === 0 ? 0 : nowCl + seconds;
   }
-  const newGen = r.existed || tomb >= 0 ? nextGeneration(oldGen) : 1;
+  const newGen = id >= 0 ? nextGeneration(oldGen) : 1;
+  // an existing record keeps its set; a new one joins the request's
+  const setId = r.existed ? index.setId(id) : ns.sets.idOf(r.setName, true);
   const data = encodeRecord(r.key, r.bins);
-  // metadata goes into the index before the storage write: a device engine persists it with the
-  // record, and cold start rebuilds the index from it
-  const oldLutMs = r.existed ? index.lastUpdateMs(id) : 0;
-  const oldFlags = r.existed ? index.flags(id) : 0;
-  let setId = 0;
-  if (!r.existed) {
-    setId = ns.sets.idOf(r.setName, true);
-    if (tomb >= 0) {
-      ns.storage.free(index, tomb);
-      ns.tombstones--;
-      id = tomb;
-      index.setFlags(id, 0);
-    } else id = ns.index.insert(r.digest);
-    index.setSetId(id, setId);
-  }
-  index.setGeneration(id, newGen);
-  index.setVoidTime(id, voidTime);
-  index.setLastUpdateMs(id, r.nowMs);
-  if (r.key) index.setFlags(id, EntryFlag.HAS_KEY);
   try {
-    ns.storage.put(index, id, data);
+    const stored = ns.records.store(id, r.digest, setId, newGen, voidTime, r.nowMs, r.key !== undefined, data, r.cause);
+    return { generation: newGen, voidTime, id: stored };
   } catch (e) {
-    // the write did not happen: leave the index as it was (a replaced tombstone's copy is gone;
-    // its entry goes too, which at worst lets an older copy return at cold start)
-    if (!r.existed) ns.index.remove(r.digest);
-    else {
-      index.setGeneration(id, oldGen);
-      index.setVoidTime(id, oldVoidTime);
-      index.setLastUpdateMs(id, oldLutMs);
-      index.setFlags(id, oldFlags);
-    }
     if (e instanceof AsError) return e.code;
     throw e;
   }
-  if (!r.existed) ns.sets.recordAdded(setId, data.length);
-  else ns.sets.recordResized(index.setId(id), r.oldSize, data.length);
-  return { generation: newGen, voidTime, id };
 }
 
 /**
@@ -430,7 +402,7 @@ function executeDelete(
 ): number {
   // durable deletes need storage that keeps tombstones; in memory the answer is Aerospike CE's
   const durable = (msg.info2 & Info2.DURABLE_DELETE) !== 0;
-  if (durable && !(ns.storage as { putTombstone?: unknown }).putTombstone) {
+  if (durable && !ns.storage.supportsTombstones) {
     throw new AsError(ResultCode.ENTERPRISE_ONLY, 'durable delete');
   }
   const filterField = hasFilter ? msg.fields.find((f) => f.type === 43) : undefined;
@@ -463,8 +435,8 @@ function executeDelete(
     ns.stats.clientDeleteFilteredOut++;
     return fail(ResultCode.FILTERED_OUT);
   }
-  if (durable) ns.makeTombstone(id, ns.clock.nowMs());
-  else ns.removeEntry(id);
+  if (durable) ns.records.tombstone(id, nextGeneration(ns.index.generation(id)), ns.clock.nowMs(), 'delete');
+  else ns.records.remove(id, 'delete');
   ns.stats.clientDeleteSuccess++;
   out.beginMessage(ResultCode.OK, 0, 0, rowIndex);
   out.endMessage();

@@ -39,7 +39,7 @@ import { EntryFlag, type PrimaryIndex } from '../../index/primary-index.js';
 import { AsError, ResultCode } from '../../protocol/result-codes.js';
 import { citrusleafSec, type Clock } from '../../util/clock.js';
 import { N_PARTITIONS } from '../../util/digest.js';
-import type { StorageEngine, StorageStats } from '../storage-engine.js';
+import type { StorageEngine, StorageSetNames, StorageStats } from '../storage-engine.js';
 import { defragBlock, type DefragHost } from './defrag.js';
 import { BlockState, DeviceFile } from './device-file.js';
 import {
@@ -88,6 +88,8 @@ type Immediate = ReturnType<typeof setImmediate>;
  */
 export class DeviceStorage implements StorageEngine {
   readonly kind = 'device' as const;
+  /** Tombstones keep a durable delete's older copies from returning at cold start. */
+  readonly supportsTombstones = true;
   private readonly cfg: ResolvedDeviceOptions;
   private readonly files: DeviceFile[] = [];
   private readonly io: DeviceIo;
@@ -247,6 +249,15 @@ export class DeviceStorage implements StorageEngine {
         `${result.skippedCorrupt} damaged skipped, ${result.blocksInUse} blocks in use, ${result.durationMs.toFixed(0)} ms`,
     );
     return result;
+  }
+
+  /** StorageEngine.open: binds the namespace's sets, then the cold start (load). */
+  open(index: PrimaryIndex, sets: StorageSetNames, onRecord: (id: number) => void): Promise<LoadResult> {
+    this.bindSets(
+      (id) => sets.nameOf(id),
+      (name) => sets.idOf(name),
+    );
+    return this.load(index, onRecord);
   }
 
   /**
