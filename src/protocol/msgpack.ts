@@ -320,7 +320,13 @@ export class MsgpackReader {
     return new AsExt(type, Buffer.from(data));
   }
 
-  /** If the next value is the empty-payload ext that carries CDT flags, consume it and return the flags. */
+  /**
+   * If the next value is the ext that carries CDT flags (the first element of a list or map),
+   * consume it and return the flags (the ext type). Its content — an offset or full index a
+   * server may persist there — is dropped, as Aerospike does when it stores a container
+   * (`cdt_untrusted_rewrite`). Not flags, as in the server's `msgpack_peek_type`: a fixext 1
+   * (Aerospike reads it as an error value) and the comparison ext type 0xff (WILDCARD / INF).
+   */
   private readCdtFlags(): number | null {
     if (this.pos >= this.end) return null;
     const b = this.buf[this.pos]!;
@@ -328,6 +334,16 @@ export class MsgpackReader {
       const flags = this.buf[this.pos + 2]!;
       this.pos += 3;
       return flags;
+    }
+    if (b === 0xc7 || b === 0xc8 || b === 0xc9 || (b >= 0xd5 && b <= 0xd8)) {
+      const start = this.pos;
+      const { type, len } = this.readExtHeader();
+      if (type === 0xff && len > 0) {
+        this.pos = start;
+        return null;
+      }
+      this.pos += len;
+      return type;
     }
     return null;
   }
