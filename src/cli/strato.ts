@@ -5,12 +5,14 @@
 import { parseArgs } from 'node:util';
 import { startNode } from '../server/start.js';
 import { logger } from '../util/log.js';
+import { STRATO_VERSION } from '../util/version.js';
 
 const USAGE = `usage: strato [--config-file <path>] [--port <n>] [--address <ip>]
 
   --config-file <path>  aerospike.conf-format configuration (default: embedded, namespace 'test')
   --port <n>            service port (overrides the config file; 0 = any free port)
   --address <ip>        service address (overrides the config file)
+  --version             print the version and exit
   --help                this text
 `;
 
@@ -23,12 +25,17 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         address: { type: 'string' },
         help: { type: 'boolean' },
+        version: { type: 'boolean' },
       },
       strict: true,
     });
   } catch (e) {
     process.stderr.write(`strato: ${(e as Error).message}\n${USAGE}`);
     process.exit(2);
+  }
+  if (args.values.version) {
+    process.stdout.write(`strato ${STRATO_VERSION} (answers as Aerospike Community Edition 8.1.2.0)\n`);
+    return;
   }
   if (args.values.help) {
     process.stdout.write(USAGE);

@@ -6,7 +6,8 @@ import { StratoNode, type NodeSpec } from './node.js';
 import { Service } from './service.js';
 import { OffsetClock, systemClock, type Clock } from '../util/clock.js';
 import { registerTestHooks } from './test-hooks.js';
-import { logger } from '../util/log.js';
+import { installLogProcessHooks, logger } from '../util/log.js';
+import { STRATO_VERSION } from '../util/version.js';
 import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
@@ -38,8 +39,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   if (opts.address !== undefined) config.raw.network.service.addresses = [opts.address];
   if (config.raw.network.service.addresses.length === 0) config.raw.network.service.addresses = ['0.0.0.0'];
   logger.setSinks(config.logSinks);
+  installLogProcessHooks();
   const log = logger.context('as', 'start.ts');
-  log.info(`<><><><><><><><><><>  Strato ${process.env['npm_package_version'] ?? ''} (Aerospike-compatible) starting  <><><><><><><><><><>`);
+  log.info(`<><><><><><><><><><>  Strato ${STRATO_VERSION} (Aerospike-compatible) starting  <><><><><><><><><><>`);
   installEngines();
   // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
   const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';

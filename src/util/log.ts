@@ -3,7 +3,7 @@
  *   `Nov 21 2026 19:20:01 GMT: INFO (namespace): (ticker.ts:42) message`
  * Sinks are the console and optional files, each with a level per context.
  */
-import { appendFileSync } from 'node:fs';
+import { closeSync, openSync, write, writeSync } from 'node:fs';
 
 export type LogLevel = 'critical' | 'warning' | 'info' | 'debug' | 'detail';
 const LEVEL_RANK: Record<LogLevel, number> = { critical: 0, warning: 1, info: 2, debug: 3, detail: 4 };
@@ -33,14 +33,130 @@ export function formatLogTime(ms: number): string {
   )}:${pad2(d.getUTCSeconds())} GMT`;
 }
 
+/** Most bytes a file sink holds while its disk is slower than the log rate; beyond it lines are dropped and counted. */
+export const LOG_FILE_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A log file written without blocking the event loop: lines collect in memory and one asynchronous
+ * write at a time drains them. `flushSync` empties it on exit; `reopen` (SIGHUP) starts writing to
+ * the path anew, so logrotate can move the old file away, as Aerospike's log does.
+ */
+export class LogFile {
+  private fd: number | undefined;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private writing = false;
+  /** lines dropped because the buffer was full; reported in the file once it drains */
+  dropped = 0;
+
+  constructor(readonly path: string) {
+    this.open();
+  }
+
+  private open(): void {
+    try {
+      this.fd = openSync(this.path, 'a');
+    } catch {
+      // a log file that cannot be opened must not take the node down; lines are dropped until a reopen works
+      this.fd = undefined;
+    }
+  }
+
+  append(line: string): void {
+    if (this.pendingBytes + line.length > LOG_FILE_BUFFER_MAX_BYTES) {
+      this.dropped++;
+      return;
+    }
+    if (this.dropped > 0) {
+      const note = `${formatLogTime(Date.now())}: WARNING (as): (log.ts) ${this.dropped} log lines dropped: the log file could not keep up\n`;
+      this.dropped = 0;
+      this.pending.push(note);
+      this.pendingBytes += note.length;
+    }
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (!this.writing) this.drain();
+  }
+
+  private drain(): void {
+    if (this.fd === undefined || this.pending.length === 0) return;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writing = true;
+    const fd = this.fd;
+    write(fd, chunk, null, 'utf8', () => {
+      // a failed write (disk full) loses these lines but never the node
+      this.writing = false;
+      this.drain();
+    });
+  }
+
+  /** Writes everything still buffered, synchronously (process exit, crash). */
+  flushSync(): void {
+    if (this.fd === undefined || this.pending.length === 0) return;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      writeSync(this.fd, chunk);
+    } catch {
+      // nothing more can be done on the way out
+    }
+  }
+
+  /** Closes and opens the path again (log rotation). Lines buffered so far go to the old file. */
+  reopen(): void {
+    this.flushSync();
+    const old = this.fd;
+    this.open();
+    // an asynchronous write may still be using the old descriptor: close it once that is done
+    if (old !== undefined) setImmediate(() => closeOld(old));
+  }
+
+  close(): void {
+    this.flushSync();
+    if (this.fd !== undefined) closeOld(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function closeOld(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
 export class Logger {
   private sinks: LogSinkSpec[];
+  private files = new Map<string, LogFile>();
   constructor(sinks: LogSinkSpec[] = [{ target: 'console', levels: { any: 'info' } }]) {
     this.sinks = sinks;
   }
 
   setSinks(sinks: LogSinkSpec[]): void {
     this.sinks = sinks;
+    const wanted = new Set<string>();
+    for (const sink of sinks) if (sink.target !== 'console') wanted.add(sink.target.file);
+    for (const [path, file] of this.files) {
+      if (!wanted.has(path)) {
+        file.close();
+        this.files.delete(path);
+      }
+    }
+    for (const path of wanted) if (!this.files.has(path)) this.files.set(path, new LogFile(path));
+  }
+
+  /** Log rotation (SIGHUP): every log file is reopened by path. */
+  reopenFiles(): void {
+    for (const file of this.files.values()) file.reopen();
+  }
+
+  /** Writes what the file sinks still buffer; call on the way out (exit, crash). */
+  flushSync(): void {
+    for (const file of this.files.values()) file.flushSync();
   }
 
   /** Returns a logger bound to one context (e.g. 'namespace', 'service', 'info'). */
@@ -55,13 +171,7 @@ export class Logger {
       if (LEVEL_RANK[level] > LEVEL_RANK[max]) continue;
       line ??= `${formatLogTime(Date.now())}: ${LEVEL_LABEL[level]} (${ctx}): (${source}) ${msg}\n`;
       if (sink.target === 'console') process.stderr.write(line);
-      else {
-        try {
-          appendFileSync(sink.target.file, line);
-        } catch {
-          // a log file that cannot be written must not take the node down
-        }
-      }
+      else this.files.get(sink.target.file)?.append(line);
     }
   }
 }
@@ -88,3 +198,22 @@ export class ContextLogger {
 
 /** The process-wide logger; configured once at startup from the logging stanza. */
 export const logger = new Logger();
+
+let processHooksInstalled = false;
+
+/**
+ * SIGHUP reopens the log files (logrotate moves them away first, as with Aerospike); a crash is
+ * logged as CRITICAL; whatever the files still buffer is written when the process exits.
+ */
+export function installLogProcessHooks(): void {
+  if (processHooksInstalled) return;
+  processHooksInstalled = true;
+  process.on('SIGHUP', () => {
+    logger.reopenFiles();
+    logger.write('info', 'as', 'log.ts', 'SIGHUP received: log files reopened');
+  });
+  process.on('uncaughtExceptionMonitor', (err) => {
+    logger.write('critical', 'as', 'log.ts', `uncaught exception: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  });
+  process.on('exit', () => logger.flushSync());
+}
