@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStrato, STRATO_BIN } from './helpers/strato-process.js';
-import { infoFrame, rawExchange } from './helpers/raw-client.js';
+import { startStrato, STRATO_BIN } from '../helpers/strato-process.js';
+import { infoFrame, rawExchange } from '../helpers/raw-client.js';
 
 const CONFIG = `logging {
   console {
@@ -81,6 +81,6 @@ test('strato --version prints the package version and exits 0', async () => {
   const out = await new Promise<string>((resolve, reject) => {
     execFile(process.execPath, [STRATO_BIN, '--version'], { timeout: 10000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   assert.equal(out.trim(), `strato ${pkg.version} (answers as Aerospike Community Edition 8.1.2.0)`);
 });
