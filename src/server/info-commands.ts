@@ -158,6 +158,7 @@ function statistics(node: StratoNode): string {
     ['batch_index_initiate', node.stats.batchIndexInitiate],
     ['batch_index_complete', node.stats.batchIndexComplete],
     ['batch_index_error', node.stats.batchIndexError],
+    ...node.loopDelay.statistics(),
   ];
   return kv.map(([k, v]) => `${k}=${v}`).join(';');
 }

@@ -12,6 +12,7 @@ import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { ScanJobRegistry } from '../scan/scan-jobs.js';
 import { QueryStatsRegistry } from '../query/query-stats.js';
 import { LatencyRegistry } from './latency.js';
+import { LoopDelayMonitor } from './loop-delay.js';
 import type { SmdStore } from '../namespace/smd.js';
 import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
 import type { ClusterRouter } from './cluster-router.js';
@@ -57,6 +58,8 @@ export class StratoNode implements NamespaceLookup {
   /** per-namespace statistics of query jobs (pi_query_*, si_query_*, ops_sub_*, udf_sub_*) */
   readonly queryStats = new QueryStatsRegistry();
   readonly latency: LatencyRegistry;
+  /** event-loop delay statistics; started by startNode */
+  readonly loopDelay = new LoopDelayMonitor();
   partitionGeneration = 0;
   peersGeneration = 0;
   readonly clusterKey: string;

@@ -99,6 +99,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     log.info(`{${ns.name}} namespace ready: ${ns.storage.kind} storage, replication-factor ${ns.settings.replicationFactor}`);
   }
   log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}`);
+  node.loopDelay.start();
   const stopTicker = startTicker(node, () => config.tickerIntervalSec);
   const stopNsup = [...node.namespaces.values()].map((ns) => startNsup(ns));
   return {
@@ -107,6 +108,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     config,
     async stop() {
       stopTicker();
+      node.loopDelay.stop();
       for (const stop of stopNsup) stop();
       // the others take over this node's partitions before its service port closes: a client
       // tends its map every second, so it gets a little more than that

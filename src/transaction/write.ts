@@ -336,30 +336,54 @@ function checkGeneration(msg: AsMsg, existed: boolean, gen: number): number {
   return ResultCode.OK;
 }
 
+/**
+ * Bin lists at least this long get a name → position map (kept in step by setBin / removeBin), so a
+ * put of 32,767 bins is linear instead of quadratic (it blocked the node 2.7 s); shorter lists are
+ * scanned, which is faster than hashing.
+ */
+const BIN_INDEX_MIN_BINS = 16;
+const binIndex = new WeakMap<Bin[], Map<string, number>>();
+
+function binPosition(bins: Bin[], name: string): number {
+  if (bins.length < BIN_INDEX_MIN_BINS) {
+    for (let i = 0; i < bins.length; i++) if (bins[i]!.name === name) return i;
+    return -1;
+  }
+  let map = binIndex.get(bins);
+  if (!map) {
+    map = new Map();
+    for (let i = 0; i < bins.length; i++) map.set(bins[i]!.name, i);
+    binIndex.set(bins, map);
+  }
+  return map.get(name) ?? -1;
+}
+
 function findBin(bins: Bin[], name: string): Bin | undefined {
-  for (const b of bins) if (b.name === name) return b;
-  return undefined;
+  const i = binPosition(bins, name);
+  return i < 0 ? undefined : bins[i];
 }
 
 function setBin(bins: Bin[], name: string, type: number, value: Buffer): Bin[] {
-  for (let i = 0; i < bins.length; i++) {
-    if (bins[i]!.name === name) {
-      bins[i] = { name, type, value };
-      return bins;
-    }
+  const i = binPosition(bins, name);
+  if (i >= 0) {
+    bins[i] = { name, type, value };
+    return bins;
   }
   bins.push({ name, type, value });
+  binIndex.get(bins)?.set(name, bins.length - 1);
   return bins;
 }
 
 /** Removes a bin the way the reference server does: the last bin moves into its slot. */
 function removeBin(bins: Bin[], name: string): Bin[] {
-  for (let i = 0; i < bins.length; i++) {
-    if (bins[i]!.name === name) {
-      const last = bins.pop()!;
-      if (i < bins.length) bins[i] = last;
-      break;
-    }
+  const i = binPosition(bins, name);
+  if (i < 0) return bins;
+  const last = bins.pop()!;
+  const map = binIndex.get(bins);
+  map?.delete(name);
+  if (i < bins.length) {
+    bins[i] = last;
+    map?.set(last.name, i);
   }
   return bins;
 }
