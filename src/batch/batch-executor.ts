@@ -8,7 +8,8 @@ import type { Namespace } from '../namespace/namespace.js';
 import { countBatchSub } from './batch-sub-stats.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
-import { executeSingleRecord, type FrameSink } from '../server/dispatch.js';
+import type { FrameSink } from '../protocol/frame-sink.js';
+import { executeSingleRecord } from '../transaction/single-record.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { BatchFlag, parseBatchRequest } from './batch-request.js';
 

@@ -15,7 +15,7 @@
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { FieldType, Info1, Info2, Info3, MSG_HEADER_BYTES, isReadOp, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
-import type { FrameSink } from '../server/dispatch.js';
+import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { compileFilterBytes } from '../transaction/filter.js';
 import { ScanJob, type ScanJobRegistry } from '../scan/scan-jobs.js';

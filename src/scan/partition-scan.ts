@@ -6,7 +6,7 @@ import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { FieldType, Info1, Info2, Info3, OpType, type AsMsg, type MsgField } from '../protocol/message.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
-import type { FrameSink } from '../server/dispatch.js';
+import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { Namespace } from '../namespace/namespace.js';
 import { N_PARTITIONS, partitionOf } from '../util/digest.js';

@@ -14,9 +14,9 @@ import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { packShipped, shipCurrent } from '../namespace/record-transfer.js';
 import { partitionOf } from '../util/digest.js';
 import { networkInterfaces } from 'node:os';
-import { executeSingleRecord } from './dispatch.js';
+import { executeSingleRecord } from '../transaction/single-record.js';
 import { ClusterData } from './cluster-data.js';
-import type { StratoNode } from './node.js';
+import type { NodeRouter, StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
 import { logger } from '../util/log.js';
 import { executeInfoCommand } from './info-commands.js';
@@ -35,7 +35,7 @@ interface Target {
   digest: Buffer;
 }
 
-export class ClusterRouter {
+export class ClusterRouter implements NodeRouter {
   readonly runtime: ClusterRuntime;
 
   private readonly commitOverride: (ns: string) => 'off' | 'master' | 'all';

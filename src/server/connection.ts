@@ -7,7 +7,8 @@ import { inflateSync, deflateSync } from 'node:zlib';
 import { ProtoType, ResponseBuilder, simpleReply, writeProtoHeader } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import { Info1, MSG_HEADER_BYTES } from '../protocol/message.js';
-import { dispatchMessage, type DataHandlers, type FrameSink } from './dispatch.js';
+import { dispatchMessage, type DataHandlers } from './dispatch.js';
+import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
 

@@ -5,7 +5,8 @@ import { isBackgroundRequest, startBackgroundJob, type JobContext } from '../que
 import { FieldType, parseMessage } from '../protocol/message.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
-import { executeSingleRecord, type DataHandlers } from './dispatch.js';
+import type { DataHandlers } from './dispatch.js';
+import { executeSingleRecord } from '../transaction/single-record.js';
 import { compressFrame } from './connection.js';
 import type { StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';

@@ -5,43 +5,20 @@
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { FieldType, Info1, Info2, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
-import { executeRead } from '../transaction/read.js';
-import { executeWrite } from '../transaction/write.js';
+import { executeSingleRecord } from '../transaction/single-record.js';
+import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
 
-/** Receives the frames of a multi-frame answer (batch, scan) as they are produced. */
-export interface FrameSink {
-  /** `written` runs once the socket no longer needs `frame` (or the connection is gone) */
-  send(frame: Buffer, written?: () => void): void;
-  /** resolves when the socket has drained (back-pressure for streams) */
-  drain(): Promise<void>;
-  readonly closed: boolean;
-  /** the client's address, for job listings */
-  readonly remote?: string;
-}
+// kept for importers written before the moves; new code imports from the owning modules
+export type { FrameSink } from '../protocol/frame-sink.js';
+export { executeSingleRecord } from '../transaction/single-record.js';
 
 export interface DataHandlers {
   batch?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
   scan?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
   /** single-record routing in a cluster (proxy, replication); answers undefined when the node runs alone */
   single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer> | undefined;
-}
-
-/** Executes a single-record message and appends its answer to `out`. */
-export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
-  const mark = out.pos;
-  try {
-    if (msg.info2 & Info2.WRITE) return executeWrite(node, msg, out, rowIndex, inBatch);
-    if (msg.info1 & Info1.READ) return executeRead(node, msg, out, rowIndex, inBatch);
-    throw new AsError(ResultCode.PARAMETER, 'neither read nor write');
-  } catch (e) {
-    const code = e instanceof AsError ? e.code : ResultCode.UNKNOWN;
-    out.abortMessage(mark);
-    out.beginMessage(code, 0, 0, rowIndex);
-    out.endMessage();
-    return code;
-  }
 }
 
 /**

@@ -15,7 +15,9 @@ import { LatencyRegistry } from './latency.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import type { SmdStore } from '../namespace/smd.js';
 import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../namespace/truncate.js';
-import type { ClusterRouter } from './cluster-router.js';
+import type { ClusterRuntime } from '../cluster/runtime/cluster-runtime.js';
+import type { AsMsg } from '../protocol/message.js';
+import type { ResponseBuilder } from '../protocol/response-builder.js';
 
 export const BUILD_VERSION = '8.1.2.0';
 export const EDITION = 'Aerospike Community Edition';
@@ -37,6 +39,22 @@ export interface NodeSpec {
   clock: Clock;
   /** where system metadata lives; undefined = not persisted */
   smd?: SmdStore | undefined;
+}
+
+/**
+ * What a node in a mesh cluster routes through (server/cluster-router.ts implements it). The node
+ * holds only this interface: the router sits on top of the request path (it runs transactions
+ * here or proxies them), so node.ts importing it would close a cycle through the whole path.
+ */
+export interface NodeRouter {
+  /** the live cluster: membership, partition map, peers, migrations */
+  readonly runtime: ClusterRuntime;
+  /** Routes a single-record message here or to the serving node; answers a whole frame. */
+  routeSingle(msg: AsMsg, body: Buffer, hops: number, out: ResponseBuilder): Buffer | Promise<Buffer>;
+  /** Runs one batch row here or proxied; replication of a row written here goes to `pending`. */
+  batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number | Promise<number>;
+  /** Whether this node serves partition `pid` of namespace `nsName` (scans skip the others). */
+  servesPartition(nsName: string, pid: number): boolean;
 }
 
 export class NodeStats {
@@ -64,7 +82,7 @@ export class StratoNode implements NamespaceLookup {
   peersGeneration = 0;
   readonly clusterKey: string;
   /** set when the node runs in a mesh cluster (heartbeat mode mesh) */
-  cluster: ClusterRouter | undefined;
+  cluster: NodeRouter | undefined;
 
   constructor(readonly spec: NodeSpec) {
     this.startMs = spec.clock.nowMs();

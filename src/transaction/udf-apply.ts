@@ -11,7 +11,7 @@ import { ResultCode } from '../protocol/result-codes.js';
 import type { StoredKey } from '../storage/record-codec.js';
 import { applyRecordUdf, readUdfCall, type UdfRegistry } from '../udf/index.js';
 import { nextGeneration } from '../namespace/namespace.js';
-import { setLimitBreached, storeRecord } from './write.js';
+import { setLimitBreached, storeRecord } from './store-record.js';
 
 export interface UdfContext {
   registry: UdfRegistry;

@@ -28,7 +28,7 @@ import { encodeMessage, encodePut, keyFields } from '../../src/client/message-en
 import { FieldType, Info2, parseMessage } from '../../src/protocol/message.js';
 import { ResponseBuilder } from '../../src/protocol/response-builder.js';
 import { ResultCode } from '../../src/protocol/result-codes.js';
-import { executeSingleRecord } from '../../src/server/dispatch.js';
+import { executeSingleRecord } from '../../src/transaction/single-record.js';
 import { installUdf } from '../../src/transaction/udf-apply.js';
 import { UdfRegistry } from '../../src/udf/index.js';
 import { pack } from '../../src/protocol/msgpack.js';

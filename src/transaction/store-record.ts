@@ -1,0 +1,91 @@
+/**
+ * Storing a write's result: the record size limit, void-time from the request's TTL (or the set's
+ * or namespace's default), the next generation, then the namespace's record life. Shared by
+ * client writes (write.ts) and record UDFs (udf-apply.ts).
+ */
+import type { Namespace } from '../namespace/namespace.js';
+import { nextGeneration } from '../namespace/namespace.js';
+import type { RecordChangeCause } from '../namespace/record-life.js';
+import type { Bin } from '../protocol/particle.js';
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { encodeRecord, encodedSize, type StoredKey } from '../storage/record-codec.js';
+
+/** record_ttl -1: the record never expires. */
+export const TTL_NEVER = 0xffffffff;
+/** record_ttl -2: an update keeps the record's void-time. */
+export const TTL_KEEP = 0xfffffffe;
+/** Flat-record overhead counted against max-record-size, like the server's record header. */
+const RECORD_OVERHEAD_BYTES = 16;
+
+export interface StoreRequest {
+  /** index entry id when the record exists */
+  id: number;
+  existed: boolean;
+  digest: Buffer;
+  setName: string;
+  key: StoredKey | undefined;
+  bins: Bin[];
+  /** the request's record_ttl (0 default, -1 never, -2 keep, positive seconds) */
+  ttl: number;
+  nowMs: number;
+  /** why the record changes (record observers see it) */
+  cause: RecordChangeCause;
+}
+
+/**
+ * Stores a record's new bins through the namespace's record life: size check, void-time and
+ * generation, then the store (which rolls back if storage refuses). Returns the new generation,
+ * void-time and entry id, or a result code.
+ */
+export function storeRecord(ns: Namespace, r: StoreRequest): { generation: number; voidTime: number; id: number } | number {
+  const index = ns.index;
+  const size = encodedSize(r.key, r.bins);
+  if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return ResultCode.RECORD_TOO_BIG;
+  // a durably deleted record's entry (its tombstone) is taken over by the new record, which
+  // continues its generation so the tombstone can never win at cold start
+  const id = r.existed ? r.id : index.find(r.digest);
+  const oldGen = id >= 0 ? index.generation(id) : 0;
+  const oldVoidTime = r.existed ? index.voidTime(id) : 0;
+  const nowCl = ns.nowCl();
+  let voidTime: number;
+  if (r.ttl === TTL_NEVER) voidTime = 0;
+  else if (r.ttl === TTL_KEEP && r.existed) voidTime = oldVoidTime;
+  else {
+    const seconds = r.ttl === 0 || r.ttl === TTL_KEEP ? defaultTtl(ns, r.setName) : r.ttl;
+    voidTime = seconds === 0 ? 0 : nowCl + seconds;
+  }
+  const newGen = id >= 0 ? nextGeneration(oldGen) : 1;
+  // an existing record keeps its set; a new one joins the request's
+  const setId = r.existed ? index.setId(id) : ns.sets.idOf(r.setName, true);
+  const data = encodeRecord(r.key, r.bins);
+  try {
+    const stored = ns.records.store(id, r.digest, setId, newGen, voidTime, r.nowMs, r.key !== undefined, data, r.cause);
+    return { generation: newGen, voidTime, id: stored };
+  } catch (e) {
+    if (e instanceof AsError) return e.code;
+    throw e;
+  }
+}
+
+/**
+ * A set at its stop-writes-count / stop-writes-size refuses new records (as the reference server
+ * checks when a record joins a set); updates of records already in it go through.
+ */
+export function setLimitBreached(ns: Namespace, setName: string, existed: boolean): boolean {
+  if (existed || setName.length === 0) return false;
+  const set = ns.sets.getByName(setName);
+  if (!set) return false;
+  const { stopWritesCount, stopWritesSizeBytes } = set.settings;
+  if (stopWritesCount > 0 && set.objects >= stopWritesCount) return true;
+  if (stopWritesSizeBytes > 0 && set.dataUsedBytes >= stopWritesSizeBytes) return true;
+  return false;
+}
+
+function defaultTtl(ns: Namespace, setName: string): number {
+  if (setName.length > 0) {
+    const set = ns.sets.getByName(setName);
+    if (set && set.settings.defaultTtlSec > 0) return set.settings.defaultTtlSec;
+    if (set && set.settings.defaultTtlSec === -1) return 0; // the set's records never expire
+  }
+  return ns.settings.defaultTtlSec;
+}
