@@ -5,6 +5,7 @@
 import type { Namespace } from '../namespace/namespace.js';
 import type { Bin } from '../protocol/particle.js';
 import { decodeRecord, type StoredKey } from '../storage/record-codec.js';
+import { aerospikeRecordSize } from '../storage/flat-size.js';
 import type { FilterRecord } from './extensions.js';
 
 export class RecordView implements FilterRecord {
@@ -69,8 +70,11 @@ export class RecordView implements FilterRecord {
     this.load();
     return this.storedKey;
   }
+  /** Aerospike 8.1's stored size of the record as it was before this transaction (its flat form). */
   get recordSizeBytes(): number {
-    return this.id >= 0 ? this.ns.index.storedSize(this.id) : 0;
+    if (this.id < 0) return 0;
+    const stored = decodeRecord(this.ns.storage.get(this.ns.index, this.id));
+    return aerospikeRecordSize({ voidTime: this.voidTime, setName: this.setName }, stored.key, stored.bins);
   }
   get memorySizeBytes(): number {
     return this.ns.storage.kind === 'memory' ? this.recordSizeBytes : 0;

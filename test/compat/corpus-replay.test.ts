@@ -53,10 +53,7 @@ const KNOWN_GAPS: Record<string, Record<string, string>> = {
   'cdt-list.jsonl': {},
   'cdt-map.jsonl': {},
   'path.jsonl': {},
-  'exp.jsonl': {
-    'exp-eval#99': 'memorySize()/recordSize() differ from the server flat-record size (448 vs 402 bytes)',
-    'exp-eval#100': 'memorySize()/recordSize() differ from the server flat-record size (448 vs 402 bytes)',
-  },
+  'exp.jsonl': {},
   'batch.jsonl': {},
   'udf.jsonl': {},
   'scan-query.jsonl': {
