@@ -2,8 +2,10 @@
 import { executeBatch } from '../batch/batch-executor.js';
 import { executeScan } from '../scan/partition-scan.js';
 import { isBackgroundRequest, startBackgroundJob, type JobContext } from '../query/background-job.js';
+import { executeAggregation, isAggregationRequest } from '../query/aggregation.js';
+import type { UdfRegistry } from '../udf/index.js';
 import { FieldType, parseMessage } from '../protocol/message.js';
-import { ResponseBuilder } from '../protocol/response-builder.js';
+import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import type { DataHandlers } from './dispatch.js';
 import { executeSingleRecord } from '../transaction/single-record.js';
@@ -17,7 +19,8 @@ const DEFAULT_BACKGROUND_QUERY_MAX_RPS = 10000;
 /** Offset of the result code in a one-message answer frame (proto header 8 + as_msg byte 5). */
 const FRAME_RESULT_CODE_AT = 13;
 
-export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig): DataHandlers {
+/** `udf`: the node's UDF modules, for aggregations (absent: aggregations answer UNSUPPORTED_FEATURE). */
+export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, udf?: UdfRegistry): DataHandlers {
   // the cluster router may be attached after the handlers are made: look it up at each call
   const servesPartition = (ns: string, pid: number) => !node.cluster || node.cluster.servesPartition(ns, pid);
   const internalOut = new ResponseBuilder(512);
@@ -58,6 +61,10 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig):
     },
     scan: async (msg, sink) => {
       if (isBackgroundRequest(msg)) return startBackgroundJob(jobContext, msg, sink);
+      if (isAggregationRequest(msg)) {
+        if (!udf) return sink.send(simpleReply(ResultCode.UNSUPPORTED_FEATURE));
+        return executeAggregation({ ...jobContext, udf }, msg, sink);
+      }
       const t0 = process.hrtime.bigint();
       await executeScan({ node, jobs: node.jobs, servesPartition }, msg, sink, sink.remote ?? '');
       // a primary-index query (scan) of a configured namespace counts in its pi-query histogram

@@ -71,7 +71,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       throw new Error(`{${ns.name}} ${problem} - not opening the service port`);
     }
   }
-  const service = new Service(node, makeDataHandlers(node, config), {
+  const service = new Service(node, makeDataHandlers(node, config, udf), {
     address: spec.serviceAddress,
     port: spec.servicePort,
     compressionEnabled: () => config.compressionEnabled,

@@ -84,27 +84,7 @@ export function applyRecordUdf(
   const state = registry.stateFor(module);
   if (!state) return { kind: 'error', code: ResultCode.UDF_EXECUTION, message: UDF_MODULE_ERROR };
 
-  const nowMs = rec.nowMs ?? Date.now();
-  const nowSec = Math.floor(nowMs / 1000) - CITRUSLEAF_EPOCH_SEC;
-  const setName = Buffer.from(rec.setName, 'utf8');
-  const keyBlob = rec.key === undefined || rec.key === null ? Buffer.alloc(0) : pack(rec.key);
-  const meta = Buffer.alloc(1 + 4 + 4 + 8 + 8 + 4 + 1 + 8 + 4 + 2 + setName.length + 2 + rec.digest.length + 4 + keyBlob.length);
-  let p = 0;
-  p = meta.writeUInt8(rec.exists ? 1 : 0, p);
-  p = meta.writeUInt32BE(rec.generation >>> 0, p);
-  p = meta.writeUInt32BE(rec.exists && rec.voidTime > nowSec ? rec.voidTime - nowSec : 0, p);
-  p = meta.writeBigInt64BE(BigInt(rec.exists ? Math.max(0, Math.floor(rec.lastUpdateMs) - CITRUSLEAF_EPOCH_SEC * 1000) : 0), p);
-  p = meta.writeBigInt64BE(BigInt(Math.floor(nowMs)), p);
-  p = meta.writeUInt32BE((rec.storedSize ?? 0) >>> 0, p);
-  p = meta.writeUInt8((rec.writeError ?? 0) & 0xff, p);
-  p = meta.writeBigInt64BE(BigInt(Math.max(0, Math.floor(opts.instructionLimit ?? UDF_INSTRUCTION_LIMIT))), p);
-  p = meta.writeUInt32BE(Math.max(0, Math.floor(opts.timeLimitMs ?? UDF_TIME_LIMIT_MS)) >>> 0, p);
-  p = meta.writeUInt16BE(setName.length, p);
-  p += setName.copy(meta, p);
-  p = meta.writeUInt16BE(rec.digest.length, p);
-  p += rec.digest.copy(meta, p);
-  p = meta.writeUInt32BE(keyBlob.length, p);
-  keyBlob.copy(meta, p);
+  const meta = packRecordMeta(rec, opts);
 
   const args = argsOf(argList);
   const out = (() => {
@@ -180,6 +160,36 @@ export function applyRecordUdf(
   return outcome;
 }
 
+/**
+ * The record as the Lua side's `I.run` / `I.run_stream` take it: pack('>BI4I4i8i8I4Bi8I4s2s2s4',
+ * exists, generation, ttl left, last-update (ms since 2010), now (Unix ms), stored size, write-error
+ * code, instruction limit, time limit (ms), set name, digest, key msgpack or '').
+ */
+export function packRecordMeta(rec: UdfRecord, opts: UdfApplyOptions = {}): Buffer {
+  const nowMs = rec.nowMs ?? Date.now();
+  const nowSec = Math.floor(nowMs / 1000) - CITRUSLEAF_EPOCH_SEC;
+  const setName = Buffer.from(rec.setName, 'utf8');
+  const keyBlob = rec.key === undefined || rec.key === null ? Buffer.alloc(0) : pack(rec.key);
+  const meta = Buffer.alloc(1 + 4 + 4 + 8 + 8 + 4 + 1 + 8 + 4 + 2 + setName.length + 2 + rec.digest.length + 4 + keyBlob.length);
+  let p = 0;
+  p = meta.writeUInt8(rec.exists ? 1 : 0, p);
+  p = meta.writeUInt32BE(rec.generation >>> 0, p);
+  p = meta.writeUInt32BE(rec.exists && rec.voidTime > nowSec ? rec.voidTime - nowSec : 0, p);
+  p = meta.writeBigInt64BE(BigInt(rec.exists ? Math.max(0, Math.floor(rec.lastUpdateMs) - CITRUSLEAF_EPOCH_SEC * 1000) : 0), p);
+  p = meta.writeBigInt64BE(BigInt(Math.floor(nowMs)), p);
+  p = meta.writeUInt32BE((rec.storedSize ?? 0) >>> 0, p);
+  p = meta.writeUInt8((rec.writeError ?? 0) & 0xff, p);
+  p = meta.writeBigInt64BE(BigInt(Math.max(0, Math.floor(opts.instructionLimit ?? UDF_INSTRUCTION_LIMIT))), p);
+  p = meta.writeUInt32BE(Math.max(0, Math.floor(opts.timeLimitMs ?? UDF_TIME_LIMIT_MS)) >>> 0, p);
+  p = meta.writeUInt16BE(setName.length, p);
+  p += setName.copy(meta, p);
+  p = meta.writeUInt16BE(rec.digest.length, p);
+  p += rec.digest.copy(meta, p);
+  p = meta.writeUInt32BE(keyBlob.length, p);
+  keyBlob.copy(meta, p);
+  return meta;
+}
+
 /** The UDF fields of a request (30 module, 31 function, 32 argument list). */
 export interface UdfCall {
   module: string;
@@ -210,7 +220,7 @@ function cString(buf: Buffer, start: number, end: number): string {
 }
 
 /** The argument list as the server takes it: a msgpack list, else no arguments. */
-function argsOf(argList: Buffer): Buffer {
+export function argsOf(argList: Buffer): Buffer {
   if (argList.length === 0) return argList;
   try {
     const r = new MsgpackReader(argList);
@@ -222,7 +232,7 @@ function argsOf(argList: Buffer): Buffer {
   }
 }
 
-function binsBlob(bins: Map<string, AsValue>): Buffer {
+export function binsBlob(bins: Map<string, AsValue>): Buffer {
   const parts: Buffer[] = [];
   for (const [name, value] of bins) {
     const n = Buffer.from(name, 'utf8');

@@ -13,6 +13,7 @@
  */
 import { LuaEngine, LuaFactory, type LuaWasm } from 'wasmoon';
 import { AEROSPIKE_LUA, PRELUDE_LUA } from './prelude.js';
+import { STREAM_LUA } from './stream-lua.js';
 
 /** CPU time one UDF call may use before it fails with "UDF Execution Timeout" (the server's default transaction-max-ms). */
 export const UDF_TIME_LIMIT_MS = 1000;
@@ -104,6 +105,12 @@ export class LuaState {
       if (arc !== LUA_OK) throw new LuaCallError(arc, this.popError());
       const aprc = this.raw._lua_pcallk(this.L, 0, 0, 0, 0, 0);
       if (aprc !== LUA_OK) throw new LuaCallError(aprc, this.popError());
+      // the stream (aggregation) entry point, given the prelude's entry table as its argument
+      const src = this.load(Buffer.from(STREAM_LUA, 'utf8'), '=strato-stream');
+      if (src !== LUA_OK) throw new LuaCallError(src, this.popError());
+      w.lua_rawgeti(this.L, LUA_REGISTRYINDEX, BigInt(this.iref));
+      const sprc = this.raw._lua_pcallk(this.L, 1, 0, 0, 0, 0);
+      if (sprc !== LUA_OK) throw new LuaCallError(sprc, this.popError());
       this.call('setpath', [userPath]);
       for (const [file, src] of sources) this.call('addsource', [file, src]);
     } catch (e) {

@@ -1433,6 +1433,15 @@ function I.run(fname, meta, binsblob, argsblob)
   return tconcat(out)
 end
 
+-- what the stream (aggregation) chunk builds on (stream-lua.ts); UDF code cannot reach I
+function I.internals()
+  return {
+    P = P, RecordMT = RecordMT, ListMT = ListMT, MapMT = MapMT, list = list, map = map,
+    dec = dec, encode = encode, toval = toval, kind = kind, cstr = cstr, with_bound = with_bound,
+    setcur = function(R) CUR = R end, aerospike = AS,
+  }
+end
+
 -- test hooks: value round trips through the Lua model
 function I.roundtrip(blob)
   local v = dec(blob, 1)

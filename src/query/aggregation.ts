@@ -1,0 +1,184 @@
+/**
+ * Aggregation queries (UDF_OP 1, the client's `query.apply` / aggregate `foreach`): the stream UDF
+ * runs over the query's records one partition at a time, on each node for the partitions it
+ * serves, and every value it yields goes to the client as a message with one `SUCCESS` op (no
+ * fields, no metadata). The client merges them by running the rest of the pipeline itself (from
+ * the first `reduce` on), so partial results per partition are exactly what it expects.
+ *
+ * A failing run (missing module, unknown function, a Lua error) answers one message with a
+ * `FAILURE` op holding Aerospike's text, then LAST with result 1, and the job ends as
+ * `done(abandoned-unknown)`. A request with a filter expression is refused with
+ * UNSUPPORTED_FEATURE, as Aerospike 8.1 refuses it.
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { FieldType, Info3, OpType, type AsMsg } from '../protocol/message.js';
+import { releaseFrameBuffer } from '../protocol/frame-pool.js';
+import { ResponseBuilder } from '../protocol/response-builder.js';
+import { Particle, particleToValue, valueToParticle } from '../protocol/particle.js';
+import type { AsValue } from '../protocol/msgpack.js';
+import type { FrameSink } from '../server/dispatch.js';
+import { decodeRecord } from '../storage/record-codec.js';
+import { ScanJob } from '../scan/scan-jobs.js';
+import { applyStreamUdf, readUdfCall, StreamRecords, type UdfRegistry } from '../udf/index.js';
+import { logger } from '../util/log.js';
+import { refusalFrame, type JobContext } from './background-job.js';
+import { fieldOf, readJobRequest } from './job-request.js';
+import { Pacer, walkPartitions } from './job-walk.js';
+import { recordSourceFor } from './record-source.js';
+
+/** Record bytes handed to one stream run; a larger partition is aggregated in several runs (each yields its own partial values, which the client merges). */
+export const STREAM_BATCH_BYTES = 1024 * 1024;
+/** Answer bytes gathered before a frame goes out. */
+const FRAME_FLUSH_BYTES = 128 * 1024;
+
+const log = logger.context('query', 'query.ts');
+
+export interface AggregationContext extends JobContext {
+  udf: UdfRegistry;
+}
+
+/** Whether a scan/query message asks for an aggregation (UDF_OP 1). */
+export function isAggregationRequest(msg: AsMsg): boolean {
+  const f = fieldOf(msg, FieldType.UDF_OP);
+  return f !== undefined && f.end - f.start === 1 && msg.buf[f.start] === 1;
+}
+
+function lastFrame(code: number): Buffer {
+  const b = new ResponseBuilder(64);
+  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
+  b.endMessage();
+  return b.finish();
+}
+
+/** Runs an aggregation request end to end, streaming its values to `sink`. */
+export async function executeAggregation(ctx: AggregationContext, msg: AsMsg, sink: FrameSink): Promise<void> {
+  let job: ScanJob;
+  let prepared: ReturnType<typeof prepare>;
+  try {
+    prepared = prepare(ctx, msg, sink.remote ?? '');
+    job = prepared.job;
+  } catch (e) {
+    sink.send(refusalFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
+    return;
+  }
+  ctx.jobs.add(job);
+  const { req, source, call } = prepared;
+  const ns = req.ns;
+  const index = ns.index;
+  const stats = ctx.stats.of(ns.name);
+  log.debug(`starting aggregation query job ${job.trid} {${ns.name}:${req.setName}:${source.indexName || '<pi-query>'}} rps ${req.rps} from ${job.client}`);
+
+  const out = new ResponseBuilder(64 * 1024, true);
+  const flush = async (): Promise<void> => {
+    if (out.bodyBytes === 0) return;
+    const frame = out.takeFrame();
+    job.netIoBytes += frame.length;
+    sink.send(frame, () => releaseFrameBuffer(frame));
+    await sink.drain();
+  };
+  const records = new StreamRecords();
+  let failed = false;
+  /** Runs the stream over the records gathered so far and appends what it yields. */
+  const runBatch = (): void => {
+    const outcome = applyStreamUdf(ctx.udf, call.module, call.fn, call.args, records.take());
+    for (const v of outcome.values) {
+      const p = v.kind === 'record' ? undefined : valueToParticle(v.value);
+      out.beginMessage(0, 0, 0);
+      out.addOp(OpType.READ, p ? p.type : Particle.NULL, 'SUCCESS', p?.value);
+      out.endMessage();
+    }
+    if (outcome.error !== undefined) {
+      out.beginMessage(0, 0, 0);
+      out.addOp(OpType.READ, Particle.STRING, 'FAILURE', Buffer.from(outcome.error, 'utf8'));
+      out.endMessage();
+      failed = true;
+    }
+  };
+
+  const pacer = new Pacer(req.rps, job);
+  try {
+    await walkPartitions(
+      { ns, source, setId: req.setId, job, servesPartition: ctx.servesPartition && ((pid) => ctx.servesPartition!(ns.name, pid)) },
+      async (_pid, ids) => {
+        const nowMs = ns.clock.nowMs();
+        let n = 0;
+        for (const id of ids) {
+          if (!source.matches(id)) continue;
+          const data = ns.storage.get(index, id);
+          const stored = decodeRecord(data);
+          const bins = new Map<string, AsValue>();
+          for (const b of stored.bins) bins.set(b.name, particleToValue(b.type, b.value));
+          records.add({
+            exists: true,
+            bins,
+            generation: index.generation(id),
+            voidTime: index.voidTime(id),
+            lastUpdateMs: index.lastUpdateMs(id),
+            setName: ns.sets.nameOf(index.setId(id)),
+            digest: index.digestView(id),
+            key: stored.key ? particleToValue(stored.key.type, stored.key.value) : undefined,
+            nowMs,
+            storedSize: data.length,
+          });
+          n++;
+          job.recsSucceeded++;
+          if (records.bytes >= STREAM_BATCH_BYTES) {
+            runBatch();
+            if (failed) return false;
+          }
+        }
+        if (records.count > 0) runBatch();
+        if (failed) return false;
+        if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
+        if (sink.closed) return false;
+        const wait = n > 0 ? pacer.pace(n) : undefined;
+        if (wait) {
+          // let the client have what is ready before pausing
+          await flush();
+          await wait;
+        }
+        return true;
+      },
+    );
+    await flush();
+  } catch (e) {
+    log.warning(`aggregation query job ${job.trid} failed: ${e instanceof Error ? e.message : String(e)}`);
+    failed = true;
+  }
+  let code: number;
+  if (failed || sink.closed) {
+    code = ResultCode.UNKNOWN;
+    job.finish('done(abandoned-unknown)');
+    stats.jobEnded(source.kind, 'aggr', 'error');
+  } else if (job.abortRequested) {
+    code = ResultCode.QUERY_ABORT;
+    job.finish('done(user-aborted)');
+    stats.jobEnded(source.kind, 'aggr', 'abort');
+  } else {
+    code = ResultCode.OK;
+    job.finish('done(ok)');
+    stats.jobEnded(source.kind, 'aggr', 'complete');
+  }
+  if (!sink.closed) {
+    const frame = lastFrame(code);
+    job.netIoBytes += frame.length;
+    sink.send(frame);
+  }
+  log.debug(`finished aggregation query job ${job.trid} (${code})`);
+}
+
+function prepare(ctx: AggregationContext, msg: AsMsg, client: string) {
+  if (ctx.udfExecutionDisabled?.()) throw new AsError(ResultCode.FORBIDDEN, 'udf execution disabled');
+  const req = readJobRequest(ctx.node, ctx.jobs, msg);
+  if (fieldOf(msg, FieldType.FILTER)) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'aggregation queries do not support filter expressions');
+  if (req.setId < 0) throw new AsError(ResultCode.NOT_FOUND, 'unknown set');
+  const source = recordSourceFor(req.ns, msg, req.setId, ctx.secondary);
+  const call = readUdfCall(msg);
+  if (!call) throw new AsError(ResultCode.PARAMETER, 'bad udf fields');
+  const job = new ScanJob(req.trid, req.ns.name, req.setName, 0, req.rps, client, {
+    type: 'aggregation',
+    sindexName: source.indexName,
+    socketTimeoutMs: req.socketTimeoutMs,
+  });
+  return { job, req, source, call };
+}
