@@ -16,7 +16,7 @@ import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle, particleToValue, valueToParticle } from '../protocol/particle.js';
 import type { AsValue } from '../protocol/msgpack.js';
-import type { FrameSink } from '../server/dispatch.js';
+import type { FrameSink } from '../protocol/frame-sink.js';
 import { decodeRecord } from '../storage/record-codec.js';
 import { ScanJob } from '../scan/scan-jobs.js';
 import { applyStreamUdf, readUdfCall, StreamRecords, type UdfRegistry } from '../udf/index.js';
