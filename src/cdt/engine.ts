@@ -2,7 +2,8 @@
  * Adapter for the transaction layer's engine seam (`engines.cdt` in src/transaction/extensions.ts):
  * runs a wire CDT op against a stored bin given as particle type + bytes.
  */
-import { particleToValue, valueToParticle } from '../protocol/particle.js';
+import { particleToValue } from '../protocol/particle.js';
+import { valueToParticle } from '../values/bin-particles.js';
 import type { AsValue } from '../protocol/msgpack.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { executeCdtWireOp } from './execute.js';

@@ -4,7 +4,8 @@
  * state is re-evaluated at most every CHECK_INTERVAL_MS and logged when it trips and clears.
  */
 import { freemem, totalmem } from 'node:os';
-import type { Namespace } from './namespace.js';
+import type { StorageEngine } from '../storage/storage-engine.js';
+import type { Clock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 
 const CHECK_INTERVAL_MS = 1000;
@@ -14,13 +15,24 @@ export interface StopWritesSource {
   stopWritesReason?(): string | undefined;
 }
 
+/**
+ * What the guard reads of the namespace it guards. Not the Namespace class itself: the namespace
+ * owns its guard, and naming the class here would make the two modules import each other.
+ */
+export interface StopWritesSubject {
+  readonly name: string;
+  readonly settings: { readonly stopWritesUsedPct: number; readonly stopWritesSysMemoryPct: number };
+  readonly storage: StorageEngine;
+  readonly clock: Clock;
+}
+
 export class StopWritesGuard {
   private reason: string | undefined;
   private checkedAtMs = -Infinity;
   /** when it last tripped (Unix ms), for statistics */
   trippedAtMs = 0;
 
-  constructor(private readonly ns: Namespace) {}
+  constructor(private readonly ns: StopWritesSubject) {}
 
   /** The limit currently tripped, or undefined when writes are allowed. */
   current(): string | undefined {

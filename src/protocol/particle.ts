@@ -1,11 +1,9 @@
 /**
- * Particle types (protocol reference §5.3) and conversion between a bin's wire bytes and the
- * msgpack value model used by CDT operations and expressions.
+ * Particle types (protocol reference §5.3) and the conversion of a bin's wire bytes to the msgpack
+ * value model used by CDT operations and expressions. The other direction, and the check of
+ * incoming particles, need GeoJSON cells and HLL validation: they live above, in src/values.
  */
-import { AsBytes, AsGeoJson, AsMap, unpack, pack, type AsValue } from './msgpack.js';
-import { AsError, ResultCode } from './result-codes.js';
-import { isValidHll } from '../hll/index.js';
-import { decodeGeoJsonParticle, encodeGeoJsonParticle } from '../geo/index.js';
+import { AsBytes, AsGeoJson, unpack, type AsValue } from './msgpack.js';
 
 export const Particle = {
   NULL: 0,
@@ -52,43 +50,6 @@ export function isStorableType(t: number): boolean {
   );
 }
 
-/**
- * Validates and normalises an incoming value (integers of 1/2/4/8 bytes become 8 bytes).
- * Throws AsError(PARAMETER) for malformed values.
- */
-export function normaliseIncoming(type: number, value: Buffer): Buffer {
-  switch (type) {
-    case Particle.INTEGER: {
-      if (value.length === 8) return value;
-      const out = Buffer.alloc(8);
-      if (value.length === 1) out.writeUInt32BE(value[0]!, 4);
-      else if (value.length === 2) out.writeUInt32BE(value.readUInt16BE(0), 4);
-      else if (value.length === 4) out.writeUInt32BE(value.readUInt32BE(0), 4);
-      else throw new AsError(ResultCode.PARAMETER, 'bad integer size');
-      return out;
-    }
-    case Particle.FLOAT:
-      if (value.length !== 8) throw new AsError(ResultCode.PARAMETER, 'bad float size');
-      return value;
-    case Particle.BOOL:
-      if (value.length !== 1 || value[0]! > 1) throw new AsError(ResultCode.PARAMETER, 'bad bool');
-      return value;
-    case Particle.LIST:
-    case Particle.MAP:
-      // validated and put in stored form by the transaction layer (collection-bins.ts)
-      return value;
-    case Particle.GEOJSON:
-      if (value.length < 3) throw new AsError(ResultCode.PARAMETER, 'bad geojson');
-      // the server computes the S2 cells; whatever cells the client sent are replaced
-      return encodeGeoJsonParticle(decodeGeoJsonParticle(value).json);
-    case Particle.HLL:
-      if (!isValidHll(value)) throw new AsError(ResultCode.PARAMETER, 'bad hll');
-      return value;
-    default:
-      return value;
-  }
-}
-
 /** Converts a stored bin to the msgpack value model. */
 export function particleToValue(type: number, value: Buffer): AsValue {
   switch (type) {
@@ -112,30 +73,4 @@ export function particleToValue(type: number, value: Buffer): AsValue {
     default:
       return new AsBytes(type, value);
   }
-}
-
-/** Converts a value of the msgpack model to a bin's particle type and wire bytes. */
-export function valueToParticle(v: AsValue): { type: number; value: Buffer } {
-  if (v === null) return { type: Particle.NULL, value: Buffer.alloc(0) };
-  switch (typeof v) {
-    case 'bigint': {
-      const b = Buffer.allocUnsafe(8);
-      b.writeBigInt64BE(BigInt.asIntN(64, v));
-      return { type: Particle.INTEGER, value: b };
-    }
-    case 'number': {
-      const b = Buffer.allocUnsafe(8);
-      b.writeDoubleBE(v);
-      return { type: Particle.FLOAT, value: b };
-    }
-    case 'string':
-      return { type: Particle.STRING, value: Buffer.from(v, 'utf8') };
-    case 'boolean':
-      return { type: Particle.BOOL, value: Buffer.from([v ? 1 : 0]) };
-  }
-  if (Array.isArray(v)) return { type: Particle.LIST, value: pack(v) };
-  if (v instanceof AsMap) return { type: Particle.MAP, value: pack(v) };
-  if (v instanceof AsBytes) return { type: v.type, value: v.bytes };
-  if (v instanceof AsGeoJson) return { type: Particle.GEOJSON, value: encodeGeoJsonParticle(v.json) };
-  throw new AsError(ResultCode.PARAMETER, 'value cannot be stored in a bin');
 }

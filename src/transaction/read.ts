@@ -5,7 +5,8 @@
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { Info1, Info2, MAX_BIN_NAME_BYTES, OpType, type AsMsg } from '../protocol/message.js';
 import type { ResponseBuilder } from '../protocol/response-builder.js';
-import { Particle, valueToParticle } from '../protocol/particle.js';
+import { Particle } from '../protocol/particle.js';
+import { valueToParticle } from '../values/bin-particles.js';
 import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';

@@ -6,7 +6,8 @@
 import type { Namespace } from '../namespace/namespace.js';
 import { Info2, Info3, OpType, type AsMsg } from '../protocol/message.js';
 import type { ResponseBuilder } from '../protocol/response-builder.js';
-import { Particle, particleToValue, valueToParticle, type Bin } from '../protocol/particle.js';
+import { Particle, particleToValue, type Bin } from '../protocol/particle.js';
+import { valueToParticle } from '../values/bin-particles.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import type { StoredKey } from '../storage/record-codec.js';
 import { applyRecordUdf, readUdfCall, type UdfRegistry } from '../udf/index.js';

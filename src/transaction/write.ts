@@ -20,7 +20,8 @@ import {
   type MsgOp,
 } from '../protocol/message.js';
 import type { ResponseBuilder } from '../protocol/response-builder.js';
-import { Particle, isBlobType, isStorableType, normaliseIncoming, valueToParticle, type Bin } from '../protocol/particle.js';
+import { Particle, isBlobType, isStorableType, type Bin } from '../protocol/particle.js';
+import { normaliseIncoming, valueToParticle } from '../values/bin-particles.js';
 import { decodeRecord, type StoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';

@@ -9,7 +9,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { SmdStore } from '../namespace/smd.js';
-import type { InfoHandler } from '../server/info-commands.js';
 import { logger } from '../util/log.js';
 import { LuaState, LuaStatePool, LuaStatus, loadLuaRuntime, luaRuntimeLoaded, UDF_INSTRUCTION_LIMIT, UDF_TIME_LIMIT_MS } from './lua-runtime.js';
 
@@ -242,8 +241,16 @@ export class UdfRegistry {
   }
 }
 
+/**
+ * Where the server keeps its info commands, as far as the UDF commands need it (the command's text
+ * in, the answer out): the server's handler table satisfies it, and udf/ does not import server/.
+ */
+export interface UdfInfoCommands {
+  set(name: string, handler: (cmd: { readonly text: string }) => string): unknown;
+}
+
 /** Installs udf-put / udf-get / udf-list / udf-remove. */
-export function registerUdfInfo(registry: UdfRegistry, infoRegistry: Map<string, InfoHandler>): void {
+export function registerUdfInfo(registry: UdfRegistry, infoRegistry: UdfInfoCommands): void {
   infoRegistry.set('udf-put', (cmd) => registry.infoPut(paramsOf(cmd.text)));
   infoRegistry.set('udf-get', (cmd) => registry.infoGet(paramsOf(cmd.text)));
   infoRegistry.set('udf-list', () => registry.infoList());

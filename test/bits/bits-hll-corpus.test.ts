@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { executeBitWireOp } from '../../src/bits/index.js';
 import { executeHllWireOp, isValidHll } from '../../src/hll/index.js';
-import { valueToParticle } from '../../src/protocol/particle.js';
+import { valueToParticle } from '../../src/values/bin-particles.js';
 import { AsError, ResultCode } from '../../src/protocol/result-codes.js';
 import type { AsValue } from '../../src/protocol/msgpack.js';
 import { CORPUS } from '../helpers/paths.js';

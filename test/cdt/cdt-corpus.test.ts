@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsError } from '../../src/protocol/result-codes.js';
 import { pack, unpack, type AsValue } from '../../src/protocol/msgpack.js';
-import { particleToValue, valueToParticle, Particle } from '../../src/protocol/particle.js';
+import { particleToValue, Particle } from '../../src/protocol/particle.js';
+import { valueToParticle } from '../../src/values/bin-particles.js';
 import { executeCdtWireOp, normalizeBinValue } from '../../src/cdt/index.js';
 import { CORPUS } from '../helpers/paths.js';
 

@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { AsMap, MsgpackReader, unpack, type AsValue } from '../../src/protocol/msgpack.js';
 import { findField, parseFieldsAndOps, parseMessage, type AsMsg, type MsgOp } from '../../src/protocol/message.js';
-import { Particle, valueToParticle, type Bin } from '../../src/protocol/particle.js';
+import { Particle, type Bin } from '../../src/protocol/particle.js';
+import { valueToParticle } from '../../src/values/bin-particles.js';
 import { AsError } from '../../src/protocol/result-codes.js';
 import {
   applyExpRead,

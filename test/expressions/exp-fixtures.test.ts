@@ -3,7 +3,8 @@
  * records. No tests of its own (exp-control.test.ts checks the encoder).
  */
 import { AsMap, MsgpackWriter, type AsValue } from '../../src/protocol/msgpack.js';
-import { valueToParticle, type Bin } from '../../src/protocol/particle.js';
+import { type Bin } from '../../src/protocol/particle.js';
+import { valueToParticle } from '../../src/values/bin-particles.js';
 import type { ExpEnv, ExpRecord } from '../../src/expressions/index.js';
 
 /** Wire-form building blocks for {@link enc}. */

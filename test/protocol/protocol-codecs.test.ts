@@ -8,7 +8,8 @@ import { AsError, ResultCode } from '../../src/protocol/result-codes.js';
 import { ResponseBuilder, simpleReply } from '../../src/protocol/response-builder.js';
 import { computeDigest, partitionOf } from '../../src/util/digest.js';
 import { encodeMessage, keyFields } from '../../src/client/message-encoder.js';
-import { particleToValue, valueToParticle, normaliseIncoming, Particle } from '../../src/protocol/particle.js';
+import { particleToValue, Particle } from '../../src/protocol/particle.js';
+import { valueToParticle, normaliseIncoming } from '../../src/values/bin-particles.js';
 import { decodeRecord, encodeRecord } from '../../src/storage/record-codec.js';
 
 test('strings are tagged with particle type 3 as Aerospike encodes them', () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMessage, FieldType } from '../../src/protocol/message.js';
-import { valueToParticle } from '../../src/protocol/particle.js';
+import { valueToParticle } from '../../src/values/bin-particles.js';
 import type { AsValue } from '../../src/protocol/msgpack.js';
 import { UdfRegistry, applyRecordUdf, readUdfCall, registerUdfInfo, type UdfRecord } from '../../src/udf/index.js';
 import { parseInfoRequest } from '../../src/server/info-protocol.js';
