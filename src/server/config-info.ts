@@ -5,7 +5,6 @@ import type { InfoCommand } from './info-protocol.js';
 import type { StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
 import { logger } from '../util/log.js';
-import { DeviceStorage } from '../storage/device/device-storage.js';
 
 function paramsOf(cmd: InfoCommand): Map<string, string> {
   const colon = cmd.text.indexOf(':');
@@ -27,10 +26,8 @@ export function registerConfigInfo(node: StratoNode, config: StratoRuntimeConfig
     }
     for (const c of result.changed) {
       const ns = c.namespace ? node.namespace(c.namespace) : undefined;
-      // the device engine keeps its own copy of its tunables
-      if (ns && ns.storage instanceof DeviceStorage && !c.set && /^\d+$/.test(c.newValue)) {
-        ns.storage.setConfig(c.key.replace(/^storage-engine\./, ''), Number(c.newValue));
-      }
+      // the engine reads its tunables from the namespace's storage config, already changed
+      if (ns && !c.set) ns.storage.configChanged(c.key);
     }
     for (const ns of node.namespaces.values()) ns.stopWrites.evaluate();
     node.latency.setUnit(histogramUnit());

@@ -8,7 +8,6 @@ import { N_PARTITIONS } from '../util/digest.js';
 import { BUILD_VERSION, EDITION, type StratoNode } from './node.js';
 import type { InfoCommand } from './info-protocol.js';
 import { truncate, truncateUndo } from '../namespace/truncate.js';
-import { DeviceStorage } from '../storage/device/device-storage.js';
 import {
   clusterStable,
   clusterStatistics,
@@ -110,9 +109,7 @@ export function namespaceStats(node: StratoNode, ns: Namespace): string {
     ['strong-consistency', false],
     ['storage-engine', ns.storage.kind],
   ];
-  if (ns.storage instanceof DeviceStorage) {
-    for (const [k, v] of Object.entries(ns.storage.deviceStats())) kv.push([k, v]);
-  }
+  for (const [k, v] of Object.entries(ns.storage.statistics())) kv.push([k, v]);
   return kv.map(([k, v]) => `${k}=${v}`).join(';');
 }
 

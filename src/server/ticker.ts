@@ -1,7 +1,6 @@
 /** The periodic ticker log: per-namespace objects and memory, like Aerospike's ticker lines. */
 import { logger } from '../util/log.js';
 import type { StratoNode } from './node.js';
-import { DeviceStorage } from '../storage/device/device-storage.js';
 import { clusterStatistics, namespaceClusterStats } from './cluster-info.js';
 
 /** Starts the ticker; returns a function that stops it. */
@@ -37,7 +36,7 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
     }
     for (const ns of node.namespaces.values()) {
       // the per-device line operators know from the defragmentation document
-      if (ns.storage instanceof DeviceStorage) for (const line of ns.storage.tickerLines('legacy')) drv.info(line);
+      for (const line of ns.storage.tickerLogLines()) drv.info(line);
     }
     node.latency.dumpActive();
     schedule();

@@ -75,4 +75,16 @@ export class MemoryStorage implements StorageEngine {
   }
 
   async close(): Promise<void> {}
+
+  /** Memory storage adds no statistics beyond the namespace's own. */
+  statistics(): Record<string, number> {
+    return {};
+  }
+
+  tickerLogLines(): string[] {
+    return [];
+  }
+
+  /** Nothing of memory storage changes at run time. */
+  configChanged(): void {}
 }

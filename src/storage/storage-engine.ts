@@ -74,4 +74,20 @@ export interface StorageEngine {
   /** Drops everything (namespace truncation without a device). */
   clear(): void;
   close(): Promise<void>;
+
+  // ---- what the server shows and tunes (nothing outside storage/ knows the concrete engine) ----
+
+  /**
+   * Engine statistics for the namespace's info answer, with Aerospike's names (for a device:
+   * `device_available_pct`, `storage-engine.file[0].used_bytes`, ...); empty for memory.
+   */
+  statistics(): Record<string, number>;
+  /** The engine's lines of the periodic ticker log (one per device file); rates cover the time since the last call. */
+  tickerLogLines(): string[];
+  /**
+   * A dynamic storage parameter changed (set-config, Aerospike's key with or without the
+   * `storage-engine.` prefix): the value is already in the namespace's storage config, which the
+   * engine reads live, and was validated by the config's parameter table; the engine acts on it.
+   */
+  configChanged(key: string): void;
 }

@@ -136,7 +136,8 @@ async function runModel(
         clock.advanceMs(pick(1500));
         eng.tick();
       } else if (op < 0.97) {
-        assert.equal(eng.setConfig('defrag-lwm-pct', 20 + pick(60)), undefined);
+        eng.tunables.defragLwmPct = 20 + pick(60);
+        eng.configChanged('defrag-lwm-pct');
       } else if (op < 0.993) {
         eng.flush();
       } else {

@@ -275,9 +275,9 @@ test('stop-writes trips when the device fills and clears after deletes and defra
     h.write(200000, valueOf(200000, 1, 1000));
     for (let k = 0; k < i; k += 4) assert.deepEqual(h.read(k), valueOf(k, 1, 1000));
     // the used-bytes limit, set at runtime
-    assert.equal(h.eng.setConfig('stop-writes-used-pct', 1), undefined);
+    h.eng.tunables.stopWritesUsedPct = 1;
     assert.equal(h.eng.stopWritesReason(), 'stop-writes-used-pct');
-    assert.equal(h.eng.setConfig('max-used-pct', 90), undefined);
+    h.eng.tunables.stopWritesUsedPct = 90;
     assert.equal(h.eng.stopWritesReason(), undefined);
   } finally {
     await h.done();
@@ -551,16 +551,18 @@ test('operator view: statistics, ticker lines in 8.x and legacy wording, startup
     assert.match(legacy, /^device \S+: used \d+, contig-free \d+M \(\d+ wblocks\), swb-free \d+, n-w 0, w-q \d+ w-tot \d+ \(\d+\.\d\/s\), defrag-q \d+ defrag-tot \d+ \(\d+\.\d\/s\)$/);
     assert.match(h.eng.tickerLines()[0]!, /write \(\d+,0\.0\)/, 'no writes since the last ticker');
 
-    assert.equal(h.eng.setConfig('commit-to-device', 1), 'commit-to-device is not dynamic');
-    assert.equal(h.eng.setConfig('write-block-size', 1), 'write-block-size is not dynamic');
-    assert.match(h.eng.setConfig('defrag-lwm-pct', 150)!, /defrag-lwm-pct/);
-    assert.equal(h.eng.setConfig('defrag-sleep', 0), undefined);
-    assert.equal(h.eng.setConfig('post-write-cache', 512 * KiB), undefined);
-    assert.equal(h.eng.config.postWriteCacheBytes, 512 * KiB);
+    // dynamic parameters are read live from `tunables`; configChanged acts on a change
+    h.eng.tunables.defragSleepUs = 0;
+    h.eng.configChanged('storage-engine.defrag-sleep');
+    h.eng.tunables.postWriteCacheBytes = 512 * KiB;
+    h.eng.configChanged('post-write-cache');
+    assert.ok(h.eng.deviceStats()['post_write_cache_bytes']! <= 512 * KiB, 'the cache shrinks to the new size');
     const queuedBefore = h.eng.deviceStats()['defrag_q']!;
-    assert.equal(h.eng.setConfig('defrag-lwm-pct', 90), undefined);
+    h.eng.tunables.defragLwmPct = 90;
+    h.eng.configChanged('defrag-lwm-pct');
     assert.ok(h.eng.deviceStats()['defrag_q']! > queuedBefore, 'raising the lwm queues more blocks');
-    assert.equal(h.eng.setConfig('defrag-queue-min', 1000), undefined);
+    h.eng.tunables.defragQueueMin = 1000;
+    h.eng.configChanged('defrag-queue-min');
     assert.equal(h.eng.defragStep(), false, 'defrag-queue-min holds the defragmenter back');
 
     // startup minimum: a nearly full device refuses to start

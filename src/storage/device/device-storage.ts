@@ -66,7 +66,7 @@ import {
 } from './format.js';
 import { nodeIo, type DeviceIo } from './io.js';
 import { coldLoad, type LoadResult } from './loader.js';
-import { DYNAMIC_PARAMS, resolveOptions, type DeviceStorageOptions, type ResolvedDeviceOptions } from './options.js';
+import { resolveOptions, tunablesOf, type DeviceStorageOptions, type DeviceTunables, type ResolvedDeviceOptions } from './options.js';
 import { BufferPool, PostWriteCache, Swb, SwbKind } from './swb.js';
 import { RateMeter, deviceStatistics, tickerLine, type FileSnapshot, type TickerFormat } from './stats.js';
 
@@ -91,6 +91,8 @@ export class DeviceStorage implements StorageEngine {
   /** Tombstones keep a durable delete's older copies from returning at cold start. */
   readonly supportsTombstones = true;
   private readonly cfg: ResolvedDeviceOptions;
+  /** The dynamic parameters, read live (never copied): see DeviceTunables. */
+  readonly tunables: DeviceTunables;
   private readonly files: DeviceFile[] = [];
   private readonly io: DeviceIo;
   private readonly clock: Clock;
@@ -134,6 +136,7 @@ export class DeviceStorage implements StorageEngine {
 
   constructor(options: DeviceStorageOptions) {
     this.cfg = resolveOptions(options);
+    this.tunables = tunablesOf(options);
     this.io = options.io ?? nodeIo;
     this.clock = options.clock;
     this.logFn = options.log ?? (() => {});
@@ -141,7 +144,7 @@ export class DeviceStorage implements StorageEngine {
     this.setNameOf = options.setNameOf;
     this.setIdOf = options.setIdOf;
     this.pool = new BufferPool(this.wbs, 4 + 2 * options.files.length);
-    this.pwc = new PostWriteCache(this.cfg.postWriteCacheBytes);
+    this.pwc = new PostWriteCache(this.tunables.postWriteCacheBytes);
     this.rates = new RateMeter(this.clock.nowMs());
     try {
       options.files.forEach((spec, i) => this.openFile(spec.path, spec.sizeBytes, i, options.files.length));
@@ -440,7 +443,7 @@ export class DeviceStorage implements StorageEngine {
     index.setStoredSize(id, dataLen);
     this.clientBytes += size;
     this.clientRecords++;
-    if (!this.cfg.commitToDevice && this.clock.nowMs() - s.dirtySinceMs >= this.cfg.flushMaxMs) {
+    if (!this.cfg.commitToDevice && this.clock.nowMs() - s.dirtySinceMs >= this.tunables.flushMaxMs) {
       // under steady load the timer may lag; bound the flush window here too
       this.flushQuietly(s);
     }
@@ -505,7 +508,7 @@ export class DeviceStorage implements StorageEngine {
   }
 
   private lwmBytes(): number {
-    return Math.floor((this.wbs * this.cfg.defragLwmPct) / 100);
+    return Math.floor((this.wbs * this.tunables.defragLwmPct) / 100);
   }
 
   private setNameBytes(setId: number): Buffer | undefined {
@@ -525,10 +528,10 @@ export class DeviceStorage implements StorageEngine {
 
   /** Back-pressure: too many full blocks waiting for their write means the device is behind. */
   private admitWrite(): void {
-    if (this.writeQ.length * this.wbs <= this.cfg.maxWriteCacheBytes) return;
+    if (this.writeQ.length * this.wbs <= this.tunables.maxWriteCacheBytes) return;
     this.drainWriteQ();
-    if (this.writeQ.length * this.wbs > this.cfg.maxWriteCacheBytes) {
-      throw new DeviceError(ResultCode.DEVICE_OVERLOAD, `write queue exceeds max-write-cache (${this.cfg.maxWriteCacheBytes} bytes)`);
+    if (this.writeQ.length * this.wbs > this.tunables.maxWriteCacheBytes) {
+      throw new DeviceError(ResultCode.DEVICE_OVERLOAD, `write queue exceeds max-write-cache (${this.tunables.maxWriteCacheBytes} bytes)`);
     }
   }
 
@@ -563,7 +566,7 @@ export class DeviceStorage implements StorageEngine {
     if (f.free.length <= reserve) this.reclaimNow();
     if (client && f.free.length <= reserve) {
       // last resort before OUT_OF_SPACE: the defragmenter may have blocks to give back right now
-      for (let k = 0; f.free.length <= reserve && k < f.usableBlocks && f.defragQ.length > this.cfg.defragQueueMin; k++) {
+      for (let k = 0; f.free.length <= reserve && k < f.usableBlocks && f.defragQ.length > this.tunables.defragQueueMin; k++) {
         if (!this.defragFile(f)) break;
         this.reclaimNow();
       }
@@ -603,8 +606,9 @@ export class DeviceStorage implements StorageEngine {
   private flushSwb(s: Swb): void {
     if (s.flushedPos >= s.pos) return;
     const f = this.files[s.file]!;
-    const start = alignDown(s.flushedPos, IO_ALIGN);
-    const end = Math.min(alignUp(s.pos, IO_ALIGN), this.wbs);
+    const unit = this.flushUnit();
+    const start = alignDown(s.flushedPos, unit);
+    const end = Math.min(alignUp(s.pos, unit), this.wbs);
     this.io.pwrite(f.fd, s.buf, start, end - start, f.blockOffset(s.block) + start);
     f.bytesWritten += end - start;
     f.unsynced = true;
@@ -612,6 +616,14 @@ export class DeviceStorage implements StorageEngine {
     s.flushedPos = s.pos;
     s.firstDirtyAppend = Infinity;
     f.fillEnd[s.block] = s.pos;
+  }
+
+  /**
+   * Bytes of one device write: `flush-size`, at most the write block and at least a page. As in
+   * Aerospike, a flush rewrites whole flush-size pieces, so commit-to-device wants a small one.
+   */
+  private flushUnit(): number {
+    return Math.max(IO_ALIGN, Math.min(this.tunables.flushSizeBytes, this.wbs));
   }
 
   private flushQuietly(s: Swb | undefined): void {
@@ -888,7 +900,7 @@ export class DeviceStorage implements StorageEngine {
     const n = this.files.length;
     for (let k = 0; k < n; k++) {
       const f = this.files[(this.defragCursor + k) % n]!;
-      if (f.defragQ.length <= this.cfg.defragQueueMin) continue;
+      if (f.defragQ.length <= this.tunables.defragQueueMin) continue;
       this.defragCursor = (f.fileIndex + 1) % n;
       return this.defragFile(f);
     }
@@ -944,7 +956,7 @@ export class DeviceStorage implements StorageEngine {
    */
   private assistDefrag(f: DeviceFile): void {
     if (!this.started || !this.index || !this.defragUrgent(f)) return;
-    for (let k = 0; k < 2 && f.defragQ.length > this.cfg.defragQueueMin; k++) {
+    for (let k = 0; k < 2 && f.defragQ.length > this.tunables.defragQueueMin; k++) {
       if (!this.defragFile(f)) break;
     }
   }
@@ -952,7 +964,7 @@ export class DeviceStorage implements StorageEngine {
   /** Free space of `f` is short enough that defragmentation must not wait for its timer. */
   private defragUrgent(f: DeviceFile): boolean {
     if (this.freeIsLow(f)) return true;
-    const sw = this.cfg.stopWritesAvailPct;
+    const sw = this.tunables.stopWritesAvailPct;
     return f.free.length * 100 < Math.max(2 * sw, sw + 10) * f.usableBlocks;
   }
 
@@ -965,15 +977,15 @@ export class DeviceStorage implements StorageEngine {
 
   private freeIsLow(f: DeviceFile): boolean {
     const availPct = (f.free.length * 100) / f.usableBlocks;
-    return f.free.length <= 2 * this.reserveBlocks(f) || availPct <= this.cfg.stopWritesAvailPct + 1;
+    return f.free.length <= 2 * this.reserveBlocks(f) || availPct <= this.tunables.stopWritesAvailPct + 1;
   }
 
   private anyDefragWork(): boolean {
-    return this.files.some((f) => f.defragQ.length > this.cfg.defragQueueMin);
+    return this.files.some((f) => f.defragQ.length > this.tunables.defragQueueMin);
   }
 
   private anyDefragUrgent(): boolean {
-    return this.files.some((f) => f.defragQ.length > this.cfg.defragQueueMin && this.defragUrgent(f));
+    return this.files.some((f) => f.defragQ.length > this.tunables.defragQueueMin && this.defragUrgent(f));
   }
 
   // ---- background timers ---------------------------------------------------------------------
@@ -987,7 +999,7 @@ export class DeviceStorage implements StorageEngine {
     const now = this.clock.nowMs();
     for (const f of this.files) {
       for (const s of [f.clientSwb, f.defragSwb]) {
-        if (s && s.dirty && now - s.dirtySinceMs >= this.cfg.flushMaxMs) this.flushQuietly(s);
+        if (s && s.dirty && now - s.dirtySinceMs >= this.tunables.flushMaxMs) this.flushQuietly(s);
       }
     }
     this.drainWriteQ();
@@ -998,7 +1010,7 @@ export class DeviceStorage implements StorageEngine {
   private startTimers(): void {
     if (!this.cfg.backgroundTimers || this.closed) return;
     if (this.flushTimer) clearInterval(this.flushTimer);
-    const every = Math.max(5, Math.min(250, this.cfg.flushMaxMs / 4));
+    const every = Math.max(5, Math.min(250, this.tunables.flushMaxMs / 4));
     this.flushTimer = setInterval(() => this.tick(), every);
     this.flushTimer.unref();
   }
@@ -1027,7 +1039,7 @@ export class DeviceStorage implements StorageEngine {
     if (!this.cfg.backgroundTimers || !this.started || this.closed) return;
     if (this.defragTimer || this.defragImmediate) return;
     if (!this.anyDefragWork()) return;
-    this.scheduleDefrag(this.cfg.defragSleepUs / 1000);
+    this.scheduleDefrag(this.tunables.defragSleepUs / 1000);
   }
 
   private scheduleDefrag(delayMs: number): void {
@@ -1040,12 +1052,12 @@ export class DeviceStorage implements StorageEngine {
       // With defrag-sleep under a millisecond (0: no pause at all) or free space running short,
       // one block per event-loop turn is not enough: a turn may carry many blocks' worth of
       // client writes. Keep going for a few milliseconds, then give the clients their turn.
-      while (did && this.anyDefragWork() && (this.cfg.defragSleepUs < 1000 || this.anyDefragUrgent()) && performance.now() - t0 < DEFRAG_TURN_MS) {
+      while (did && this.anyDefragWork() && (this.tunables.defragSleepUs < 1000 || this.anyDefragUrgent()) && performance.now() - t0 < DEFRAG_TURN_MS) {
         did = this.defragStep();
       }
       if (!this.anyDefragWork()) return;
       // stalled (no free block for the moved records): back off instead of spinning
-      this.scheduleDefrag(did ? (this.anyDefragUrgent() ? 0 : this.cfg.defragSleepUs / 1000) : 100);
+      this.scheduleDefrag(did ? (this.anyDefragUrgent() ? 0 : this.tunables.defragSleepUs / 1000) : 100);
     };
     if (delayMs < 1) {
       this.defragImmediate = setImmediate(run);
@@ -1203,6 +1215,16 @@ export class DeviceStorage implements StorageEngine {
     };
   }
 
+  /** StorageEngine.tickerLogLines: the per-device line operators know from the defragmentation document. */
+  tickerLogLines(): string[] {
+    return this.tickerLines('legacy');
+  }
+
+  /** StorageEngine.statistics: the device statistics below. */
+  statistics(): Record<string, number> {
+    return this.deviceStats();
+  }
+
   /** Namespace statistics with Aerospike's names (see stats.ts). */
   deviceStats(): Record<string, number> {
     const st = this.stats();
@@ -1253,9 +1275,9 @@ export class DeviceStorage implements StorageEngine {
   stopWritesReason(): string | undefined {
     if (!this.started) return undefined;
     if (this.pendingCount > 0) this.tryReleasePending();
-    if (this.availablePct() < this.cfg.stopWritesAvailPct) return 'stop-writes-avail-pct';
+    if (this.availablePct() < this.tunables.stopWritesAvailPct) return 'stop-writes-avail-pct';
     const st = this.stats();
-    if (this.cfg.stopWritesUsedPct > 0 && st.usedBytes * 100 > this.cfg.stopWritesUsedPct * st.totalBytes) return 'stop-writes-used-pct';
+    if (this.tunables.stopWritesUsedPct > 0 && st.usedBytes * 100 > this.tunables.stopWritesUsedPct * st.totalBytes) return 'stop-writes-used-pct';
     return undefined;
   }
 
@@ -1275,59 +1297,36 @@ export class DeviceStorage implements StorageEngine {
 
   // ---- dynamic configuration ------------------------------------------------------------------
 
-  /** Current value of an option (by its option-object name). */
+  /** The static options in force (the dynamic ones are `tunables`). */
   get config(): Readonly<ResolvedDeviceOptions> {
     return this.cfg;
   }
 
   /**
-   * Applies a runtime configuration change by its Aerospike name (set-config). Returns undefined
-   * on success or an error message (unknown, static, or out-of-range parameter).
+   * A dynamic parameter changed in `tunables` (set-config, by its Aerospike name, with or without
+   * the `storage-engine.` prefix): acts on it. The value was validated by the config's parameter
+   * table before it was written; the engine does not validate it again.
    */
-  setConfig(name: string, value: number): string | undefined {
-    if (!(DYNAMIC_PARAMS as readonly string[]).includes(name)) {
-      const known = ['write-block-size', 'commit-to-device', 'cold-start-empty', 'defrag-startup-minimum', 'file', 'filesize'];
-      return known.includes(name) ? `${name} is not dynamic` : `unknown storage parameter ${name}`;
+  configChanged(key: string): void {
+    switch (key.replace(/^storage-engine\./, '')) {
+      case 'defrag-lwm-pct':
+        // raising the mark queues the blocks that are now below it
+        this.requeueBelowLwm();
+        break;
+      case 'defrag-queue-min':
+        this.kickDefrag();
+        break;
+      case 'flush-max-ms':
+        if (this.started) this.startTimers();
+        break;
+      case 'post-write-cache':
+        this.pwc.limitBytes = this.tunables.postWriteCacheBytes;
+        this.pwc.trim(this.onPostWriteEvict);
+        break;
     }
-    try {
-      switch (name) {
-        case 'defrag-lwm-pct':
-          this.setDefragLwmPct(value);
-          break;
-        case 'defrag-sleep':
-          this.setDefragSleepUs(value);
-          break;
-        case 'defrag-queue-min':
-          this.setDefragQueueMin(value);
-          break;
-        case 'flush-max-ms':
-          this.setFlushMaxMs(value);
-          break;
-        case 'max-write-cache':
-          this.setMaxWriteCacheBytes(value);
-          break;
-        case 'post-write-cache':
-          this.setPostWriteCacheBytes(value);
-          break;
-        case 'stop-writes-avail-pct':
-        case 'min-avail-pct':
-          this.setStopWritesAvailPct(value);
-          break;
-        case 'stop-writes-used-pct':
-        case 'max-used-pct':
-          this.setStopWritesUsedPct(value);
-          break;
-      }
-    } catch (e) {
-      return (e as Error).message;
-    }
-    return undefined;
   }
 
-  /** defrag-lwm-pct. Raising it queues the blocks that are now below it. */
-  setDefragLwmPct(pct: number): void {
-    checkInt('defrag-lwm-pct', pct, 1, 99);
-    this.cfg.defragLwmPct = pct;
+  private requeueBelowLwm(): void {
     if (!this.started) return;
     const lwm = this.lwmBytes();
     for (const f of this.files) {
@@ -1337,54 +1336,7 @@ export class DeviceStorage implements StorageEngine {
     }
   }
 
-  setDefragSleepUs(us: number): void {
-    checkNum('defrag-sleep', us);
-    this.cfg.defragSleepUs = us;
-  }
-
-  setDefragQueueMin(n: number): void {
-    checkNum('defrag-queue-min', n);
-    this.cfg.defragQueueMin = Math.floor(n);
-    this.kickDefrag();
-  }
-
-  setFlushMaxMs(ms: number): void {
-    checkNum('flush-max-ms', ms);
-    this.cfg.flushMaxMs = ms;
-    if (this.started) this.startTimers();
-  }
-
-  setMaxWriteCacheBytes(bytes: number): void {
-    if (!(bytes > 0)) throw new Error(`max-write-cache ${bytes} must be positive`);
-    this.cfg.maxWriteCacheBytes = bytes;
-  }
-
-  setPostWriteCacheBytes(bytes: number): void {
-    checkNum('post-write-cache', bytes);
-    this.cfg.postWriteCacheBytes = bytes;
-    this.pwc.limitBytes = bytes;
-    this.pwc.trim(this.onPostWriteEvict);
-  }
-
-  setStopWritesAvailPct(pct: number): void {
-    checkInt('stop-writes-avail-pct', pct, 0, 100);
-    this.cfg.stopWritesAvailPct = pct;
-  }
-
-  setStopWritesUsedPct(pct: number): void {
-    checkInt('stop-writes-used-pct', pct, 0, 100);
-    this.cfg.stopWritesUsedPct = pct;
-  }
-
   private log(line: string): void {
     this.logFn(`{${this.cfg.namespace}} ${line}`);
   }
-}
-
-function checkInt(name: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} ${v} must be an integer from ${min} to ${max}`);
-}
-
-function checkNum(name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} ${v} must be >= 0`);
 }

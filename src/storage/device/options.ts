@@ -1,6 +1,6 @@
 /**
- * Options of the device storage engine, with Aerospike's names and defaults, and the list of
- * parameters an operator may change at runtime (set-config).
+ * Options of the device storage engine, with Aerospike's names and defaults: static options fixed
+ * at construction and the dynamic tunables read live.
  */
 import type { Clock } from '../../util/clock.js';
 import type { DeviceIo } from './io.js';
@@ -12,8 +12,44 @@ export interface DeviceFileSpec {
   sizeBytes: number;
 }
 
+/**
+ * The engine's dynamic parameters (set-config). The engine reads them from this object on every
+ * use and never keeps a copy, so the value get-config shows is the value in force. The node passes
+ * the namespace's storage config object itself (it has these fields under the same names);
+ * set-config validates a change with the config's parameter table, writes it there, then calls
+ * `configChanged(key)` so the engine can act on it (requeue blocks, restart a timer...).
+ */
+export interface DeviceTunables {
+  /** `defrag-lwm-pct`: blocks less full than this are defragmented (1..99). */
+  defragLwmPct: number;
+  /** `defrag-sleep`: microseconds to sleep after each defragmented block. */
+  defragSleepUs: number;
+  /** `defrag-queue-min`: defrag only while more blocks than this are queued. */
+  defragQueueMin: number;
+  /** `flush-max-ms`: flush a partly filled write block after this long. */
+  flushMaxMs: number;
+  /**
+   * `flush-size`: the unit of one device write (power of 2, 4 KiB..8 MiB; Aerospike 8's name). A
+   * flush writes the whole flush-size pieces that hold unwritten bytes, capped at the write block.
+   */
+  flushSizeBytes: number;
+  /** `max-write-cache`: bytes of full blocks allowed to wait for their write. */
+  maxWriteCacheBytes: number;
+  /** `post-write-cache`: bytes of flushed blocks kept in memory for reads. */
+  postWriteCacheBytes: number;
+  /** `stop-writes-avail-pct`: client writes stop below this available percent. */
+  stopWritesAvailPct: number;
+  /** `stop-writes-used-pct`: client writes stop above this used percent; 0 = off. */
+  stopWritesUsedPct: number;
+}
+
 /** Constructor options of DeviceStorage (Aerospike parameter names in the comments). */
 export interface DeviceStorageOptions {
+  /**
+   * The live dynamic parameters (see DeviceTunables). When given, the individual dynamic options
+   * below are ignored and the engine reads this object; otherwise it builds one from them.
+   */
+  tunables?: DeviceTunables;
   /** `file` lines. Records are striped across them by digest (all copies of a record stay on one). */
   files: DeviceFileSpec[];
   /** `write-block-size`: power of 2 in 128 KiB..8 MiB; default 1 MiB. Static. */
@@ -28,6 +64,8 @@ export interface DeviceStorageOptions {
   defragStartupMinimumPct?: number;
   /** `flush-max-ms`: flush a partly filled write block after this long; default 1000. Dynamic. */
   flushMaxMs?: number;
+  /** `flush-size`: unit of one device write; default 1 MiB. Dynamic. */
+  flushSizeBytes?: number;
   /** `max-write-cache`: bytes of full blocks allowed to wait for their write; default 64 MiB. Dynamic. */
   maxWriteCacheBytes?: number;
   /** `post-write-cache`: bytes of flushed blocks kept in memory for reads; default 256 KiB. Dynamic. */
@@ -71,20 +109,12 @@ export interface DeviceStorageOptions {
   backgroundTimers?: boolean;
 }
 
-/** Options with defaults applied (the dynamic ones are mutable through the setters). */
+/** Static options with defaults applied (the dynamic ones live in DeviceTunables). */
 export interface ResolvedDeviceOptions {
   writeBlockSizeBytes: number;
-  defragLwmPct: number;
-  defragSleepUs: number;
-  defragQueueMin: number;
   defragStartupMinimumPct: number;
-  flushMaxMs: number;
-  maxWriteCacheBytes: number;
-  postWriteCacheBytes: number;
   commitToDevice: boolean;
   coldStartEmpty: boolean;
-  stopWritesAvailPct: number;
-  stopWritesUsedPct: number;
   backgroundTimers: boolean;
   namespace: string;
   conflictResolution: 'generation' | 'last-update-time';
@@ -94,21 +124,17 @@ export interface ResolvedDeviceOptions {
 export const MIN_WRITE_BLOCK = 128 * 1024;
 export const MAX_WRITE_BLOCK = 8 * 1024 * 1024;
 
-/** Applies defaults and validates; throws on an invalid configuration. */
+/**
+ * Applies defaults to the static options and checks what the on-device format depends on (the
+ * write block size, the file list); throws on a programming error. Operator input is validated
+ * once, by the config's parameter table (src/config/storage-params.ts), before it gets here.
+ */
 export function resolveOptions(o: DeviceStorageOptions): ResolvedDeviceOptions {
   const r: ResolvedDeviceOptions = {
     writeBlockSizeBytes: o.writeBlockSizeBytes ?? 1024 * 1024,
-    defragLwmPct: o.defragLwmPct ?? 50,
-    defragSleepUs: o.defragSleepUs ?? 1000,
-    defragQueueMin: o.defragQueueMin ?? 0,
     defragStartupMinimumPct: o.defragStartupMinimumPct ?? 10,
-    flushMaxMs: o.flushMaxMs ?? 1000,
-    maxWriteCacheBytes: o.maxWriteCacheBytes ?? 64 * 1024 * 1024,
-    postWriteCacheBytes: o.postWriteCacheBytes ?? 256 * 1024,
     commitToDevice: o.commitToDevice ?? false,
     coldStartEmpty: o.coldStartEmpty ?? false,
-    stopWritesAvailPct: o.stopWritesAvailPct ?? 5,
-    stopWritesUsedPct: o.stopWritesUsedPct ?? 70,
     backgroundTimers: o.backgroundTimers ?? true,
     namespace: o.namespace ?? 'test',
     conflictResolution: o.conflictResolution ?? 'generation',
@@ -121,44 +147,22 @@ export function resolveOptions(o: DeviceStorageOptions): ResolvedDeviceOptions {
   if (o.files.length > 255) throw new Error('device storage supports at most 255 files');
   const paths = new Set(o.files.map((f) => f.path));
   if (paths.size !== o.files.length) throw new Error('device files must be distinct');
-  checkPct('defrag-lwm-pct', r.defragLwmPct, 1, 99);
-  checkPct('defrag-startup-minimum', r.defragStartupMinimumPct, 0, 99);
-  checkPct('stop-writes-avail-pct', r.stopWritesAvailPct, 0, 100);
-  checkPct('stop-writes-used-pct', r.stopWritesUsedPct, 0, 100);
-  checkNonNegative('defrag-sleep', r.defragSleepUs);
-  checkNonNegative('defrag-queue-min', r.defragQueueMin);
-  checkNonNegative('flush-max-ms', r.flushMaxMs);
-  checkNonNegative('post-write-cache', r.postWriteCacheBytes);
-  if (!(r.maxWriteCacheBytes > 0)) throw new Error('max-write-cache must be positive');
   return r;
 }
 
-function checkPct(name: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} ${v} must be an integer from ${min} to ${max}`);
+/** The engine's own tunables object when the caller passes none (tests, the bench). */
+export function tunablesOf(o: DeviceStorageOptions): DeviceTunables {
+  return (
+    o.tunables ?? {
+      defragLwmPct: o.defragLwmPct ?? 50,
+      defragSleepUs: o.defragSleepUs ?? 1000,
+      defragQueueMin: o.defragQueueMin ?? 0,
+      flushMaxMs: o.flushMaxMs ?? 1000,
+      flushSizeBytes: o.flushSizeBytes ?? 1024 * 1024,
+      maxWriteCacheBytes: o.maxWriteCacheBytes ?? 64 * 1024 * 1024,
+      postWriteCacheBytes: o.postWriteCacheBytes ?? 256 * 1024,
+      stopWritesAvailPct: o.stopWritesAvailPct ?? 5,
+      stopWritesUsedPct: o.stopWritesUsedPct ?? 70,
+    }
+  );
 }
-
-function checkNonNegative(name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} ${v} must be >= 0`);
-}
-
-/**
- * Parameters an operator may change at runtime, by their Aerospike names (set-config). The
- * pre-7 names `min-avail-pct` / `max-used-pct` are accepted as aliases. Not in this list and so
- * refused at runtime: write-block-size, commit-to-device, cold-start-empty, defrag-startup-minimum,
- * file/filesize.
- */
-export const DYNAMIC_PARAMS = [
-  'defrag-lwm-pct',
-  'defrag-sleep',
-  'defrag-queue-min',
-  'flush-max-ms',
-  'max-write-cache',
-  'post-write-cache',
-  'stop-writes-avail-pct',
-  'stop-writes-used-pct',
-  'min-avail-pct',
-  'max-used-pct',
-] as const;
-
-/** Name of a runtime-settable parameter. */
-export type DynamicParam = (typeof DYNAMIC_PARAMS)[number];
