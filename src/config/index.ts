@@ -5,6 +5,7 @@
 export * from './model.js';
 export { ConfigError } from './errors.js';
 export { parseConfig, loadConfigFile } from './parser.js';
+export type { ConfigWarning } from './parse-context.js';
 export { defaultConfig, DEFAULT_CONFIG_TEXT } from './defaults.js';
 export { renderConfig, renderSetConfig, type ConfigContext, type RenderRuntime } from './render.js';
 export {

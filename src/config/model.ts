@@ -260,7 +260,10 @@ export interface StorageCommon {
   devices: string[];
   /** `filesize`; 0 when no files. */
   filesizeBytes: number;
-  /** `write-block-size`: unit of writing and defragmentation; power of 2 in 128K..8M. */
+  /**
+   * `write-block-size` (Strato extension; obsolete in Aerospike 8, which uses 8M blocks): unit of
+   * space allocation and defragmentation; power of 2 in 128K..8M, default 1M.
+   */
   writeBlockSizeBytes: number;
   /** `evict-used-pct`: evict when used storage passes this share; 0 = off. */
   evictUsedPct: number;
@@ -274,8 +277,10 @@ export interface StorageCommon {
   defragSleepUs: number;
   defragQueueMin: number;
   defragStartupMinimumPct: number;
-  /** `flush-max-ms`: flush a partly filled write block after this long. */
+  /** `flush-max-ms`: flush a partly filled write block after this long (0..1000, as 8.1). */
   flushMaxMs: number;
+  /** `flush-size` (Aerospike 8): bytes of one device write; power of 2 in 4K..8M. */
+  flushSizeBytes: number;
   maxWriteCacheBytes: number;
   commitToDevice: boolean;
   compression: Compression;
@@ -322,6 +327,9 @@ export const LIMITS = {
   maxReplicationFactor: 256,
   /** 10 years, the most `default-ttl` may be. */
   maxTtlSec: 315_360_000,
+  /** `flush-size` bounds (Aerospike 8's MIN_FLUSH_SIZE / MAX_FLUSH_SIZE). */
+  minFlushSizeBytes: 4 * 1024,
+  maxFlushSizeBytes: 8 * 1024 * 1024,
   minWriteBlockSizeBytes: 128 * 1024,
   maxWriteBlockSizeBytes: 8 * 1024 * 1024,
   minMaxRecordSizeBytes: 64,

@@ -41,6 +41,11 @@ export interface ParamSpec<T> {
    * CE): the full reason given to the operator.
    */
   readonly refusal?: string;
+  /**
+   * Set for spellings Aerospike 8.1 refuses but Strato accepts (documented extensions): the
+   * warning logged when a config file uses them, by the spelling used.
+   */
+  readonly deprecations?: Readonly<Record<string, string>>;
   /** Parses the value tokens that follow the key on a config line. */
   parse(tokens: readonly string[]): Parsed<unknown>;
   /** Parses a set-config value (only called when `dynamic`). */
@@ -77,6 +82,8 @@ interface CommonOpts {
   dynamicKey?: string;
   /** Parsed and stored but not shown by get-config (Aerospike hides `user`, `group`). */
   hidden?: boolean;
+  /** Aliases Aerospike 8.1 refuses as obsolete, with the warning a config file using them logs. */
+  deprecatedAliases?: Readonly<Record<string, string>>;
 }
 
 /** Aerospike's string for an unset optional value. */
@@ -113,6 +120,7 @@ function scalarSpec<T, V extends ConfigScalar>(
     repeatable: false,
     dynamic: opts.dynamic ?? false,
     ...(opts.dynamicKey !== undefined ? { dynamicKey: opts.dynamicKey } : {}),
+    ...(opts.deprecatedAliases !== undefined ? { deprecations: opts.deprecatedAliases } : {}),
     parse(tokens) {
       if (tokens.length === 0 && opts.noValue !== undefined) return ok(opts.noValue);
       const t = single(tokens);
@@ -294,6 +302,14 @@ export function refusedParam<T>(key: string, refusal: string, renderAs?: string)
     apply: () => refusal,
     render: () => (renderAs === undefined ? [] : [[key, renderAs]]),
   };
+}
+
+/**
+ * A parameter Aerospike 8.1 refuses that Strato still accepts as a documented extension: a config
+ * file using it logs `warning` (the value still applies).
+ */
+export function deprecated<T>(spec: ParamSpec<T>, warning: string): ParamSpec<T> {
+  return { ...spec, deprecations: { ...spec.deprecations, [spec.key]: warning } };
 }
 
 /** Aerospike 8's message for a removed parameter: `'x' is obsolete - <hint>`. */

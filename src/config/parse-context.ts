@@ -89,8 +89,17 @@ const STANZA_HOMES = new Map<string, string>([
 /** Handles a stanza or special line itself; returns false to let the caller refuse it. */
 export type ItemHook = (item: ParamLine | Stanza) => boolean;
 
+/** A line Strato accepts that Aerospike 8.1 would refuse (a deprecated spelling), to be logged. */
+export interface ConfigWarning {
+  file: string;
+  line: number;
+  message: string;
+}
+
 export class ParseContext {
   readonly book = new LineBook();
+  /** Deprecated spellings met so far, in file order. */
+  readonly warnings: ConfigWarning[] = [];
 
   constructor(
     readonly fileName: string,
@@ -151,6 +160,8 @@ export class ParseContext {
       }
       const parsed = spec.parse(item.values);
       if (!parsed.ok) throw this.error(item.line, `'${item.key}' ${parsed.reason}`);
+      const deprecation = spec.deprecations?.[item.key];
+      if (deprecation !== undefined) this.warnings.push({ file: this.fileName, line: item.line, message: deprecation });
       const refused = spec.apply(target, parsed.value);
       if (refused !== undefined) throw this.error(item.line, `'${item.key}' ${refused}`);
       if (!prev) seenAt.set(spec.key, { line: item.line, as: item.key });

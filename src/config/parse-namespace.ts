@@ -123,6 +123,9 @@ class NamespaceParser {
     if (!backed && set('write-block-size') !== undefined) {
       fail(`{${name}} can't configure 'write-block-size' if not using storage backing`, 'write-block-size');
     }
+    if (!backed && set('flush-size') !== undefined) {
+      fail(`{${name}} can't configure 'flush-size' if not using storage backing`, 'flush-size');
+    }
     if (!backed && storage.encryptionKeyFile !== undefined) {
       fail(`{${name}} 'encryption-key-file' is only relevant if using storage backing`, 'encryption-key-file');
     }

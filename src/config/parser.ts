@@ -15,7 +15,7 @@ import {
   NETWORK_SERVICE_PARAMS,
 } from './network-params.js';
 import { boolParam, fieldsOf, ParamTable, stringParam } from './param-spec.js';
-import { ParseContext } from './parse-context.js';
+import { ParseContext, type ConfigWarning } from './parse-context.js';
 import { parseLogging } from './parse-logging.js';
 import { checkName, parseNamespace } from './parse-namespace.js';
 import { SERVICE_PARAMS } from './service-params.js';
@@ -69,9 +69,10 @@ function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): vo
 /**
  * Parses config text.
  * @param fileName used only in error messages (`<fileName>:<line>: ...`)
+ * @param onWarning called once per accepted line Aerospike 8.1 would refuse (a deprecated spelling)
  * @throws ConfigError for any syntax, value or cross-field error; never anything else
  */
-export function parseConfig(text: string, fileName: string): StratoConfig {
+export function parseConfig(text: string, fileName: string, onWarning?: (w: ConfigWarning) => void): StratoConfig {
   if (text.length > LIMITS.maxConfigFileBytes) {
     throw new ConfigError(fileName, 1, `config file is larger than ${LIMITS.maxConfigFileBytes} bytes`);
   }
@@ -135,6 +136,7 @@ export function parseConfig(text: string, fileName: string): StratoConfig {
   }
   const p = checkNetwork(cfg);
   if (p) throw ctx.problem(p);
+  if (onWarning) for (const w of ctx.warnings) onWarning(w);
   return cfg;
 }
 
@@ -142,7 +144,7 @@ export function parseConfig(text: string, fileName: string): StratoConfig {
  * Reads and parses a config file. Errors name the path as given.
  * @throws ConfigError also when the file cannot be read or is too large
  */
-export function loadConfigFile(path: string): StratoConfig {
+export function loadConfigFile(path: string, onWarning?: (w: ConfigWarning) => void): StratoConfig {
   let text: string;
   try {
     // refuse huge files before reading them into memory
@@ -154,5 +156,5 @@ export function loadConfigFile(path: string): StratoConfig {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(path, 0, `cannot read config file: ${(e as Error).message}`);
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, onWarning);
 }

@@ -70,12 +70,8 @@ function storagePairs(ns: NamespaceConfig): RenderedPair[] {
     const b = backing[i];
     if (b) stripes.push([`${b[0]}[${i}]`, b[1]]);
   }
-  const rest = MEMORY_STORAGE_PARAMS.render(st);
-  if (backing.length > 0) {
-    // Aerospike shows the block size only for backed memory, right after flush-max-ms
-    const at = rest.findIndex(([k]) => k === 'flush-max-ms') + 1;
-    rest.splice(at, 0, ['write-block-size', String(st.writeBlockSizeBytes)]);
-  }
+  // Aerospike 8.1 shows flush-size only for backed memory (it has no meaning without files)
+  const rest = MEMORY_STORAGE_PARAMS.render(st).filter(([k]) => backing.length > 0 || k !== 'flush-size');
   return [['storage-engine', 'memory'], ...prefixed('storage-engine.', [...stripes, ...rest])];
 }
 

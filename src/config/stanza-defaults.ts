@@ -124,6 +124,7 @@ function storageCommon(): StorageCommon {
     // 0 as in Aerospike 8.1 (the real server's get-config shows 0; older docs say 10)
     defragStartupMinimumPct: 0,
     flushMaxMs: 1000,
+    flushSizeBytes: MiB,
     maxWriteCacheBytes: 64 * MiB,
     commitToDevice: false,
     compression: 'none',

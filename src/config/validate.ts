@@ -117,6 +117,14 @@ export const DYNAMIC_NAMESPACE_RULES: readonly NamespaceRule[] = [
     check: (ns) =>
       ns.strongConsistency ? { reason: `{${ns.name}} parameter is not applicable with 'strong-consistency'`, target: ns } : undefined,
   },
+  {
+    // as 8.1: "can't set flush-size if storage-engine memory with no backing"
+    triggers: ['flush-size'],
+    check: (ns) =>
+      ns.storage.kind === 'memory' && !hasBlockStorage(ns)
+        ? { reason: `{${ns.name}} can't set 'flush-size' if storage-engine memory with no backing`, target: ns.storage, key: 'flush-size' }
+        : undefined,
+  },
 ];
 
 /**

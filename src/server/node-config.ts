@@ -9,13 +9,16 @@ import type { LogSinkSpec } from '../util/log.js';
 import type { Namespace, NamespaceSettings } from '../namespace/namespace.js';
 import type { NodeSpec } from './node.js';
 import { SmdStore } from '../namespace/smd.js';
-import { DeviceStorage } from '../storage/device/device-storage.js';
+import { createStorageEngine } from '../storage/engines.js';
+import type { StorageEngine } from '../storage/storage-engine.js';
 import { logger } from '../util/log.js';
 
 /** The configuration a node runs with, plus the derived values consulted on hot paths. */
 export interface StratoRuntimeConfig {
   raw: StratoConfig;
   logSinks: LogSinkSpec[];
+  /** `<file>:<line>: <message>` for each deprecated spelling the file used; logged at start. */
+  warnings: string[];
   readonly compressionEnabled: boolean;
   readonly protoFdMax: number;
   readonly tickerIntervalSec: number;
@@ -24,9 +27,11 @@ export interface StratoRuntimeConfig {
 
 /** Loads a config file (or the embedded default). Throws ConfigError naming file:line. */
 export function loadStratoConfig(configFile: string | undefined): StratoRuntimeConfig {
-  const raw = configFile ? loadConfigFile(configFile) : defaultConfig();
+  const warnings: string[] = [];
+  const raw = configFile ? loadConfigFile(configFile, (w) => warnings.push(`${w.file}:${w.line}: ${w.message}`)) : defaultConfig();
   return {
     raw,
+    warnings,
     logSinks: raw.logging.map((sink) => ({
       target: sink.kind === 'file' ? { file: sink.path } : 'console',
       levels: sink.levels,
@@ -79,24 +84,19 @@ export function bindSetConfig(raw: StratoConfig, nsCfg: NamespaceConfig, ns: Nam
 }
 
 /** A device engine for a namespace configured with `storage-engine device`. */
-function createDeviceStorage(n: NamespaceConfig, clock: Clock): DeviceStorage {
+function createDeviceStorage(n: NamespaceConfig, clock: Clock): StorageEngine {
   const st = n.storage;
   if (st.kind !== 'device') throw new Error('not a device namespace');
   const log = logger.context('drv_ssd', 'device-storage.ts');
-  return new DeviceStorage({
+  return createStorageEngine({
+    kind: 'device',
     files: st.files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes || st.filesizeBytes })),
     writeBlockSizeBytes: st.writeBlockSizeBytes,
-    defragLwmPct: st.defragLwmPct,
-    defragSleepUs: st.defragSleepUs,
-    defragQueueMin: st.defragQueueMin,
     defragStartupMinimumPct: st.defragStartupMinimumPct,
-    flushMaxMs: st.flushMaxMs,
-    maxWriteCacheBytes: st.maxWriteCacheBytes,
-    postWriteCacheBytes: st.postWriteCacheBytes,
     commitToDevice: st.commitToDevice,
     coldStartEmpty: st.coldStartEmpty,
-    stopWritesAvailPct: st.stopWritesAvailPct,
-    stopWritesUsedPct: st.stopWritesUsedPct,
+    // the engine reads its dynamic parameters from this object, which set-config changes in place
+    tunables: st,
     conflictResolution: n.conflictResolutionPolicy,
     clock,
     namespace: n.name,

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Namespace, type NamespaceSettings } from '../namespace/namespace.js';
-import { MemoryStorage } from '../storage/memory-storage.js';
+import { createStorageEngine } from '../storage/engines.js';
 import type { StorageEngine } from '../storage/storage-engine.js';
 import type { Clock } from '../util/clock.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
@@ -92,7 +92,7 @@ export class StratoNode implements NamespaceLookup {
     );
     this.nodeId = spec.nodeIdHex ?? deriveNodeId(spec.servicePort);
     for (const nsSpec of spec.namespaces) {
-      const storage = nsSpec.createStorage ? nsSpec.createStorage() : new MemoryStorage(nsSpec.memoryDataSizeBytes);
+      const storage = nsSpec.createStorage ? nsSpec.createStorage() : createStorageEngine({ kind: 'memory', dataSizeBytes: nsSpec.memoryDataSizeBytes });
       this.namespaces.set(nsSpec.settings.name, new Namespace(nsSpec.settings, storage, spec.clock));
     }
     this.clusterKey = createHash('sha1').update(`${this.nodeId}:${this.startMs}`).digest().readBigUInt64BE(0).toString(16).toUpperCase().replace(/^0+/, '') || '1';

@@ -41,6 +41,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   logger.setSinks(config.logSinks);
   installLogProcessHooks();
   const log = logger.context('as', 'start.ts');
+  const cfgLog = logger.context('config', 'start.ts');
+  for (const w of config.warnings) cfgLog.warning(w);
   log.info(`<><><><><><><><><><>  Strato ${STRATO_VERSION} (Aerospike-compatible) starting  <><><><><><><><><><>`);
   installEngines();
   // test hooks let tests move the node's clock and run nsup on demand instead of sleeping

@@ -111,12 +111,13 @@ test('service get-config hides user, group and the Strato-only enable-compressio
   assert.equal(valueOf(svc, 'enable-compression'), undefined);
 });
 
-test('device namespace get-config shows files, write-block-size and sizes in bytes under storage-engine.', () => {
+test('device namespace get-config shows files, flush-size and sizes in bytes under storage-engine., as 8.1 (no write-block-size)', () => {
   const ns = renderConfig(deviceConfig(), 'namespace', 'ssd');
   assert.equal(valueOf(ns, 'storage-engine'), 'device');
   assert.equal(valueOf(ns, 'storage-engine.file[0]'), '/data/ssd.dat');
   assert.equal(valueOf(ns, 'storage-engine.filesize'), String(4 * 1024 ** 3));
-  assert.equal(valueOf(ns, 'storage-engine.write-block-size'), String(512 * 1024));
+  assert.equal(valueOf(ns, 'storage-engine.flush-size'), String(1024 * 1024));
+  assert.equal(valueOf(ns, 'storage-engine.write-block-size'), undefined, 'a Strato extension 8.1 does not show');
   assert.equal(valueOf(ns, 'storage-engine.post-write-cache'), String(256 * 1024 * 1024));
   assert.equal(valueOf(ns, 'storage-engine.read-page-cache'), 'false');
   assert.equal(valueOf(ns, 'storage-engine.stop-writes-used-pct'), '70');
@@ -297,6 +298,7 @@ test('namespace set-config covers retention and storage parameters', () => {
     ['defrag-sleep=500', () => st.defragSleepUs === 500],
     ['defrag-queue-min=4', () => st.defragQueueMin === 4],
     ['flush-max-ms=250', () => st.flushMaxMs === 250],
+    ['flush-size=128K', () => st.flushSizeBytes === 128 * 1024],
     ['max-write-cache=128M', () => st.maxWriteCacheBytes === 128 * 1024 * 1024],
     ['post-write-cache=32M', () => st.postWriteCacheBytes === 32 * 1024 * 1024],
     ['stop-writes-used-pct=80', () => st.stopWritesUsedPct === 80],
@@ -458,4 +460,19 @@ test('parseInfoParams keeps the first value of a repeated key, as Aerospike', ()
     ['context', 'service'],
     ['a', '1'],
   ]);
+});
+
+test('a storage value outside the one parameter table is refused by set-config and changes nothing', () => {
+  for (const param of ['defrag-lwm-pct=0', 'defrag-lwm-pct=100', 'flush-max-ms=1001', 'flush-size=3000', 'flush-size=16M', 'flush-size=2K']) {
+    const cfg = deviceConfig();
+    const before = renderConfig(cfg, 'namespace', 'ssd');
+    assert.deepEqual(setConfig(cfg, `context=namespace;id=ssd;${param}`), { ok: false, error: 'ERROR:4:invalid set-config parameter' }, param);
+    assert.equal(renderConfig(cfg, 'namespace', 'ssd'), before, param);
+  }
+});
+
+test('flush-size cannot be set on memory storage without backing, as 8.1', () => {
+  const cfg = parseConfig('namespace m {\n    storage-engine memory {\n        data-size 1G\n    }\n}\n', 'x');
+  assert.deepEqual(setConfig(cfg, 'context=namespace;id=m;flush-size=128K'), { ok: false, error: 'ERROR:4:invalid set-config parameter' });
+  assert.equal(valueOf(renderConfig(cfg, 'namespace', 'm'), 'storage-engine.flush-size'), undefined);
 });

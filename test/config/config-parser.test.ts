@@ -835,3 +835,33 @@ test('loadConfigFile reads a file and names it in errors', () => {
 test('loadConfigFile reports a missing file as a ConfigError', () => {
   assert.throws(() => loadConfigFile('/nonexistent/strato.conf'), (e: unknown) => e instanceof ConfigError && e.message.startsWith('/nonexistent/strato.conf:0: cannot read config file'));
 });
+
+test("names 8.1 refuses as obsolete that Strato accepts log a deprecation warning naming file and line", () => {
+  const warnings: string[] = [];
+  const cfg = parseConfig(
+    'namespace d {\n    storage-engine device {\n        file /d\n        filesize 1G\n        write-block-size 128K\n        min-avail-pct 10\n        max-used-pct 80\n        data-in-memory false\n        flush-size 128K\n    }\n    max-record-size 128K\n}\n',
+    'strato.conf',
+    (w) => warnings.push(`${w.file}:${w.line}: ${w.message}`),
+  );
+  assert.equal(cfg.namespaces[0]!.storage.writeBlockSizeBytes, 128 * 1024);
+  assert.equal(cfg.namespaces[0]!.storage.stopWritesAvailPct, 10);
+  assert.equal(cfg.namespaces[0]!.storage.flushSizeBytes, 128 * 1024);
+  assert.deepEqual(
+    warnings.map((w) => w.split(': ')[0]),
+    ['strato.conf:5', 'strato.conf:6', 'strato.conf:7', 'strato.conf:8'],
+  );
+  assert.match(warnings[0]!, /'write-block-size' is obsolete in Aerospike 8/);
+  assert.match(warnings[1]!, /'min-avail-pct' is obsolete in Aerospike 8\.1 - please use 'stop-writes-avail-pct'/);
+});
+
+test("8.1's flush-size is accepted as a power of 2 from 4K to 8M", () => {
+  const dev = (v: string) => `namespace d {\n    storage-engine device {\n        file /d\n        filesize 1G\n        flush-size ${v}\n    }\n}\n`;
+  assert.equal(parseConfig(dev('4K'), 'x').namespaces[0]!.storage.flushSizeBytes, 4096);
+  assert.equal(parseConfig(dev('8M'), 'x').namespaces[0]!.storage.flushSizeBytes, 8 * 1024 * 1024);
+  assert.throws(() => parseConfig(dev('2K'), 'strato.conf'), /strato\.conf:5: 'flush-size' must be a power of 2 between 4K and 8M, got 2K/);
+  assert.throws(() => parseConfig(dev('100K'), 'strato.conf'), /strato\.conf:5: 'flush-size' must be a power of 2/);
+  assert.throws(
+    () => parseConfig('namespace m {\n    storage-engine memory {\n        data-size 1G\n        flush-size 1M\n    }\n}\n', 'strato.conf'),
+    /strato\.conf:4: \{m\} can't configure 'flush-size' if not using storage backing/,
+  );
+});
