@@ -74,6 +74,12 @@ export class ScanJob {
     this.doneMs = Date.now();
   }
 
+  /** As query-show shows it: `active(ok)` while running (`active(user-aborted)` once told to stop), then `done(...)`. */
+  statusText(): string {
+    if (this.status !== 'active') return this.status;
+    return this.abortRequested ? 'active(user-aborted)' : 'active(ok)';
+  }
+
   /** Percent of the job's partitions handed out and finished. */
   progressPct(): number {
     const total = this.nPids > 0 ? this.nPids : ALL_PARTITIONS;
@@ -91,7 +97,7 @@ export class ScanJob {
     if (this.nPids > 0) s += `:n-pids-requested=${this.nPids}:n-keyds-requested=${x.nKeydsRequested ?? 0}`;
     s +=
       `:rps=${this.rps}:active-threads=${this.done ? 0 : 1}` +
-      `:status=${this.status}:job-progress=${this.progressPct().toFixed(2)}:run-time=${(this.doneMs || now) - this.startMs}` +
+      `:status=${this.statusText()}:job-progress=${this.progressPct().toFixed(2)}:run-time=${(this.doneMs || now) - this.startMs}` +
       `:time-since-done=${this.doneMs ? now - this.doneMs : 0}:recs-throttled=${this.recsThrottled}` +
       `:recs-filtered-meta=${this.recsFilteredMeta}:recs-filtered-bins=${this.recsFiltered}` +
       `:recs-succeeded=${this.recsSucceeded}:recs-failed=${this.recsFailed}:from=${this.client.replaceAll(':', '+')}` +

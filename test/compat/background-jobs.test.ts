@@ -186,7 +186,7 @@ test('a throttled background job is stopped by query-abort, reports user-aborted
     if (Number(field(line, 'recs-succeeded')) >= 10) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.equal(field(line, 'status'), 'active');
+  assert.equal(field(line, 'status'), 'active(ok)');
   assert.equal(await info(`query-abort:trid=${job.jobID}`), 'ok');
   await job.waitUntilDone(20);
   assert.ok(Date.now() - started < (N / rps) * 1000, 'stopped before the whole set was written');
