@@ -24,8 +24,13 @@ export class LoopDelayMonitor {
     this.histogram = undefined;
   }
 
+  /** Forgets the delays sampled so far (test hook `strato-test-loop-delay-reset`, for the stall bench). */
+  reset(): void {
+    this.histogram?.reset();
+  }
+
   /**
-   * `event_loop_delay_max_ms`, `_p99_ms`, `_mean_ms` since start: the delay beyond
+   * `event_loop_delay_max_ms`, `_p99_ms`, `_mean_ms` since start (or a test-hook reset): the delay beyond
    * the sampling interval, so an idle loop reads about 0.
    */
   statistics(): [string, number][] {

@@ -24,4 +24,9 @@ export function registerTestHooks(node: StratoNode, clock: OffsetClock): void {
     void runNsupCycle(ns);
     return 'ok';
   });
+  // the stall bench measures each case on a warm node: forget the delays sampled so far
+  infoRegistry.set('strato-test-loop-delay-reset', () => {
+    node.loopDelay.reset();
+    return 'ok';
+  });
 }
