@@ -120,7 +120,7 @@ async function startNode(root: string, spec: NodeSpec, seed: NodeSpec, replicati
   mkdirSync(dir);
   const conf = join(dir, 'strato.conf');
   writeFileSync(conf, nodeConfig(spec, dir, seed, replicationFactor));
-  const proc = spawn(process.execPath, [STRATO, '--config-file', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [STRATO, '--config-file', conf, '--nodes-per-host', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const node: RunningNode = { spec, endpoint: { host: '127.0.0.1', port: spec.servicePort }, proc };
   nodes.push(node); // registered before it listens, so the caller's finally stops it whatever happens
   let out = '';

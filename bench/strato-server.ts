@@ -16,7 +16,7 @@ export interface BenchServer {
 
 export async function startBenchServer(extraArgs: string[] = []): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
-  const proc = spawn(process.execPath, [STRATO, '--port', '0', ...extraArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [STRATO, '--port', '0', '--nodes-per-host', '1', ...extraArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('strato did not start: ' + out)), 15000);

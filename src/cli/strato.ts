@@ -3,17 +3,25 @@
  * in memory on 127.0.0.1:3000).
  */
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { startNode } from '../server/start.js';
 import { logger } from '../util/log.js';
 import { STRATO_VERSION } from '../util/version.js';
+import { loadStratoConfig } from '../server/node-config.js';
+import { HOST_NODE_ENV, MAX_NODES_PER_HOST, parseHostNodePlan, type HostNodePlan } from '../server/host-nodes.js';
+import { runSupervisor, type ChildMessage, type SupervisorMessage } from '../server/supervisor.js';
+import { summarizeNode } from '../server/host-summary.js';
 
-const USAGE = `usage: strato [--config-file <path>] [--port <n>] [--address <ip>]
+const USAGE = `usage: strato [--config-file <path>] [--port <n>] [--address <ip>] [--nodes-per-host <n>]
 
-  --config-file <path>  aerospike.conf-format configuration (default: embedded, namespace 'test')
-  --port <n>            service port (overrides the config file; 0 = any free port)
-  --address <ip>        service address (overrides the config file)
-  --version             print the version and exit
-  --help                this text
+  --config-file <path>    aerospike.conf-format configuration (default: embedded, namespace 'test')
+  --port <n>              service port (overrides the config file; 0 = any free port)
+  --address <ip>          service address (overrides the config file)
+  --nodes-per-host <n>    full nodes to run on this machine, one process each, forming one cluster
+                          (overrides service nodes-per-host; default: one per core; 1 = one process)
+  --version               print the version and exit
+  --help                  this text
 `;
 
 async function main(): Promise<void> {
@@ -24,6 +32,7 @@ async function main(): Promise<void> {
         'config-file': { type: 'string' },
         port: { type: 'string' },
         address: { type: 'string' },
+        'nodes-per-host': { type: 'string' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
       },
@@ -49,6 +58,34 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
+  let nodesPerHost: number | undefined;
+  if (args.values['nodes-per-host'] !== undefined) {
+    nodesPerHost = Number(args.values['nodes-per-host']);
+    if (!Number.isInteger(nodesPerHost) || nodesPerHost < 1 || nodesPerHost > MAX_NODES_PER_HOST) {
+      process.stderr.write(`strato: --nodes-per-host must be an integer 1..${MAX_NODES_PER_HOST}, got '${args.values['nodes-per-host']}'\n`);
+      process.exit(2);
+    }
+  }
+  const planText = process.env[HOST_NODE_ENV];
+  let hostNode: HostNodePlan | undefined;
+  if (planText !== undefined) {
+    hostNode = parseHostNodePlan(planText);
+  } else {
+    // how many nodes this start runs: the flag, else the file's nodes-per-host, else one per core
+    let count = nodesPerHost;
+    if (count === undefined) {
+      try {
+        const config = loadStratoConfig(args.values['config-file']);
+        count = config.raw.service.nodesPerHost || availableParallelism();
+      } catch (e) {
+        process.stderr.write(`strato: ${(e as Error).message}\n`);
+        process.exit(1);
+      }
+    }
+    if (count > 1) {
+      process.exit(await supervise(args.values['config-file'], port, args.values.address, count));
+    }
+  }
   // handlers go in first: a signal during startup still ends in a clean shutdown
   let running: Awaited<ReturnType<typeof startNode>> | undefined;
   let stopSignal: string | undefined;
@@ -66,12 +103,45 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
-    running = await startNode({ configFile: args.values['config-file'], port, address: args.values.address });
+    running = await startNode({ configFile: args.values['config-file'], port, address: args.values.address, hostNode });
   } catch (e) {
     process.stderr.write(`strato: ${(e as Error).message}\n`);
     process.exit(1);
   }
+  if (hostNode && process.send) {
+    const node = running.node;
+    process.send({ type: 'ready', port: running.port, nodeId: node.nodeId } satisfies ChildMessage);
+    process.on('message', (m: SupervisorMessage) => {
+      if (m.type === 'stats') process.send?.({ type: 'stats', seq: m.seq, stats: summarizeNode(node) } satisfies ChildMessage);
+    });
+    // the supervisor is gone (killed): this node leaves cleanly instead of running orphaned
+    process.on('disconnect', () => stop('supervisor exit'));
+  }
   if (stopSignal) stop(stopSignal);
+}
+
+/** Runs this start as the host supervisor of `count` nodes (src/server/supervisor.ts). */
+async function supervise(configFile: string | undefined, port: number | undefined, address: string | undefined, count: number): Promise<number> {
+  let config;
+  try {
+    config = loadStratoConfig(configFile);
+  } catch (e) {
+    process.stderr.write(`strato: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (port !== undefined) config.raw.network.service.port = port;
+  if (address !== undefined) config.raw.network.service.addresses = [address];
+  logger.setSinks(config.logSinks);
+  const childArgs: string[] = [];
+  if (configFile !== undefined) childArgs.push('--config-file', configFile);
+  if (port !== undefined) childArgs.push('--port', String(port));
+  if (address !== undefined) childArgs.push('--address', address);
+  try {
+    return await runSupervisor({ config, count, childArgs, cliPath: fileURLToPath(import.meta.url) });
+  } catch (e) {
+    process.stderr.write(`strato: ${(e as Error).message}\n`);
+    return 1;
+  }
 }
 
 void main();

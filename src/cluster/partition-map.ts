@@ -20,6 +20,15 @@
  *    when one of N nodes leaves, masters moved ≈ 1/N + 1% (N=5: 0.208) and replica copies
  *    created ≈ RF/N + 1% (N=5: 0.412); joins move ≈ 1/(N+1) + 1%.
  * 3. RF is clamped to [1, cluster size], as the server does.
+ * 4. Placement groups (optional): every node may carry a rack (the namespace's `rack-id`) and a
+ *    host (the nodes one `strato` start runs on one machine). A prole column never takes a node
+ *    whose rack, or whose host, already holds an earlier replica of the partition while the
+ *    cluster has more racks (hosts) than that column's index — Aerospike Enterprise's rack-aware
+ *    placement, with the host as an inner rack so a machine's nodes never hold two copies of a
+ *    partition while another machine exists. Masters ignore groups (their balance is kept); a
+ *    prole column balanced to floor/ceil is kept when the groups allow it (a small rack must hold
+ *    more proles than its share otherwise). When no node satisfies both rules the rack rule wins,
+ *    then the host rule, then plain distinctness.
  *
  * Every node of a cluster computes the same map from the same succession list; the function is
  * pure and deterministic (no randomness, no dependence on the input order).
@@ -44,11 +53,24 @@ export interface PartitionMap {
   readonly replicas: readonly Uint8Array[];
 }
 
+/** Where a node sits for replica placement: its rack-id (per namespace) and its host. */
+export interface PlacementGroup {
+  /** the namespace's `rack-id` on that node (0 when not configured) */
+  readonly rack: number;
+  /** identifies the machine (one `strato` start); nodes of one host share it */
+  readonly host: bigint;
+}
+
 /**
  * Computes the partition map of a cluster. `succession` may be in any order and must hold
  * distinct non-zero ids (1 to 256 of them); `nPartitions` is 1..4096.
  */
-export function computePartitionMap(succession: readonly NodeId[], nPartitions = N_PARTITIONS, replicationFactor = 1): PartitionMap {
+export function computePartitionMap(
+  succession: readonly NodeId[],
+  nPartitions = N_PARTITIONS,
+  replicationFactor = 1,
+  placement?: ReadonlyMap<NodeId, PlacementGroup>,
+): PartitionMap {
   const nodes = normalizeSuccession(succession);
   const n = nodes.length;
   if (!(Number.isInteger(nPartitions) && nPartitions >= 1 && nPartitions <= N_PARTITIONS)) throw new RangeError(`partition count ${nPartitions}`);
@@ -57,11 +79,58 @@ export function computePartitionMap(succession: readonly NodeId[], nPartitions =
 
   const scores = scoreTable(nodes, nPartitions); // scores[pid * n + i]
   const pairs = sortedPairs(scores, n, nPartitions);
+  const groups = groupIndexes(nodes, placement);
   const replicas: Uint8Array[] = [];
-  for (let r = 0; r < rf; r++) replicas.push(assignColumn(replicas, pairs, scores, n, nPartitions));
+  for (let r = 0; r < rf; r++) replicas.push(assignColumn(replicas, pairs, scores, n, nPartitions, groups));
   const map: PartitionMap = Object.freeze({ succession: Object.freeze(nodes), nPartitions, replicationFactor: rf, replicas: Object.freeze(replicas) });
-  assertMapInvariants(map);
+  assertMapInvariants(map, groups);
   return map;
+}
+
+/** Rack and host of every node as small indexes, and how many distinct ones there are. */
+interface Groups {
+  rack: Uint16Array;
+  host: Uint16Array;
+  nRacks: number;
+  nHosts: number;
+}
+
+function groupIndexes(nodes: readonly NodeId[], placement: ReadonlyMap<NodeId, PlacementGroup> | undefined): Groups {
+  const n = nodes.length;
+  const rack = new Uint16Array(n);
+  const host = new Uint16Array(n);
+  const racks = new Map<number, number>();
+  const hosts = new Map<bigint, number>();
+  for (let i = 0; i < n; i++) {
+    // a node without a group is a host of its own on rack 0 (what a node of an older build is)
+    const g = placement?.get(nodes[i]!) ?? { rack: 0, host: nodes[i]! };
+    if (!racks.has(g.rack)) racks.set(g.rack, racks.size);
+    if (!hosts.has(g.host)) hosts.set(g.host, hosts.size);
+    rack[i] = racks.get(g.rack)!;
+    host[i] = hosts.get(g.host)!;
+  }
+  return { rack, host, nRacks: racks.size, nHosts: hosts.size };
+}
+
+/**
+ * How strictly column `r` separates a partition's copies: 3 = distinct rack and host, 2 = rack
+ * only, 1 = host only, 0 = distinct nodes only. A rule applies while the cluster has more groups
+ * than earlier copies.
+ */
+function strictnessFor(groups: Groups, r: number): number {
+  if (r === 0) return 0;
+  return (groups.nRacks > r ? 2 : 0) | (groups.nHosts > r ? 1 : 0);
+}
+
+/** True when node `i` may not take column `r` of `pid` under rules `strict` (see strictnessFor). */
+function conflicts(columns: readonly Uint8Array[], r: number, pid: number, i: number, groups: Groups, strict: number): boolean {
+  for (let q = 0; q < r; q++) {
+    const j = columns[q]![pid]!;
+    if (j === i) return true;
+    if ((strict & 2) !== 0 && groups.rack[j] === groups.rack[i]) return true;
+    if ((strict & 1) !== 0 && groups.host[j] === groups.host[i]) return true;
+  }
+  return false;
 }
 
 /** Sorts descending and checks the list; throws RangeError on duplicates, zero or size limits. */
@@ -257,12 +326,10 @@ function sortedPairs(scores: Uint32Array, n: number, nPartitions: number): Float
  * the column stays within floor/ceil (the fallback — best node outside the row even if full —
  * only exists for safety).
  */
-function assignColumn(columns: readonly Uint8Array[], pairs: Float64Array, scores: Uint32Array, n: number, nPartitions: number): Uint8Array {
+function assignColumn(columns: readonly Uint8Array[], pairs: Float64Array, scores: Uint32Array, n: number, nPartitions: number, groups: Groups): Uint8Array {
   const r = columns.length;
-  const inRow = (pid: number, i: number) => {
-    for (let q = 0; q < r; q++) if (columns[q]![pid] === i) return true;
-    return false;
-  };
+  const strict = strictnessFor(groups, r);
+  const inRow = (pid: number, i: number) => conflicts(columns, r, pid, i, groups, strict);
   const base = Math.floor(nPartitions / n);
   const extra = nPartitions % n;
   let nodesWithExtra = 0;
@@ -296,14 +363,19 @@ function assignColumn(columns: readonly Uint8Array[], pairs: Float64Array, score
       // every node with room already holds an earlier replica of pid: the nodes below the floor
       // are taken care of by a swap with another partition, else the best node outside the row
       const y = lowestCountNode(counts, base);
-      const q = y < 0 ? -1 : findSwap(columns, column, assigned, pid, y, nPartitions);
+      const q = y < 0 ? -1 : findSwap(column, assigned, pid, y, nPartitions, inRow);
       if (q >= 0) {
         column[pid] = column[q]!;
         column[q] = y;
         counts[y]!++;
       } else {
+        // the best node by this partition's own order, relaxing the group rules one at a time
         nodeSequence(scores, pid, n, order);
-        const i = order.find((x) => !inRow(pid, x));
+        let i: number | undefined;
+        for (const level of [strict, strict & 2, strict & 1, 0]) {
+          i = order.find((x) => !conflicts(columns, r, pid, x, groups, level));
+          if (i !== undefined) break;
+        }
         assert(i !== undefined, 'a node outside the row exists while RF ≤ N');
         column[pid] = i;
         counts[i]!++;
@@ -325,8 +397,14 @@ function lowestCountNode(counts: Uint32Array, base: number): number {
  * A partition q whose node in this column can move to `pid` (it holds no earlier replica of pid)
  * while `y` takes its place in q (y holds no replica of q yet). -1 when none exists.
  */
-function findSwap(columns: readonly Uint8Array[], column: Uint8Array, assigned: Uint8Array, pid: number, y: number, nPartitions: number): number {
-  const inRow = (p: number, i: number) => columns.some((col) => col[p] === i);
+function findSwap(
+  column: Uint8Array,
+  assigned: Uint8Array,
+  pid: number,
+  y: number,
+  nPartitions: number,
+  inRow: (p: number, i: number) => boolean,
+): number {
   for (let q = 0; q < nPartitions; q++) {
     if (q === pid || !assigned[q]) continue;
     const z = column[q]!;
@@ -335,7 +413,7 @@ function findSwap(columns: readonly Uint8Array[], column: Uint8Array, assigned: 
   return -1;
 }
 
-function assertMapInvariants(map: PartitionMap): void {
+function assertMapInvariants(map: PartitionMap, groups: Groups): void {
   const n = map.succession.length;
   const masters = map.replicas[0]!;
   const counts = new Uint32Array(n);
@@ -345,6 +423,11 @@ function assertMapInvariants(map: PartitionMap): void {
       const i = map.replicas[r]![pid]!;
       assert(i < n, 'replica index inside the succession');
       for (let q = 0; q < r; q++) assert(map.replicas[q]![pid] !== i, 'replicas of a partition are distinct');
+      // the swap and walk never break a group rule; only the last-resort fallback relaxes it,
+      // and it does so only when no node satisfies it, which the rule's own condition excludes
+      if ((strictnessFor(groups, r) & 1) !== 0 && groups.nRacks <= 1) {
+        for (let q = 0; q < r; q++) assert(groups.host[map.replicas[q]![pid]!] !== groups.host[i], 'copies of a partition on distinct hosts');
+      }
     }
   }
   const lo = Math.floor(map.nPartitions / n);

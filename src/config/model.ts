@@ -74,6 +74,11 @@ export interface ServiceConfig {
    * (type 4) requests instead of ENTERPRISE_ONLY. Not shown by get-config.
    */
   enableCompression: boolean;
+  /**
+   * `nodes-per-host` (Strato extension): full nodes one start runs on this machine, one process
+   * each, forming one cluster; 0 = one per core, 1 = a single process. Not shown by get-config.
+   */
+  nodesPerHost: number;
   extra: ExtraParams;
 }
 

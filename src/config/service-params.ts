@@ -54,6 +54,8 @@ export const SERVICE_PARAMS = new ParamTable<ServiceConfig>([
   uintParam('min-cluster-size', f('minClusterSize'), { max: LIMITS.maxReplicationFactor, dynamic }),
   // rendering of node-id is special (an unset id shows the node's derived id) - see render.ts
   customScalarParam('node-id', f('nodeId'), parseNodeId),
+  // Strato extension (nodes one start runs, 0 = one per core); hidden like enable-compression
+  uintParam('nodes-per-host', f('nodesPerHost'), { max: 128, hidden: true }),
   stringParam('node-id-interface', x('node-id-interface', 'null')),
   boolParam('os-group-perms', x('os-group-perms', false)),
   stringParam('pidfile', f('pidfile')),

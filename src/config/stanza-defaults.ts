@@ -55,6 +55,8 @@ export function newServiceConfig(): ServiceConfig {
     logMillis: false,
     // CE answers compressed requests with ENTERPRISE_ONLY; Strato's embedded default turns it on
     enableCompression: false,
+    // Strato extension: one node per core (src/server/host-nodes.ts)
+    nodesPerHost: 0,
     extra: {},
   };
 }

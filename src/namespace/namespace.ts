@@ -27,6 +27,8 @@ export interface NamespaceSettings {
   evictTenthsPct: number;
   evictHistBuckets: number;
   defaultReadTouchTtlPct: number;
+  /** `rack-id`: replicas of a partition go to distinct racks (cluster placement; 0 = none) */
+  rackId?: number;
 }
 
 /** Generations live in 16 bits and skip 0 when they wrap. */

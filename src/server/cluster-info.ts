@@ -56,6 +56,33 @@ export function replicasMasterValue(node: StratoNode): string {
   return [...node.namespaces.keys()].map((name) => `${name}:${columns(node, name, 1)[0]}`).join(';');
 }
 
+/** `rack-ids`: this node's rack per namespace, `<ns>:<rack-id>;...` (what rack-aware clients read). */
+export function rackIdsValue(node: StratoNode): string {
+  return [...node.namespaces.values()].map((ns) => `${ns.name}:${ns.settings.rackId ?? 0}`).join(';');
+}
+
+/**
+ * `racks`: every rack of each namespace and its nodes under the current plan,
+ * `ns=<ns>:rack_<id>=<node>,<node>:rack_<id>=...;...` (racks ascending, nodes descending).
+ */
+export function racksValue(node: StratoNode): string {
+  return [...node.namespaces.values()]
+    .map((ns) => {
+      const byRack = new Map<number, string[]>();
+      const members = node.cluster?.runtime.racksOf(ns.name);
+      if (members && members.size > 0) {
+        const ids = [...members.keys()].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+        for (const id of ids) {
+          const rack = members.get(id)!;
+          byRack.set(rack, [...(byRack.get(rack) ?? []), formatNodeId(id)]);
+        }
+      } else byRack.set(ns.settings.rackId ?? 0, [node.nodeId]);
+      const racks = [...byRack.keys()].sort((a, b) => a - b);
+      return `ns=${ns.name}:${racks.map((r) => `rack_${r}=${byRack.get(r)!.join(',')}`).join(':')}`;
+    })
+    .join(';');
+}
+
 export function partitionGeneration(node: StratoNode): number {
   return node.cluster ? node.cluster.runtime.partitionGeneration : node.partitionGeneration;
 }

@@ -46,6 +46,8 @@ export class ClusterRouter implements NodeRouter {
     config: StratoRuntimeConfig,
     servicePort: number,
     udf: UdfRegistry,
+    /** the machine's id when one start runs several nodes here (host-nodes.ts); else the node's own */
+    hostId?: bigint,
   ) {
     const raw = config.raw;
     this.commitOverride = (ns) => raw.namespaces.find((n) => n.name === ns)?.writeCommitLevelOverride ?? 'off';
@@ -80,10 +82,16 @@ export class ClusterRouter implements NodeRouter {
       migrateFillDelaySec: () => Number(raw.service.extra['migrate-fill-delay'] ?? 0),
       migrateMaxNumIncoming: () => Number(raw.service.extra['migrate-max-num-incoming'] ?? 4),
       log: { info: (m) => log.info(m), warning: (m) => log.warning(m) },
+      hostId,
     };
     this.runtime = new ClusterRuntime(opts, {
       namespaces: () =>
-        raw.namespaces.map((n) => ({ name: n.name, replicationFactor: () => n.replicationFactor, migrateOrder: () => Number(n.extra['migrate-order'] ?? 5) })),
+        raw.namespaces.map((n) => ({
+          name: n.name,
+          replicationFactor: () => n.replicationFactor,
+          migrateOrder: () => Number(n.extra['migrate-order'] ?? 5),
+          rackId: () => n.rackId,
+        })),
       executeProxied: (body, hops) => this.executeProxied(body, hops),
       readForDuplicate: (ns, digest) => data.readForDuplicate(ns, digest),
       smdSnapshot: () => smdSnapshot(node, udf),

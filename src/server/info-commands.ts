@@ -15,6 +15,8 @@ import {
   partitionGeneration,
   peersGeneration,
   peersValue,
+  rackIdsValue,
+  racksValue,
   replicasAllValue,
   replicasMasterValue,
   replicasValue,
@@ -180,7 +182,8 @@ const builtin: Record<string, InfoHandler> = {
   partitions: () => String(N_PARTITIONS),
   'partition-generation': (_c, { node }) => String(partitionGeneration(node)),
   'peers-generation': (_c, { node }) => String(peersGeneration(node)),
-  'rebalance-generation': () => '0',
+  // rack-aware clients re-read rack-ids when it moves: every new plan may move racks
+  'rebalance-generation': (_c, { node }) => String(partitionGeneration(node)),
   'peers-clear-std': (_c, { node }) => peersValue(node),
   'peers-clear-alt': (_c, { node }) => peersValue(node),
   'alumni-clear-std': (_c, { node }) => peersValue(node),
@@ -224,9 +227,10 @@ const builtin: Record<string, InfoHandler> = {
   endpoints: (_c, { node }) => `service.port=${node.spec.servicePort};service.addresses=${node.spec.serviceAddress}`,
   'udf-list': () => '',
   'sindex-list': () => '',
-  racks: () => 'ERROR:25:enterprise only',
   help: () => HELP_8_1_2,
-  'rack-ids': () => 'ERROR:25:enterprise only',
+  // Enterprise-only in Aerospike; Strato offers rack awareness in its free edition
+  racks: (_c, { node }) => racksValue(node),
+  'rack-ids': (_c, { node }) => rackIdsValue(node),
 };
 
 /**

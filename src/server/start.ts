@@ -18,12 +18,16 @@ import { infoRegistry } from './info-commands.js';
 import { makeDataHandlers } from './data-handlers.js';
 import { registerConfigInfo } from './config-info.js';
 import { ClusterRouter } from './cluster-router.js';
+import { applyHostNodePlan, type HostNodePlan } from './host-nodes.js';
+import { parseNodeId } from '../cluster/node-id.js';
 
 export interface StartOptions {
   configFile?: string | undefined;
   port?: number | undefined;
   address?: string | undefined;
   clock?: Clock;
+  /** this process is node `index` of several on one host (set by the supervisor) */
+  hostNode?: HostNodePlan | undefined;
 }
 
 export interface RunningNode {
@@ -38,6 +42,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   if (opts.port !== undefined) config.raw.network.service.port = opts.port;
   if (opts.address !== undefined) config.raw.network.service.addresses = [opts.address];
   if (config.raw.network.service.addresses.length === 0) config.raw.network.service.addresses = ['0.0.0.0'];
+  if (opts.hostNode) applyHostNodePlan(config.raw, opts.hostNode);
   logger.setSinks(config.logSinks);
   installLogProcessHooks();
   const log = logger.context('as', 'start.ts');
@@ -88,7 +93,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     throw new Error('heartbeat mode multicast is not supported by Strato - use mode mesh with mesh-seed-address-port');
   }
   if (hbMode === 'mesh') {
-    node.cluster = new ClusterRouter(node, config, port, udf);
+    node.cluster = new ClusterRouter(node, config, port, udf, opts.hostNode ? parseNodeId(opts.hostNode.hostIdHex) : undefined);
     try {
       await node.cluster.runtime.start();
     } catch (e) {
@@ -100,7 +105,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   for (const ns of node.namespaces.values()) {
     log.info(`{${ns.name}} namespace ready: ${ns.storage.kind} storage, replication-factor ${ns.settings.replicationFactor}`);
   }
-  log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}`);
+  const hostNote = opts.hostNode ? `, node ${opts.hostNode.index} of ${opts.hostNode.count} on this host` : '';
+  log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}${hostNote}`);
   node.loopDelay.start();
   const stopTicker = startTicker(node, () => config.tickerIntervalSec);
   const stopNsup = [...node.namespaces.values()].map((ns) => startNsup(ns));

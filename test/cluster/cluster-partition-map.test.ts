@@ -213,3 +213,76 @@ test('computing a 4096-partition map for 7 nodes takes milliseconds', () => {
   const perMapMs = (performance.now() - t0) / 10;
   assert.ok(perMapMs < 100, `${perMapMs.toFixed(1)} ms per map`);
 });
+
+// ---------------------------------------------------------------------------------------------
+// placement groups: rack-id (Aerospike EE's rack awareness) and hosts (one strato start)
+
+function groupsOf(m: ReturnType<typeof computePartitionMap>, pid: number, group: (id: bigint) => string): string[] {
+  return replicasOf(m, pid).map(group);
+}
+
+test('with two hosts of several nodes, no partition keeps two copies on one host (random clusters, RF 2 and 3)', () => {
+  const prng = new Prng(21);
+  for (let trial = 0; trial < 12; trial++) {
+    const n = prng.range(3, 9);
+    const nodes = randomNodes(prng, n);
+    const nHosts = prng.range(2, Math.min(4, n));
+    const hostOf = new Map(nodes.map((id, i) => [id, BigInt(1 + (i % nHosts))]));
+    const placement = new Map(nodes.map((id) => [id, { rack: 0, host: hostOf.get(id)! }]));
+    for (const rf of [2, 3]) {
+      const m = computePartitionMap(nodes, 4096, rf, placement);
+      for (let pid = 0; pid < 4096; pid++) {
+        const hosts = groupsOf(m, pid, (id) => String(hostOf.get(id)));
+        const distinctWanted = Math.min(hosts.length, nHosts);
+        assert.equal(new Set(hosts).size, distinctWanted, `trial ${trial} rf ${rf} pid ${pid}: ${hosts}`);
+      }
+      // masters keep their balance whatever the groups
+      const counts = [...columnCounts(m, 0).values()];
+      assert.ok(Math.max(...counts) - Math.min(...counts) <= 1);
+    }
+  }
+});
+
+test('rack-id places a partition\'s copies on distinct racks and keeps prole columns balanced when racks are even', () => {
+  const prng = new Prng(22);
+  const nodes = randomNodes(prng, 6);
+  const rackOf = new Map(nodes.map((id, i) => [id, 1 + (i % 2)]));
+  const placement = new Map(nodes.map((id) => [id, { rack: rackOf.get(id)!, host: id }]));
+  const m = computePartitionMap(nodes, 4096, 2, placement);
+  for (let pid = 0; pid < 4096; pid++) {
+    const racks = groupsOf(m, pid, (id) => String(rackOf.get(id)));
+    assert.notEqual(racks[0], racks[1], `pid ${pid}`);
+  }
+  const proles = [...columnCounts(m, 1).values()];
+  assert.ok(Math.max(...proles) - Math.min(...proles) <= 1, `prole counts ${proles}`);
+});
+
+test('a rack of one node holds the copies the other rack masters, and the rack rule beats the host rule', () => {
+  const [a, b, c, d] = randomNodes(new Prng(23), 4) as [bigint, bigint, bigint, bigint];
+  // rack 1 = {a}, rack 2 = {b, c, d}; b and c share a host with a (inside rack rule only)
+  const placement = new Map([
+    [a, { rack: 1, host: 1n }],
+    [b, { rack: 2, host: 1n }],
+    [c, { rack: 2, host: 2n }],
+    [d, { rack: 2, host: 3n }],
+  ]);
+  const m = computePartitionMap([a, b, c, d], 4096, 2, placement);
+  for (let pid = 0; pid < 4096; pid++) {
+    const [m0, p1] = replicasOf(m, pid) as [bigint, bigint];
+    assert.notEqual(placement.get(m0)!.rack, placement.get(p1)!.rack, `pid ${pid}`);
+  }
+  assert.equal(columnCounts(m, 1).get(a), 4096 - columnCounts(m, 0).get(a)!);
+});
+
+test('one rack and one host change nothing: the map equals the one without groups', () => {
+  const nodes = randomNodes(new Prng(24), 5);
+  const same = new Map(nodes.map((id) => [id, { rack: 7, host: 99n }]));
+  assert.equal(mapDigest(computePartitionMap(nodes, 4096, 2, same)), mapDigest(computePartitionMap(nodes, 4096, 2)));
+});
+
+test('the map with groups is the same whatever the order of the succession list', () => {
+  const prng = new Prng(25);
+  const nodes = randomNodes(prng, 7);
+  const placement = new Map(nodes.map((id, i) => [id, { rack: i % 3, host: BigInt(i % 2) + 1n }]));
+  assert.equal(mapDigest(computePartitionMap(nodes, 4096, 3, placement)), mapDigest(computePartitionMap(prng.shuffled(nodes), 4096, 3, placement)));
+});

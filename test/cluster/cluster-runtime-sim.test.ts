@@ -15,8 +15,16 @@ const SEEDS = ONLY !== undefined ? [ONLY] : [1, 2, 3, 4, 5, 6];
 
 type Fault = 'crash' | 'split' | 'join' | 'leave';
 
-async function scenario(seed: number, fault: Fault): Promise<{ problems: string[]; acked: number; tried: number }> {
-  const sim = new RuntimeSim({ seed, nodeCount: 3 + (seed % 2), replicationFactor: 2 });
+interface Layout {
+  nodeCount?: number;
+  hostOf?: (i: number) => bigint;
+  rackOf?: (i: number) => number;
+  /** the placement group a check demands distinct copies across (node index → name) */
+  groupOf?: (i: number) => string;
+}
+
+async function scenario(seed: number, fault: Fault, layout: Layout = {}): Promise<{ problems: string[]; acked: number; tried: number }> {
+  const sim = new RuntimeSim({ seed, nodeCount: layout.nodeCount ?? 3 + (seed % 2), replicationFactor: 2, hostOf: layout.hostOf, rackOf: layout.rackOf });
   const last = sim.nodes.length - 1;
   try {
     for (let i = 0; i < sim.nodes.length; i++) {
@@ -43,7 +51,9 @@ async function scenario(seed: number, fault: Fault): Promise<{ problems: string[
       sim.net.heal();
     }
     await sim.runUntil(30_000);
-    return { problems: sim.check(), acked: sim.acked.size, tried: sim.writesTried };
+    const problems = sim.check();
+    if (problems.length === 0 && layout.groupOf) problems.push(...sim.sharedGroupRows(layout.groupOf));
+    return { problems, acked: sim.acked.size, tried: sim.writesTried };
   } finally {
     await sim.stopAll();
   }
@@ -56,6 +66,26 @@ for (const fault of ['crash', 'split', 'join', 'leave'] as const) {
       const r = await scenario(seed, fault);
       t.diagnostic(`seed ${seed}: ${r.acked} keys acknowledged of ${r.tried} writes tried`);
       assert.ok(r.acked > 50, `seed ${seed}: the load ran`);
+      if (r.problems.length > 0) failures.push(`seed ${seed}: ${r.problems.slice(0, 5).join('; ')}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+}
+
+// two "machines" of two or three nodes each (nodes of one strato start share a host id)
+const twoHosts: Layout = { nodeCount: 4, hostOf: (i) => BigInt(0x100 + (i % 2)), groupOf: (i) => `host${i % 2}` };
+// three racks over five nodes, each node a host of its own: racks, not hosts, must differ
+const threeRacks: Layout = { nodeCount: 5, rackOf: (i) => 1 + (i % 3), groupOf: (i) => `rack${1 + (i % 3)}` };
+
+for (const [name, layout] of [
+  ['two hosts of two nodes', twoHosts],
+  ['three racks over five nodes', threeRacks],
+] as const) {
+  test(`runtime simulation with ${name}: after a crash and restart under load every partition's copies sit in distinct groups (${SEEDS.length} seeds)`, async (t) => {
+    const failures: string[] = [];
+    for (const seed of SEEDS) {
+      const r = await scenario(seed, 'crash', layout);
+      t.diagnostic(`seed ${seed}: ${r.acked} keys acknowledged of ${r.tried} writes tried`);
       if (r.problems.length > 0) failures.push(`seed ${seed}: ${r.problems.slice(0, 5).join('; ')}`);
     }
     assert.deepEqual(failures, []);

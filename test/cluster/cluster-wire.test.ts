@@ -45,14 +45,16 @@ function putRecord(ns: Namespace, key: string, gen: number, lutMs: number, value
   return digest;
 }
 
-test('exchange and migration messages round-trip', () => {
+test('exchange and migration messages round-trip, the exchange with the sender\'s host and rack-ids', () => {
   const row: PartitionVersion[] = new Array<PartitionVersion>(4096).fill(NULL_VERSION);
   row[7] = fullVersion(0xabcn, true);
   row[4095] = subsetVersion(0x1234_5678_9abc_def0n);
-  const bytes = encodeExchange({ key: 0x55n, from: 0xa1n, retransmit: true, rows: new Map([['test', row]]) });
+  const bytes = encodeExchange({ key: 0x55n, from: 0xa1n, retransmit: true, host: 0xb7n, rows: new Map([['test', row]]), racks: new Map([['test', 1_000_000]]) });
   const back = decodeExchange(bytes);
   assert.equal(back.key, 0x55n);
   assert.equal(back.from, 0xa1n);
+  assert.equal(back.host, 0xb7n);
+  assert.equal(back.racks.get('test'), 1_000_000);
   assert.equal(back.retransmit, true);
   assert.deepEqual(back.rows.get('test')![7], row[7]);
   assert.deepEqual(back.rows.get('test')![4095], row[4095]);

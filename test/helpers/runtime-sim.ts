@@ -37,6 +37,10 @@ export interface RuntimeSimOptions {
   seed: number;
   nodeCount: number;
   replicationFactor: number;
+  /** node i's host (several nodes of one `strato` start); default: a host of its own */
+  hostOf?: (i: number) => bigint;
+  /** node i's rack-id; default 0 */
+  rackOf?: (i: number) => number;
 }
 
 export class RuntimeSim {
@@ -78,9 +82,10 @@ export class RuntimeSim {
         log: { info: () => undefined, warning: (m) => void this.warnings.push(`${host}: ${m}`) },
         clock: this.clock,
         links: this.net.factory(host),
+        hostId: this.opts.hostOf?.(i) ?? id,
       },
       {
-        namespaces: () => [{ name: NS, replicationFactor: () => this.opts.replicationFactor, migrateOrder: () => 5 }],
+        namespaces: () => [{ name: NS, replicationFactor: () => this.opts.replicationFactor, migrateOrder: () => 5, rackId: () => this.opts.rackOf?.(i) ?? 0 }],
         executeProxied: () => Promise.reject(new Error('no proxying in the simulation')),
         applyReplicaRecords: (n, packed) => data.applyReplicaRecords(n, packed),
         bootPartitions: () => [],
@@ -202,6 +207,26 @@ export class RuntimeSim {
       const have = id >= 0 ? master.ns.index.lastUpdateMs(id) : 0;
       if (have < stamp) problems.push(`key ${key}: acknowledged write ${stamp} lost (master holds ${have})`);
       if (problems.length >= 20) break;
+    }
+    return problems;
+  }
+
+  /**
+   * Rows whose copies share a group while the up nodes span more groups than the row has copies
+   * before the shared one (what rack-aware placement must prevent); `groupOf` maps a node index.
+   */
+  sharedGroupRows(groupOf: (i: number) => string): string[] {
+    const up = this.nodes.filter((n) => n.up);
+    const groupById = new Map(this.nodes.map((n, i) => [n.id, groupOf(i)]));
+    const nGroups = new Set(up.map((n) => groupById.get(n.id))).size;
+    const ref = up[0]!.rt.partitions.get(NS)!;
+    const problems: string[] = [];
+    for (let pid = 0; pid < N_PARTITIONS && problems.length < 10; pid++) {
+      const row = ref.replicas(pid);
+      const groups = row.map((id) => groupById.get(id));
+      for (let r = 1; r < groups.length; r++) {
+        if (r < nGroups && groups.slice(0, r).includes(groups[r])) problems.push(`pid ${pid}: copies ${groups.join(',')} share group ${groups[r]}`);
+      }
     }
     return problems;
   }

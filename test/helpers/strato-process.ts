@@ -28,12 +28,18 @@ export interface StartStratoOptions {
   port?: number;
   /** runs the process through this command prefix (e.g. `ip netns exec <ns>`) */
   wrapper?: string[];
+  /**
+   * nodes this start runs (default 1: one process, what most tests want whatever the machine's
+   * core count); above 1 the start is a host supervisor and this resolves once the host is ready
+   */
+  nodesPerHost?: number;
 }
 
 /** Spawns strato with --port 0 and resolves once it logs the port it listens on. */
 export async function startStrato(opts: StartStratoOptions = {}): Promise<StratoProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
-  const args = [STRATO_BIN, '--port', String(opts.port ?? 0)];
+  const nodesPerHost = opts.nodesPerHost ?? 1;
+  const args = [STRATO_BIN, '--port', String(opts.port ?? 0), '--nodes-per-host', String(nodesPerHost)];
   if (opts.config !== undefined) {
     const file = join(dir, 'strato.conf');
     writeFileSync(file, opts.config.replaceAll('${DIR}', dir));
@@ -44,10 +50,11 @@ export async function startStrato(opts: StartStratoOptions = {}): Promise<Strato
   const proc = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...args] : args, { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`strato did not start:\n${out}`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`strato did not start:\n${out}`)), 15000 * Math.max(1, nodesPerHost / 2));
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
+      // a host of several nodes is ready once the supervisor says so; it names the seed's port
+      const m = nodesPerHost > 1 ? /host ready: .* seed [^\s:]+:(\d+)/.exec(out) : /listening on [^\s:]+:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -71,7 +78,7 @@ export async function startStrato(opts: StartStratoOptions = {}): Promise<Strato
           rmSync(dir, { recursive: true, force: true });
           return resolve(proc.exitCode);
         }
-        const kill = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        const kill = setTimeout(() => proc.kill('SIGKILL'), nodesPerHost > 1 ? 30000 : 10000);
         proc.once('exit', (code) => {
           clearTimeout(kill);
           rmSync(dir, { recursive: true, force: true });
@@ -88,7 +95,7 @@ export async function runStratoExpectingFailure(config: string): Promise<{ code:
   const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
   const file = join(dir, 'strato.conf');
   writeFileSync(file, config);
-  const proc = spawn(process.execPath, [STRATO_BIN, '--config-file', file, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [STRATO_BIN, '--config-file', file, '--port', '0', '--nodes-per-host', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

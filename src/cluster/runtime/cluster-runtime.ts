@@ -10,6 +10,7 @@ import { systemClusterClock, type ClusterClock, type TimerHandle } from '../cloc
 import { formatNodeId, type NodeId } from '../node-id.js';
 import type { Migration } from '../migration-plan.js';
 import type { PartitionVersion } from '../partition-version.js';
+import type { PlacementGroup } from '../partition-map.js';
 import { AddressBook, DEPARTURE_MESSAGE, HeartbeatTransport, HEARTBEAT_MESSAGE, type NodeEndpoints } from '../net/heartbeat-transport.js';
 import { PeerNet, type MessageLink, type MessageLinkFactory } from '../net/peer-net.js';
 import { NamespacePartitions } from './partition-state.js';
@@ -44,12 +45,17 @@ export interface ClusterRuntimeOptions {
   clock?: ClusterClock;
   /** the heartbeat and fabric endpoints (default: TCP); the simulator passes in-process links */
   links?: MessageLinkFactory;
+  /**
+   * the machine this node runs on (nodes of one `strato` start share it; default: the node's
+   * own id, a host of its own): replica placement keeps a partition's copies on distinct hosts
+   */
+  hostId?: bigint;
 }
 
 /** What the runtime needs from the node's data path. */
 export interface LocalData extends MigrationData {
   /** namespace name → its configured replication factor (read at every plan) */
-  namespaces(): { name: string; replicationFactor: () => number; migrateOrder: () => number }[];
+  namespaces(): { name: string; replicationFactor: () => number; migrateOrder: () => number; rackId?: () => number }[];
   /** runs a proxied client message here (routing again, `hops` deep); resolves to the answer frame */
   executeProxied(body: Buffer, hops: number): Promise<Buffer>;
   /** this node's system metadata, to send to the members of a new cluster */
@@ -66,10 +72,17 @@ export interface LocalData extends MigrationData {
   bootPartitions(namespace: string): number[];
 }
 
+/** One member's part of an exchange: its partition versions and where it sits (host, racks). */
+interface MemberRows {
+  rows: Map<string, PartitionVersion[]>;
+  host: bigint;
+  racks: Map<string, number>;
+}
+
 interface Exchange {
   key: bigint;
   succession: readonly NodeId[];
-  rows: Map<NodeId, Map<string, PartitionVersion[]>>;
+  rows: Map<NodeId, MemberRows>;
   planned: boolean;
   /** COMPLETE messages that arrived before this node finished its own plan */
   early: { ns: string; m: Migration }[];
@@ -95,7 +108,7 @@ export class ClusterRuntime {
   private readonly transport: HeartbeatTransport;
   private view: ClusterView;
   private exchange: Exchange | undefined;
-  private readonly buffered = new Map<bigint, Map<NodeId, Map<string, PartitionVersion[]>>>();
+  private readonly buffered = new Map<bigint, Map<NodeId, MemberRows>>();
   private readyWaiters: (() => void)[] = [];
   private readonly sender: MigrationSender;
   private readonly incoming = new Map<string, number>();
@@ -196,6 +209,23 @@ export class ClusterRuntime {
 
   get nodeId(): NodeId {
     return this.opts.nodeId;
+  }
+
+  /** the machine this node runs on (see ClusterRuntimeOptions.hostId) */
+  get hostId(): bigint {
+    return this.opts.hostId ?? this.opts.nodeId;
+  }
+
+  /** each member's rack-id in `namespace` under the current plan (empty before the first plan) */
+  racksOf(namespace: string): Map<NodeId, number> {
+    const out = new Map<NodeId, number>();
+    const ex = this.exchange;
+    if (!ex?.planned) return out;
+    for (const [node, member] of ex.rows) {
+      const rack = member.racks.get(namespace);
+      if (rack !== undefined) out.set(node, rack);
+    }
+    return out;
   }
 
   get clusterView(): ClusterView {
@@ -325,7 +355,9 @@ export class ClusterRuntime {
     this.exchange = ex;
     const own = new Map<string, PartitionVersion[]>();
     for (const [name, np] of this.partitions) own.set(name, np.ownRow());
-    ex.rows.set(this.opts.nodeId, own);
+    const racks = new Map<string, number>();
+    for (const ns of this.data.namespaces()) racks.set(ns.name, ns.rackId?.() ?? 0);
+    ex.rows.set(this.opts.nodeId, { rows: own, host: this.hostId, racks });
     const buffered = this.buffered.get(v.clusterKey);
     if (buffered) for (const [from, rows] of buffered) if (v.succession.includes(from)) ex.rows.set(from, rows);
     this.buffered.clear();
@@ -340,7 +372,8 @@ export class ClusterRuntime {
   }
 
   private sendExchange(ex: Exchange, retransmit: boolean, only?: NodeId): void {
-    const payload = encodeExchange({ key: ex.key, from: this.opts.nodeId, retransmit, rows: ex.rows.get(this.opts.nodeId)! });
+    const mine = ex.rows.get(this.opts.nodeId)!;
+    const payload = encodeExchange({ key: ex.key, from: this.opts.nodeId, retransmit, host: mine.host, rows: mine.rows, racks: mine.racks });
     for (const m of ex.succession) {
       if (m === this.opts.nodeId || (only !== undefined && m !== only)) continue;
       const ep = this.book.get(m);
@@ -356,7 +389,7 @@ export class ClusterRuntime {
       if (!ex.succession.includes(from)) return;
       if (msg.retransmit) this.sendExchange(ex, false, from); // ours may be the one it misses
       if (ex.planned || ex.rows.has(from)) return;
-      ex.rows.set(from, msg.rows);
+      ex.rows.set(from, { rows: msg.rows, host: msg.host, racks: msg.racks });
       this.maybePlan(ex);
       return;
     }
@@ -367,7 +400,7 @@ export class ClusterRuntime {
       m = new Map();
       this.buffered.set(msg.key, m);
     }
-    m.set(from, msg.rows);
+    m.set(from, { rows: msg.rows, host: msg.host, racks: msg.racks });
   }
 
   private maybePlan(ex: Exchange): void {
@@ -378,12 +411,15 @@ export class ClusterRuntime {
     let rx = 0;
     for (const [name, np] of this.partitions) {
       const rows = new Map<NodeId, PartitionVersion[]>();
-      for (const [node, nsRows] of ex.rows) {
-        const row = nsRows.get(name);
-        if (row) rows.set(node, row);
+      const placement = new Map<NodeId, PlacementGroup>();
+      for (const [node, member] of ex.rows) {
+        const row = member.rows.get(name);
+        if (!row) continue;
+        rows.set(node, row);
+        placement.set(node, { rack: member.racks.get(name) ?? 0, host: member.host });
       }
       // a namespace is spread over the members that have it configured (its ns_cluster_size)
-      const drops = np.startPlan(ex.key, ex.succession.filter((m) => rows.has(m)), rows);
+      const drops = np.startPlan(ex.key, ex.succession.filter((m) => rows.has(m)), rows, placement);
       for (const pid of drops) this.data.dropPartition(name, pid);
       tx += np.txInitial;
       rx += np.rxInitial;

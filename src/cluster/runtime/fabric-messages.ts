@@ -48,6 +48,12 @@ class Reader {
     this.o += 2;
     return v;
   }
+  u32(): number {
+    this.need(4);
+    const v = this.b.readUInt32BE(this.o);
+    this.o += 4;
+    return v;
+  }
   u64(): bigint {
     this.need(8);
     const v = this.b.readBigUInt64BE(this.o);
@@ -75,7 +81,8 @@ function nsName(name: string): Buffer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// EXCHANGE: u64 key | u64 from | u8 retransmit | u16 namespaces | per namespace: name, 4096 × (u64 ckey, u8 flags)
+// EXCHANGE: u64 key | u64 from | u64 host | u8 retransmit | u16 namespaces |
+//           per namespace: name, u32 rack-id, 4096 × (u64 ckey, u8 flags)
 
 export interface ExchangeMessage {
   key: bigint;
@@ -83,19 +90,27 @@ export interface ExchangeMessage {
   from: NodeId;
   /** a resend: the receiver answers with its own row in case ours was the one that got lost */
   retransmit: boolean;
+  /** the sender's host (nodes of one `strato` start share it): replicas avoid sharing a host */
+  host: bigint;
   rows: Map<string, PartitionVersion[]>;
+  /** the sender's `rack-id` per namespace (0 when absent from the map) */
+  racks: Map<string, number>;
 }
 
 export function encodeExchange(m: ExchangeMessage): Buffer {
   const parts: Buffer[] = [];
-  const head = Buffer.alloc(19);
+  const head = Buffer.alloc(27);
   head.writeBigUInt64BE(m.key, 0);
   head.writeBigUInt64BE(m.from, 8);
-  head[16] = m.retransmit ? 1 : 0;
-  head.writeUInt16BE(m.rows.size, 17);
+  head.writeBigUInt64BE(m.host, 16);
+  head[24] = m.retransmit ? 1 : 0;
+  head.writeUInt16BE(m.rows.size, 25);
   parts.push(head);
   for (const [name, row] of m.rows) {
     parts.push(nsName(name));
+    const rack = Buffer.alloc(4);
+    rack.writeUInt32BE(m.racks.get(name) ?? 0, 0);
+    parts.push(rack);
     const b = Buffer.alloc(N_PARTITIONS * 9);
     for (let pid = 0; pid < N_PARTITIONS; pid++) {
       const v = row[pid] ?? NULL_VERSION;
@@ -111,11 +126,14 @@ export function decodeExchange(b: Buffer): ExchangeMessage {
   const r = new Reader(b);
   const key = r.u64();
   const from = r.u64();
+  const host = r.u64();
   const retransmit = r.u8() === 1;
   const n = r.u16();
   const rows = new Map<string, PartitionVersion[]>();
+  const racks = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const name = r.str();
+    racks.set(name, r.u32());
     r.need(N_PARTITIONS * 9);
     const row: PartitionVersion[] = new Array<PartitionVersion>(N_PARTITIONS);
     for (let pid = 0; pid < N_PARTITIONS; pid++) {
@@ -127,7 +145,7 @@ export function decodeExchange(b: Buffer): ExchangeMessage {
     rows.set(name, row);
   }
   if (r.o !== b.length) throw new FabricDecodeError('trailing bytes after exchange');
-  return { key, from, retransmit, rows };
+  return { key, from, retransmit, host, rows, racks };
 }
 
 // ---------------------------------------------------------------------------------------------

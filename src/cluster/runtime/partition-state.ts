@@ -14,7 +14,7 @@ import {
   type Migration,
   type MigrationPlan,
 } from '../migration-plan.js';
-import { computePartitionMap, N_PARTITIONS } from '../partition-map.js';
+import { computePartitionMap, N_PARTITIONS, type PlacementGroup } from '../partition-map.js';
 import { NULL_VERSION, PartitionVersionTable, subsetVersion, type PartitionVersion } from '../partition-version.js';
 import type { NodeId } from '../node-id.js';
 
@@ -63,8 +63,8 @@ export class NamespacePartitions {
    * Plans the new cluster from every member's row. Returns the partitions this node drops at
    * once (nothing to migrate and it is outside the new row).
    */
-  startPlan(key: bigint, succession: readonly NodeId[], rows: Map<NodeId, PartitionVersion[]>): number[] {
-    const map = computePartitionMap(succession, N_PARTITIONS, Math.max(1, this.replicationFactor()));
+  startPlan(key: bigint, succession: readonly NodeId[], rows: Map<NodeId, PartitionVersion[]>, placement?: ReadonlyMap<NodeId, PlacementGroup>): number[] {
+    const map = computePartitionMap(succession, N_PARTITIONS, Math.max(1, this.replicationFactor()), placement);
     const table = new PartitionVersionTable(N_PARTITIONS);
     for (const [node, row] of rows) for (let pid = 0; pid < N_PARTITIONS; pid++) table.set(node, pid, row[pid] ?? NULL_VERSION);
     const plan = planMigrations({ clusterKey: key, map, versions: table });

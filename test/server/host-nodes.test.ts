@@ -1,0 +1,275 @@
+/**
+ * Several nodes per host: one `strato` start runs N full nodes (one process each) that form one
+ * cluster; a client seeded with the first finds the rest; a node killed with SIGKILL is started
+ * again by the supervisor and rejoins; SIGTERM stops every node cleanly. Two starts ("hosts") with
+ * replication factor 2 keep a partition's two copies on different hosts, and rack-aware clients
+ * read from their own rack.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import Aerospike from 'aerospike';
+import { defaultConfig } from '../../src/config/defaults.js';
+import { parseConfig } from '../../src/config/parser.js';
+import { applyHostNodePlan, HOST_NODE_PORT_STRIDE, nodeWorkDirectory, planHostNodes } from '../../src/server/host-nodes.js';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { info, kv } from '../helpers/strato-cluster.js';
+
+const started: StratoProcess[] = [];
+after(async () => {
+  for (const p of started) await p.stop('SIGTERM');
+});
+
+async function host(opts: Parameters<typeof startStrato>[0]): Promise<StratoProcess> {
+  const p = await startStrato(opts);
+  started.push(p);
+  return p;
+}
+
+/** The service ports of a host's nodes, from the supervisor's "host ready" line. */
+function nodePorts(p: StratoProcess): number[] {
+  const m = /host ready: \d+ nodes \[([^\]]*)\]/.exec(p.output());
+  assert.ok(m, 'the supervisor logged its nodes');
+  return m[1]!.split(', ').map((s) => Number(s.split('@')[1]));
+}
+
+/** The pid the supervisor last reported for node `index`. */
+function childPid(p: StratoProcess, index: number): number {
+  const all = [...p.output().matchAll(new RegExp(`node ${index} \\([0-9A-F]+, pid (\\d+)\\) ready`, 'g'))];
+  assert.ok(all.length > 0, `node ${index} reported ready`);
+  return Number(all[all.length - 1]![1]);
+}
+
+/** Waits until every port answers one cluster key for a cluster of `size` with migrations done. */
+async function waitStable(ports: number[], size: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const keys = await Promise.all(ports.map(async (port) => (await info('127.0.0.1', port, `cluster-stable:size=${size}`))[0] ?? ''));
+      last = keys.join(' ');
+      if (keys.every((k) => k === keys[0] && /^[0-9A-F]+$/.test(k))) return;
+    } catch (e) {
+      last = String(e);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not stable at size ${size}: ${last}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A base port with `span` consecutive ports free now (bound and released). */
+async function freePortBlock(span: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const servers: import('node:net').Server[] = [];
+    let ok = true;
+    for (let p = base; p < base + span && ok; p++) {
+      ok = await new Promise<boolean>((resolve) => {
+        const s = createServer();
+        s.once('error', () => resolve(false));
+        s.listen(p, '127.0.0.1', () => {
+          servers.push(s);
+          resolve(true);
+        });
+      });
+    }
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    if (ok) return base;
+  }
+  throw new Error('no free port block');
+}
+
+const memoryConfig = (extra = '', nsExtra = '') => `
+service {
+  cluster-name host-test
+  work-directory \${DIR}
+}
+logging {
+  console {
+    context any info
+  }
+}
+network {
+  service {
+    address 127.0.0.1
+    port 3000
+  }
+${extra}
+}
+namespace test {
+  replication-factor 2
+${nsExtra}
+  storage-engine memory {
+    data-size 128M
+  }
+}
+`;
+
+test('each node of a host gets its own ports, node id, work directory, share of data-size and files', () => {
+  const raw = parseConfig(
+    `service {\n  node-id A0\n  work-directory /var/strato\n}\nnetwork {\n  service {\n    address 127.0.0.1\n    port 3000\n  }\n}\n` +
+      `namespace m {\n  storage-engine memory {\n    data-size 4G\n  }\n}\n` +
+      `namespace d {\n  storage-engine device {\n    file /d/a.dat\n    filesize 64M\n  }\n}\n` +
+      `namespace e {\n  storage-engine device {\n    file /e/0.dat\n    file /e/1.dat\n    file /e/2.dat\n    file /e/3.dat\n    filesize 64M\n  }\n}\n`,
+    'strato.conf',
+  );
+  const plans = planHostNodes(raw, 2);
+  assert.deepEqual(
+    plans.map((p) => [p.servicePort, p.fabricPort, p.heartbeatPort]),
+    [
+      [3000, 3001, 3002],
+      [3000 + HOST_NODE_PORT_STRIDE, 3001 + HOST_NODE_PORT_STRIDE, 3002 + HOST_NODE_PORT_STRIDE],
+    ],
+  );
+  assert.equal(plans[0]!.hostIdHex, 'A0');
+  const node1 = structuredClone(raw);
+  applyHostNodePlan(node1, plans[1]!);
+  assert.equal(node1.service.nodeId, 'A1');
+  assert.equal(node1.service.workDirectory, nodeWorkDirectory('/var/strato', 1, 2));
+  assert.equal(node1.service.workDirectory, '/var/strato/node-1');
+  assert.equal(node1.network.heartbeat.mode, 'mesh');
+  assert.deepEqual(node1.network.heartbeat.meshSeeds, [{ host: '127.0.0.1', port: 3002 }]);
+  const [m, d, e] = node1.namespaces;
+  assert.equal(m!.storage.kind === 'memory' && m!.storage.dataSizeBytes, 2 * 1024 ** 3);
+  assert.deepEqual(d!.storage.files.map((f) => f.path), ['/d/a.dat.node1']);
+  assert.deepEqual(e!.storage.files.map((f) => f.path), ['/e/1.dat', '/e/3.dat']);
+  // one node per host changes nothing
+  const single = structuredClone(raw);
+  applyHostNodePlan(single, planHostNodes(raw, 1)[0]!);
+  assert.deepEqual(single, raw);
+  assert.equal(nodeWorkDirectory('./data', 0, 1), './data');
+});
+
+test('nodes-per-host refuses ports that would collide or leave the port range, naming them', () => {
+  const raw = defaultConfig();
+  raw.network.fabric.port = 3010; // node 1's service port with a stride of 10
+  assert.throws(() => planHostNodes(raw, 2), /node 1 service port 3010 is also node 0 fabric port 3010/);
+  const high = defaultConfig();
+  high.network.service.port = 65530;
+  assert.throws(() => planHostNodes(high, 2), /outside 1\.\.65535/);
+  assert.throws(() => planHostNodes(defaultConfig(), 0), /nodes-per-host/);
+});
+
+test('a host of two nodes: one seed finds both, writes, reads, batches and scans work, a SIGKILLed node is restarted and rejoins, SIGTERM stops all', async () => {
+  const h = await host({ nodesPerHost: 2, config: memoryConfig(), port: 0 });
+  const ports = nodePorts(h);
+  assert.equal(ports.length, 2);
+  await waitStable(ports, 2);
+  const client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: ports[0]! }], log: { level: -1 } as any });
+  try {
+    assert.equal(client.getNodes().length, 2, 'the client found the second node from one seed');
+    const N = 400;
+    const key = (i: number) => new Aerospike.Key('test', 'hn', i);
+    for (let i = 0; i < N; i++) await client.put(key(i), { i, s: `v${i}` });
+    for (let i = 0; i < N; i += 37) assert.equal((await client.get(key(i))).bins.i, i);
+    const batch = await client.batchRead(Array.from({ length: 100 }, (_, i) => ({ key: key(i), readAllBins: true })));
+    assert.equal(batch.filter((r: any) => r.status === 0).length, 100);
+    let scanned = 0;
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.scan('test', 'hn').foreach();
+      stream.on('data', () => scanned++);
+      stream.on('error', reject);
+      stream.on('end', () => resolve());
+    });
+    assert.equal(scanned, N);
+    // both nodes hold records: the data is spread over the host's nodes
+    const objects = await Promise.all(ports.map(async (port) => Number(kv((await info('127.0.0.1', port, 'namespace/test'))[0]!).get('master_objects'))));
+    assert.equal(objects[0]! + objects[1]!, N);
+    assert.ok(objects.every((o) => o > 0), `master objects per node ${objects}`);
+
+    // a crash: the supervisor starts the node again on its port and it rejoins
+    const before = childPid(h, 1);
+    process.kill(before, 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (childPid(h, 1) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.notEqual(childPid(h, 1), before, 'node 1 came back under a new pid');
+    assert.match(h.output(), /node 1 \(pid \d+\) exited with signal SIGKILL; restarting it/);
+    await waitStable(ports, 2);
+    // replication factor 2: the survivor held every record and the restarted node is filled again
+    for (let i = 0; i < N; i += 11) assert.equal((await client.get(key(i))).bins.s, `v${i}`);
+  } finally {
+    await client.close(false);
+  }
+  const pids = [childPid(h, 0), childPid(h, 1)];
+  assert.equal(await h.stop('SIGTERM'), 0);
+  started.splice(started.indexOf(h), 1);
+  assert.match(h.output(), /every node of the host stopped cleanly/);
+  assert.equal((h.output().match(/finished clean shutdown/g) ?? []).length, 2, 'node 0 and the restarted node 1 each stopped cleanly');
+  assert.deepEqual(pids.map(alive), [false, false]);
+});
+
+test('two hosts of two nodes with replication factor 2: every partition has a copy on each host, and a rack-aware client reads from its own rack', async () => {
+  const bases = [await freePortBlock(3 + HOST_NODE_PORT_STRIDE), await freePortBlock(3 + HOST_NODE_PORT_STRIDE)];
+  const net = (base: number, seed?: number) => `
+  heartbeat {
+    mode mesh
+    address 127.0.0.1
+    port ${base + 2}
+${seed !== undefined ? `    mesh-seed-address-port 127.0.0.1 ${seed}` : ''}
+    interval 150
+    timeout 10
+  }
+  fabric {
+    address 127.0.0.1
+    port ${base + 1}
+  }`;
+  const a = await host({ nodesPerHost: 2, port: bases[0]!, config: memoryConfig(net(bases[0]!), '  rack-id 1') });
+  const b = await host({ nodesPerHost: 2, port: bases[1]!, config: memoryConfig(net(bases[1]!, bases[0]! + 2), '  rack-id 2') });
+  const hostOfPort = new Map<number, string>();
+  for (const p of nodePorts(a)) hostOfPort.set(p, 'A');
+  for (const p of nodePorts(b)) hostOfPort.set(p, 'B');
+  const ports = [...hostOfPort.keys()];
+  await waitStable(ports, 4, 90_000);
+
+  // the replicas info of every node: which partitions it holds as master (column 0) / prole (1)
+  const holder: string[][] = Array.from({ length: 4096 }, () => []);
+  for (const port of ports) {
+    const [replicas] = await info('127.0.0.1', port, 'replicas');
+    const [, rest] = replicas!.split(':') as [string, string];
+    const [, n, ...cols] = rest.split(',');
+    assert.equal(n, '2');
+    cols.forEach((b64, col) => {
+      const bits = Buffer.from(b64, 'base64');
+      for (let pid = 0; pid < 4096; pid++) if (bits[pid >> 3]! & (0x80 >> (pid & 7))) holder[pid]![col] = hostOfPort.get(port)!;
+    });
+  }
+  const sameHost = holder.filter((h) => h[0] === h[1]).length;
+  assert.equal(sameHost, 0, 'no partition keeps both copies on one host');
+  assert.ok(holder.every((h) => h[0] !== undefined && h[1] !== undefined));
+
+  // rack-ids / racks answer as rack-aware clients expect
+  const [rackIds, racks] = await info('127.0.0.1', nodePorts(b)[0]!, 'rack-ids', 'racks');
+  assert.equal(rackIds, 'test:2');
+  assert.match(racks!, /^ns=test:rack_1=[0-9A-F]+,[0-9A-F]+:rack_2=[0-9A-F]+,[0-9A-F]+$/);
+
+  const client = await Aerospike.connect({
+    hosts: [{ addr: '127.0.0.1', port: nodePorts(a)[0]! }],
+    rackAware: true,
+    rackId: 2,
+    log: { level: -1 } as any,
+  } as any);
+  try {
+    const N = 200;
+    const key = (i: number) => new Aerospike.Key('test', 'rk', i);
+    for (let i = 0; i < N; i++) await client.put(key(i), { i });
+    const readsOf = async (port: number) => Number(kv((await info('127.0.0.1', port, 'namespace/test'))[0]!).get('client_read_success'));
+    const before = await Promise.all(ports.map(readsOf));
+    const policy = new Aerospike.ReadPolicy({ replica: Aerospike.policy.replica.PREFER_RACK });
+    for (let i = 0; i < N; i++) assert.equal((await client.get(key(i), policy)).bins.i, i);
+    const after = await Promise.all(ports.map(readsOf));
+    const served = ports.map((p, k) => [hostOfPort.get(p), after[k]! - before[k]!] as const);
+    const onRack2 = served.filter(([h]) => h === 'B').reduce((s, [, n]) => s + n, 0);
+    assert.equal(onRack2, N, `reads served per node: ${JSON.stringify(served)}`);
+  } finally {
+    await client.close(false);
+  }
+});
