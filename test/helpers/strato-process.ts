@@ -50,7 +50,7 @@ export async function startStrato(opts: StartStratoOptions = {}): Promise<Strato
   const proc = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...args] : args, { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`strato did not start:\n${out}`)), 15000 * Math.max(1, nodesPerHost / 2));
+    const timer = setTimeout(() => reject(new Error(`strato did not start:\n${out}`)), nodesPerHost > 1 ? 60000 : 15000);
     const onData = (d: Buffer) => {
       out += d.toString();
       // a host of several nodes is ready once the supervisor says so; it names the seed's port
