@@ -21,6 +21,7 @@ const LAYERS = [
   ['batch', 'scan', 'query'], // multi-record requests, each row or record through a transaction
   ['transaction'], //   single-record transactions: read, write/operate/delete, UDF apply, filters
   ['udf'], //           the Lua UDF registry and runtime
+  ['sindex'], //        secondary indexes: definitions, entries per partition, kept by record-life changes
   ['namespace'], //     namespaces own their records' life: sets, NSUP, eviction, truncation
   ['cluster'], //       membership, partition map, migrations (the partition layer)
   ['storage'], //       storage engines (memory, device)
@@ -37,7 +38,7 @@ const LAYERS = [
 
 /** The tools are clients of a node: they share the wire vocabulary, never the server's code. */
 const CLIENT_SIDE = ['tools', 'client'];
-const SERVER_SIDE = ['cli', 'server', 'batch', 'scan', 'query', 'transaction', 'udf', 'namespace', 'cluster', 'storage', 'index'];
+const SERVER_SIDE = ['cli', 'server', 'batch', 'scan', 'query', 'transaction', 'udf', 'sindex', 'namespace', 'cluster', 'storage', 'index'];
 
 const folders = (names) => `^src/(${names.join('|')})/`;
 

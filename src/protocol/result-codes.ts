@@ -35,6 +35,7 @@ export const ResultCode = {
   GEO_INVALID_GEOJSON: 160,
   SINDEX_FOUND: 200,
   SINDEX_NOT_FOUND: 201,
+  SINDEX_NOT_READABLE: 203,
 } as const;
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];

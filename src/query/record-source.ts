@@ -60,3 +60,40 @@ export function recordSourceFor(ns: Namespace, msg: AsMsg, setId: number, second
   if (!secondary) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'no secondary index');
   return secondary(ns, msg, setId);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Foreground queries: candidates by digest, with the bval each was found under, and resume.
+//
+// A foreground secondary-index query answers each record with the index value it was found under
+// (field 15, BVAL) and a client resumes a partition after (bval, digest). Its source therefore
+// returns digests and bvals rather than entry ids; `collect` copies them, so the caller may await
+// between candidates. Each candidate must be found again (`ns.index.find`), checked for set,
+// expiry, truncation and tombstone, then re-checked with `matches(data, digest)` against the
+// record's current data: string/blob bvals are hashes and geo bvals are cells, and an entry may be
+// stale by the time it is used. `indexSourceFactory` in index-query.ts adapts the same index walk
+// to {@link RecordSource} for background jobs and aggregations.
+
+/** Candidates of one partition, in answer order. */
+export interface PartitionCandidates {
+  count: number;
+  /** 20 bytes per candidate */
+  digests: Buffer;
+  /** the index value each candidate was found under (secondary-index queries only) */
+  bvals: BigInt64Array | undefined;
+}
+
+/** A resumed partition restarts strictly after this record (and, for index queries, bval). */
+export interface ResumeAfter {
+  digest: Buffer;
+  bval: bigint;
+}
+
+export interface PartitionRecordSource {
+  /** 'sindex' answers carry the BVAL field */
+  readonly kind: 'scan' | 'sindex';
+  /** the index name, for job listings (sindex-name) */
+  readonly indexName: string;
+  collect(pid: number, resume: ResumeAfter | undefined): PartitionCandidates;
+  /** the exact re-check of a candidate against the record's current data (record-codec bytes) */
+  matches(data: Buffer, digest: Buffer): boolean;
+}

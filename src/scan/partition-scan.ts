@@ -14,6 +14,9 @@ import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
 import { compileFilterBytes } from '../transaction/filter.js';
 import { RecordView } from '../transaction/record-view.js';
 import { ScanJob, type ScanJobRegistry } from './scan-jobs.js';
+import type { NamespaceSindexes } from '../sindex/namespace-sindexes.js';
+import { isIndexQuery, openIndexQuery } from '../query/index-query.js';
+import type { PartitionCandidates, PartitionRecordSource } from '../query/record-source.js';
 
 const FRAME_FLUSH_BYTES = 128 * 1024;
 
@@ -21,6 +24,8 @@ interface PartitionTask {
   pid: number;
   /** resume strictly after this digest */
   after: Buffer | undefined;
+  /** with `after`, for index queries: the bval the resumed record was found under */
+  afterBval: bigint;
 }
 
 function fieldOf(msg: AsMsg, type: number): MsgField | undefined {
@@ -42,10 +47,18 @@ function lastFrame(code: number): Buffer {
   return b.finish();
 }
 
-function parseTasks(msg: AsMsg): PartitionTask[] {
+function parseTasks(msg: AsMsg, indexQuery: boolean): PartitionTask[] {
   const buf = msg.buf;
   const pids = fieldOf(msg, FieldType.PID_ARRAY);
   const digests = fieldOf(msg, FieldType.DIGEST_ARRAY);
+  const bvals = fieldOf(msg, FieldType.BVAL_ARRAY);
+  // an index query resumes at (bval, digest): both arrays or neither (Aerospike's rule)
+  if (bvals && !digests) throw new AsError(ResultCode.PARAMETER, 'bval array without digests');
+  if (indexQuery && digests) {
+    if (!bvals || (bvals.end - bvals.start) / 8 !== (digests.end - digests.start) / 20) {
+      throw new AsError(ResultCode.PARAMETER, 'index query resume needs one bval per digest');
+    }
+  }
   if (!pids && !digests) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'partition list required');
   const tasks: PartitionTask[] = [];
   const seen = new Set<number>();
@@ -55,16 +68,17 @@ function parseTasks(msg: AsMsg): PartitionTask[] {
       const pid = buf.readUInt16LE(p);
       if (pid >= N_PARTITIONS || seen.has(pid)) throw new AsError(ResultCode.PARAMETER, 'bad partition id');
       seen.add(pid);
-      tasks.push({ pid, after: undefined });
+      tasks.push({ pid, after: undefined, afterBval: 0n });
     }
   }
   if (digests) {
     if ((digests.end - digests.start) % 20 !== 0) throw new AsError(ResultCode.PARAMETER, 'bad digest array');
-    for (let p = digests.start; p < digests.end; p += 20) {
+    for (let p = digests.start, i = 0; p < digests.end; p += 20, i++) {
       const pid = partitionOf(buf, p);
       if (seen.has(pid)) throw new AsError(ResultCode.PARAMETER, 'duplicate partition');
       seen.add(pid);
-      tasks.push({ pid, after: Buffer.from(buf.subarray(p, p + 20)) });
+      const afterBval = indexQuery && bvals ? buf.readBigInt64LE(bvals.start + i * 8) : 0n;
+      tasks.push({ pid, after: Buffer.from(buf.subarray(p, p + 20)), afterBval });
     }
   }
   return tasks;
@@ -75,6 +89,8 @@ export interface ScanContext {
   jobs: ScanJobRegistry;
   /** in a cluster: whether this node serves the partition (others are answered unavailable) */
   servesPartition?: (namespace: string, pid: number) => boolean;
+  /** the secondary indexes of a namespace (queries); absent = every index query answers 201 */
+  sindexes?: (namespace: string) => NamespaceSindexes | undefined;
 }
 
 /** Handles a scan/query request end to end. */
@@ -86,6 +102,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
   let filter;
   let maxRecords = Infinity;
   let rps = 0;
+  let source: PartitionRecordSource | undefined;
   const binNames: string[] = [];
   try {
     const nsField = fieldOf(msg, FieldType.NAMESPACE);
@@ -94,14 +111,14 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
     if (!ns) throw new AsError(ResultCode.NAMESPACE);
     const setField = fieldOf(msg, FieldType.SET);
     if (setField) setName = msg.buf.toString('utf8', setField.start, setField.end);
-    if (fieldOf(msg, FieldType.INDEX_RANGE) || fieldOf(msg, FieldType.INDEX_NAME)) {
-      throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'no secondary index');
-    }
     if (msg.info2 & Info2.WRITE || fieldOf(msg, FieldType.UDF_OP)) {
       throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'background queries are not supported yet');
     }
     if (!(msg.info3 & Info3.PARTITION_DONE)) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'client must accept partition-done');
-    tasks = parseTasks(msg);
+    const indexQuery = isIndexQuery(msg);
+    tasks = parseTasks(msg, indexQuery);
+    if (indexQuery) source = openIndexQuery(msg, ctx.sindexes?.(ns.name), setName);
+    else if (fieldOf(msg, FieldType.INDEX_NAME)) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'index name without a range');
     const tridField = fieldOf(msg, FieldType.TRID);
     const trid = tridField && tridField.end - tridField.start === 8 ? msg.buf.readBigUInt64BE(tridField.start) : BigInt(Date.now());
     if (ctx.jobs.has(trid)) throw new AsError(ResultCode.PARAMETER, 'job id in use');
@@ -118,7 +135,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
       if (op.opType !== OpType.READ) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'projection ops not supported yet');
       if (op.nameBytes > 0) binNames.push(op.name);
     }
-    job = new ScanJob(trid, ns.name, setName, tasks.length, rps, client);
+    job = new ScanJob(trid, ns.name, setName, tasks.length, rps, client, { sindexName: source?.indexName ?? '' });
     ctx.jobs.add(job);
   } catch (e) {
     sink.send(errorFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
@@ -130,6 +147,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
   const out = new ResponseBuilder(64 * 1024, true);
   const index = ns.index;
   const nsNameBytes = Buffer.from(ns.name);
+  const bvalBuf = Buffer.alloc(8);
   let sent = 0;
   const startMs = Date.now();
   const flush = async () => {
@@ -147,16 +165,34 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
         out.endMessage();
         continue;
       }
-      const ids = Array.from(index.partitionIds(task.pid));
-      // the reference server walks each partition in digest order; resume points rely on it
-      ids.sort((a, b) => index.digestView(a).compare(index.digestView(b)));
       const nowCl = ns.nowCl();
-      for (const id of ids) {
+      let ids: number[] | undefined;
+      let cands: PartitionCandidates | undefined;
+      if (source) {
+        cands = source.collect(task.pid, task.after ? { digest: task.after, bval: task.afterBval } : undefined);
+      } else {
+        ids = Array.from(index.partitionIds(task.pid));
+        // the reference server walks each partition in digest order; resume points rely on it
+        ids.sort((a, b) => index.digestView(a).compare(index.digestView(b)));
+      }
+      const n = cands ? cands.count : ids!.length;
+      for (let i = 0; i < n; i++) {
         if (sink.closed || job.abortRequested) break;
         if (sent >= maxRecords) break;
-        if (task.after && index.digestView(id).compare(task.after) <= 0) continue;
+        let id: number;
+        let bval = 0n;
+        if (cands) {
+          // the entry may be stale by now: find the record again and re-check it below
+          id = index.find(cands.digests, i * 20);
+          if (id < 0) continue;
+          bval = cands.bvals![i]!;
+        } else {
+          id = ids![i]!;
+          if (task.after && index.digestView(id).compare(task.after) <= 0) continue;
+        }
         if (setName && index.setId(id) !== setId) continue;
         if (ns.isTombstone(id) || ns.isExpired(id, nowCl) || ns.isTruncated(id)) continue;
+        if (cands && !source!.matches(ns.storage.get(index, id), index.digestView(id))) continue;
         if (filter && !filter.matches(new RecordView(ns, id, index.digestView(id)), { nowMs: ns.clock.nowMs() })) {
           job.recsFiltered++;
           continue;
@@ -176,6 +212,11 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
         if (set !== 0) out.addField(FieldType.SET, ns.sets.nameOf(set));
         const key = readStoredKey(data);
         if (key) out.addField(FieldType.KEY, Buffer.concat([Buffer.from([key.type]), key.value]));
+        if (cands) {
+          // the index value the record was found under: the client resumes the partition after it
+          bvalBuf.writeBigInt64LE(bval);
+          out.addField(FieldType.BVAL_ARRAY, bvalBuf);
+        }
         if (!noBins) {
           forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
             if (binNames.length > 0 && !binNames.includes(data.toString('utf8', nameStart, nameStart + nameLen))) return;

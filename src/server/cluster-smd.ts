@@ -11,12 +11,15 @@ import type { StratoNode } from './node.js';
 interface SmdSnapshot {
   udfs?: { name: string; content64: string }[];
   truncates?: TruncateEntry[];
+  /** secondary index definitions (SindexDef); checked one by one on arrival */
+  sindexes?: unknown[];
 }
 
 export function smdSnapshot(node: StratoNode, udf: UdfRegistry): Buffer {
   const snapshot: SmdSnapshot = {
     udfs: udf.list().map((m) => ({ name: m.name, content64: m.content64 })),
     truncates: [...node.namespaces.values()].flatMap((ns) => truncateEntries(ns)),
+    sindexes: node.sindexes.definitions(),
   };
   return Buffer.from(JSON.stringify(snapshot));
 }
@@ -29,6 +32,7 @@ export function applySmd(node: StratoNode, udf: UdfRegistry, bytes: Buffer): voi
     // the sender validated it when it was registered; a module that fails here is skipped
     if (udf.validate(m.name, Buffer.from(m.content64, 'base64')) === undefined) udf.put(m.name, m.content64);
   }
+  if (Array.isArray(smd.sindexes)) node.sindexes.merge(smd.sindexes);
   const truncates = (smd.truncates ?? []).filter((e) => typeof e?.ns === 'string' && Number.isFinite(e.lutMs));
   if (truncates.length === 0) return;
   for (const ns of node.namespaces.values()) applyTruncateEntries(ns, truncates);

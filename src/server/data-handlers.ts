@@ -1,6 +1,7 @@
 /** The stream handlers (batch, scan/query, background jobs) wired to a node. */
 import { executeBatch } from '../batch/batch-executor.js';
 import { executeScan } from '../scan/partition-scan.js';
+import { indexSourceFactory } from '../query/index-query.js';
 import { isBackgroundRequest, startBackgroundJob, type JobContext } from '../query/background-job.js';
 import { executeAggregation, isAggregationRequest } from '../query/aggregation.js';
 import type { UdfRegistry } from '../udf/index.js';
@@ -24,6 +25,7 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
   // the cluster router may be attached after the handlers are made: look it up at each call
   const servesPartition = (ns: string, pid: number) => !node.cluster || node.cluster.servesPartition(ns, pid);
   const internalOut = new ResponseBuilder(512);
+  const sindexes = (ns: string) => node.sindexes.forNamespace(ns);
   const jobContext: JobContext = {
     node,
     jobs: node.jobs,
@@ -46,6 +48,7 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
       return Number.isFinite(v) && v > 0 ? v : DEFAULT_BACKGROUND_QUERY_MAX_RPS;
     },
     udfExecutionDisabled: () => config.raw.service.disableUdfExecution,
+    secondary: indexSourceFactory(sindexes),
   };
   return {
     batch: async (msg, sink) => {
@@ -66,10 +69,11 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
         return executeAggregation({ ...jobContext, udf }, msg, sink);
       }
       const t0 = process.hrtime.bigint();
-      await executeScan({ node, jobs: node.jobs, servesPartition }, msg, sink, sink.remote ?? '');
-      // a primary-index query (scan) of a configured namespace counts in its pi-query histogram
+      await executeScan({ node, jobs: node.jobs, servesPartition, sindexes }, msg, sink, sink.remote ?? '');
+      // a primary-index query (scan) counts in its namespace's pi-query histogram, an index query in si-query
       const ns = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
-      if (ns) node.latency.recordNs(msg.buf.toString('utf8', ns.start, ns.end), 'pi-query', Number(process.hrtime.bigint() - t0));
+      const kind = msg.fields.some((f) => f.type === FieldType.INDEX_RANGE) ? 'si-query' : 'pi-query';
+      if (ns) node.latency.recordNs(msg.buf.toString('utf8', ns.start, ns.end), kind, Number(process.hrtime.bigint() - t0));
     },
     single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
   };

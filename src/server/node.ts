@@ -18,6 +18,7 @@ import { applyTruncateEntries, truncateEntries, type TruncateEntry } from '../na
 import type { ClusterRuntime } from '../cluster/runtime/cluster-runtime.js';
 import type { AsMsg } from '../protocol/message.js';
 import type { ResponseBuilder } from '../protocol/response-builder.js';
+import { SindexCatalog } from '../sindex/catalog.js';
 
 export const BUILD_VERSION = '8.1.2.0';
 export const EDITION = 'Aerospike Community Edition';
@@ -83,6 +84,8 @@ export class StratoNode implements NamespaceLookup {
   readonly clusterKey: string;
   /** set when the node runs in a mesh cluster (heartbeat mode mesh) */
   cluster: NodeRouter | undefined;
+  /** secondary index definitions and the indexes of this node's namespaces */
+  readonly sindexes: SindexCatalog;
 
   constructor(readonly spec: NodeSpec) {
     this.startMs = spec.clock.nowMs();
@@ -95,6 +98,7 @@ export class StratoNode implements NamespaceLookup {
       const storage = nsSpec.createStorage ? nsSpec.createStorage() : createStorageEngine({ kind: 'memory', dataSizeBytes: nsSpec.memoryDataSizeBytes });
       this.namespaces.set(nsSpec.settings.name, new Namespace(nsSpec.settings, storage, spec.clock));
     }
+    this.sindexes = new SindexCatalog(this.namespaces.values(), (defs) => this.spec.smd?.save('sindex', defs));
     this.clusterKey = createHash('sha1').update(`${this.nodeId}:${this.startMs}`).digest().readBigUInt64BE(0).toString(16).toUpperCase().replace(/^0+/, '') || '1';
   }
 
@@ -104,6 +108,15 @@ export class StratoNode implements NamespaceLookup {
     if (!smd) return;
     const entries = smd.load<TruncateEntry>('truncate');
     for (const ns of this.namespaces.values()) applyTruncateEntries(ns, entries);
+  }
+
+  /**
+   * Installs the persisted secondary index definitions and starts populating them. Call after the
+   * namespaces' records are loaded (cold start), so population sees them all.
+   */
+  loadSindexes(): void {
+    const smd = this.spec.smd;
+    if (smd) this.sindexes.merge(smd.load<unknown>('sindex'));
   }
 
   /** Saves every namespace's truncation points (Aerospike CE forgets them on cold start; Strato keeps them). */

@@ -10,7 +10,7 @@ import { executeInfoCommand, summaryLines, type InfoContext } from './info-comma
 import type { StratoNode } from './node.js';
 
 /** Info commands whose effect is cluster-wide in Aerospike (system metadata). */
-const CLUSTER_WIDE_INFO = new Set(['truncate', 'truncate-namespace', 'truncate-undo', 'truncate-namespace-undo', 'udf-put', 'udf-remove']);
+const CLUSTER_WIDE_INFO = new Set(['truncate', 'truncate-namespace', 'truncate-undo', 'truncate-namespace-undo', 'udf-put', 'udf-remove', 'sindex-create', 'sindex-delete']);
 
 export interface ServiceOptions {
   address: string;

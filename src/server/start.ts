@@ -17,6 +17,7 @@ import { installUdf } from '../transaction/udf-apply.js';
 import { infoRegistry } from './info-commands.js';
 import { makeDataHandlers } from './data-handlers.js';
 import { registerConfigInfo } from './config-info.js';
+import { registerSindexInfo } from './sindex-info.js';
 import { ClusterRouter } from './cluster-router.js';
 import { applyHostNodePlan, type HostNodePlan } from './host-nodes.js';
 import { parseNodeId } from '../cluster/node-id.js';
@@ -61,6 +62,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   registerUdfInfo(udf, infoRegistry);
   installUdf({ registry: udf, executionDisabled: () => config.raw.service.disableUdfExecution });
   registerConfigInfo(node, config);
+  registerSindexInfo(infoRegistry);
   for (const nsCfg of config.raw.namespaces) bindSetConfig(config.raw, nsCfg, node.namespace(nsCfg.name)!);
   if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   for (const ns of node.namespaces.values()) {
@@ -78,6 +80,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       throw new Error(`{${ns.name}} ${problem} - not opening the service port`);
     }
   }
+  // indexes build from the records present, so they load after the devices
+  node.loadSindexes();
   const service = new Service(node, makeDataHandlers(node, config, udf), {
     address: spec.serviceAddress,
     port: spec.servicePort,

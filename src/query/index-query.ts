@@ -1,0 +1,269 @@
+/**
+ * Secondary-index queries (protocol reference §8.2): reads the query's index fields (INDEX_RANGE,
+ * INDEX_TYPE, INDEX_CONTEXT, INDEX_EXPRESSION, INDEX_NAME), finds the index as Aerospike 8.1.2's
+ * `find_sindex` does (by name, else by definition: the query's set, then a whole-namespace index)
+ * and turns the range into the bval ranges to walk:
+ * - integer: begin..end inclusive;
+ * - string / blob: the value's wyhash (equality only), re-checked against the bytes;
+ * - GeoJSON region: the query coverer's cells as [rangeMin, rangeMax] ranges (points within);
+ * - GeoJSON point: the point's cell and each ancestor as single values (regions containing it).
+ * Errors: malformed range → PARAMETER (4); no such index → SINDEX_NOT_FOUND (201); index still
+ * populating → SINDEX_NOT_READABLE (203).
+ */
+import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { FieldType, type AsMsg, type MsgField } from '../protocol/message.js';
+import { Particle } from '../protocol/particle.js';
+import { coverRegion, geoJsonParticleMatches, GeoJsonError, parseGeoJson, pointCellCenters, QUERY_COVERER_OPTIONS, S2CellId, type ParsedGeo } from '../geo/index.js';
+import type { NamespaceSindexes, Sindex } from '../sindex/namespace-sindexes.js';
+import type { IndexType, KeyType } from '../sindex/definition.js';
+import { bytesBval } from '../sindex/wyhash.js';
+import { MAX_INDEXED_BYTES } from '../sindex/index-keys.js';
+import type { Namespace } from '../namespace/namespace.js';
+import type { PartitionCandidates, PartitionRecordSource, RecordSource, ResumeAfter, SecondaryIndexSourceFactory } from './record-source.js';
+
+/** Longest GeoJSON query text (MAX_GEOJSON_KSIZE). */
+const MAX_GEOJSON_QUERY_BYTES = 1024 * 1024;
+/** Most candidates one partition yields to one request; beyond it the rest wait for the resume. */
+export const MAX_CANDIDATES_PER_PARTITION = 1_000_000;
+
+type Predicate =
+  | { kind: 'range'; begin: bigint; end: bigint }
+  | { kind: 'bytes'; bval: bigint; bytes: Buffer }
+  | { kind: 'geo'; ranges: [bigint, bigint][]; query: ParsedGeo };
+
+const ITYPE_BY_BYTE: IndexType[] = ['default', 'list', 'mapkeys', 'mapvalues'];
+const KTYPE_BY_PARTICLE: Record<number, KeyType> = {
+  [Particle.INTEGER]: 'numeric',
+  [Particle.STRING]: 'string',
+  [Particle.BLOB]: 'blob',
+  [Particle.GEOJSON]: 'geo2dsphere',
+};
+
+function field(msg: AsMsg, type: number): MsgField | undefined {
+  return msg.fields.find((f) => f.type === type);
+}
+
+function bad(why: string): never {
+  throw new AsError(ResultCode.PARAMETER, why);
+}
+
+/** Whether a request is a secondary-index query (an index range or name is present). */
+export function isIndexQuery(msg: AsMsg): boolean {
+  return field(msg, FieldType.INDEX_RANGE) !== undefined;
+}
+
+interface ParsedRange {
+  bin: string;
+  particle: number;
+  predicate: Predicate;
+  /** Aerospike de-duplicates records only for ranges over collection indexes */
+  isRange: boolean;
+}
+
+function parseRange(msg: AsMsg, f: MsgField): ParsedRange {
+  const b = msg.buf;
+  let p = f.start;
+  const end = f.end;
+  const need = (n: number) => {
+    if (p + n > end) bad('index range overruns its field');
+  };
+  need(2);
+  if (b[p++] !== 1) bad('index range must hold one range');
+  const binLen = b[p++]!;
+  need(binLen + 1);
+  const bin = b.toString('utf8', p, p + binLen);
+  p += binLen;
+  const particle = b[p++]!;
+  need(4);
+  const beginLen = b.readUInt32BE(p);
+  p += 4;
+  need(beginLen);
+  const begin = b.subarray(p, p + beginLen);
+  p += beginLen;
+  switch (particle) {
+    case Particle.INTEGER: {
+      need(4);
+      const endLen = b.readUInt32BE(p);
+      p += 4;
+      if (beginLen !== 8 || endLen !== 8) bad('integer range bounds must be 8 bytes');
+      need(8);
+      const lo = begin.readBigInt64BE(0);
+      const hi = b.readBigInt64BE(p);
+      if (lo > hi) bad('integer range begin after end');
+      return { bin, particle, predicate: { kind: 'range', begin: lo, end: hi }, isRange: lo !== hi };
+    }
+    case Particle.STRING:
+    case Particle.BLOB: {
+      if (beginLen >= MAX_INDEXED_BYTES) bad('query value too long');
+      const bytes = Buffer.from(begin);
+      return { bin, particle, predicate: { kind: 'bytes', bval: bytesBval(bytes), bytes }, isRange: false };
+    }
+    case Particle.GEOJSON: {
+      if (beginLen === 0 || beginLen >= MAX_GEOJSON_QUERY_BYTES) bad('bad geojson query size');
+      let query: ParsedGeo;
+      try {
+        query = parseGeoJson(begin);
+      } catch (e) {
+        if (e instanceof GeoJsonError) bad(`bad geojson query: ${e.message}`);
+        throw e;
+      }
+      const ranges: [bigint, bigint][] = [];
+      if (query.kind === 'point') {
+        for (const c of pointCellCenters(query.cellId)) ranges.push([BigInt.asIntN(64, c), BigInt.asIntN(64, c)]);
+      } else {
+        let cells;
+        try {
+          cells = coverRegion(query.region, QUERY_COVERER_OPTIONS);
+        } catch {
+          bad('geo region cover failed');
+        }
+        for (const c of cells) ranges.push([BigInt.asIntN(64, S2CellId.rangeMin(c)), BigInt.asIntN(64, S2CellId.rangeMax(c))]);
+      }
+      // sorted so that a resumed partition continues in the same order
+      ranges.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+      return { bin, particle, predicate: { kind: 'geo', ranges, query }, isRange: true };
+    }
+    default:
+      bad(`index range particle type ${particle}`);
+  }
+}
+
+/**
+ * Resolves a query to its index and returns the record source that walks it. Throws AsError
+ * (PARAMETER, SINDEX_NOT_FOUND, SINDEX_NOT_READABLE).
+ */
+export function openIndexQuery(msg: AsMsg, sindexes: NamespaceSindexes | undefined, setName: string): PartitionRecordSource {
+  const rangeField = field(msg, FieldType.INDEX_RANGE)!;
+  const range = parseRange(msg, rangeField);
+  const itypeField = field(msg, FieldType.INDEX_TYPE);
+  let itype: IndexType = 'default';
+  if (itypeField) {
+    if (itypeField.end - itypeField.start !== 1) bad('bad index type field');
+    const t = ITYPE_BY_BYTE[msg.buf[itypeField.start]!];
+    if (!t) bad('bad index type');
+    itype = t;
+  }
+  const nameField = field(msg, FieldType.INDEX_NAME);
+  const ctxField = field(msg, FieldType.INDEX_CONTEXT);
+  const expField = field(msg, FieldType.INDEX_EXPRESSION);
+  const ctx64 = ctxField ? msg.buf.toString('base64', ctxField.start, ctxField.end) : '';
+  const exp64 = expField ? msg.buf.toString('base64', expField.start, expField.end) : '';
+  const ktype = KTYPE_BY_PARTICLE[range.particle];
+  let si: Sindex | undefined;
+  if (nameField) {
+    si = sindexes?.get(msg.buf.toString('utf8', nameField.start, nameField.end));
+    if (si && si.def.ktype !== ktype) si = undefined;
+  } else {
+    si = sindexes?.lookup(
+      (s) =>
+        s.def.bin === range.bin &&
+        s.def.ktype === ktype &&
+        s.def.itype === itype &&
+        // a bin index is found without a context field only when it has none, and the same for expressions
+        Buffer.from(s.def.ctx64, 'base64').equals(Buffer.from(ctx64, 'base64')) &&
+        Buffer.from(s.def.exp64, 'base64').equals(Buffer.from(exp64, 'base64')),
+      setName,
+    );
+  }
+  if (!si) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'no matching secondary index');
+  if (!si.readable) throw new AsError(ResultCode.SINDEX_NOT_READABLE, 'secondary index still populating');
+  return new IndexRecordSource(si, range.predicate, range.isRange && si.def.itype !== 'default');
+}
+
+const EMPTY: PartitionCandidates = { count: 0, digests: Buffer.alloc(0), bvals: new BigInt64Array(0) };
+
+class IndexRecordSource implements PartitionRecordSource {
+  readonly kind = 'sindex' as const;
+  readonly indexName: string;
+  private readonly ranges: [bigint, bigint][];
+
+  constructor(
+    private readonly si: Sindex,
+    private readonly predicate: Predicate,
+    private readonly dedupe: boolean,
+  ) {
+    this.indexName = si.def.name;
+    this.ranges =
+      predicate.kind === 'range' ? [[predicate.begin, predicate.end]] : predicate.kind === 'bytes' ? [[predicate.bval, predicate.bval]] : predicate.ranges;
+  }
+
+  collect(pid: number, resume: ResumeAfter | undefined): PartitionCandidates {
+    const tree = this.si.tree;
+    const n = tree.partitionSize(pid);
+    if (n === 0) return EMPTY;
+    let cap = Math.min(n, 64);
+    let digests = Buffer.allocUnsafe(cap * 20);
+    let bvals = new BigInt64Array(cap);
+    let count = 0;
+    const seen = this.dedupe ? new Set<string>() : undefined;
+    const visit = (bval: bigint, d: Buffer, off: number): boolean => {
+      if (seen) {
+        const k = d.toString('latin1', off, off + 20);
+        if (seen.has(k)) return true;
+        seen.add(k);
+      }
+      if (count === cap) {
+        cap = Math.min(cap * 2, n);
+        const nd = Buffer.allocUnsafe(cap * 20);
+        digests.copy(nd, 0, 0, count * 20);
+        digests = nd;
+        const nb = new BigInt64Array(cap);
+        nb.set(bvals);
+        bvals = nb;
+      }
+      d.copy(digests, count * 20, off, off + 20);
+      bvals[count++] = bval;
+      return count < MAX_CANDIDATES_PER_PARTITION;
+    };
+    for (const [lo, hi] of this.ranges) {
+      if (!tree.forEachInRange(pid, lo, hi, resume, visit)) break;
+    }
+    return { count, digests, bvals };
+  }
+
+  matches(data: Buffer, digest: Buffer): boolean {
+    const keys = this.si.keys(data, digest);
+    const p = this.predicate;
+    for (const k of keys) {
+      switch (p.kind) {
+        case 'range':
+          if (k.bval >= p.begin && k.bval <= p.end) return true;
+          break;
+        case 'bytes':
+          if (k.bval === p.bval && k.bytes !== undefined && k.bytes.equals(p.bytes)) return true;
+          break;
+        case 'geo':
+          if (k.geo !== undefined && geoJsonParticleMatches(k.geo, p.query)) return true;
+          break;
+      }
+    }
+    return false;
+  }
+}
+
+/**
+ * The secondary-index source background jobs and aggregations use ({@link RecordSource}: entry
+ * ids, no resume): the same index walk and re-check as a foreground query, each record once.
+ */
+export function indexSourceFactory(sindexesOf: (ns: string) => NamespaceSindexes | undefined): SecondaryIndexSourceFactory {
+  return (ns: Namespace, msg: AsMsg, setId: number): RecordSource => {
+    if (!isIndexQuery(msg)) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'index name without a range');
+    const src = openIndexQuery(msg, sindexesOf(ns.name), setId > 0 ? ns.sets.nameOf(setId) : '');
+    return {
+      kind: 'si',
+      indexName: src.indexName,
+      collect(pid, out) {
+        const c = src.collect(pid, undefined);
+        const seen = new Set<number>();
+        for (let i = 0; i < c.count; i++) {
+          const id = ns.index.find(c.digests, i * 20);
+          if (id >= 0 && !seen.has(id)) {
+            seen.add(id);
+            out.push(id);
+          }
+        }
+      },
+      matches: (id) => src.matches(ns.storage.get(ns.index, id), ns.index.digestView(id)),
+    };
+  };
+}
