@@ -217,11 +217,17 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
           bvalBuf.writeBigInt64LE(bval);
           out.addField(FieldType.BVAL_ARRAY, bvalBuf);
         }
-        if (!noBins) {
+        if (!noBins && binNames.length === 0) {
           forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
-            if (binNames.length > 0 && !binNames.includes(data.toString('utf8', nameStart, nameStart + nameLen))) return;
             out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
           });
+        } else if (!noBins) {
+          // selected bins come back in the order the request names them, as Aerospike answers
+          for (const name of binNames) {
+            forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
+              if (data.toString('utf8', nameStart, nameStart + nameLen) === name) out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
+            });
+          }
         }
         out.endMessage();
         sent++;
