@@ -6,6 +6,7 @@
  * answers queries (state RW) only once populated, as Aerospike's does (SINDEX_NOT_READABLE before).
  */
 import type { Namespace } from '../namespace/namespace.js';
+import type { RecordChange, RecordObserver } from '../namespace/record-life.js';
 import { N_PARTITIONS } from '../util/digest.js';
 import { defKey, type SindexDef } from './definition.js';
 import { KeyExtractor, sameBvals, type IndexKey } from './index-keys.js';
@@ -15,18 +16,6 @@ import { SindexTree } from './sindex-tree.js';
 export const POPULATE_SLICE_MS = 4;
 /** Entries sampled to estimate entries_per_bval / entries_per_rec. */
 const CARDINALITY_SAMPLE_ENTRIES = 100_000;
-
-/** One change to a record, as the namespace's record-life API reports it. */
-export interface RecordChange {
-  digest: Buffer;
-  /** the record's set id (0 = no set) */
-  setId: number;
-  /** record-codec bytes before the change; undefined when the record did not exist */
-  oldData: Buffer | undefined;
-  /** record-codec bytes after the change; undefined when the record is gone */
-  newData: Buffer | undefined;
-  cause?: string;
-}
 
 export class Sindex {
   readonly tree = new SindexTree();
@@ -81,10 +70,22 @@ export class Sindex {
   }
 }
 
-export class NamespaceSindexes {
+/**
+ * Registered with the namespace's record life only while the namespace has an index, so a
+ * namespace without indexes pays nothing per write.
+ */
+export class NamespaceSindexes implements RecordObserver {
   private readonly byName = new Map<string, Sindex>();
+  private observing = false;
 
   constructor(readonly ns: Namespace) {}
+
+  private observe(on: boolean): void {
+    if (on === this.observing) return;
+    this.observing = on;
+    if (on) this.ns.addRecordObserver(this);
+    else this.ns.removeRecordObserver(this);
+  }
 
   get(name: string): Sindex | undefined {
     return this.byName.get(name);
@@ -125,6 +126,8 @@ export class NamespaceSindexes {
     }
     const si = new Sindex(def);
     this.byName.set(def.name, si);
+    // observe first: a write during the population reaches the index either way
+    this.observe(true);
     this.populate(si);
     return si;
   }
@@ -134,6 +137,7 @@ export class NamespaceSindexes {
     if (!si) return;
     si.dropped = true;
     this.byName.delete(name);
+    if (this.byName.size === 0) this.observe(false);
   }
 
   /** Finds the index a query's definition names: its set first, then a whole-namespace index. */
@@ -147,26 +151,36 @@ export class NamespaceSindexes {
     return fallback;
   }
 
-  /** The record-life observer: moves a record's entries from its old keys to its new ones. */
+  /**
+   * The record-life observer: moves a record's entries from its old keys to its new ones (the
+   * tree copies the digest; the change's buffers are only valid during the call). Every cause —
+   * client, batch and UDF writes, deletes, expiry, eviction, truncation reclaim, replica writes,
+   * migrations in and out, cold-start restore — arrives here. Never throws (key extraction
+   * swallows what a malformed value or failing expression raises).
+   */
   recordChanged(c: RecordChange): void {
-    if (this.byName.size === 0) return;
     for (const si of this.byName.values()) {
       if (!si.coversSet(this.ns, c.setId)) continue;
-      const oldKeys = si.keys(c.oldData, c.digest);
-      const newKeys = si.keys(c.newData, c.digest);
-      if (sameBvals(oldKeys, newKeys)) continue;
-      for (const k of oldKeys) si.tree.remove(k.bval, c.digest);
-      for (const k of newKeys) si.tree.insert(k.bval, c.digest);
+      try {
+        const oldKeys = si.keys(c.oldData, c.digest);
+        const newKeys = si.keys(c.newData, c.digest);
+        if (sameBvals(oldKeys, newKeys)) continue;
+        for (const k of oldKeys) si.tree.remove(k.bval, c.digest);
+        for (const k of newKeys) si.tree.insert(k.bval, c.digest);
+      } catch {
+        // an observer must not throw; a query re-checks every candidate against the record
+      }
     }
   }
 
   /**
-   * A truncation: entries of records last updated at or before the cut leave the indexes. The
-   * records are gone for clients already (queries re-check each candidate), so this reclaims the
-   * memory in the background.
+   * A truncate cut. The truncated records are gone for clients at once (queries re-check each
+   * candidate, and the scan path skips truncated records); record life reclaims them in the
+   * background and reports each as a 'truncate' change, which removes its entries; a sweep of
+   * the indexes after the cut reclaims whatever is still there (counted in stat_gc_recs).
    */
-  truncated(): void {
-    this.collectGarbage();
+  truncated(_setId: number, _lutMs: number): void {
+    setImmediate(() => this.collectGarbage());
   }
 
   /** Removes entries whose record no longer exists, is expired, truncated or a tombstone. */
