@@ -57,15 +57,7 @@ const KNOWN_GAPS: Record<string, Record<string, string>> = {
   'batch.jsonl': {},
   'udf.jsonl': {},
   'scan-query.jsonl': {},
-  'sindex.jsonl': {
-    'sindex#89': 'aggregations (stream UDFs) not implemented yet',
-    'sindex#90': 'aggregations (stream UDFs) not implemented yet',
-    'sindex#91': 'aggregations (stream UDFs) not implemented yet',
-    'sindex#92': 'aggregations (stream UDFs) not implemented yet',
-    'sindex#93': 'aggregations (stream UDFs) not implemented yet',
-    'sindex#94': 'aggregations (stream UDFs) not implemented yet',
-    'sindex#95': 'aggregations (stream UDFs) not implemented yet',
-  },
+  'sindex.jsonl': {},
 };
 
 /** Replays one corpus file; `out` lists every mismatch with its reason (shown when the test fails). */
