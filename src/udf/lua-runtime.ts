@@ -3,7 +3,7 @@
  *
  * Loading the WebAssembly module is asynchronous and happens once ({@link loadLuaRuntime}); after
  * that, creating states and calling into them is synchronous. Each state runs the prelude
- * (./prelude.ts) and talks to TypeScript through byte strings only: arguments are pushed with
+ * (lua/prelude.lua) and talks to TypeScript through byte strings only: arguments are pushed with
  * `lua_pushlstring` straight from a Buffer and the answer is read back from wasm memory, so no text
  * conversion touches the values.
  *
@@ -12,8 +12,7 @@
  * capped ({@link UDF_MEMORY_LIMIT_BYTES}); the pool keeps at most {@link MAX_LUA_STATES} states.
  */
 import { LuaEngine, LuaFactory, type LuaWasm } from 'wasmoon';
-import { AEROSPIKE_LUA, PRELUDE_LUA } from './prelude.js';
-import { STREAM_LUA } from './stream-lua.js';
+import { AEROSPIKE_LUA, PRELUDE_LUA, STREAM_LUA } from './lua-sources.js';
 
 /** CPU time one UDF call may use before it fails with "UDF Execution Timeout" (the server's default transaction-max-ms). */
 export const UDF_TIME_LIMIT_MS = 1000;
@@ -96,17 +95,17 @@ export class LuaState {
     this.engine.global.setMemoryMax(UDF_MEMORY_LIMIT_BYTES);
     this.L = this.engine.global.address;
     try {
-      const rc = this.load(Buffer.from(PRELUDE_LUA, 'utf8'), '=strato-prelude');
+      const rc = this.load(PRELUDE_LUA, '=strato-prelude');
       if (rc !== LUA_OK) throw new LuaCallError(rc, this.popError());
       const prc = this.raw._lua_pcallk(this.L, 0, 1, 0, 0, 0);
       if (prc !== LUA_OK) throw new LuaCallError(prc, this.popError());
       this.iref = w.luaL_ref(this.L, LUA_REGISTRYINDEX);
-      const arc = this.load(Buffer.from(AEROSPIKE_LUA, 'utf8'), 'aerospike.lua');
+      const arc = this.load(AEROSPIKE_LUA, 'aerospike.lua');
       if (arc !== LUA_OK) throw new LuaCallError(arc, this.popError());
       const aprc = this.raw._lua_pcallk(this.L, 0, 0, 0, 0, 0);
       if (aprc !== LUA_OK) throw new LuaCallError(aprc, this.popError());
       // the stream (aggregation) entry point, given the prelude's entry table as its argument
-      const src = this.load(Buffer.from(STREAM_LUA, 'utf8'), '=strato-stream');
+      const src = this.load(STREAM_LUA, '=strato-stream');
       if (src !== LUA_OK) throw new LuaCallError(src, this.popError());
       w.lua_rawgeti(this.L, LUA_REGISTRYINDEX, BigInt(this.iref));
       const sprc = this.raw._lua_pcallk(this.L, 1, 0, 0, 0, 0);

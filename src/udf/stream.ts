@@ -1,7 +1,7 @@
 /**
  * Stream UDF execution (aggregations): runs `module.fn(stream, args...)` over a batch of records
  * (one partition's, see src/query/aggregation.ts) and gives back the values the pipeline yields.
- * The Lua side is stream-lua.ts. Synchronous; the Lua runtime must have been loaded.
+ * The Lua side is lua/stream.lua. Synchronous; the Lua runtime must have been loaded.
  *
  * Errors as Aerospike reports them in the aggregation's FAILURE value: a module that is missing or
  * does not load is "UDF: Execution Error 1"; a Lua error (including "function not found") is

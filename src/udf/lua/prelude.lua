@@ -1,28 +1,28 @@
-/**
- * The Lua side of record UDFs: what a module sees in a Lua state before its own code runs
- * (`aerospike`, `record`, `list`, `map`, `bytes`, `geojson`, the log helpers, `math.sum` /
- * `math.product`, `list.clone` / `map.merge` ...) and the entry points TypeScript calls.
- *
- * Values cross the JS/Lua boundary as byte strings only, so integer/float subtypes, booleans,
- * blobs and non-UTF-8 bytes survive exactly:
- * - values: Aerospike msgpack (strings/blobs/GeoJSON as str with a particle-type byte first);
- * - `I.run(fn, meta, bins, args)`:
- *   meta = string.pack('>BI4I4i8i8I4Bi8I4s2s2s4', exists, generation, ttl-left, last-update
- *   (ms since 2010), now (Unix ms), stored size, write-error code, instruction limit, time limit
- *   (ms), set name, digest, key as msgpack or ''); bins = repeated pack('>s2s4', name, msgpack);
- *   args = the request's msgpack argument list or ''. It returns pack('>Bs4', status (0 ok,
- *   1 Lua error), result msgpack | error text) .. pack('>BBBBI4BI4B', open, created, has-updates,
- *   result-code, old bin count, ttl-set, ttl, drop-key) .. pack('>I4', n) .. n x pack('>s2s4',
- *   name, msgpack) .. pack('>I4', m) .. m x pack('>i4s2i4s4', level, source, line, message).
- * - `I.validate(chunk, instruction limit, seconds)`, `I.require(name)`, `I.addsource(file, src)`,
- *   `I.setpath(user-path)`, `I.roundtrip(msgpack)` (tests).
- *
- * Aerospike objects are Lua tables with a metatable (their state under a private key); `type()`
- * reports them as 'userdata' as the server does for its boxed values. Behaviour (return codes,
- * limits, bin cache, ordering, error texts) follows the server's udf_record / udf_aerospike /
- * mod-lua semantics; this is an independent implementation of those semantics.
- */
-export const PRELUDE_LUA = String.raw`
+-- The Lua side of record UDFs: what a module sees in a Lua state before its own code runs
+-- (`aerospike`, `record`, `list`, `map`, `bytes`, `geojson`, the log helpers, `math.sum` /
+-- `math.product`, `list.clone` / `map.merge` ...) and the entry points TypeScript calls.
+--
+-- Values cross the JS/Lua boundary as byte strings only, so integer/float subtypes, booleans,
+-- blobs and non-UTF-8 bytes survive exactly:
+-- - values: Aerospike msgpack (strings/blobs/GeoJSON as str with a particle-type byte first);
+-- - `I.run(fn, meta, bins, args)`:
+--   meta = string.pack('>BI4I4i8i8I4Bi8I4s2s2s4', exists, generation, ttl-left, last-update
+--   (ms since 2010), now (Unix ms), stored size, write-error code, instruction limit, time limit
+--   (ms), set name, digest, key as msgpack or ''); bins = repeated pack('>s2s4', name, msgpack);
+--   args = the request's msgpack argument list or ''. It returns pack('>Bs4', status (0 ok,
+--   1 Lua error), result msgpack | error text) .. pack('>BBBBI4BI4B', open, created, has-updates,
+--   result-code, old bin count, ttl-set, ttl, drop-key) .. pack('>I4', n) .. n x pack('>s2s4',
+--   name, msgpack) .. pack('>I4', m) .. m x pack('>i4s2i4s4', level, source, line, message).
+-- - `I.validate(chunk, instruction limit, seconds)`, `I.require(name)`, `I.addsource(file, src)`,
+--   `I.setpath(user-path)`, `I.roundtrip(msgpack)` (tests).
+--
+-- Aerospike objects are Lua tables with a metatable (their state under a private key); `type()`
+-- reports them as 'userdata' as the server does for its boxed values. Behaviour (return codes,
+-- limits, bin cache, ordering, error texts) follows the server's udf_record / udf_aerospike /
+-- mod-lua semantics; this is an independent implementation of those semantics.
+--
+-- Loaded by src/udf/lua-sources.ts into every Lua state, as the chunk "strato-prelude".
+
 local G = _G
 local rawtype, rawget, rawset, next, pairs, ipairs, select, tostring, tonumber, error, pcall, setmetatable, getmetatable, load =
   type, rawget, rawset, next, pairs, ipairs, select, tostring, tonumber, error, pcall, setmetatable, getmetatable, load
@@ -1433,7 +1433,7 @@ function I.run(fname, meta, binsblob, argsblob)
   return tconcat(out)
 end
 
--- what the stream (aggregation) chunk builds on (stream-lua.ts); UDF code cannot reach I
+-- what the stream (aggregation) chunk builds on (stream.lua); UDF code cannot reach I
 function I.internals()
   return {
     P = P, RecordMT = RecordMT, ListMT = ListMT, MapMT = MapMT, list = list, map = map,
@@ -1449,24 +1449,3 @@ function I.roundtrip(blob)
 end
 
 return I
-`;
-
-/**
- * The log helpers, loaded after the prelude as the chunk "aerospike.lua" with each call on the line
- * the server's own helper chunk has it, so errors in them (a bad format) read the same:
- * `[string "aerospike.lua"]:8: bad argument #2 to 'format' (...)`. The global `debug` becomes a
- * log function, as on the server.
- */
-export const AEROSPIKE_LUA = `function trace(m, ...)
-  return aerospike:log(4, string.format(m, ...))
-end
-function debug(m, ...)
-  return aerospike:log(3, string.format(m, ...))
-end
-function info(m, ...)
-  return aerospike:log(2, string.format(m, ...))
-end
-function warn(m, ...)
-  return aerospike:log(1, string.format(m, ...))
-end
-`;

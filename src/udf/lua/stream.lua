@@ -1,24 +1,24 @@
-/**
- * The Lua side of stream UDFs (aggregations): the `stream` object a module's function receives
- * (`map`, `filter`, `reduce`, `aggregate`, `groupby`) and the entry point `I.run_stream`, loaded
- * into every Lua state after the prelude (./prelude.ts), which hands it its internals.
- *
- * Behaviour follows Aerospike's Lua stream library: a stream function only *describes* a pipeline
- * (each method appends an operation and returns the stream); the server then runs the operations
- * up to and including the first `reduce` over the records of one partition, and sends every value
- * the pipeline yields to the client, which runs the rest (from that `reduce` on) over the values of
- * all partitions and nodes. Quirks kept because clients see them: a `map` whose function returns
- * nil ends the stream; `aggregate` hands its accumulator on early (and starts a fresh one) as soon
- * as it is a number >= 1000; `reduce` over an empty stream yields nothing.
- *
- * `I.run_stream(fn, args, records, instruction limit, time limit ms)`:
- * - args: the request's msgpack argument list or '';
- * - records: repeated pack('>s4s4', meta, bins) with meta and bins laid out as for `I.run`;
- * - returns pack('>B', status: 0 ok, 1 error) .. pack('>I4', n) .. n x pack('>Bs4', kind (0 value,
- *   1 a record: sent as a NULL particle), msgpack) .. pack('>s4', error text) .. pack('>I4', m) ..
- *   m x pack('>i4s2i4s4', level, source, line, message) (log lines).
- */
-export const STREAM_LUA = String.raw`
+-- The Lua side of stream UDFs (aggregations): the `stream` object a module's function receives
+-- (`map`, `filter`, `reduce`, `aggregate`, `groupby`) and the entry point `I.run_stream`, loaded
+-- into every Lua state after the prelude (prelude.lua), which hands it its internals.
+--
+-- Behaviour follows Aerospike's Lua stream library: a stream function only *describes* a pipeline
+-- (each method appends an operation and returns the stream); the server then runs the operations
+-- up to and including the first `reduce` over the records of one partition, and sends every value
+-- the pipeline yields to the client, which runs the rest (from that `reduce` on) over the values of
+-- all partitions and nodes. Quirks kept because clients see them: a `map` whose function returns
+-- nil ends the stream; `aggregate` hands its accumulator on early (and starts a fresh one) as soon
+-- as it is a number >= 1000; `reduce` over an empty stream yields nothing.
+--
+-- `I.run_stream(fn, args, records, instruction limit, time limit ms)`:
+-- - args: the request's msgpack argument list or '';
+-- - records: repeated pack('>s4s4', meta, bins) with meta and bins laid out as for `I.run`;
+-- - returns pack('>B', status: 0 ok, 1 error) .. pack('>I4', n) .. n x pack('>Bs4', kind (0 value,
+--   1 a record: sent as a NULL particle), msgpack) .. pack('>s4', error text) .. pack('>I4', m) ..
+--   m x pack('>i4s2i4s4', level, source, line, message) (log lines).
+--
+-- Loaded by src/udf/lua-sources.ts after the prelude, as the chunk "strato-stream".
+
 local I = ...
 local X = I.internals()
 local P, RecordMT, ListMT, MapMT, list, map = X.P, X.RecordMT, X.ListMT, X.MapMT, X.list, X.map
@@ -221,4 +221,3 @@ function I.run_stream(fname, argsblob, recsblob, instr_limit, time_limit_ms)
   for i = 1, #LOG.logs do parts[#parts + 1] = LOG.logs[i] end
   return tconcat(parts)
 end
-`;
