@@ -164,6 +164,8 @@ export interface AdminConfig {
 
 export interface ModLuaConfig {
   cacheEnabled: boolean;
+  /** `allow-unsafe-lua` (8.1.2): accepted; Strato's Lua runtime loads no unsafe library either way. */
+  allowUnsafeLua: boolean;
   userPath: string;
 }
 

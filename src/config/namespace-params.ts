@@ -51,10 +51,11 @@ export const NAMESPACE_PARAMS = new ParamTable<NamespaceConfig>([
   uintParam('evict-hist-buckets', f('evictHistBuckets'), { min: 100, max: 10_000_000, dynamic }),
   uintParam('evict-indexes-memory-pct', f('evictIndexesMemoryPct'), { max: 100, dynamic }),
   // tenths of a percent: Aerospike does not check, but more than 100% cannot mean anything
-  uintParam('evict-tenths-pct', f('evictTenthsPct'), { max: 1000, dynamic }),
+  // above 1000 (100%) a round evicts every evictable record, as Aerospike (u32 range)
+  uintParam('evict-tenths-pct', f('evictTenthsPct'), { max: 0xffff_ffff, dynamic }),
   boolParam('force-long-queries', x('force-long-queries', false), { dynamic }),
   enterpriseOnly('ignore-migrate-fill-delay', 'false'),
-  sizeParam('index-stage-size', x('index-stage-size', GiB), { min: 128 * 1024 * 1024, max: GiB, powerOf2: true }),
+  sizeParam('index-stage-size', x('index-stage-size', GiB), { min: 128 * 1024 * 1024, max: 16 * GiB, powerOf2: true }),
   sizeParam('indexes-memory-budget', x('indexes-memory-budget', 0), { dynamic }),
   boolParam('inline-short-queries', x('inline-short-queries', false), { dynamic }),
   sizeParam('max-record-size', f('maxRecordSizeBytes'), {

@@ -21,8 +21,8 @@ import { fail, ok, parseUnsigned, type Parsed } from './values.js';
 
 /** Aerospike refuses privileged ports: 1024..65535. */
 const PORT: NumberOpts = { min: 1024, max: 65535 };
-/** Access/alternate ports: 0 means "same as the bind port". */
-const ACCESS_PORT = (opts: NumberOpts = {}): NumberOpts => ({ ...opts, max: 65535 });
+/** Access/alternate ports: unset (0) means "same as the bind port"; a file may only set a real port. */
+const ACCESS_PORT = (opts: NumberOpts = {}): NumberOpts => ({ ...opts, ...PORT });
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})$/;
 
@@ -135,9 +135,9 @@ export const NETWORK_FABRIC_PARAMS = new ParamTable<FabricConfig>([
   uintParam('channel-rw-recv-pools', fx('channel-rw-recv-pools', 1), { min: 1, max: 16 }),
   uintParam('channel-rw-recv-threads', fx('channel-rw-recv-threads', 16), { min: 1, max: 128, ...fdyn('channel-rw-recv-threads') }),
   boolParam('keepalive-enabled', fx('keepalive-enabled', true)),
-  uintParam('keepalive-intvl', fx('keepalive-intvl', 1), { max: 0xffff_ffff }),
-  uintParam('keepalive-probes', fx('keepalive-probes', 10), { max: 0xffff_ffff }),
-  uintParam('keepalive-time', fx('keepalive-time', 1), { max: 0xffff_ffff }),
+  uintParam('keepalive-intvl', fx('keepalive-intvl', 1), { min: 1, max: 0x7fff_ffff }),
+  uintParam('keepalive-probes', fx('keepalive-probes', 10), { min: 1, max: 0x7fff_ffff }),
+  uintParam('keepalive-time', fx('keepalive-time', 1), { min: 1, max: 0x7fff_ffff }),
   uintParam('latency-max-ms', fx('latency-max-ms', 5), { max: 1000 }),
   uintParam('port', fab('port'), PORT),
   uintParam('recv-rearm-threshold', fx('recv-rearm-threshold', 1024), { max: 1024 * 1024, ...fdyn('recv-rearm-threshold') }),

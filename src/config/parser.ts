@@ -23,8 +23,10 @@ import { newDefaultLogging, newEmptyConfig } from './stanza-defaults.js';
 import { checkNamespace, checkNetwork } from './validate.js';
 
 const ml = fieldsOf<ModLuaConfig>();
-const MOD_LUA_PARAMS = new ParamTable<ModLuaConfig>([
+export const MOD_LUA_PARAMS = new ParamTable<ModLuaConfig>([
   boolParam('cache-enabled', ml('cacheEnabled')),
+  // 8.1.2: true lets UDFs load Lua's unsafe libraries; Strato's Lua sandbox offers none either way
+  boolParam('allow-unsafe-lua', ml('allowUnsafeLua')),
   stringParam('user-path', ml('userPath'), { maxBytes: 255 }),
 ]);
 

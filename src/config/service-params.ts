@@ -77,6 +77,7 @@ export const SERVICE_PARAMS = new ParamTable<ServiceConfig>([
   enterpriseOnly('tls-refresh-period', '0'),
   uintParam('transaction-max-ms', f('transactionMaxMs'), { max: 0xffff_ffff, dynamic }),
   // Aerospike's set-config refuses 0 (a zero retry interval would spin); refused in files too
+  // the 8.1.2 server's set-config refuses 0 (its file parser does not check); one table: refused in both
   uintParam('transaction-retry-ms', f('transactionRetryMs'), { min: 1, max: 0xffff_ffff, dynamic }),
   stringParam('user', f('user'), { hidden: true }),
   enterpriseOnly('vault-ca', 'null'),

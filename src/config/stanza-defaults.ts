@@ -47,8 +47,8 @@ export function newServiceConfig(): ServiceConfig {
     sindexGcPeriodSec: 10,
     // Strato keeps its files under ./data unless told otherwise (Aerospike: /opt/aerospike)
     workDirectory: './data',
-    // Aerospike forks by default; a Node.js process never does
-    runAsDaemon: false,
+    // 8.1's default, shown by get-config; a Node.js process never forks either way
+    runAsDaemon: true,
     enableHealthCheck: false,
     disableUdfExecution: false,
     logLocalTime: false,
@@ -97,7 +97,7 @@ export function newNetworkConfig(): NetworkConfig {
 
 /** `mod-lua { }` with nothing configured. */
 export function newModLuaConfig(): ModLuaConfig {
-  return { cacheEnabled: true, userPath: '/opt/aerospike/usr/udf/lua' };
+  return { cacheEnabled: true, allowUnsafeLua: true, userPath: '/opt/aerospike/usr/udf/lua' };
 }
 
 /** The sink used when a file has no `logging` stanza. */

@@ -223,7 +223,7 @@ test('multicast heartbeat is read with its groups', () => {
 
 test('mod-lua is read', () => {
   const cfg = parse(`mod-lua {\n    cache-enabled false\n    user-path /opt/udf\n}\n${memNs()}`);
-  assert.deepEqual(cfg.modLua, { cacheEnabled: false, userPath: '/opt/udf' });
+  assert.deepEqual(cfg.modLua, { cacheEnabled: false, allowUnsafeLua: true, userPath: '/opt/udf' });
 });
 
 test('namespace parameters are read with Aerospike defaults for the rest', () => {
