@@ -2,6 +2,7 @@
  * The as_msg data message (protocol reference §3–§5): parsing requests in place and the flag bits.
  * Field and op values are views into the request Buffer (no copies).
  */
+import { isUtf8 } from 'node:buffer';
 import { AsError, ResultCode } from './result-codes.js';
 
 export const MSG_HEADER_BYTES = 22;
@@ -189,13 +190,34 @@ export function parseFieldsAndOps(buf: Buffer, p: number, end: number, nFields: 
       opType: buf[p + 4]!,
       particleType: buf[p + 5]!,
       flags,
-      name: nameLen === 0 ? '' : buf.toString('utf8', nameStart, nameStart + nameLen),
+      name: nameLen === 0 ? '' : binName(buf, nameStart, nameLen),
       nameBytes: nameLen,
       value: buf.subarray(nameStart + nameLen + lutBytes, p + 4 + size),
     });
     p += 4 + size;
   }
   return p;
+}
+
+/**
+ * True when `buf[start, start + len)` is valid UTF-8. ASCII (the usual case) is checked without
+ * allocating.
+ */
+export function isUtf8Bytes(buf: Buffer, start: number, len: number): boolean {
+  for (let i = start; i < start + len; i++) {
+    if (buf[i]! >= 0x80) return isUtf8(buf.subarray(start, start + len));
+  }
+  return true;
+}
+
+/**
+ * A bin name as a string. Names are kept as JavaScript strings, so bytes that are not UTF-8 would
+ * be rewritten as U+FFFD (growing past the 15-byte limit and breaking backups): such a name is
+ * refused with BIN_NAME (21) rather than stored as something the client did not send.
+ */
+function binName(buf: Buffer, start: number, len: number): string {
+  if (!isUtf8Bytes(buf, start, len)) throw new AsError(ResultCode.BIN_NAME, 'bin name is not valid UTF-8');
+  return buf.toString('utf8', start, start + len);
 }
 
 /** Returns the first field of a type, or undefined. */

@@ -3,7 +3,7 @@
  * digests); records stream out in frames, each partition in digest order, then a LAST message.
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info2, Info3, OpType, type AsMsg, type MsgField } from '../protocol/message.js';
+import { FieldType, Info1, Info2, Info3, isUtf8Bytes, OpType, type AsMsg, type MsgField } from '../protocol/message.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
@@ -110,7 +110,11 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
     ns = ctx.node.namespace(msg.buf.toString('utf8', nsField.start, nsField.end));
     if (!ns) throw new AsError(ResultCode.NAMESPACE);
     const setField = fieldOf(msg, FieldType.SET);
-    if (setField) setName = msg.buf.toString('utf8', setField.start, setField.end);
+    if (setField) {
+      // no stored set name can be other than UTF-8 (writes refuse it): refuse rather than rewrite
+      if (!isUtf8Bytes(msg.buf, setField.start, setField.end - setField.start)) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
+      setName = msg.buf.toString('utf8', setField.start, setField.end);
+    }
     if (msg.info2 & Info2.WRITE || fieldOf(msg, FieldType.UDF_OP)) {
       throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'background queries are not supported yet');
     }

@@ -6,6 +6,7 @@ import type { Namespace } from '../namespace/namespace.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import {
   FieldType,
+  isUtf8Bytes,
   MAX_NAMESPACE_NAME_BYTES,
   MAX_SET_NAME_BYTES,
   type AsMsg,
@@ -64,6 +65,8 @@ export function resolveKeyed(node: NamespaceLookup, msg: AsMsg): KeyedRequest {
   let setName = '';
   if (setField) {
     if (setField.end - setField.start > MAX_SET_NAME_BYTES) throw new AsError(ResultCode.PARAMETER, 'set name too long');
+    // set names are strings: bytes that are not UTF-8 would be rewritten, so they are refused
+    if (!isUtf8Bytes(buf, setField.start, setField.end - setField.start)) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
     setName = buf.toString('utf8', setField.start, setField.end);
   }
   let key: StoredKey | undefined;

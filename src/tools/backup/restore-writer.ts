@@ -182,8 +182,9 @@ export class RestoreWriter {
         return false;
     }
     if (RECORD_ERRORS.has(code)) {
-      this.counters.ignored++;
+      // err_ignored counts only what --ignore-record-error told us to skip; otherwise it is a failure
       if (!this.o.ignoreRecordError) throw new Error(`Error while storing record - code ${code}`);
+      this.counters.ignored++;
       return false;
     }
     if (TRANSIENT.has(code)) return true;
