@@ -254,3 +254,15 @@ test('namespace statistics count finished and failed aggregations', async () => 
   assert.ok(get('pi_query_aggr_complete') >= 6, stats);
   assert.ok(get('pi_query_aggr_error') >= 3);
 });
+
+test('an aggregation with an index filter runs over the records the index selects', async () => {
+  const idx = await client.createIntegerIndex({ ns: 'test', set: 'aggset', bin: 'n', index: 'agg_n_idx' });
+  await idx.wait(20);
+  const query = client.query('test', 'aggset');
+  query.where(Aerospike.filter.range('n', 10, 19));
+  assert.equal(await query.apply('aggmod', 'sum_n'), sum(range(10).map((i) => i + 10)));
+  const q2 = client.query('test', 'aggset');
+  q2.where(Aerospike.filter.range('n', 0, 99));
+  assert.deepEqual(await q2.apply('aggmod', 'count_by_tag'), { t0: 25, t1: 25, t2: 25, t3: 25 });
+  assert.match(await info('namespace/test'), /(^|;)si_query_aggr_complete=2(;|$)/);
+});

@@ -221,3 +221,34 @@ test('namespace statistics count finished background jobs and their record write
   assert.ok(get('udf_sub_udf_complete') >= N);
   assert.ok(get('udf_sub_udf_error') >= N / 2);
 });
+
+test('query.operate with an index filter writes only the records the index selects, as a secondary-index job', async () => {
+  const idx = await client.createIntegerIndex({ ns: 'test', set: 'bgset', bin: 'n', index: 'bg_n_idx' });
+  await idx.wait(20);
+  const query = client.query('test', 'bgset');
+  query.where(Aerospike.filter.range('n', 100, 149));
+  const job = await query.operate([ops.write('ix', 1)]);
+  await job.waitUntilDone(10);
+  const bins = await binsOf('bgset', N);
+  assert.deepEqual(
+    bins.flatMap((b, i) => (b.ix === 1 ? [i] : [])),
+    Array.from({ length: 50 }, (_, i) => 100 + i),
+  );
+  const line = await info(`query-show:trid=${job.jobID}`);
+  assert.equal(field(line, 'sindex-name'), 'bg_n_idx');
+  assert.equal(field(line, 'recs-succeeded'), '50');
+  assert.match(await info('namespace/test'), /(^|;)si_query_ops_bg_complete=1(;|$)/);
+});
+
+test('query.background with an index filter runs the UDF on the selected records only', async () => {
+  const query = client.query('test', 'bgset');
+  query.where(Aerospike.filter.equal('n', 7));
+  const job = await query.background('bgjobs', 'mark', ['only', 7]);
+  await job.waitUntilDone(10);
+  const bins = await binsOf('bgset', N);
+  assert.deepEqual(
+    bins.flatMap((b, i) => (b.only === 7 ? [i] : [])),
+    [7],
+  );
+  assert.match(await info('namespace/test'), /(^|;)si_query_udf_bg_complete=1(;|$)/);
+});
