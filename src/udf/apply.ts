@@ -15,7 +15,8 @@
  * Generation / void time of the answer: the record's on errors (0 when it did not exist); after a
  * write, the new ones; after `remove`, the old generation + 1 and void time 0 (what 8.1.2 sends).
  */
-import { MsgpackReader, pack, unpack, type AsValue } from '../protocol/msgpack.js';
+import { AsMap, LIST_FLAGS, MsgpackReader, pack, unpack, type AsList, type AsValue } from '../protocol/msgpack.js';
+import { compareValues } from '../cdt/index.js';
 import { FieldType, type AsMsg } from '../protocol/message.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import { CITRUSLEAF_EPOCH_SEC } from '../util/clock.js';
@@ -122,7 +123,7 @@ export function applyRecordUdf(
     const name = out.toString('utf8', q + 2, q + 2 + nameLen);
     q += 2 + nameLen;
     const vLen = out.readUInt32BE(q);
-    bins.set(name, unpack(out, q + 4, q + 4 + vLen));
+    bins.set(name, sortOrderedLists(unpack(out, q + 4, q + 4 + vLen), 0));
     q += 4 + vLen;
   }
   const nLogs = out.readUInt32BE(q);
@@ -188,6 +189,24 @@ export function packRecordMeta(rec: UdfRecord, opts: UdfApplyOptions = {}): Buff
   p = meta.writeUInt32BE(keyBlob.length, p);
   keyBlob.copy(meta, p);
   return meta;
+}
+
+/** Nesting bound of {@link sortOrderedLists} (decoded msgpack is bounded at 256 levels). */
+const MAX_SORT_DEPTH = 512;
+
+/**
+ * A list the UDF read from an ordered list keeps the ordered flag when written back; Aerospike then
+ * stores it sorted (whatever the Lua code appended), at every level of the value.
+ */
+function sortOrderedLists(v: AsValue, depth: number): AsValue {
+  if (depth > MAX_SORT_DEPTH) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = sortOrderedLists(v[i]!, depth + 1);
+    if (((v as AsList)[LIST_FLAGS] ?? 0) & 1) v.sort(compareValues);
+  } else if (v instanceof AsMap) {
+    for (const e of v.entries) e[1] = sortOrderedLists(e[1], depth + 1);
+  }
+  return v;
 }
 
 /** The UDF fields of a request (30 module, 31 function, 32 argument list). */

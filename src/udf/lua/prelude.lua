@@ -412,7 +412,9 @@ local function count_header(n, fix, b16, b32)
   return spack('>BI4', b32, n)
 end
 
-local function enc(v, out)
+-- bin: encoding a bin value, where a list read from an ordered list keeps its ordered flag (the
+-- host re-sorts it, as Aerospike does); return values carry no list flags.
+local function enc(v, out, bin)
   local k = kind(v)
   local o = #out + 1
   if k == 'integer' then out[o] = int_bytes(v)
@@ -422,8 +424,14 @@ local function enc(v, out)
   elseif k == 'list' then
     local st = v[P]
     local n = st.n
-    out[o] = count_header(n, 0x90, 0xdc, 0xdd)
-    for i = 1, n do enc(st[i], out) end
+    local f = (bin and st.f) and (st.f & 1) or 0
+    if f ~= 0 then
+      out[o] = count_header(n + 1, 0x90, 0xdc, 0xdd)
+      out[o + 1] = '\199\0\1'
+    else
+      out[o] = count_header(n, 0x90, 0xdc, 0xdd)
+    end
+    for i = 1, n do enc(st[i], out, bin) end
   elseif k == 'map' then
     local st = v[P]
     local order = map_order(st)
@@ -440,8 +448,8 @@ local function enc(v, out)
       local key, val = keys[c], vals[c]
       if key == NILV then key = nil end
       if val == NILV then val = nil end
-      enc(key, out)
-      enc(val, out)
+      enc(key, out, bin)
+      enc(val, out, bin)
     end
   elseif k == 'bytes' then
     local st = v[P]
@@ -455,9 +463,9 @@ local function enc(v, out)
   end
 end
 
-local function encode(v)
+local function encode(v, bin)
   local out = {}
-  enc(v, out)
+  enc(v, out, bin)
   return tconcat(out)
 end
 
@@ -899,11 +907,13 @@ local function dec_blob(s, pos, n)
 end
 
 local function dec_list(s, pos, n)
+  local flags
   if n > 0 and is_ext(s, pos) then
-    pos = skip_ext(s, pos)
+    pos, flags = skip_ext(s, pos)
     n = n - 1
   end
   local st = { n = n }
+  if flags and flags ~= 0 then st.f = flags end
   local v
   for i = 1, n do
     v, pos = dec(s, pos)
@@ -1034,7 +1044,7 @@ local function stored_set(R, name, value)
     if #R.stored == BIN_LIMIT then return ERR_BIN_NAME end
     R.stored[#R.stored + 1] = name
   end
-  R.sv[name] = encode(value)
+  R.sv[name] = encode(value, true)
   return 0
 end
 
