@@ -63,15 +63,27 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   }
   const ops = msg.ops;
   const hasRead = (msg.info1 & Info1.READ) !== 0;
-  if (msg.info1 & Info1.GET_ALL) throw new AsError(ResultCode.PARAMETER, 'get-all on write');
+  const getAll = (msg.info1 & Info1.GET_ALL) !== 0;
   const replace = (msg.info3 & (Info3.CREATE_OR_REPLACE | Info3.REPLACE_ONLY)) !== 0;
+  // A read-all op (a READ without bin name under INFO1 GET_ALL) answers every bin as it stands at
+  // that point; as in the server's write_master checks it cannot come with RESPOND_ALL_OPS, twice,
+  // or with ops that answer a bin of their own, and GET_ALL without it is PARAMETER.
+  let readAll = false;
+  let answersBins = false;
   for (const op of ops) {
     if (replace && op.opType === OpType.WRITE && op.particleType === Particle.NULL) {
       throw new AsError(ResultCode.PARAMETER, 'bin delete in a replace');
     }
     if (isReadOp(op.opType) && !hasRead) throw new AsError(ResultCode.PARAMETER, 'read op without READ');
     if (op.nameBytes > MAX_BIN_NAME_BYTES) throw new AsError(ResultCode.BIN_NAME, 'bin name too long');
+    if (getAll && op.opType === OpType.READ && op.nameBytes === 0) {
+      if (msg.info2 & Info2.RESPOND_ALL_OPS) throw new AsError(ResultCode.PARAMETER, 'read-all op with respond-all-ops');
+      if (readAll) throw new AsError(ResultCode.PARAMETER, 'more than one read-all op');
+      readAll = true;
+    } else if (answersBin(op.opType)) answersBins = true;
   }
+  if (readAll && answersBins) throw new AsError(ResultCode.PARAMETER, 'read-all op mixed with ops answering bins');
+  if (getAll && !readAll) throw new AsError(ResultCode.PARAMETER, 'get-all without a read-all op');
   let id = ns.findLive(req.digest);
   const existed = id >= 0;
   const index = ns.index;
@@ -161,7 +173,11 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
           if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
           break;
         case OpType.READ: {
-          if (op.nameBytes === 0) break; // a read-all op on the write path yields nothing
+          if (op.nameBytes === 0) {
+            // the read-all op: every bin at this point of the op list (else a nameless read yields nothing)
+            if (readAll) for (const b of bins) results.push({ opType: OpType.READ, type: b.type, name: b.name, value: b.value });
+            break;
+          }
           const bin = findBin(bins, op.name);
           if (bin) results.push({ opType: OpType.READ, type: bin.type, name: op.name, value: bin.value });
           else if (respondAll) results.push({ opType: OpType.READ, type: Particle.NULL, name: op.name, value: undefined });
@@ -245,6 +261,22 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   emitResults(out, results);
   out.endMessage();
   return ResultCode.OK;
+}
+
+/** Ops that may answer a bin of their own (server write_master: generates_response_bin). */
+function answersBin(opType: number): boolean {
+  switch (opType) {
+    case OpType.READ:
+    case OpType.CDT_READ:
+    case OpType.CDT_MODIFY:
+    case OpType.BITS_READ:
+    case OpType.HLL_READ:
+    case OpType.HLL_MODIFY:
+    case OpType.EXP_READ:
+      return true;
+    default:
+      return false;
+  }
 }
 
 function emitResults(out: ResponseBuilder, results: ResultOp[]): void {
