@@ -91,6 +91,7 @@ function createDeviceStorage(n: NamespaceConfig, clock: Clock): StorageEngine {
   return createStorageEngine({
     kind: 'device',
     files: st.files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes || st.filesizeBytes })),
+    devices: st.devices,
     writeBlockSizeBytes: st.writeBlockSizeBytes,
     defragStartupMinimumPct: st.defragStartupMinimumPct,
     commitToDevice: st.commitToDevice,

@@ -28,6 +28,8 @@ export interface StartStratoOptions {
   port?: number;
   /** runs the process through this command prefix (e.g. `ip netns exec <ns>`) */
   wrapper?: string[];
+  /** called with the process's temporary directory (its cwd, `${DIR}` in `config`) before it starts */
+  prepare?: (dir: string) => void;
   /**
    * nodes this start runs (default 1: one process, what most tests want whatever the machine's
    * core count); above 1 the start is a host supervisor and this resolves once the host is ready
@@ -38,6 +40,7 @@ export interface StartStratoOptions {
 /** Spawns strato with --port 0 and resolves once it logs the port it listens on. */
 export async function startStrato(opts: StartStratoOptions = {}): Promise<StratoProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
+  opts.prepare?.(dir);
   const nodesPerHost = opts.nodesPerHost ?? 1;
   const args = [STRATO_BIN, '--port', String(opts.port ?? 0), '--nodes-per-host', String(nodesPerHost)];
   if (opts.config !== undefined) {

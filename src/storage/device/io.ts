@@ -8,7 +8,7 @@
  * costs about what a thread-pool hop would; only fsync can be slow, and it is only on the
  * commit-to-device path and when releasing reclaimed blocks (see device-storage.ts).
  */
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 
 /** Synchronous positional file I/O, the engine's only way to touch its files. */
 export interface DeviceIo {
@@ -29,8 +29,10 @@ export interface DeviceIo {
 export const nodeIo: DeviceIo = {
   open(path, sizeBytes) {
     const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
-    // extend sparse: unwritten blocks read as zeros, which the loader treats as free space
-    if (fstatSync(fd).size < sizeBytes) ftruncateSync(fd, sizeBytes);
+    // extend a regular file sparse: unwritten blocks read as zeros, which the loader treats as
+    // free space (a block device has the size it has)
+    const st = fstatSync(fd);
+    if (st.isFile() && st.size < sizeBytes) ftruncateSync(fd, sizeBytes);
     return fd;
   },
   size(fd) {
@@ -162,4 +164,32 @@ function ioError(op: string): NodeJS.ErrnoException {
   const e = new Error(`EIO: i/o error, ${op} (injected)`) as NodeJS.ErrnoException;
   e.code = 'EIO';
   return e;
+}
+
+/** Bytes in a Linux block sector, the unit of /sys/dev/block/<maj>:<min>/size. */
+const SECTOR_BYTES = 512;
+
+/**
+ * The size of a `device` line's path: a block device's size (from sysfs), or an existing regular
+ * file's size (a Strato extension, so a device stanza can be tried on a pre-sized file). Throws
+ * naming the path when it does not exist or has no size.
+ */
+export function deviceSizeBytes(path: string): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new Error(`device ${path} cannot be opened: ${(e as Error).message}`);
+  }
+  if (st.isFile()) {
+    if (st.size === 0) throw new Error(`device ${path} is an empty file; give it a size (e.g. truncate -s 1G ${path})`);
+    return st.size;
+  }
+  if (st.isBlockDevice()) {
+    const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn);
+    const minor = Number((BigInt(st.rdev) & 0xffn) | ((BigInt(st.rdev) >> 12n) & 0xfff00n));
+    const sectors = Number(readFileSync(`/sys/dev/block/${major}:${minor}/size`, 'utf8').trim());
+    return sectors * SECTOR_BYTES;
+  }
+  throw new Error(`device ${path} is neither a block device nor a regular file`);
 }
