@@ -104,7 +104,7 @@ test('an unknown stream function fails with "function not found" (the client che
 });
 
 /** An aggregation request as the client sends it (UDF_OP 1), without an index filter. */
-function aggregationRequest(set: string, module: string, fn: string, extra: Buffer[] = []): Buffer {
+function aggregationRequest(set: string, module: string, fn: string, extra: Buffer[] = [], tridValue?: bigint): Buffer {
   const field = (type: number, data: Buffer) => {
     const b = Buffer.alloc(5 + data.length);
     b.writeUInt32BE(data.length + 1, 0);
@@ -113,7 +113,7 @@ function aggregationRequest(set: string, module: string, fn: string, extra: Buff
     return b;
   };
   const trid = Buffer.alloc(8);
-  trid.writeBigUInt64BE(BigInt(Math.floor(Math.random() * 2 ** 48)) + 1n);
+  trid.writeBigUInt64BE(tridValue ?? BigInt(Math.floor(Math.random() * 2 ** 48)) + 1n);
   const fields = [
     field(0, Buffer.from('test')),
     field(1, Buffer.from(set)),
@@ -265,4 +265,34 @@ test('an aggregation with an index filter runs over the records the index select
   q2.where(Aerospike.filter.range('n', 0, 99));
   assert.deepEqual(await q2.apply('aggmod', 'count_by_tag'), { t0: 25, t1: 25, t2: 25, t3: 25 });
   assert.match(await info('namespace/test'), /(^|;)si_query_aggr_complete=2(;|$)/);
+});
+
+test('a throttled aggregation is paced by records-per-second and stopped by query-abort with QUERY_ABORTED (15)', async () => {
+  const trid = 987654321n;
+  const rps = Buffer.alloc(5);
+  rps[0] = 10; // RECS_PER_SEC
+  rps.writeUInt32BE(20, 1);
+  const started = Date.now();
+  const answering = stream(aggregationRequest('aggset', 'aggmod', 'even_n', [rps], trid));
+  // bounded wait until the job has gone through some records, then abort it
+  let line = '';
+  while (Date.now() - started < 5000) {
+    line = await info(`query-show:trid=${trid}`).catch(() => ''); // the job may not have started yet
+    if (Number(/recs-succeeded=(\d+)/.exec(line)?.[1] ?? 0) >= 5) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(line, /status=active\(ok\)/);
+  assert.match(line, /:rps=20:/);
+  assert.equal(await info(`query-abort:trid=${trid}`), 'ok');
+  const answers = await answering;
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 5000, `aborted after ${elapsed} ms`);
+  const succeeded = Number(/recs-succeeded=(\d+)/.exec(await info(`query-show:trid=${trid}`))?.[1]);
+  // 20 records per second: far fewer than the set's records were read before the abort
+  assert.ok(succeeded < N / 2 && succeeded <= (elapsed / 1000) * 20 + 2, `read ${succeeded} in ${elapsed} ms`);
+  const last = answers.at(-1)!;
+  assert.equal(last.info3 & 1, 1);
+  assert.equal(last.resultCode, 15);
+  assert.match(await info(`query-show:trid=${trid}`), /status=done\(user-aborted\)/);
+  assert.match(await info('namespace/test'), /(^|;)pi_query_aggr_abort=1(;|$)/);
 });
