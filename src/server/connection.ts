@@ -16,6 +16,22 @@ import type { LatencyRegistry } from './latency.js';
 export const PROTO_SIZE_MAX = 128 * 1024 * 1024;
 /** Responses larger than this are compressed when the client asked for it. */
 const COMPRESS_THRESHOLD_BYTES = 128;
+/**
+ * Most request bytes a connection reads ahead while an earlier answer is still being produced (a
+ * batch or scan stream) or is still unsent; past it the socket is paused until the answer is done,
+ * so a client that pipelines without reading cannot make the node buffer without limit.
+ */
+export const CONNECTION_READ_AHEAD_MAX_BYTES = 1024 * 1024;
+/** Most answer bytes queued on a connection's socket before the node stops reading its requests. */
+export const CONNECTION_UNSENT_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest request a type-4 (compressed) frame may inflate to: the 8 MiB maximum record size plus
+ * room for the message around it. Inflation stops there (zlib's maxOutputLength), so a small frame
+ * that claims or expands to 128 MiB is refused without the memory being allocated.
+ */
+export const COMPRESSED_REQUEST_MAX_BYTES = 16 * 1024 * 1024;
+/** A connection's answer buffer grown past this by one large answer is dropped after it. */
+export const ANSWER_BUFFER_KEEP_MAX_BYTES = 1024 * 1024;
 
 export interface ConnectionContext {
   node: NamespaceLookup;
@@ -31,7 +47,9 @@ export class ClientConnection implements FrameSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private busy = false;
-  private readonly out = new ResponseBuilder(4096);
+  private out = new ResponseBuilder(4096);
+  /** reading is paused (read-ahead or unsent bound reached) */
+  private paused = false;
   closed = false;
   /** user-agent-set is accepted once per connection */
   userAgent: string | undefined;
@@ -84,6 +102,31 @@ export class ClientConnection implements FrameSink {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     if (!this.busy) this.processFrames();
+    else if (this.pendingBytes > CONNECTION_READ_AHEAD_MAX_BYTES) this.pause();
+  }
+
+  /** Stops reading the socket until {@link resume}: the kernel's buffers push back on the client. */
+  private pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+
+  /** True when this many unsent answer bytes wait: stop reading until the socket drains. */
+  private outputBackedUp(): boolean {
+    if (this.socket.writableLength <= CONNECTION_UNSENT_MAX_BYTES) return false;
+    this.pause();
+    this.socket.once('drain', () => {
+      this.resume();
+      if (!this.busy && !this.closed && this.pendingBytes >= 8) this.processFrames();
+    });
+    return true;
   }
 
   /** Takes n bytes from the pending chunks (no copy when they sit in one chunk). */
@@ -136,6 +179,7 @@ export class ClientConnection implements FrameSink {
     let corked = false;
     try {
       while (!this.closed && this.pendingBytes >= 8) {
+        if (this.outputBackedUp()) return;
         const h = this.peekHeader();
         const version = h[0]!;
         const type = h[1]!;
@@ -164,12 +208,16 @@ export class ClientConnection implements FrameSink {
             .catch(() => this.close())
             .finally(() => {
               this.busy = false;
+              this.resume();
               if (!this.closed && this.pendingBytes >= 8) this.processFrames();
             });
           return;
         }
         if (answer) this.socket.write(answer);
+        // one large answer must not keep its buffer for the connection's lifetime
+        if (this.out.buf.length > ANSWER_BUFFER_KEEP_MAX_BYTES) this.out = new ResponseBuilder(4096);
       }
+      if (this.pendingBytes < 8 + CONNECTION_READ_AHEAD_MAX_BYTES && this.socket.writableLength <= CONNECTION_UNSENT_MAX_BYTES) this.resume();
     } finally {
       if (corked) this.socket.uncork();
     }
@@ -206,7 +254,7 @@ export class ClientConnection implements FrameSink {
     if (!this.ctx.compressionEnabled()) return simpleReply(ResultCode.ENTERPRISE_ONLY);
     if (body.length < 8 + 8) return simpleReply(ResultCode.PARAMETER);
     const declared = Number(body.readBigUInt64BE(0));
-    if (declared < 8 + MSG_HEADER_BYTES || declared > PROTO_SIZE_MAX + 8) return simpleReply(ResultCode.PARAMETER);
+    if (declared < 8 + MSG_HEADER_BYTES || declared > COMPRESSED_REQUEST_MAX_BYTES) return simpleReply(ResultCode.PARAMETER);
     let inner: Buffer;
     try {
       inner = inflateSync(body.subarray(8), { maxOutputLength: declared });
