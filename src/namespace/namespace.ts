@@ -47,6 +47,9 @@ export class NamespaceStats {
   clientReadNotFound = 0;
   clientReadError = 0;
   clientReadFilteredOut = 0;
+  readTouchSuccess = 0;
+  readTouchError = 0;
+  readTouchSkip = 0;
   clientWriteSuccess = 0;
   clientWriteError = 0;
   clientWriteFilteredOut = 0;

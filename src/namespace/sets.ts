@@ -13,6 +13,8 @@ export interface SetSettings {
   stopWritesSizeBytes: number;
   defaultTtlSec: number;
   enableIndex: boolean;
+  /** `default-read-touch-ttl-pct` of the set: 0 = the namespace's, -1 = never touch */
+  defaultReadTouchTtlPct?: number;
 }
 
 export class SetInfo {

@@ -14,6 +14,8 @@ import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request
 import { RecordView } from './record-view.js';
 import { passesFilter, compileRequestFilter } from './filter.js';
 import type { AsValue } from '../protocol/msgpack.js';
+import { EntryFlag } from '../index/primary-index.js';
+import { citrusleafSec } from '../util/clock.js';
 
 const READ_TOUCH_NEVER = 0xffffffff;
 
@@ -45,6 +47,78 @@ export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuil
   if (msg.recordTtl !== 0 && msg.recordTtl !== READ_TOUCH_NEVER && msg.recordTtl > 100) {
     return fail(ResultCode.PARAMETER);
   }
+  // decided before the filter, applied once the answer is built (it carries the old void time)
+  const touchTtl = readTouchTtl(ns, id, msg.recordTtl);
+  if (touchTtl === 0) return readLoaded(ns, req, id, gen, voidTime, msg, out, rowIndex, inBatch, fail);
+  try {
+    return readLoaded(ns, req, id, gen, voidTime, msg, out, rowIndex, inBatch, fail);
+  } finally {
+    readTouch(ns, id, touchTtl);
+  }
+}
+
+/**
+ * read-touch-ttl-percent (server as_read_touch_check): the percent comes in the read's TTL field
+ * (0 = the set's, else the namespace's `default-read-touch-ttl-pct`; -1 = never). A record with a
+ * TTL whose remaining life is at most that percent of the TTL it was written with gets that TTL
+ * again. Returns the TTL to restore (seconds), 0 for no touch.
+ */
+function readTouchTtl(ns: ReadNamespace, id: number, requested: number): number {
+  const index = ns.index;
+  const voidTime = index.voidTime(id);
+  if (voidTime === 0 || requested === READ_TOUCH_NEVER) return 0;
+  let pct = requested;
+  if (pct === 0) {
+    const setPct = ns.sets.get(index.setId(id))?.settings.defaultReadTouchTtlPct ?? 0;
+    pct = setPct === 0 ? ns.settings.defaultReadTouchTtlPct : setPct === -1 ? 0 : setPct;
+    if (pct === 0) return 0;
+  }
+  const writeTtl = voidTime - citrusleafSec(index.lastUpdateMs(id));
+  if (writeTtl <= 0) return 0;
+  const thresholdTtl = Math.floor((writeTtl * pct) / 100);
+  return citrusleafSec(ns.clock.nowMs()) < voidTime - thresholdTtl ? 0 : writeTtl;
+}
+
+/**
+ * The touch itself (server read_touch_master): void time now + the write TTL, last-update-time now,
+ * generation kept; skipped when that would not move the void time later. Counted in
+ * read_touch_success / read_touch_skip / read_touch_error.
+ */
+function readTouch(ns: ReadNamespace, id: number, writeTtl: number): void {
+  const index = ns.index;
+  const nowMs = ns.clock.nowMs();
+  const newVoidTime = citrusleafSec(nowMs) + writeTtl;
+  if (index.voidTime(id) >= newVoidTime) {
+    ns.stats.readTouchSkip++;
+    return;
+  }
+  try {
+    const data = Buffer.from(ns.storage.get(index, id));
+    const hasKey = (index.flags(id) & EntryFlag.HAS_KEY) !== 0;
+    ns.records.store(id, index.digestView(id), index.setId(id), index.generation(id), newVoidTime, nowMs, hasKey, data, 'client');
+    ns.stats.readTouchSuccess++;
+  } catch (e) {
+    if (!(e instanceof AsError)) throw e;
+    ns.stats.readTouchError++;
+  }
+}
+
+type ReadNamespace = ReturnType<typeof resolveKeyed>['ns'];
+
+/** The read proper, once the record is found and the read-touch decided. */
+function readLoaded(
+  ns: ReadNamespace,
+  req: ReturnType<typeof resolveKeyed>,
+  id: number,
+  gen: number,
+  voidTime: number,
+  msg: AsMsg,
+  out: ResponseBuilder,
+  rowIndex: number,
+  inBatch: boolean,
+  fail: (code: number) => number,
+): number {
+  const index = ns.index;
   const data = ns.storage.get(index, id);
   if (keyMismatch(req.key, readStoredKey(data))) return fail(ResultCode.KEY_MISMATCH);
   let view: RecordView | undefined;
