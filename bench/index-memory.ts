@@ -14,7 +14,7 @@ export function runIndexBench(records = 1_000_000): string[] {
   const insertNs = Number(t1 - t0) / records;
   const findNs = Number(t2 - t1) / records;
   return [
-    `primary index: ${records} records, ${(index.memoryBytes / records).toFixed(1)} bytes/record (64-byte entries + bucket heads; Aerospike: 64), ` +
+    `primary index: ${records} records, ${(index.memoryBytes / records).toFixed(1)} bytes/record (56-byte entries + bucket heads; Aerospike: 64), ` +
       `insert ${insertNs.toFixed(0)} ns, lookup ${findNs.toFixed(0)} ns (${found} found)`,
   ];
 }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { WireConnection } from '../src/client/wire-connection.js';
 import type { KvWorkerResult, KvWorkerTask } from './kv-worker.js';
 import { runIndexBench } from './index-memory.js';
+import { runMemoryRecordsBench } from './memory-records.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -199,7 +200,7 @@ async function kvBench(): Promise<void> {
     const indexBytes = statValue(ns, 'index_used_bytes');
     const after = statValue((await info.info(['statistics'])).get('statistics')!, 'process_rss_bytes');
     console.log(
-      `node memory: primary index ${(indexBytes / objects).toFixed(1)} bytes/record; process RSS grew ${Math.round((after - before) / objects)} bytes/record (index + 1000-byte record data + overheads) for ${objects} records`,
+      `node memory: index_used_bytes ${(indexBytes / objects).toFixed(1)} bytes/record (Aerospike's accounting); process RSS grew ${Math.round((after - before) / objects)} bytes/record (index + 1000-byte record data + overheads) for ${objects} records`,
     );
   } finally {
     info.close();
@@ -210,6 +211,7 @@ async function kvBench(): Promise<void> {
 async function main(): Promise<void> {
   console.log(`strato bench (node ${process.version}), ${new Date().toISOString()}`);
   for (const line of runIndexBench()) console.log(line);
+  for (const line of await runMemoryRecordsBench()) console.log(line);
   await kvBench();
   const native = buildNativeLoadgen();
   if (native) {

@@ -1,32 +1,38 @@
 /**
- * The primary index: digest → record metadata, in fixed 64-byte entries packed into large Buffers
- * (Aerospike also spends 64 bytes per record). No JS object per record.
+ * The primary index: digest → record metadata, in fixed 56-byte entries packed into large Buffers.
+ * No JS object per record. With the bucket heads a record costs about 62 bytes (Aerospike: 64).
  *
  * Layout of an entry (native-endian typed-array views; x86/ARM are little-endian):
- *   0  digest            20 bytes
+ *   0  digest            20 bytes (bytes 0-1 also give the partition id: no field of its own)
  *   20 next              u32   next entry in the partition's hash chain (NONE = end)
  *   24 void-time         u32   seconds since 2010-01-01, 0 = never expires
  *   28 generation        u16
  *   30 set id            u16   0 = no set
  *   32 last-update-time  f64   Unix ms
- *   40 locator           u32   storage-specific (memory: slot; device: block)
+ *   40 locator           u32   storage-specific (memory: slab; device: block)
  *   44 stored size       u32   bytes of the stored record
- *   48 flags             u8    bit0 has stored key, bit1 tombstone, bit2 in use
- *   49 (reserved)        u8
- *   50 partition id      u16
- *   52 locator2          u32   storage-specific (device: offset in block)
- *   56 locator3          u32   storage-specific (device: file index)
- *   60 (reserved)        u32
+ *   48 locator2          u32   storage-specific (memory: offset in the slab; device: offset in block)
+ *   52 flags             u8    bit0 has stored key, bit1 tombstone, bit2 in use
+ *   53 (reserved)        u8
+ *   54 locator3          u16   storage-specific (device: file index | set-name length << 8)
+ *
+ * 56 is a multiple of 8, so every entry's f64 field stays 8-byte aligned and the typed-array views
+ * index fields as entry × (56 / element size) + field.
  *
  * Each of the 4096 partitions has its own chained hash table (a Uint32Array of bucket heads) so a
  * partition can be walked, counted or dropped on its own, as migrations and scans need.
  */
 import { N_PARTITIONS, partitionOf } from '../util/digest.js';
 
-export const ENTRY_BYTES = 64;
+export const ENTRY_BYTES = 56;
+/** entry stride in 32-bit words, 16-bit halves and 64-bit doubles */
+const E32 = ENTRY_BYTES / 4;
+const E16 = ENTRY_BYTES / 2;
+const E64 = ENTRY_BYTES / 8;
 const NONE = 0xffffffff;
-const ENTRIES_PER_CHUNK = 1 << 16; // 4 MiB per chunk
-const CHUNK_SHIFT = 16;
+/** 896 KiB per chunk: the index grows in steps small enough that the last one wastes little */
+const ENTRIES_PER_CHUNK = 1 << 14;
+const CHUNK_SHIFT = 14;
 const CHUNK_MASK = ENTRIES_PER_CHUNK - 1;
 const INITIAL_BUCKETS = 16;
 
@@ -79,10 +85,9 @@ const H_SET = 15;
 const D_LUT = 4;
 const W_LOC = 10;
 const W_SIZE = 11;
-const B_FLAGS = 48;
-const H_PID = 25;
-const W_LOC2 = 13;
-const W_LOC3 = 14;
+const W_LOC2 = 12;
+const B_FLAGS = 52;
+const H_LOC3 = 27;
 
 export class PrimaryIndex {
   private chunks: Chunk[] = [];
@@ -139,7 +144,7 @@ export class PrimaryIndex {
     let id = table.buckets[d1 & (table.buckets.length - 1)]!;
     while (id !== NONE) {
       const u32 = this.chunks[id >>> CHUNK_SHIFT]!.u32;
-      const w = (id & CHUNK_MASK) << 4;
+      const w = (id & CHUNK_MASK) * E32;
       if (u32[w + 1] === d1 && u32[w] === d0 && u32[w + 2] === d2 && u32[w + 3] === d3 && u32[w + 4] === d4) return id;
       id = u32[w + W_NEXT]!;
     }
@@ -149,7 +154,7 @@ export class PrimaryIndex {
   private allocEntry(): number {
     if (this.freeHead !== NONE) {
       const id = this.freeHead;
-      this.freeHead = this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_NEXT]!;
+      this.freeHead = this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_NEXT]!;
       return id;
     }
     const id = this.nextUnused++;
@@ -166,11 +171,10 @@ export class PrimaryIndex {
     const c = this.chunkOf(id);
     const o = this.offsetOf(id);
     const w = o >>> 2;
-    c.u32.fill(0, w, w + 16);
+    c.u32.fill(0, w, w + E32);
     digest.copy(c.buf, o, dOff, dOff + 20);
     const b = PrimaryIndex.hash(digest, dOff) & (table.buckets.length - 1);
     c.u32[w + W_NEXT] = table.buckets[b]!;
-    c.u16[(o >>> 1) + H_PID] = pid;
     c.buf[o + B_FLAGS] = EntryFlag.IN_USE;
     table.buckets[b] = id;
     table.count++;
@@ -186,7 +190,7 @@ export class PrimaryIndex {
       let id = old[b]!;
       while (id !== NONE) {
         const u32 = this.chunkOf(id).u32;
-        const w = (id & CHUNK_MASK) << 4;
+        const w = (id & CHUNK_MASK) * E32;
         const after = u32[w + W_NEXT]!;
         const nb = u32[w + 1]! & (nextSize - 1);
         u32[w + W_NEXT] = next[nb]!;
@@ -208,11 +212,11 @@ export class PrimaryIndex {
     let id = table.buckets[b]!;
     while (id !== NONE) {
       const c = this.chunkOf(id);
-      const w = (id & CHUNK_MASK) << 4;
+      const w = (id & CHUNK_MASK) * E32;
       const after = c.u32[w + W_NEXT]!;
       if (id === target) {
         if (prev === NONE) table.buckets[b] = after;
-        else this.chunkOf(prev).u32[((prev & CHUNK_MASK) << 4) + W_NEXT] = after;
+        else this.chunkOf(prev).u32[((prev & CHUNK_MASK) * E32) + W_NEXT] = after;
         c.buf[(w << 2) + B_FLAGS] = 0;
         c.u32[w + W_NEXT] = this.freeHead;
         this.freeHead = id;
@@ -239,59 +243,61 @@ export class PrimaryIndex {
   }
 
   voidTime(id: number): number {
-    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_VOID]!;
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_VOID]!;
   }
   generation(id: number): number {
-    return this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_GEN]!;
+    return this.chunkOf(id).u16[((id & CHUNK_MASK) * E16) + H_GEN]!;
   }
   setId(id: number): number {
-    return this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_SET]!;
+    return this.chunkOf(id).u16[((id & CHUNK_MASK) * E16) + H_SET]!;
   }
   lastUpdateMs(id: number): number {
-    return this.chunkOf(id).f64[((id & CHUNK_MASK) << 3) + D_LUT]!;
+    return this.chunkOf(id).f64[((id & CHUNK_MASK) * E64) + D_LUT]!;
   }
   locator(id: number): number {
-    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC]!;
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_LOC]!;
   }
   storedSize(id: number): number {
-    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_SIZE]!;
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_SIZE]!;
   }
   partitionId(id: number): number {
-    return this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_PID]!;
+    return partitionOf(this.chunkOf(id).buf, this.offsetOf(id));
   }
   locator2(id: number): number {
-    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC2]!;
+    return this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_LOC2]!;
   }
   locator3(id: number): number {
-    return this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC3]!;
+    return this.chunkOf(id).u16[((id & CHUNK_MASK) * E16) + H_LOC3]!;
   }
   flags(id: number): number {
     return this.chunkOf(id).buf[this.offsetOf(id) + B_FLAGS]!;
   }
 
   setVoidTime(id: number, v: number): void {
-    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_VOID] = v >>> 0;
+    this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_VOID] = v >>> 0;
   }
   setGeneration(id: number, v: number): void {
-    this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_GEN] = v & 0xffff;
+    this.chunkOf(id).u16[((id & CHUNK_MASK) * E16) + H_GEN] = v & 0xffff;
   }
   setSetId(id: number, v: number): void {
-    this.chunkOf(id).u16[((id & CHUNK_MASK) << 5) + H_SET] = v;
+    this.chunkOf(id).u16[((id & CHUNK_MASK) * E16) + H_SET] = v;
   }
   setLastUpdateMs(id: number, v: number): void {
-    this.chunkOf(id).f64[((id & CHUNK_MASK) << 3) + D_LUT] = v;
+    this.chunkOf(id).f64[((id & CHUNK_MASK) * E64) + D_LUT] = v;
   }
   setLocator(id: number, v: number): void {
-    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC] = v >>> 0;
+    this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_LOC] = v >>> 0;
   }
   setStoredSize(id: number, v: number): void {
-    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_SIZE] = v >>> 0;
+    this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_SIZE] = v >>> 0;
   }
   setLocator2(id: number, v: number): void {
-    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC2] = v >>> 0;
+    this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_LOC2] = v >>> 0;
   }
+  /** locator3 holds 16 bits */
   setLocator3(id: number, v: number): void {
-    this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_LOC3] = v >>> 0;
+    if (v >>> 16 !== 0) throw new RangeError(`locator3 ${v} does not fit in 16 bits`);
+    this.chunkOf(id).u16[((id & CHUNK_MASK) * E16) + H_LOC3] = v;
   }
   setFlags(id: number, v: number): void {
     this.chunkOf(id).buf[this.offsetOf(id) + B_FLAGS] = v | EntryFlag.IN_USE;
@@ -305,7 +311,7 @@ export class PrimaryIndex {
     for (let b = 0; b < buckets.length; b++) {
       let id = buckets[b]!;
       while (id !== NONE) {
-        const next = this.chunkOf(id).u32[((id & CHUNK_MASK) << 4) + W_NEXT]!;
+        const next = this.chunkOf(id).u32[((id & CHUNK_MASK) * E32) + W_NEXT]!;
         fn(id);
         id = next;
       }

@@ -1,21 +1,23 @@
 /**
- * In-memory storage: record bytes held in a slot table addressed by the index entry's locator.
- * Sized by `data-size`; the namespace enforces stop-writes against stats().
+ * In-memory storage: record bytes in size-class slabs (slab-arena.ts), addressed by the index
+ * entry's locator (slab id) and locator2 (byte offset); the entry's stored size is the record's
+ * length. Sized by `data-size`; the namespace enforces stop-writes against stats(), which count
+ * the slot bytes records occupy (rounding included), so the figure follows the memory they hold.
  */
 import type { PrimaryIndex } from '../index/primary-index.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { SlabArena } from './slab-arena.js';
 import type { StorageEngine, StorageLoadResult, StorageStats } from './storage-engine.js';
 
-/** Per-record overhead we charge on top of the bytes, to approximate allocator cost honestly. */
-const SLOT_OVERHEAD_BYTES = 16;
+const EMPTY = Buffer.alloc(0);
 
 export class MemoryStorage implements StorageEngine {
   readonly kind = 'memory' as const;
   /** Aerospike CE keeps no tombstones in memory: durable deletes are an Enterprise feature. */
   readonly supportsTombstones = false;
-  private slots: (Buffer | undefined)[] = [];
-  private freeSlots: number[] = [];
-  private usedBytes = 0;
+  private readonly arena = new SlabArena();
+  /** where arena.store puts a new slot's address (no allocation per write) */
+  private readonly address = new Uint32Array(2);
 
   constructor(private readonly dataSizeBytes: number) {}
 
@@ -29,21 +31,19 @@ export class MemoryStorage implements StorageEngine {
   }
 
   put(index: PrimaryIndex, id: number, data: Buffer): void {
-    const size = index.storedSize(id);
-    let slot: number;
-    if (size > 0) {
-      slot = index.locator(id);
-      this.usedBytes -= this.slots[slot]!.length + SLOT_OVERHEAD_BYTES;
-    } else {
-      slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
-      index.setLocator(id, slot);
+    // a new slot every time, the old one released after this turn: a view handed out by get()
+    // keeps its bytes while the code holding it runs
+    const oldSize = index.storedSize(id);
+    if (oldSize > 0) this.arena.release(index.locator(id), index.locator2(id), oldSize);
+    if (data.length === 0) {
+      index.setStoredSize(id, 0);
+      return;
     }
-    // copy out of the request frame so the frame can be released
-    const copy = Buffer.allocUnsafeSlow(data.length);
-    data.copy(copy);
-    this.slots[slot] = copy;
+    const a = this.address;
+    this.arena.store(data, a);
+    index.setLocator(id, a[0]!);
+    index.setLocator2(id, a[1]!);
     index.setStoredSize(id, data.length);
-    this.usedBytes += data.length + SLOT_OVERHEAD_BYTES;
   }
 
   putTombstone(): void {
@@ -51,27 +51,28 @@ export class MemoryStorage implements StorageEngine {
   }
 
   get(index: PrimaryIndex, id: number): Buffer {
-    return this.slots[index.locator(id)]!;
+    const size = index.storedSize(id);
+    return size === 0 ? EMPTY : this.arena.view(index.locator(id), index.locator2(id), size);
   }
 
   free(index: PrimaryIndex, id: number): void {
-    if (index.storedSize(id) === 0) return;
-    const slot = index.locator(id);
-    const b = this.slots[slot];
-    if (b) this.usedBytes -= b.length + SLOT_OVERHEAD_BYTES;
-    this.slots[slot] = undefined;
-    this.freeSlots.push(slot);
+    const size = index.storedSize(id);
+    if (size === 0) return;
+    this.arena.release(index.locator(id), index.locator2(id), size);
     index.setStoredSize(id, 0);
   }
 
   stats(): StorageStats {
-    return { usedBytes: this.usedBytes, totalBytes: this.dataSizeBytes };
+    return { usedBytes: this.arena.usedBytes, totalBytes: this.dataSizeBytes };
+  }
+
+  /** Bytes the slabs hold, free slots included (what the process's memory shows). */
+  get reservedBytes(): number {
+    return this.arena.reservedBytes;
   }
 
   clear(): void {
-    this.slots = [];
-    this.freeSlots = [];
-    this.usedBytes = 0;
+    this.arena.clear();
   }
 
   async close(): Promise<void> {}
