@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     await deviceNetworkBench(native);
   }
   else console.log('kv bench with the native generator skipped: no C compiler (cc) found');
-  for (const mod of ['./batch-bench.js', './exp-filter.bench.js', './device-bench.js', './backup-bench.js', './cluster-bench.js', './stall-bench.js']) {
+  for (const mod of ['./batch-bench.js', './exp-filter.bench.js', './device-bench.js', './backup-bench.js', './cluster-bench.js', './stall-bench.js', './sindex-bench.js']) {
     try {
       const m = (await import(mod)) as Record<string, () => Promise<string[]>>;
       const fn = Object.values(m).find((f) => typeof f === 'function');

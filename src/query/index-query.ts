@@ -191,9 +191,10 @@ class IndexRecordSource implements PartitionRecordSource {
     const tree = this.si.tree;
     const n = tree.partitionSize(pid);
     if (n === 0) return EMPTY;
-    let cap = Math.min(n, 64);
-    let digests = Buffer.allocUnsafe(cap * 20);
-    let bvals = new BigInt64Array(cap);
+    // most partitions hold no match for a selective query: allocate only at the first one
+    let cap = 0;
+    let digests = EMPTY.digests;
+    let bvals = EMPTY.bvals!;
     let count = 0;
     const seen = this.dedupe ? new Set<string>() : undefined;
     const visit = (bval: bigint, d: Buffer, off: number): boolean => {
@@ -203,12 +204,12 @@ class IndexRecordSource implements PartitionRecordSource {
         seen.add(k);
       }
       if (count === cap) {
-        cap = Math.min(cap * 2, n);
+        cap = Math.min(cap === 0 ? 8 : cap * 2, n);
         const nd = Buffer.allocUnsafe(cap * 20);
         digests.copy(nd, 0, 0, count * 20);
         digests = nd;
         const nb = new BigInt64Array(cap);
-        nb.set(bvals);
+        nb.set(bvals.subarray(0, count));
         bvals = nb;
       }
       d.copy(digests, count * 20, off, off + 20);
@@ -218,7 +219,7 @@ class IndexRecordSource implements PartitionRecordSource {
     for (const [lo, hi] of this.ranges) {
       if (!tree.forEachInRange(pid, lo, hi, resume, visit)) break;
     }
-    return { count, digests, bvals };
+    return count === 0 ? EMPTY : { count, digests, bvals };
   }
 
   matches(data: Buffer, digest: Buffer): boolean {

@@ -14,8 +14,12 @@ import { SindexTree } from './sindex-tree.js';
 
 /** Longest a population slice runs before yielding to the event loop. */
 export const POPULATE_SLICE_MS = 4;
-/** Entries sampled to estimate entries_per_bval / entries_per_rec. */
-const CARDINALITY_SAMPLE_ENTRIES = 100_000;
+/** Entries sampled to estimate entries_per_bval / entries_per_rec (a few ms of work). */
+const CARDINALITY_SAMPLE_ENTRIES = 10_000;
+/** How long an estimate is reused: clients poll sindex-stat every few ms while an index builds. */
+const CARDINALITY_REFRESH_MS = 1000;
+/** Visits partitions in a scattered order so a sample is not one corner of the digest space. */
+const PARTITION_STRIDE = 1237;
 
 export class Sindex {
   readonly tree = new SindexTree();
@@ -52,12 +56,17 @@ export class Sindex {
     );
   }
 
+  private cardinalityCache: { atMs: number; perBval: number; perRec: number } | undefined;
+
   /** Estimates over a sample of partitions, as Aerospike's cardinality thread does. */
   private cardinality(): { perBval: number; perRec: number } {
+    const now = Date.now();
+    if (this.cardinalityCache && now - this.cardinalityCache.atMs < CARDINALITY_REFRESH_MS) return this.cardinalityCache;
     const bvals = new Set<bigint>();
     const recs = new Set<string>();
     let n = 0;
-    for (let pid = 0; pid < N_PARTITIONS && n < CARDINALITY_SAMPLE_ENTRIES; pid++) {
+    for (let k = 0; k < N_PARTITIONS && n < CARDINALITY_SAMPLE_ENTRIES; k++) {
+      const pid = (k * PARTITION_STRIDE) % N_PARTITIONS;
       this.tree.forEachInRange(pid, -(1n << 63n), (1n << 63n) - 1n, undefined, (bval, d, off) => {
         bvals.add(bval);
         recs.add(d.toString('latin1', off, off + 20));
@@ -65,8 +74,8 @@ export class Sindex {
         return true;
       });
     }
-    if (n === 0) return { perBval: 0, perRec: 0 };
-    return { perBval: Math.round(n / bvals.size), perRec: Math.round(n / recs.size) };
+    this.cardinalityCache = n === 0 ? { atMs: now, perBval: 0, perRec: 0 } : { atMs: now, perBval: Math.round(n / bvals.size), perRec: Math.round(n / recs.size) };
+    return this.cardinalityCache;
   }
 }
 
