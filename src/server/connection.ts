@@ -11,6 +11,7 @@ import { dispatchMessage, type DataHandlers } from './dispatch.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
+import type { RefusalLog } from './refusals.js';
 
 /** Largest frame body a client may send (server's PROTO_SIZE_MAX). */
 export const PROTO_SIZE_MAX = 128 * 1024 * 1024;
@@ -39,7 +40,9 @@ export interface ConnectionContext {
   handleInfo(body: Buffer, conn: ClientConnection): Buffer;
   compressionEnabled(): boolean;
   onClose(conn: ClientConnection): void;
-  stats: { requests: number };
+  stats: { requests: number; protoFramesMalformed: number; compressedRequestsRefused: number };
+  /** rate-limited warnings for malformed frames and refused requests */
+  refusals?: RefusalLog;
   latency?: LatencyRegistry;
 }
 
@@ -184,9 +187,11 @@ export class ClientConnection implements FrameSink {
         const version = h[0]!;
         const type = h[1]!;
         const size = h.readUIntBE(2, 6);
-        if (version !== 2 && !(version === 0 && type === ProtoType.ADMIN)) return this.close();
-        if (type === 0 || type > 5) return this.close();
-        if (size > PROTO_SIZE_MAX) return this.close();
+        // the checks and wording of Aerospike's service.c
+        if (h[0] === 22 && h[1] === 3 && h[5] === 1) return this.malformed('tls', `ignoring TLS connection from ${this.remote}`);
+        if (version !== 2 && !(version === 0 && type === ProtoType.ADMIN)) return this.malformed('version', `unsupported proto version ${version} from ${this.remote}`);
+        if (type === 0 || type > 5) return this.malformed('type', `unsupported proto type ${type} from ${this.remote}`);
+        if (size > PROTO_SIZE_MAX) return this.malformed('size', `invalid proto size ${size} from ${this.remote}`);
         if (this.pendingBytes < 8 + size) return; // wait for the rest of the frame
         this.take(8);
         const body = this.take(size);
@@ -197,9 +202,9 @@ export class ClientConnection implements FrameSink {
         let answer: Buffer | Promise<void> | undefined;
         try {
           answer = this.handleFrame(type, body);
-        } catch {
+        } catch (e) {
           // a request that breaks the handler costs only its own connection, never the node
-          return this.close();
+          return this.malformed('handler', `closing connection from ${this.remote} - request broke its handler: ${(e as Error).message}`);
         }
         if (answer instanceof Promise) {
           // a stream (batch/scan) answers asynchronously; hold later frames until it is done
@@ -250,16 +255,31 @@ export class ClientConnection implements FrameSink {
     return answer;
   }
 
+  /** Counts and logs (rate-limited) a malformed frame, then closes the connection as Aerospike does. */
+  private malformed(kind: string, message: string): void {
+    this.ctx.stats.protoFramesMalformed++;
+    this.ctx.refusals?.warn(kind, message);
+    this.close();
+  }
+
+  private refuseCompressed(kind: string, message: string): Buffer {
+    this.ctx.stats.compressedRequestsRefused++;
+    this.ctx.refusals?.warn(`compressed-${kind}`, `${message} from ${this.remote}`);
+    return simpleReply(ResultCode.PARAMETER);
+  }
+
   private handleCompressed(body: Buffer): Buffer | Promise<void> {
     if (!this.ctx.compressionEnabled()) return simpleReply(ResultCode.ENTERPRISE_ONLY);
-    if (body.length < 8 + 8) return simpleReply(ResultCode.PARAMETER);
+    if (body.length < 8 + 8) return this.refuseCompressed('short', 'compressed request too short');
     const declared = Number(body.readBigUInt64BE(0));
-    if (declared < 8 + MSG_HEADER_BYTES || declared > COMPRESSED_REQUEST_MAX_BYTES) return simpleReply(ResultCode.PARAMETER);
+    if (declared < 8 + MSG_HEADER_BYTES || declared > COMPRESSED_REQUEST_MAX_BYTES) {
+      return this.refuseCompressed('size', `compressed request of ${declared} bytes inflated (limit ${COMPRESSED_REQUEST_MAX_BYTES})`);
+    }
     let inner: Buffer;
     try {
       inner = inflateSync(body.subarray(8), { maxOutputLength: declared });
-    } catch {
-      return simpleReply(ResultCode.PARAMETER);
+    } catch (e) {
+      return this.refuseCompressed('inflate', `compressed request not inflatable within its ${declared} bytes (${(e as Error).message})`);
     }
     if (inner.length !== declared || inner[0] !== 2 || inner[1] !== ProtoType.MESSAGE) return simpleReply(ResultCode.PARAMETER);
     if (inner.readUIntBE(2, 6) + 8 !== inner.length) return simpleReply(ResultCode.PARAMETER);

@@ -163,6 +163,9 @@ function statistics(node: StratoNode): string {
     ['batch_index_initiate', node.stats.batchIndexInitiate],
     ['batch_index_complete', node.stats.batchIndexComplete],
     ['batch_index_error', node.stats.batchIndexError],
+    ['client_connections_refused', node.stats.clientConnectionsRefused],
+    ['proto_frames_malformed', node.stats.protoFramesMalformed],
+    ['compressed_requests_refused', node.stats.compressedRequestsRefused],
     ...node.loopDelay.statistics(),
   ];
   return kv.map(([k, v]) => `${k}=${v}`).join(';');

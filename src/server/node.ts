@@ -66,6 +66,12 @@ export class NodeStats {
   batchIndexInitiate = 0;
   batchIndexComplete = 0;
   batchIndexError = 0;
+  /** connections closed at accept because proto-fd-max was reached */
+  clientConnectionsRefused = 0;
+  /** frames with a bad proto header (version, type, size, TLS on the plain port) or that broke their handler */
+  protoFramesMalformed = 0;
+  /** compressed requests refused (past COMPRESSED_REQUEST_MAX_BYTES or not inflatable) */
+  compressedRequestsRefused = 0;
 }
 
 export class StratoNode implements NamespaceLookup {

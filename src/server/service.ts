@@ -8,6 +8,7 @@ import type { DataHandlers } from './dispatch.js';
 import { buildInfoResponse, parseInfoRequest } from './info-protocol.js';
 import { executeInfoCommand, summaryLines, type InfoContext } from './info-commands.js';
 import type { StratoNode } from './node.js';
+import { RefusalLog } from './refusals.js';
 
 /** Info commands whose effect is cluster-wide in Aerospike (system metadata). */
 const CLUSTER_WIDE_INFO = new Set(['truncate', 'truncate-namespace', 'truncate-undo', 'truncate-namespace-undo', 'udf-put', 'udf-remove', 'sindex-create', 'sindex-delete']);
@@ -25,6 +26,7 @@ export class Service {
   private server: Server | undefined;
   private readonly connections = new Set<ClientConnection>();
   private readonly ctx: ConnectionContext;
+  private readonly refusals = new RefusalLog();
   boundPort = 0;
 
   constructor(
@@ -36,6 +38,7 @@ export class Service {
       node,
       handlers,
       stats: node.stats,
+      refusals: this.refusals,
       latency: node.latency,
       compressionEnabled: options.compressionEnabled,
       handleInfo: (body, conn) => this.handleInfo(body, conn),
@@ -62,6 +65,9 @@ export class Service {
     return new Promise((resolve, reject) => {
       const server = createServer((socket: Socket) => {
         if (this.connections.size >= this.options.maxConnections) {
+          // Aerospike's wording (a ticker warning there too)
+          this.node.stats.clientConnectionsRefused++;
+          this.refusals.warn('proto-fd-max', `refusing client connection - proto-fd-max ${this.options.maxConnections}`);
           socket.destroy();
           return;
         }
