@@ -2,10 +2,12 @@
  * `npm run bench`: starts a real strato node, drives it from worker threads over loopback and
  * prints throughput, latency percentiles and memory per record. Every phase is bounded.
  *
- * Environment: BENCH_SECONDS (default 10), BENCH_KEYS (default 200000), BENCH_CONNECTIONS (16).
+ * Environment: BENCH_SECONDS (default 10), BENCH_KEYS (default 200000), BENCH_CONNECTIONS (16),
+ * BENCH_ONLY (comma list of phases to run: index, memory, kv, native, device, batch, filter,
+ * device-engine, backup, cluster, stall, sindex; default all).
  */
 import { spawnSync } from 'node:child_process';
-import { startBenchServer } from './strato-server.js';
+import { processCpuMs, startBenchServer, startCeilingServer, type BenchServer } from './strato-server.js';
 import { Worker } from 'node:worker_threads';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,12 +103,19 @@ async function kvBenchNative(bin: string): Promise<void> {
     writeFileSync(digestFile, benchDigests());
     const load = runNative(bin, server.port, 'load', 0, digestFile);
     console.log(`kv load (native generator): ${load.ops} writes in ${load.seconds.toFixed(1)} s (${Math.round(load.ops / load.seconds)} writes/s, errors ${load.errors})`);
+    const cpu0 = processCpuMs(server.pid);
     const mix = runNative(bin, server.port, 'mix', SECONDS, digestFile);
+    const cpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / Math.max(1, mix.ops);
     console.log(
       `kv read/update 80/20 (native generator, ${CONNECTIONS} sync threads, ${KEYS} keys, 1000-byte blobs, ${SECONDS} s): ` +
         `${Math.round(mix.ops / mix.seconds)} tps (reads ${mix.reads}, updates ${mix.writes}, errors ${mix.errors}), ` +
-        `p50 ${(mix.p50_us / 1000).toFixed(3)} ms, p99 ${(mix.p99_us / 1000).toFixed(3)} ms`,
+        `p50 ${(mix.p50_us / 1000).toFixed(3)} ms, p99 ${(mix.p99_us / 1000).toFixed(3)} ms, CPU ${cpuUs.toFixed(1)} µs/transaction`,
     );
+    await ceilingLine('native generator', mix.ops / mix.seconds, cpuUs, async (ceiling) => {
+      const c0 = processCpuMs(ceiling.pid);
+      const r = runNative(bin, ceiling.port, 'mix', SECONDS, digestFile);
+      return { tps: r.ops / r.seconds, cpuUs: ((processCpuMs(ceiling.pid) - c0) * 1000) / Math.max(1, r.ops) };
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.stop();
@@ -151,6 +160,41 @@ function benchDigests(): Buffer {
   return digests;
 }
 
+/** The 80/20 mix for SECONDS from the JS workers against `port`. */
+async function jsMix(port: number): Promise<ReturnType<typeof merge>> {
+  const results = await runWorkers(
+    Array.from({ length: WORKERS }, (_, w) => ({
+      port,
+      connections: CONNECTIONS / WORKERS,
+      mode: 'mix' as const,
+      from: w * 7919 + 1,
+      to: 0,
+      keySpace: KEYS,
+      durationMs: SECONDS * 1000,
+      readPct: 80,
+      valueBytes: 1000,
+    })),
+  );
+  return merge(results);
+}
+
+/**
+ * Runs the same load against the ceiling server (canned replies, ceiling-server.ts) and prints
+ * Strato's throughput as a fraction of it, and both CPU costs per transaction.
+ */
+async function ceilingLine(generator: string, stratoTps: number, stratoCpuUs: number, run: (s: BenchServer) => Promise<{ tps: number; cpuUs: number }>): Promise<void> {
+  const ceiling = await startCeilingServer();
+  try {
+    const c = await run(ceiling);
+    console.log(
+      `ceiling (${generator}, same load, canned replies from a minimal protocol server): ${Math.round(c.tps)} tps, CPU ${c.cpuUs.toFixed(1)} µs/transaction; ` +
+        `strato single process = ${(stratoTps / c.tps).toFixed(2)} × the ceiling's throughput at ${(stratoCpuUs / c.cpuUs).toFixed(2)} × its CPU per transaction`,
+    );
+  } finally {
+    await ceiling.stop();
+  }
+}
+
 async function kvBench(): Promise<void> {
   const server = await startBenchServer();
   const info = await WireConnection.open('127.0.0.1', server.port);
@@ -173,28 +217,24 @@ async function kvBench(): Promise<void> {
     );
     const loadSec = (Date.now() - loadStart) / 1000;
     console.log(`kv load: ${KEYS} records of 1000-byte blobs in ${loadSec.toFixed(1)} s (${Math.round(KEYS / loadSec)} writes/s)`);
+    const cpu0 = processCpuMs(server.pid);
     const t0 = Date.now();
-    const results = await runWorkers(
-      Array.from({ length: WORKERS }, (_, w) => ({
-        port: server.port,
-        connections: CONNECTIONS / WORKERS,
-        mode: 'mix' as const,
-        from: w * 7919 + 1,
-        to: 0,
-        keySpace: KEYS,
-        durationMs: SECONDS * 1000,
-        readPct: 80,
-        valueBytes: 1000,
-      })),
-    );
+    const m = await jsMix(server.port);
     const elapsed = (Date.now() - t0) / 1000;
-    const m = merge(results);
     const total = m.reads + m.writes;
+    const cpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / Math.max(1, total);
     console.log(
       `kv read/update 80/20, ${CONNECTIONS} sync connections, ${KEYS} keys, 1000-byte blobs, ${SECONDS} s: ` +
         `${Math.round(total / elapsed)} tps (reads ${m.reads}, updates ${m.writes}, errors ${m.errors}), ` +
-        `p50 ${(percentile(m.hist, total, 0.5) / 1000).toFixed(3)} ms, p99 ${(percentile(m.hist, total, 0.99) / 1000).toFixed(3)} ms`,
+        `p50 ${(percentile(m.hist, total, 0.5) / 1000).toFixed(3)} ms, p99 ${(percentile(m.hist, total, 0.99) / 1000).toFixed(3)} ms, CPU ${cpuUs.toFixed(1)} µs/transaction`,
     );
+    await ceilingLine('JS generator', total / elapsed, cpuUs, async (ceiling) => {
+      const c0 = processCpuMs(ceiling.pid);
+      const t = Date.now();
+      const r = await jsMix(ceiling.port);
+      const n = r.reads + r.writes;
+      return { tps: n / ((Date.now() - t) / 1000), cpuUs: ((processCpuMs(ceiling.pid) - c0) * 1000) / Math.max(1, n) };
+    });
     const ns = (await info.info(['namespace/test'])).get('namespace/test')!;
     const objects = statValue(ns, 'objects');
     const indexBytes = statValue(ns, 'index_used_bytes');
@@ -208,18 +248,30 @@ async function kvBench(): Promise<void> {
   }
 }
 
+const ONLY = process.env['BENCH_ONLY'] ? new Set(process.env['BENCH_ONLY'].split(',').map((p) => p.trim())) : undefined;
+const runs = (phase: string) => ONLY === undefined || ONLY.has(phase);
+
 async function main(): Promise<void> {
   console.log(`strato bench (node ${process.version}), ${new Date().toISOString()}`);
-  for (const line of runIndexBench()) console.log(line);
-  for (const line of await runMemoryRecordsBench()) console.log(line);
-  await kvBench();
-  const native = buildNativeLoadgen();
+  if (runs('index')) for (const line of runIndexBench()) console.log(line);
+  if (runs('memory')) for (const line of await runMemoryRecordsBench()) console.log(line);
+  if (runs('kv')) await kvBench();
+  const native = runs('native') || runs('device') ? buildNativeLoadgen() : undefined;
   if (native) {
-    await kvBenchNative(native);
-    await deviceNetworkBench(native);
-  }
-  else console.log('kv bench with the native generator skipped: no C compiler (cc) found');
-  for (const mod of ['./batch-bench.js', './exp-filter.bench.js', './device-bench.js', './backup-bench.js', './cluster-bench.js', './stall-bench.js', './sindex-bench.js']) {
+    if (runs('native')) await kvBenchNative(native);
+    if (runs('device')) await deviceNetworkBench(native);
+  } else if (runs('native')) console.log('kv bench with the native generator skipped: no C compiler (cc) found');
+  const modules: [string, string][] = [
+    ['batch', './batch-bench.js'],
+    ['filter', './exp-filter.bench.js'],
+    ['device-engine', './device-bench.js'],
+    ['backup', './backup-bench.js'],
+    ['cluster', './cluster-bench.js'],
+    ['stall', './stall-bench.js'],
+    ['sindex', './sindex-bench.js'],
+  ];
+  for (const [phase, mod] of modules) {
+    if (!runs(phase)) continue;
     try {
       const m = (await import(mod)) as Record<string, () => Promise<string[]>>;
       const fn = Object.values(m).find((f) => typeof f === 'function');

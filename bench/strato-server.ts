@@ -1,8 +1,8 @@
 /** Starts a strato node for a benchmark (temp working dir, port 0) and stops it by PID. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -15,8 +15,28 @@ export interface BenchServer {
 }
 
 export async function startBenchServer(extraArgs: string[] = []): Promise<BenchServer> {
+  return startServerProcess([STRATO, '--port', '0', '--nodes-per-host', '1', ...extraArgs]);
+}
+
+/** The ceiling baseline (ceiling-server.ts): canned replies, same protocol, its own process. */
+export async function startCeilingServer(): Promise<BenchServer> {
+  return startServerProcess([join(HERE, 'ceiling-server.js')]);
+}
+
+/** CPU time (user + system) the process `pid` has used so far, in ms, from /proc/PID/stat. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+}
+
+/** Linux's USER_HZ: /proc times are in these ticks (100 on every mainstream kernel). */
+const CLOCK_TICKS_PER_SEC = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100);
+
+async function startServerProcess(args: string[]): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
-  const proc = spawn(process.execPath, [STRATO, '--port', '0', '--nodes-per-host', '1', ...extraArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('strato did not start: ' + out)), 15000);

@@ -1,0 +1,80 @@
+/**
+ * The ceiling baseline of `npm run bench`: a minimal server that speaks just enough of the
+ * Aerospike protocol to answer the kv workload with canned replies: it frames requests, tells a
+ * read (info1 READ) from a write, and writes a prepared answer — a read gets one 1000-byte blob
+ * bin like Strato's, a write an empty success, an info request an empty info answer. No index, no
+ * storage, no decoding: what one Node.js event loop costs to move these bytes. Strato's figures
+ * are printed as a fraction of it. Run as its own process (its CPU time is measured apart):
+ * `node dist/bench/ceiling-server.js` prints `listening on 127.0.0.1:<port>`.
+ */
+import { createServer, type Socket } from 'node:net';
+
+const PROTO_HEADER_BYTES = 8;
+const MSG_HEADER_BYTES = 22;
+const TYPE_INFO = 1;
+const TYPE_MSG = 3;
+const INFO1_READ = 0x01;
+/** Frames larger than this close the connection (the generator never sends them). */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+const VALUE_BYTES = Number(process.env['BENCH_CEILING_VALUE_BYTES'] ?? 1000);
+
+function protoHeader(type: number, bodyBytes: number): Buffer {
+  const h = Buffer.alloc(PROTO_HEADER_BYTES);
+  h[0] = 2;
+  h[1] = type;
+  h.writeUIntBE(bodyBytes, 2, 6);
+  return h;
+}
+
+/** An AS_MSG answer: result 0, generation 1, and `bins` ops. */
+function answer(bins: { name: string; value: Buffer }[]): Buffer {
+  const ops = bins.map((b) => {
+    const name = Buffer.from(b.name);
+    const op = Buffer.alloc(8 + name.length);
+    op.writeUInt32BE(4 + name.length + b.value.length, 0);
+    op[4] = 1; // read
+    op[5] = 4; // blob
+    op[7] = name.length;
+    name.copy(op, 8);
+    return Buffer.concat([op, b.value]);
+  });
+  const head = Buffer.alloc(MSG_HEADER_BYTES);
+  head[0] = MSG_HEADER_BYTES;
+  head.writeUInt32BE(1, 6); // generation
+  head.writeUInt16BE(bins.length, 20);
+  const body = Buffer.concat([head, ...ops]);
+  return Buffer.concat([protoHeader(TYPE_MSG, body.length), body]);
+}
+
+const READ_ANSWER = answer([{ name: 'v', value: Buffer.alloc(VALUE_BYTES, 0x5a) }]);
+const WRITE_ANSWER = answer([]);
+const INFO_ANSWER = protoHeader(TYPE_INFO, 0);
+
+function serve(socket: Socket): void {
+  socket.setNoDelay(true);
+  let pending: Buffer | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+    let p = 0;
+    const out: Buffer[] = [];
+    while (buf.length - p >= PROTO_HEADER_BYTES) {
+      const size = buf.readUIntBE(p + 2, 6);
+      if (size > MAX_FRAME_BYTES) return socket.destroy();
+      if (buf.length - p < PROTO_HEADER_BYTES + size) break;
+      const type = buf[p + 1]!;
+      if (type === TYPE_MSG) out.push(buf[p + PROTO_HEADER_BYTES + 1]! & INFO1_READ ? READ_ANSWER : WRITE_ANSWER);
+      else out.push(INFO_ANSWER);
+      p += PROTO_HEADER_BYTES + size;
+    }
+    pending = p < buf.length ? buf.subarray(p) : undefined;
+    if (out.length === 1) socket.write(out[0]!);
+    else if (out.length > 1) socket.write(Buffer.concat(out));
+  });
+  socket.on('error', () => socket.destroy());
+}
+
+const server = createServer(serve);
+server.listen(0, '127.0.0.1', () => {
+  process.stderr.write(`listening on 127.0.0.1:${(server.address() as { port: number }).port}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));
