@@ -12,9 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrimaryIndex } from '../src/index/primary-index.js';
-import { ManualClock, systemClock } from '../src/util/clock.js';
+import { ManualClock } from '../src/testing/manual-clock.js';
+import { systemClock } from '../src/util/clock.js';
 import { DeviceStorage, type DeviceStorageOptions } from '../src/storage/device/device-storage.js';
-import { seededRandom } from '../src/storage/device/io.js';
+import { Prng } from '../src/testing/prng.js';
 import { deviceRecordSize } from '../src/storage/device/format.js';
 
 const MiB = 1024 * 1024;
@@ -60,12 +61,12 @@ async function writeAndRead(dir: string): Promise<string[]> {
   }
   eng.flush();
   const sec = secondsSince(t0);
-  const rand = seededRandom(5);
+  const prng = new Prng(5);
   const reads = Math.min(written, 100_000);
   const t1 = process.hrtime.bigint();
   let bytes = 0;
   for (let k = 0; k < reads; k++) {
-    const i = Math.floor(rand() * written);
+    const i = Math.floor(prng.nextFloat() * written);
     bytes += eng.get(index, index.find(ds, i * 20)).length;
   }
   const readSec = secondsSince(t1);
@@ -107,10 +108,10 @@ async function writeAmplification(dir: string): Promise<string[]> {
   const ds = digests(n, 'a');
   const value = Buffer.alloc(1000, 0x63);
   for (let i = 0; i < n; i++) put(index, eng, ds, i, value);
-  const rand = seededRandom(9);
+  const prng = new Prng(9);
   const churn = (updates: number) => {
     for (let u = 0; u < updates; u++) {
-      put(index, eng, ds, Math.floor(rand() * n), value);
+      put(index, eng, ds, Math.floor(prng.nextFloat() * n), value);
       if (u % 32 === 0) {
         eng.defragAll();
         eng.tick();
@@ -144,9 +145,9 @@ async function coldRestart(dir: string): Promise<string[]> {
   const t0 = process.hrtime.bigint();
   let written = 0;
   // random digests from a counter (cheap); the load does not care how they were made
-  const rand = seededRandom(13);
+  const prng = new Prng(13);
   for (; written < n; written++) {
-    for (let k = 0; k < 20; k += 4) digest.writeUInt32LE((rand() * 2 ** 32) >>> 0, k);
+    for (let k = 0; k < 20; k += 4) digest.writeUInt32LE((prng.nextFloat() * 2 ** 32) >>> 0, k);
     const id = index.insert(digest);
     index.setGeneration(id, 1);
     index.setLastUpdateMs(id, 1_767_225_600_000);

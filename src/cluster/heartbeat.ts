@@ -120,5 +120,5 @@ export function decodeHeartbeat(bytes: Uint8Array): Heartbeat {
   return { clusterName, nodeId, incarnation: Number(incarnation), seq, clusterKey, principal, succession: lists[0]!, adjacency: lists[1]! };
 }
 
-/** The codec shape SimNetwork accepts. */
+/** The codec shape the simulator's SimNetwork (src/testing/sim-network.ts) accepts. */
 export const heartbeatCodec = { encode: encodeHeartbeat, decode: decodeHeartbeat };

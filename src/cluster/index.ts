@@ -1,11 +1,11 @@
 /**
- * Cluster foundation: membership, partition map, migration planning and the deterministic
- * simulator that exercises them. See README.md in this folder.
+ * Cluster foundation: membership, partition map, migration planning. See README.md in this folder;
+ * the deterministic simulator that exercises them is in src/testing.
  */
-export { type ClusterClock, type TimerHandle, SimClock, systemClusterClock } from './clock.js';
-export { type Transport, type LinkFaults, type MessageCodec, type NetworkStats, SimNetwork, PERFECT_LINK } from './network.js';
+export { type ClusterClock, type TimerHandle, systemClusterClock } from './clock.js';
+export { type Transport } from './transport.js';
 export { type NodeId, formatNodeId, parseNodeId, isNodeId } from './node-id.js';
-export { Prng, cryptoRandomU64 } from './prng.js';
+export { cryptoRandomU64 } from './cluster-key.js';
 export { type Heartbeat, encodeHeartbeat, decodeHeartbeat, heartbeatCodec, HeartbeatDecodeError, MAX_CLUSTER_SIZE } from './heartbeat.js';
 export {
   Membership,
@@ -57,4 +57,3 @@ export {
   versionsFromSettledMap,
 } from './migration-plan.js';
 export { type RecordVersionMeta, compareForConflict, resolveConflict, pickWinner, generationLessThan } from './conflict-resolution.js';
-export { ClusterSimulation, runScenario, randomScenario, randomFaults, describeReport, type SimulationConfig, type SimulationReport, type FaultEvent } from './simulation.js';

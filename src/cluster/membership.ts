@@ -26,9 +26,9 @@
  */
 import type { ClusterClock, TimerHandle } from './clock.js';
 import { MAX_CLUSTER_SIZE, type Heartbeat } from './heartbeat.js';
-import type { Transport } from './network.js';
+import type { Transport } from './transport.js';
 import { compareNodeIdsDescending, isNodeId, type NodeId } from './node-id.js';
-import { cryptoRandomU64 } from './prng.js';
+import { cryptoRandomU64 } from './cluster-key.js';
 
 /** Aerospike's `heartbeat.interval` default (ms). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 150;

@@ -13,17 +13,6 @@ export interface Clock {
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
-/** A clock that only moves when told to; for tests and simulation. */
-export class ManualClock implements Clock {
-  constructor(private ms: number) {}
-  nowMs(): number {
-    return this.ms;
-  }
-  advanceMs(deltaMs: number): void {
-    this.ms += deltaMs;
-  }
-}
-
 /** A clock offset from another one; lets an operator-visible test hook move a node's time forward. */
 export class OffsetClock implements Clock {
   offsetMs = 0;

@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimClock } from '../../src/cluster/clock.js';
-import { SimNetwork, type LinkFaults } from '../../src/cluster/network.js';
+import { SimClock } from '../../src/testing/sim-clock.js';
+import { SimNetwork, type LinkFaults } from '../../src/testing/sim-network.js';
 import { decodeHeartbeat, encodeHeartbeat, heartbeatCodec, HeartbeatDecodeError, type Heartbeat } from '../../src/cluster/heartbeat.js';
 import { Membership, type ClusterView } from '../../src/cluster/membership.js';
-import { Prng } from '../../src/cluster/prng.js';
+import { Prng } from '../../src/testing/prng.js';
 
 const A = 0xa1n;
 const B = 0xb2n;

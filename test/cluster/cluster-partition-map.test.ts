@@ -18,7 +18,7 @@ import {
   replicasInfoEntry,
   replicasOf,
 } from '../../src/cluster/partition-map.js';
-import { Prng } from '../../src/cluster/prng.js';
+import { Prng } from '../../src/testing/prng.js';
 import { formatNodeId, parseNodeId } from '../../src/cluster/node-id.js';
 
 const A = 0xbb9020011ac4202n;

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeSim } from '../helpers/runtime-sim.js';
+import { RuntimeSim } from '../../src/testing/runtime-simulation.js';
 
 const ONLY = process.env['STRATO_RUNTIME_SEED'] !== undefined ? Number(process.env['STRATO_RUNTIME_SEED']) : undefined;
 const SEEDS = ONLY !== undefined ? [ONLY] : [1, 2, 3, 4, 5, 6];

@@ -12,8 +12,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterSimulation, describeReport, randomFaults, runScenario, type SimulationConfig, type SimulationReport } from '../../src/cluster/simulation.js';
-import { Prng } from '../../src/cluster/prng.js';
+import { ClusterSimulation, describeReport, randomFaults, runScenario, type SimulationConfig, type SimulationReport } from '../../src/testing/cluster-simulation.js';
+import { Prng } from '../../src/testing/prng.js';
 
 const INTERVAL_MS = 150;
 /** After the last heal or restart, membership must settle within this many heartbeat intervals. */

@@ -18,7 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrimaryIndex } from '../../src/index/primary-index.js';
-import { ManualClock, type Clock } from '../../src/util/clock.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
+import { type Clock } from '../../src/util/clock.js';
 import { DeviceStorage, type DeviceStorageOptions } from '../../src/storage/device/device-storage.js';
 import { deviceRecordSize } from '../../src/storage/device/format.js';
 

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryFlag, PrimaryIndex } from '../../src/index/primary-index.js';
-import { ManualClock } from '../../src/util/clock.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
 import { DeviceError, DeviceStorage } from '../../src/storage/device/device-storage.js';
-import { seededRandom } from '../../src/storage/device/io.js';
+import { Prng } from '../../src/testing/prng.js';
 import { deviceRecordSize } from '../../src/storage/device/format.js';
 import { ResultCode } from '../../src/protocol/result-codes.js';
 import { N_PARTITIONS } from '../../src/util/digest.js';
@@ -36,8 +36,8 @@ async function runModel(
   steps: number,
   conflictResolution: 'generation' | 'last-update-time',
 ): Promise<{ restarts: number; defragReads: number }> {
-  const rand = seededRandom(seed);
-  const pick = (n: number) => Math.floor(rand() * n);
+  const prng = new Prng(seed);
+  const pick = (n: number) => Math.floor(prng.nextFloat() * n);
   const dir = mkdtempSync(join(tmpdir(), 'strato-model-'));
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const files = [
@@ -85,7 +85,7 @@ async function runModel(
   try {
     for (let step = 0; step < steps; step++) {
       clock.advanceMs(1); // distinct last-update-times
-      const op = rand();
+      const op = prng.nextFloat();
       const i = pick(KEYS);
       if (op < 0.55) {
         // write (insert or update), metadata first
@@ -99,7 +99,7 @@ async function runModel(
         const oldGen = index.generation(id);
         index.setGeneration(id, (oldGen + 1) & 0xffff || 1);
         index.setLastUpdateMs(id, clock.nowMs());
-        const v = valueOf(i, ++version, 8 + pick(rand() < 0.1 ? 20000 : 1500));
+        const v = valueOf(i, ++version, 8 + pick(prng.nextFloat() < 0.1 ? 20000 : 1500));
         try {
           eng.put(index, id, v);
           model.set(i, v);

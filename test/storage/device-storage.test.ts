@@ -10,9 +10,11 @@ import { mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryFlag, PrimaryIndex } from '../../src/index/primary-index.js';
-import { ManualClock, citrusleafSec } from '../../src/util/clock.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
+import { citrusleafSec } from '../../src/util/clock.js';
 import { DeviceError, DeviceStorage, type DeviceStorageOptions } from '../../src/storage/device/device-storage.js';
-import { FaultyIo, seededRandom } from '../../src/storage/device/io.js';
+import { FaultyIo } from '../../src/testing/faulty-io.js';
+import { Prng } from '../../src/testing/prng.js';
 import { REC_HDR, RecFlag, blockStamp, deviceRecordSize, writeBlockHeader, writeDeviceRecord } from '../../src/storage/device/format.js';
 import { crc32 } from '../../src/storage/device/crc32.js';
 import { ResultCode } from '../../src/protocol/result-codes.js';
@@ -182,10 +184,10 @@ test('update churn defragments blocks, frees and reuses them, and keeps every re
     const n = 1200; // ~1.2 KiB each: ~40% of a 4 MiB file
     const version = new Array<number>(n).fill(1);
     for (let i = 0; i < n; i++) h.write(i, valueOf(i, 1, 1000));
-    const rand = seededRandom(7);
+    const prng = new Prng(7);
     const usable = 4 * MiB / WBS - 1;
     for (let u = 0; u < 20000; u++) {
-      const i = Math.floor(rand() * n);
+      const i = Math.floor(prng.nextFloat() * n);
       version[i]!++;
       h.write(i, valueOf(i, version[i]!, 1000));
       if (u % 50 === 0) {
@@ -219,10 +221,10 @@ test('write amplification at defrag-lwm-pct 50 under uniform random updates is n
   try {
     const n = 2000; // ~1 KiB each: ~25% of 8 MiB
     for (let i = 0; i < n; i++) h.write(i, valueOf(i, 1, 1000));
-    const rand = seededRandom(11);
+    const prng = new Prng(11);
     const warm = (updates: number) => {
       for (let u = 0; u < updates; u++) {
-        const i = Math.floor(rand() * n);
+        const i = Math.floor(prng.nextFloat() * n);
         h.write(i, valueOf(i, u + 2, 1000));
         if (u % 20 === 0) {
           h.eng.defragAll();

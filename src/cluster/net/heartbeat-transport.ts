@@ -7,7 +7,7 @@
  * Payload: u32 heartbeat length | heartbeat bytes (heartbeat.ts) | JSON endpoint book
  */
 import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from '../heartbeat.js';
-import type { Transport } from '../network.js';
+import type { Transport } from '../transport.js';
 import { formatNodeId, parseNodeId, type NodeId } from '../node-id.js';
 import type { MessageLink } from './peer-net.js';
 import type { Clock } from '../../util/clock.js';

@@ -41,7 +41,7 @@ export interface ClusterRuntimeOptions {
   migrateFillDelaySec: () => number;
   migrateMaxNumIncoming: () => number;
   log: { info(msg: string): void; warning(msg: string): void };
-  /** time and timers (default: the system's); the simulator passes a SimClock */
+  /** time and timers (default: the system's); the simulator passes a SimClock (src/testing) */
   clock?: ClusterClock;
   /** the heartbeat and fabric endpoints (default: TCP); the simulator passes in-process links */
   links?: MessageLinkFactory;

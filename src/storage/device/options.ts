@@ -92,7 +92,7 @@ export interface DeviceStorageOptions {
   conflictResolution?: 'generation' | 'last-update-time';
   /** time source: flush-max-ms ages, expiry during cold start, ticker rates */
   clock: Clock;
-  /** file I/O; node:fs by default, a FaultyIo in tests */
+  /** file I/O; node:fs by default, a FaultyIo (src/testing/faulty-io.ts) in tests */
   io?: DeviceIo;
   /** log sink for warnings (corrupt records, I/O errors) and ticker-style lines */
   log?: (line: string) => void;

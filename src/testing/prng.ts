@@ -1,10 +1,9 @@
 /**
- * A small seeded pseudo-random generator (xoshiro128**, state seeded by splitmix32). Everything
- * random in the cluster simulation draws from one of these, so a seed replays a run exactly.
- * Not for secrets: cluster keys in production come from `cryptoRandomU64`.
+ * The seeded pseudo-random generator of the simulations and fault injection (xoshiro128**, state
+ * seeded by splitmix32): everything random in a simulated cluster, a faulty disk or a model test
+ * draws from one of these, so a seed replays a run exactly. Not for secrets: production cluster
+ * keys come from `cryptoRandomU64` (cluster/cluster-key.ts).
  */
-import { randomBytes } from 'node:crypto';
-
 export class Prng {
   private a: number;
   private b: number;
@@ -92,12 +91,4 @@ export class Prng {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
-}
-
-/** A non-zero u64 from the operating system's random source (production cluster keys). */
-export function cryptoRandomU64(): bigint {
-  for (;;) {
-    const v = randomBytes(8).readBigUInt64BE(0);
-    if (v !== 0n) return v;
-  }
 }

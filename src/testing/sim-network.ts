@@ -1,28 +1,12 @@
 /**
- * Message transport between cluster nodes. `Transport` is the whole contract the membership
- * code relies on: fire-and-forget sends that may be lost, delayed, duplicated or reordered
- * (exactly what UDP multicast or a reconnecting TCP mesh delivers). `SimNetwork` implements it
- * inside one process on a `SimClock`, with seeded faults and network partitions; a real TCP
- * transport (heartbeat/fabric sockets) implements the same interface later.
+ * A simulated network for membership: `SimNetwork` implements the cluster's `Transport`
+ * (cluster/transport.ts) inside one process on a `SimClock`, with seeded faults (loss, delay,
+ * duplication, reordering) and network partitions.
  */
-import type { SimClock } from './clock.js';
-import type { NodeId } from './node-id.js';
+import type { SimClock } from './sim-clock.js';
+import type { NodeId } from '../cluster/node-id.js';
+import type { Transport } from '../cluster/transport.js';
 import type { Prng } from './prng.js';
-
-/** What a node uses to talk to its peers. */
-export interface Transport<M> {
-  /** The node this transport belongs to. */
-  readonly self: NodeId;
-  /** Best-effort send; never throws for an unreachable or unknown peer (the message is lost). */
-  send(to: NodeId, msg: M): void;
-  /** Registers the single receive callback (a later call replaces it). `from` is authenticated by the transport. */
-  onMessage(cb: (from: NodeId, msg: M) => void): void;
-  /**
-   * Also sends `msg` to configured seed addresses whose node id is not known yet (a TCP mesh
-   * knows its seeds by address only; the simulator names seeds by id and has no such step).
-   */
-  sendToUnresolved?(msg: M): void;
-}
 
 /** Optional byte codec: when given, SimNetwork round-trips every message through it. */
 export interface MessageCodec<M> {

@@ -5,9 +5,9 @@
  * checked when a message leaves and again when it would arrive; a request whose answer never
  * comes times out on the simulated clock. Every random choice comes from the given Prng.
  */
-import type { SimClock } from '../clock.js';
-import type { Prng } from '../prng.js';
-import { PeerRequestError, type MessageHandler, type MessageLink, type MessageLinkFactory } from './peer-net.js';
+import type { SimClock } from './sim-clock.js';
+import type { Prng } from './prng.js';
+import { PeerRequestError, type MessageHandler, type MessageLink, type MessageLinkFactory } from '../cluster/net/peer-net.js';
 
 export interface SimLinkOptions {
   delayMinMs: number;

@@ -5,20 +5,20 @@
  * client write is emulated as the server does it: run on the node serving the partition, resolve
  * duplicates first, replicate to the rest of the row, acknowledge. A seed replays exactly.
  */
-import { ClusterRuntime } from '../../src/cluster/runtime/cluster-runtime.js';
-import { SimClock } from '../../src/cluster/clock.js';
-import { Prng } from '../../src/cluster/prng.js';
-import { SimLinkNetwork } from '../../src/cluster/net/sim-links.js';
-import { N_PARTITIONS } from '../../src/cluster/partition-map.js';
-import { Namespace, nextGeneration } from '../../src/namespace/namespace.js';
-import { MemoryStorage } from '../../src/storage/memory-storage.js';
-import { liveNamespaceSettings } from '../../src/server/node-config.js';
-import { defaultConfig } from '../../src/config/defaults.js';
-import { ClusterData } from '../../src/server/cluster-data.js';
-import { applyShipped, encodeShippedRecord, packShipped, shipCurrent } from '../../src/namespace/record-transfer.js';
-import { encodeRecord } from '../../src/storage/record-codec.js';
-import { computeDigest, partitionOf } from '../../src/util/digest.js';
-import type { NodeId } from '../../src/cluster/node-id.js';
+import { ClusterRuntime } from '../cluster/runtime/cluster-runtime.js';
+import { SimClock } from './sim-clock.js';
+import { Prng } from './prng.js';
+import { SimLinkNetwork } from './sim-links.js';
+import { N_PARTITIONS } from '../cluster/partition-map.js';
+import { Namespace, nextGeneration } from '../namespace/namespace.js';
+import { MemoryStorage } from '../storage/memory-storage.js';
+import { liveNamespaceSettings } from '../server/node-config.js';
+import { defaultConfig } from '../config/defaults.js';
+import { ClusterData } from '../server/cluster-data.js';
+import { applyShipped, encodeShippedRecord, packShipped, shipCurrent } from '../namespace/record-transfer.js';
+import { encodeRecord } from '../storage/record-codec.js';
+import { computeDigest, partitionOf } from '../util/digest.js';
+import type { NodeId } from '../cluster/node-id.js';
 
 const NS = 'test';
 const HB_PORT = 3002;

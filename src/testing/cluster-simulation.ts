@@ -12,22 +12,14 @@
  * that the source lacks, a drop never discards one the new master lacks. Checked at the end: the
  * partition is settled on its replicas; with persistent storage not a single token was lost.
  */
-import { SimClock } from './clock.js';
-import { heartbeatCodec, type Heartbeat } from './heartbeat.js';
-import { Membership, type ClusterView } from './membership.js';
-import {
-  applyDrops,
-  applyMigration,
-  applyRebalance,
-  isPartitionSettled,
-  PartitionProgress,
-  planMigrations,
-  type MigrationPlan,
-} from './migration-plan.js';
-import { SimNetwork, type LinkFaults } from './network.js';
-import { compareNodeIdsDescending, formatNodeId, type NodeId } from './node-id.js';
-import { columnCounts, computePartitionMap, masterOf, replicasBitmaps, replicasOf, type PartitionMap } from './partition-map.js';
-import { PartitionVersionTable } from './partition-version.js';
+import { SimClock } from './sim-clock.js';
+import { heartbeatCodec, type Heartbeat } from '../cluster/heartbeat.js';
+import { Membership, type ClusterView } from '../cluster/membership.js';
+import { applyDrops, applyMigration, applyRebalance, isPartitionSettled, PartitionProgress, planMigrations, type MigrationPlan } from '../cluster/migration-plan.js';
+import { SimNetwork, type LinkFaults } from './sim-network.js';
+import { compareNodeIdsDescending, formatNodeId, type NodeId } from '../cluster/node-id.js';
+import { columnCounts, computePartitionMap, masterOf, replicasBitmaps, replicasOf, type PartitionMap } from '../cluster/partition-map.js';
+import { PartitionVersionTable } from '../cluster/partition-version.js';
 import { Prng } from './prng.js';
 
 export interface SimulationConfig {
