@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { MAX_CLASS_BYTES, SlabArena, slotSizeOf } from '../../src/storage/slab-arena.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { PrimaryIndex } from '../../src/index/primary-index.js';
-import { Prng } from '../../src/cluster/prng.js';
+import { Prng } from '../../src/testing/prng.js';
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
