@@ -13,12 +13,18 @@ import { N_PARTITIONS, partitionOf } from '../util/digest.js';
 import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
 import { compileFilterBytes } from '../transaction/filter.js';
 import { RecordView } from '../transaction/record-view.js';
+import { readParticleOp } from '../transaction/read.js';
+import { valueToParticle } from '../values/bin-particles.js';
+import { Particle } from '../protocol/particle.js';
 import { ScanJob, type ScanJobRegistry } from './scan-jobs.js';
 import type { NamespaceSindexes } from '../sindex/namespace-sindexes.js';
 import { isIndexQuery, openIndexQuery } from '../query/index-query.js';
 import type { PartitionCandidates, PartitionRecordSource } from '../query/record-source.js';
 
 const FRAME_FLUSH_BYTES = 128 * 1024;
+
+/** Ops a foreground scan/query may carry: bin reads and, since 8.1.2, any other read op. */
+const PROJECTION_OPS = new Set<number>([OpType.READ, OpType.CDT_READ, OpType.BITS_READ, OpType.HLL_READ, OpType.EXP_READ]);
 
 interface PartitionTask {
   pid: number;
@@ -103,6 +109,8 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
   let maxRecords = Infinity;
   let rps = 0;
   let source: PartitionRecordSource | undefined;
+  /** the request's ops are answered op by op (projection), not as a bin selection */
+  let projection = false;
   const binNames: string[] = [];
   try {
     const nsField = fieldOf(msg, FieldType.NAMESPACE);
@@ -136,7 +144,9 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
     const filterField = fieldOf(msg, FieldType.FILTER);
     filter = filterField ? compileFilterBytes(msg.buf.subarray(filterField.start, filterField.end)) : undefined;
     for (const op of msg.ops) {
-      if (op.opType !== OpType.READ) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'projection ops not supported yet');
+      // 8.1.2 projections: any read op (CDT, bit, HLL, expression reads); a write op is refused
+      if (!PROJECTION_OPS.has(op.opType)) throw new AsError(ResultCode.PARAMETER, 'queries take only read ops');
+      if (op.opType !== OpType.READ || msg.info2 & Info2.RESPOND_ALL_OPS) projection = true;
       if (op.nameBytes > 0) binNames.push(op.name);
     }
     job = new ScanJob(trid, ns.name, setName, tasks.length, rps, client, { sindexName: source?.indexName ?? '' });
@@ -202,7 +212,16 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
           continue;
         }
         const data = ns.storage.get(index, id);
-        if (!noBins && binNames.length > 0) {
+        let projected: ProjectedOp[] | undefined;
+        if (!noBins && projection) {
+          projected = project(ns, id, msg, data);
+          // an op that fails skips the record (counted failed); no result at all skips it too
+          if (projected === undefined) {
+            job.recsFailed++;
+            continue;
+          }
+          if (projected.length === 0) continue;
+        } else if (!noBins && binNames.length > 0) {
           let any = false;
           forEachStoredBin(data, (nameStart, nameLen) => {
             if (!any && binNames.includes(data.toString('utf8', nameStart, nameStart + nameLen))) any = true;
@@ -221,7 +240,9 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
           bvalBuf.writeBigInt64LE(bval);
           out.addField(FieldType.BVAL_ARRAY, bvalBuf);
         }
-        if (!noBins && binNames.length === 0) {
+        if (projected) {
+          for (const r of projected) out.addOp(r.opType, r.type, r.name, r.value);
+        } else if (!noBins && binNames.length === 0) {
           forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
             out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
           });
@@ -264,4 +285,49 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
     job.finish('done(error)');
     sink.send(lastFrame(e instanceof AsError ? e.code : ResultCode.UNKNOWN));
   }
+}
+
+interface ProjectedOp {
+  opType: number;
+  name: string;
+  type: number;
+  value: Buffer | undefined;
+}
+
+/**
+ * A projection (Aerospike 8.1.2 `apply_ops_make_response`): each op's result under its bin name,
+ * echoing the op type; a missing result is left out unless RESPOND_ALL_OPS asks for a nil.
+ * Returns undefined when an op fails (the record is skipped and counted failed).
+ */
+function project(ns: Namespace, id: number, msg: AsMsg, data: Buffer): ProjectedOp[] | undefined {
+  const view = new RecordView(ns, id, ns.index.digestView(id));
+  const respondAll = (msg.info2 & Info2.RESPOND_ALL_OPS) !== 0;
+  const out: ProjectedOp[] = [];
+  try {
+    for (const op of msg.ops) {
+      if (op.opType === OpType.READ) {
+        if (op.nameBytes === 0) {
+          forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
+            out.push({ opType: OpType.READ, name: data.toString('utf8', nameStart, nameStart + nameLen), type, value: data.subarray(valueStart, valueStart + valueLen) });
+          });
+          continue;
+        }
+        const bin = view.getBin(op.name);
+        if (bin) out.push({ opType: OpType.READ, name: op.name, type: bin.type, value: bin.value });
+        else if (respondAll) out.push({ opType: OpType.READ, name: op.name, type: Particle.NULL, value: undefined });
+        continue;
+      }
+      const result = readParticleOp(op.opType, op.value, view, op.name, ns.clock.nowMs());
+      if (result === undefined) {
+        if (respondAll) out.push({ opType: op.opType, name: op.name, type: Particle.NULL, value: undefined });
+        continue;
+      }
+      const p = valueToParticle(result);
+      out.push({ opType: op.opType, name: op.name, type: p.type, value: p.value });
+    }
+  } catch (e) {
+    if (e instanceof AsError) return undefined;
+    throw e;
+  }
+  return out;
 }

@@ -257,3 +257,15 @@ test('a deleted index answers INDEX_NOT_FOUND and disappears from sindex-list', 
   await j2.wait(10);
   assert.deepEqual(keysOf(await query(Aerospike.filter.equal('n', 1))), [1]);
 });
+
+test('a query with projection operations answers each read op result per record (8.1.2)', async () => {
+  const q = client.query(NS, SET, { ops: [Aerospike.lists.size('l'), Aerospike.maps.getByKey('m', 'common', Aerospike.maps.returnType.VALUE), Aerospike.operations.read('n')] });
+  q.where(Aerospike.filter.range('n', 10, 14));
+  const recs = await q.results();
+  assert.deepEqual(keysOf(recs), [10, 11, 12, 13, 14]);
+  for (const r of recs) {
+    const i = r.key.key as number;
+    assert.deepEqual(r.bins, { l: 3, m: i % 2, n: i });
+  }
+});
+
