@@ -6,7 +6,7 @@ import { StratoNode, type NodeSpec } from './node.js';
 import { Service } from './service.js';
 import { OffsetClock, systemClock, type Clock } from '../util/clock.js';
 import { registerTestHooks } from './test-hooks.js';
-import { installLogProcessHooks, logger } from '../util/log.js';
+import { installLogProcessHooks, logger, type ContextLogger } from '../util/log.js';
 import { STRATO_VERSION } from '../util/version.js';
 import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
@@ -20,6 +20,7 @@ import { registerConfigInfo } from './config-info.js';
 import { registerSindexInfo } from './sindex-info.js';
 import { ClusterRouter } from './cluster-router.js';
 import { applyHostNodePlan, type HostNodePlan } from './host-nodes.js';
+import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory, type WorkDirectoryLock } from './work-dir.js';
 import { parseNodeId } from '../cluster/node-id.js';
 
 export interface StartOptions {
@@ -43,6 +44,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   if (opts.port !== undefined) config.raw.network.service.port = opts.port;
   if (opts.address !== undefined) config.raw.network.service.addresses = [opts.address];
   if (config.raw.network.service.addresses.length === 0) config.raw.network.service.addresses = ['0.0.0.0'];
+  // decided before the host plan, which puts an explicit directory's nodes in <dir>/node-<i>
+  const defaultWorkDirectory = config.raw.service.workDirectory === DEFAULT_WORK_DIRECTORY;
   if (opts.hostNode) applyHostNodePlan(config.raw, opts.hostNode);
   logger.setSinks(config.logSinks);
   installLogProcessHooks();
@@ -50,6 +53,22 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const cfgLog = logger.context('config', 'start.ts');
   for (const w of config.warnings) cfgLog.warning(w);
   log.info(`<><><><><><><><><><>  Strato ${STRATO_VERSION} (Aerospike-compatible) starting  <><><><><><><><><><>`);
+  // one node per work directory: the default is per service port, and a lock refuses a second node
+  const svc = config.raw.service;
+  if (defaultWorkDirectory) svc.workDirectory = resolveWorkDirectory(DEFAULT_WORK_DIRECTORY, config.raw.network.service.port);
+  const workLock = lockWorkDirectory(svc.workDirectory, config.raw.network.service.port, (m) => log.warning(m));
+  process.once('exit', () => workLock.release());
+  log.info(`work directory ${workLock.directory}`);
+  try {
+    return await startLocked(opts, config, log, workLock);
+  } catch (e) {
+    workLock.release();
+    throw e;
+  }
+}
+
+/** The rest of the start-up, once the node holds its work directory. */
+async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log: ContextLogger, workLock: WorkDirectoryLock): Promise<RunningNode> {
   installEngines();
   // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
   const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';
@@ -129,6 +148,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       await node.cluster?.runtime.stop();
       for (const ns of node.namespaces.values()) await ns.storage.close();
       udf.close();
+      workLock.release();
       log.info('finished clean shutdown - exiting');
     },
   };
