@@ -6,6 +6,7 @@
 import { LIMITS, type Geo2dsphereWithinConfig, type IndexMounts, type NamespaceConfig, type SetConfig } from './model.js';
 import {
   boolParam,
+  deprecated,
   choiceParam,
   customScalarParam,
   enterpriseOnly,
@@ -98,9 +99,19 @@ export const NAMESPACE_PARAMS = new ParamTable<NamespaceConfig>([
   obsolete('disable-nsup', "please set 'nsup-period' to 0 to disable nsup"),
   // Removed in Aerospike 8 but still in many users' configs: Strato keeps them working (evict by
   // machine memory use; pre-7 high-water marks act as the storage evict-used-pct when that is 0)
-  uintParam('evict-sys-memory-pct', x('evict-sys-memory-pct', 0), { max: 100, dynamic, hidden: true }),
-  uintParam('high-water-disk-pct', x('high-water-disk-pct', 0), { max: 100, dynamic, hidden: true }),
-  uintParam('high-water-memory-pct', x('high-water-memory-pct', 0), { max: 100, dynamic, hidden: true }),
+  // (Strato extensions: a file using them logs 8.1's reason as a deprecation warning)
+  deprecated(
+    uintParam('evict-sys-memory-pct', x('evict-sys-memory-pct', 0), { max: 100, dynamic, hidden: true }),
+    "'evict-sys-memory-pct' is obsolete in Aerospike 8.1 - please use 'evict-indexes-memory-pct' and 'evict-used-pct' (Strato still accepts it)",
+  ),
+  deprecated(
+    uintParam('high-water-disk-pct', x('high-water-disk-pct', 0), { max: 100, dynamic, hidden: true }),
+    "'high-water-disk-pct' is obsolete in Aerospike 8.1 - please use storage context 'evict-used-pct' (Strato still accepts it)",
+  ),
+  deprecated(
+    uintParam('high-water-memory-pct', x('high-water-memory-pct', 0), { max: 100, dynamic, hidden: true }),
+    "'high-water-memory-pct' is obsolete in Aerospike 8.1 - please use 'evict-indexes-memory-pct' and storage context 'evict-used-pct' (Strato still accepts it)",
+  ),
   obsolete(
     'memory-size',
     "please use 'stop-writes-sys-memory-pct', 'evict-indexes-memory-pct', and storage context 'evict-used-pct' for stop-writes & eviction",

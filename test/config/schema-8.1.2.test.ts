@@ -225,3 +225,72 @@ test("enterprise-only stanzas of the schema are refused with CE's reason", () =>
     /enterprise-only/,
   );
 });
+
+/** Names Aerospike 8.1.2 refuses as obsolete, by stanza, with the hint of its `'x' is obsolete - <hint>` message. */
+const OBSOLETE_8_1_2: readonly [stanza: 'service' | 'namespace' | 'memory' | 'device', name: string, hint: string][] = [
+  ['service', 'allow-inline-transactions', "please configure 'service-threads' carefully"],
+  ['service', 'nsup-period', "please use namespace context 'nsup-period'"],
+  ['service', 'object-size-hist-period', "please use namespace context 'nsup-hist-period'"],
+  ['service', 'respond-client-on-master-completion', "please use namespace context 'write-commit-level-override' and/or write transaction policy"],
+  ['service', 'scan-max-done', "please use 'query-max-done'"],
+  ['service', 'scan-threads-limit', "please use 'query-threads-limit'"],
+  ['service', 'transaction-pending-limit', "please use namespace context 'transaction-pending-limit'"],
+  ['service', 'transaction-queues', "please configure 'service-threads' carefully"],
+  ['service', 'transaction-repeatable-read', "please use namespace context 'read-consistency-level-override' and/or read transaction policy"],
+  ['service', 'transaction-threads-per-queue', "please configure 'service-threads' carefully"],
+  ['namespace', 'background-scan-max-rps', "please use 'background-query-max-rps'"],
+  ['namespace', 'data-in-index', 'see documentation for converting to multi-bin'],
+  ['namespace', 'disable-nsup', "please set 'nsup-period' to 0 to disable nsup"],
+  ['namespace', 'evict-sys-memory-pct', "please use 'evict-indexes-memory-pct' and 'evict-used-pct'"],
+  ['namespace', 'high-water-disk-pct', "please use storage context 'evict-used-pct'"],
+  ['namespace', 'high-water-memory-pct', "please use 'evict-indexes-memory-pct' and storage context 'evict-used-pct'"],
+  ['namespace', 'memory-size', "please use 'stop-writes-sys-memory-pct', 'evict-indexes-memory-pct', and storage context 'evict-used-pct' for stop-writes & eviction"],
+  ['namespace', 'single-bin', 'see documentation for converting to multi-bin'],
+  ['namespace', 'single-scan-threads', "please use 'single-query-threads'"],
+  ['namespace', 'stop-writes-pct', "please use 'stop-writes-sys-memory-pct'"],
+  ['memory', 'max-used-pct', "please use 'stop-writes-used-pct' instead"],
+  ['memory', 'min-avail-pct', "please use 'stop-writes-avail-pct' instead"],
+  ['device', 'data-in-memory', "please use 'storage-engine memory' to store data in memory"],
+  ['device', 'disable-odirect', "please use 'read-page-cache' instead"],
+  ['device', 'fsync-max-sec', "please use 'flush-files' instead"],
+  ['device', 'max-used-pct', "please use 'stop-writes-used-pct' instead"],
+  ['device', 'min-avail-pct', "please use 'stop-writes-avail-pct' instead"],
+  ['device', 'post-write-queue', "please use 'post-write-cache' and perhaps 'max-record-size'"],
+  ['device', 'write-block-size', "please use 'flush-size' and 'post-write-cache' and perhaps 'max-record-size'"],
+];
+
+/** Obsolete names Strato still accepts (documented extensions), each logging a deprecation warning. */
+const ACCEPTED_OBSOLETE = new Set([
+  'namespace evict-sys-memory-pct',
+  'namespace high-water-disk-pct',
+  'namespace high-water-memory-pct',
+  'memory max-used-pct',
+  'memory min-avail-pct',
+  'device data-in-memory',
+  'device max-used-pct',
+  'device min-avail-pct',
+  'device write-block-size',
+]);
+
+test("a name 8.1.2 refuses as obsolete is refused with its reason, or accepted with a deprecation warning where README documents it", () => {
+  for (const [stanza, name, hint] of OBSOLETE_8_1_2) {
+    const value = name === 'data-in-memory' ? 'false' : name === 'write-block-size' ? '1M' : '1';
+    const line = `        ${name} ${value}`;
+    const text =
+      stanza === 'service'
+        ? `service {\n${line}\n}\nnamespace t {\n    storage-engine memory {\n        data-size 1G\n    }\n}\n`
+        : stanza === 'namespace'
+          ? `namespace t {\n${line}\n    storage-engine memory {\n        data-size 1G\n    }\n}\n`
+          : stanza === 'memory'
+            ? `namespace t {\n    storage-engine memory {\n        data-size 1G\n${line}\n    }\n}\n`
+            : `namespace t {\n    storage-engine device {\n        file /d\n        filesize 1G\n${line}\n    }\n}\n`;
+    const warnings: string[] = [];
+    if (ACCEPTED_OBSOLETE.has(`${stanza} ${name}`)) {
+      assert.doesNotThrow(() => parseConfig(text, 'x', (w) => warnings.push(w.message)), name);
+      assert.equal(warnings.length, 1, `${name} logs one deprecation warning`);
+      assert.match(warnings[0]!, new RegExp(`^'${name}' is obsolete`), name);
+    } else {
+      assert.throws(() => parseConfig(text, 'x'), (e: Error) => e.message.endsWith(`'${name}' is obsolete - ${hint}`), name);
+    }
+  }
+});
