@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { AsError, ResultCode } from '../../src/protocol/result-codes.js';
 import { AsBytes, AsMap, AsSpecial, LIST_FLAGS, pack, type AsList, type AsValue } from '../../src/protocol/msgpack.js';
 import { executeCdtWireOp, MAX_SELECT_LEVELS, setPathExpCompiler } from '../../src/cdt/index.js';
@@ -147,4 +148,35 @@ test('loop variables carry the element types: strings, blobs, HLLs, lists, maps'
   const countIs3 = [1n, [127n, 2n, 2n, [50n], [122n, 9n, 1n]], 3n];
   assert.deepEqual(run(withHll, [[CTX.EXP, countIs3], F.VALUE | F.NO_FAIL]).result, [withHll[1]]);
   assert.deepEqual(run(items, [[CTX.EXP, [1n, [72n], false]], F.VALUE | F.NO_FAIL]).result, items, 'metadata of no record: every element');
+});
+
+test('any payload after the select code answers a result code, never a crash', () => {
+  const bins: AsValue[] = [L(1, 2, 3), doc, ordered(L(1, 5)), [doc, L(4)] as AsValue[]];
+  const ctxItem = fc.oneof(
+    fc.constantFrom<AsValue>(CTX.EXP, CTX.LIST_INDEX, CTX.LIST_RANK, CTX.MAP_KEY, CTX.KEYS_IN, CTX.AND, 2n, 3n, 0x12n, 0x240n, true, false, null),
+    fc.bigInt({ min: -3n, max: 3n }),
+    fc.constantFrom<AsValue>('a', 'b', ['a', 'c'], gt(intVar(1n), 1n), gt(intVar(2n), 0n), [1n, [122n, 3n, 0n], 'a'], [9999n]),
+  );
+  fc.assert(
+    fc.property(fc.array(ctxItem, { maxLength: 8 }), fc.bigInt({ min: -1n, max: 0x40n }), fc.integer({ min: 0, max: 3 }), fc.boolean(), (ctx, flags, b, modify) => {
+      const args: AsValue[] = flags & 4n ? [ctx, flags, [20n, intVar(1n), 1n]] : [ctx, flags];
+      try {
+        run(bins[b], args, modify);
+      } catch (e) {
+        if (!(e instanceof AsError)) throw e;
+      }
+    }),
+    { seed: 42, numRuns: 400 },
+  );
+  for (let seed = 0; seed < 300; seed++) {
+    const bytes = Buffer.alloc(1 + (seed % 24));
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (seed * 131 + i * 29 + ((seed * i) >> 2)) & 0xff;
+    for (const b of bins) {
+      try {
+        executeCdtWireOp(b, Buffer.concat([Buffer.from([0x94, 0xcc, 0xfe]), bytes]), true);
+      } catch (e) {
+        if (!(e instanceof AsError)) throw e;
+      }
+    }
+  }
 });
