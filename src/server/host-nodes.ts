@@ -28,6 +28,8 @@ export interface HostNodePlan {
   heartbeatPort: number;
   /** node 0's heartbeat port: every other node of the host seeds its mesh with it */
   seedHeartbeatPort: number;
+  /** every node's service port, by index (the `host-nodes` info command lists them) */
+  servicePorts: number[];
 }
 
 /**
@@ -74,6 +76,7 @@ export function planHostNodes(raw: StratoConfig, count: number, ports?: [number,
     fabricPort,
     heartbeatPort,
     seedHeartbeatPort: first[2],
+    servicePorts: triples.map((t) => t[0]),
   }));
 }
 
@@ -121,7 +124,25 @@ export function applyHostNodePlan(raw: StratoConfig, plan: HostNodePlan): void {
 export function parseHostNodePlan(text: string): HostNodePlan {
   const p = JSON.parse(text) as HostNodePlan;
   const ints = [p.index, p.count, p.servicePort, p.fabricPort, p.heartbeatPort, p.seedHeartbeatPort];
-  if (!ints.every((x) => Number.isInteger(x) && x >= 0) || p.index >= p.count || typeof p.hostIdHex !== 'string') throw new Error(`bad ${HOST_NODE_ENV}: ${text}`);
+  const ok =
+    ints.every((x) => Number.isInteger(x) && x >= 0) &&
+    p.index < p.count &&
+    typeof p.hostIdHex === 'string' &&
+    Array.isArray(p.servicePorts) &&
+    p.servicePorts.length === p.count &&
+    p.servicePorts.every((x) => Number.isInteger(x) && x > 0 && x <= 65535);
+  if (!ok) throw new Error(`bad ${HOST_NODE_ENV}: ${text}`);
   parseNodeId(p.hostIdHex);
   return p;
+}
+
+/**
+ * The `host-nodes` info answer (Strato extension): every node this start runs, as
+ * `<index>=<address>:<service port>;...` — a single node lists itself. `asinfo --host-nodes`
+ * reads it to run a command on each node of the host and add up the figures.
+ */
+export function hostNodesValue(address: string, servicePort: number, plan: HostNodePlan | undefined): string {
+  const host = address === '0.0.0.0' ? '127.0.0.1' : address;
+  if (!plan) return `0=${host}:${servicePort}`;
+  return plan.servicePorts.map((port, i) => `${i}=${host}:${i === plan.index ? servicePort : port}`).join(';');
 }

@@ -19,7 +19,7 @@ import { makeDataHandlers } from './data-handlers.js';
 import { registerConfigInfo } from './config-info.js';
 import { registerSindexInfo } from './sindex-info.js';
 import { ClusterRouter } from './cluster-router.js';
-import { applyHostNodePlan, type HostNodePlan } from './host-nodes.js';
+import { applyHostNodePlan, hostNodesValue, type HostNodePlan } from './host-nodes.js';
 import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory, type WorkDirectoryLock } from './work-dir.js';
 import { parseNodeId } from '../cluster/node-id.js';
 
@@ -110,6 +110,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   const port = await service.listen();
   // with --port 0 the OS picked the port: info answers (service, peers) must show the real one
   spec.servicePort = port;
+  infoRegistry.set('host-nodes', () => hostNodesValue(spec.serviceAddress, port, opts.hostNode));
   const hbMode = config.raw.network.heartbeat.mode;
   if (hbMode === 'multicast') {
     await service.close();

@@ -14,6 +14,17 @@ import { parseConfig } from '../../src/config/parser.js';
 import { applyHostNodePlan, HOST_NODE_PORT_STRIDE, nodeWorkDirectory, planHostNodes } from '../../src/server/host-nodes.js';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { info, kv } from '../helpers/strato-cluster.js';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/paths.js';
+
+function asinfo(...args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(ROOT, 'bin', 'asinfo.js'), ...args], { timeout: 20_000 }, (e, out, err) => {
+      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: out + err });
+    });
+  });
+}
 
 const started: StratoProcess[] = [];
 after(async () => {
@@ -92,6 +103,7 @@ const memoryConfig = (extra = '', nsExtra = '') => `
 service {
   cluster-name host-test
   work-directory \${DIR}
+  ticker-interval 1
 }
 logging {
   console {
@@ -185,6 +197,18 @@ test('a host of two nodes: one seed finds both, writes, reads, batches and scans
     const objects = await Promise.all(ports.map(async (port) => Number(kv((await info('127.0.0.1', port, 'namespace/test'))[0]!).get('master_objects'))));
     assert.equal(objects[0]! + objects[1]!, N);
     assert.ok(objects.every((o) => o > 0), `master objects per node ${objects}`);
+    // asinfo shows each node and the host's totals; the supervisor's ticker does too
+    const r = await asinfo('-p', String(ports[0]), '--host-nodes', '-v', 'namespace/test');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`node 0 127\\.0\\.0\\.1:${ports[0]}:`));
+    assert.match(r.out, new RegExp(`node 1 127\\.0\\.0\\.1:${ports[1]}:`));
+    assert.match(r.out, new RegExp(`host total \\(2 of 2 nodes\\):\n.*(^|;)master_objects=${N}(;|$)`, 'm'));
+    // replication factor 2 over two nodes: each holds every record (master or prole)
+    const tick = new RegExp(`\\{host\\} total: nodes 2/2 up objects ${2 * N}`);
+    const tickDeadline = Date.now() + 20_000;
+    while (!tick.test(h.output()) && Date.now() < tickDeadline) await new Promise((r) => setTimeout(r, 200));
+    assert.match(h.output(), tick);
+    assert.match(h.output(), /\{host\} node 1 [0-9A-F]+ port \d+: objects \d+/);
 
     // a crash: the supervisor starts the node again on its port and it rejoins
     const before = childPid(h, 1);
