@@ -9,7 +9,7 @@
  * write buffer (swb). The swb is written to its block when full (via the write queue, drained on
  * the next turn of the event loop or at once when it exceeds max-write-cache), after flush-max-ms
  * (partial flush), or immediately with commit-to-device (then with fdatasync before `put`
- * returns). An update writes a new copy and takes the old copy's bytes off its block's live
+ * returns); each write covers the flush-size pieces holding new bytes. An update writes a new copy and takes the old copy's bytes off its block's live
  * count; an expunge only does the latter; a durable delete writes a tombstone.
  *
  * Reclaiming space. A block whose live bytes fall below defrag-lwm-pct joins the defrag queue; the
@@ -31,6 +31,11 @@
  * the OS page cache, which is the read cache (the engine keeps no per-record JS objects, only
  * typed arrays per block). Every record read from the device is checked (magic, checksums, digest,
  * length); a damaged one raises a DeviceError (result code UNKNOWN), never wrong data.
+ *
+ * Code: this file is the engine's face (life cycle, record put/tombstone/free/get, dynamic
+ * config); each job lives in its own module over the shared state of core.ts: write-path.ts,
+ * reclaim.ts, defrag-scheduler.ts (defrag.ts moves one block), invariants.ts and
+ * device-statistics.ts.
  *
  * Everything is synchronous on the caller's turn except the background work, which runs in small
  * steps on timers (one defragmented block per step) so the event loop is never held for long.

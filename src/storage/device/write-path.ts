@@ -196,7 +196,7 @@ export class WritePath {
     }
   }
 
-  /** Writes the swb's unwritten bytes (whole 4 KiB pages) to its block. Throws on I/O error. */
+  /** Writes the swb's unwritten bytes, in whole flush-size pieces, to its block. Throws on I/O error. */
   flushSwb(s: Swb): void {
     if (s.flushedPos >= s.pos) return;
     const f = this.c.files[s.file]!;
