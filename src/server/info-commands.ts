@@ -129,7 +129,7 @@ export function setsValue(node: StratoNode, nsFilter?: string, setFilter?: strin
       if (setFilter !== undefined && set.name !== setFilter) continue;
       const props =
         `objects=${set.objects}:tombstones=0:data_used_bytes=${set.dataUsedBytes}:truncate_lut=${set.truncateLutMs}` +
-        `:sindexes=0:index_populating=false:truncating=false:default-read-touch-ttl-pct=0` +
+        `:sindexes=${node.sindexes.forNamespace(ns.name)?.countForSet(set.name) ?? 0}:index_populating=false:truncating=false:default-read-touch-ttl-pct=0` +
         `:default-ttl=${set.settings.defaultTtlSec}:disable-eviction=${set.settings.disableEviction}` +
         `:enable-index=${set.settings.enableIndex}:stop-writes-count=${set.settings.stopWritesCount}` +
         `:stop-writes-size=${set.settings.stopWritesSizeBytes}`;

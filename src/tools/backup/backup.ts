@@ -195,7 +195,7 @@ async function backup(cfg: BackupConfig, log: ToolLog): Promise<number> {
       if (!cfg.noIndexes) {
         const { kept, skipped } = await listSIndexes(conn, cfg.namespace, cfg.sets);
         log.info(kept.length + skipped === 0 ? 'No secondary indexes' : `Backing up ${kept.length} secondary index(es)`);
-        if (skipped > 0) log.info(`Skipped ${skipped} index(es) with unwanted set(s)`);
+        if (skipped > 0) log.info(`Skipped ${skipped} index(es): unwanted set(s) or expression indexes the format cannot hold`);
         for (const ix of kept) {
           w.reset();
           encodeSIndex(w, ix);

@@ -6,6 +6,9 @@
 import type { WireConnection } from '../../client/wire-connection.js';
 import type { BackupSIndex, BackupUdf, SIndexPath } from './record.js';
 
+/** An index the backup format has no line for (expression indexes); skipped with a warning. */
+export class ExpressionIndexError extends Error {}
+
 /** Parses one `sindex-list` entry (utils.c parse_index_info); throws on an entry it cannot back up. */
 export function parseSIndexInfo(namespace: string, entry: string): BackupSIndex {
   let set = '';
@@ -54,6 +57,10 @@ export function parseSIndexInfo(namespace: string, entry: string): BackupSIndex 
       case 'context':
         context = v.toUpperCase() === 'NULL' ? undefined : v;
         break;
+      case 'exp':
+        // an expression index has no bin: the backup text format (3.1) cannot describe it
+        if (v.toUpperCase() !== 'NULL') throw new ExpressionIndexError(`Secondary index ${name ?? ''} is an expression index, which the backup format cannot hold`);
+        break;
     }
     if (path !== undefined && type !== undefined) {
       paths.push({ path, type });
@@ -80,7 +87,14 @@ export async function listSIndexes(conn: WireConnection, namespace: string, sets
   let skipped = 0;
   for (const entry of text.split(';')) {
     if (entry.length === 0) continue;
-    const ix = parseSIndexInfo(namespace, entry);
+    let ix: BackupSIndex;
+    try {
+      ix = parseSIndexInfo(namespace, entry);
+    } catch (e) {
+      if (!(e instanceof ExpressionIndexError)) throw e;
+      skipped++;
+      continue;
+    }
     if (sets.length === 0 || (ix.set !== '' && sets.includes(ix.set))) kept.push(ix);
     else skipped++;
   }
