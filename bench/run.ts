@@ -4,7 +4,7 @@
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_KEYS (default 200000), BENCH_CONNECTIONS (16),
  * BENCH_ONLY (comma list of phases to run: index, memory, kv, native, device, batch, filter,
- * device-engine, backup, cluster, stall, sindex; default all).
+ * device-engine, backup, cluster, stall, sindex, jobs; default all).
  */
 import { spawnSync } from 'node:child_process';
 import { processCpuMs, startBenchServer, startCeilingServer, type BenchServer } from './strato-server.js';
@@ -269,6 +269,7 @@ async function main(): Promise<void> {
     ['cluster', './cluster-bench.js'],
     ['stall', './stall-bench.js'],
     ['sindex', './sindex-bench.js'],
+    ['jobs', './jobs-bench.js'],
   ];
   for (const [phase, mod] of modules) {
     if (!runs(phase)) continue;

@@ -14,13 +14,11 @@ import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { FieldType, Info3, OpType, type AsMsg } from '../protocol/message.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
-import { Particle, particleToValue } from '../protocol/particle.js';
+import { Particle } from '../protocol/particle.js';
 import { valueToParticle } from '../values/bin-particles.js';
-import type { AsValue } from '../protocol/msgpack.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
-import { decodeRecord } from '../storage/record-codec.js';
 import { ScanJob } from '../scan/scan-jobs.js';
-import { applyStreamUdf, readUdfCall, StreamRecords, type UdfRegistry } from '../udf/index.js';
+import { applyStreamUdf, readUdfCall, StreamRecords, type StreamRecordMeta, type UdfRegistry } from '../udf/index.js';
 import { logger } from '../util/log.js';
 import { refusalFrame, type JobContext } from './background-job.js';
 import { fieldOf, readJobRequest } from './job-request.js';
@@ -97,6 +95,9 @@ export async function executeAggregation(ctx: AggregationContext, msg: AsMsg, si
   };
 
   const pacer = new Pacer(req.rps, job);
+  const setNames = new Map<number, Buffer>();
+  // one metadata holder reused for every record (records.add copies what it needs)
+  const meta: StreamRecordMeta = { generation: 0, voidTime: 0, lastUpdateMs: 0, setName: Buffer.alloc(0), digest: Buffer.alloc(0), nowMs: 0 };
   try {
     await walkPartitions(
       { ns, source, setId: req.setId, job, servesPartition: ctx.servesPartition && ((pid) => ctx.servesPartition!(ns.name, pid)) },
@@ -105,22 +106,16 @@ export async function executeAggregation(ctx: AggregationContext, msg: AsMsg, si
         let n = 0;
         for (const id of ids) {
           if (!source.matches(id)) continue;
-          const data = ns.storage.get(index, id);
-          const stored = decodeRecord(data);
-          const bins = new Map<string, AsValue>();
-          for (const b of stored.bins) bins.set(b.name, particleToValue(b.type, b.value));
-          records.add({
-            exists: true,
-            bins,
-            generation: index.generation(id),
-            voidTime: index.voidTime(id),
-            lastUpdateMs: index.lastUpdateMs(id),
-            setName: ns.sets.nameOf(index.setId(id)),
-            digest: index.digestView(id),
-            key: stored.key ? particleToValue(stored.key.type, stored.key.value) : undefined,
-            nowMs,
-            storedSize: data.length,
-          });
+          const setId = index.setId(id);
+          let setName = setNames.get(setId);
+          if (setName === undefined) setNames.set(setId, (setName = Buffer.from(ns.sets.nameOf(setId), 'utf8')));
+          meta.generation = index.generation(id);
+          meta.voidTime = index.voidTime(id);
+          meta.lastUpdateMs = index.lastUpdateMs(id);
+          meta.setName = setName;
+          meta.digest = index.digestView(id);
+          meta.nowMs = nowMs;
+          records.add(meta, ns.storage.get(index, id));
           n++;
           job.recsSucceeded++;
           if (records.bytes >= STREAM_BATCH_BYTES) {

@@ -251,7 +251,7 @@ export function argsOf(argList: Buffer): Buffer {
   }
 }
 
-export function binsBlob(bins: Map<string, AsValue>): Buffer {
+function binsBlob(bins: Map<string, AsValue>): Buffer {
   const parts: Buffer[] = [];
   for (const [name, value] of bins) {
     const n = Buffer.from(name, 'utf8');

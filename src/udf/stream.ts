@@ -7,9 +7,12 @@
  * does not load is "UDF: Execution Error 1"; a Lua error (including "function not found") is
  * "UDF: Execution Error 2 : <message>".
  */
-import { unpack, type AsValue } from '../protocol/msgpack.js';
+import { pack, unpack, type AsValue } from '../protocol/msgpack.js';
+import { Particle, particleToValue } from '../protocol/particle.js';
+import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
+import { CITRUSLEAF_EPOCH_SEC } from '../util/clock.js';
 import { logger, type LogLevel } from '../util/log.js';
-import { argsOf, binsBlob, packRecordMeta, type UdfRecord } from './apply.js';
+import { argsOf } from './apply.js';
 import { LuaCallError } from './lua-runtime.js';
 import type { UdfRegistry } from './registry.js';
 
@@ -31,32 +34,126 @@ export interface StreamOutcome {
 const LOG_LEVELS: LogLevel[] = ['critical', 'warning', 'info', 'debug', 'detail'];
 const log = logger.context('udf', 'udf.ts');
 
-/** Collects records for one stream run in the layout `I.run_stream` reads. */
+/** What `I.run_stream` needs of a stored record besides its bins. */
+export interface StreamRecordMeta {
+  generation: number;
+  /** seconds since 2010-01-01, 0 = never expires */
+  voidTime: number;
+  /** Unix ms */
+  lastUpdateMs: number;
+  /** the set name as UTF-8 ('' = none) */
+  setName: Buffer;
+  digest: Buffer;
+  /** Unix ms: the clock for record.ttl() */
+  nowMs: number;
+}
+
+const INITIAL_BATCH_BYTES = 64 * 1024;
+
+/** Writes a non-negative integer below 2^53 as 8 big-endian bytes (no BigInt on the per-record path). */
+function writeUint53(b: Buffer, v: number, at: number): number {
+  b.writeUInt32BE(Math.floor(v / 0x1_0000_0000), at);
+  b.writeUInt32BE(v >>> 0, at + 4);
+  return at + 8;
+}
+
+/**
+ * Collects records for one stream run in the layout `I.run_stream` reads (see stream.lua), written
+ * straight from the stored form into one growing buffer: no object per record or bin on the way.
+ */
 export class StreamRecords {
-  private parts: Buffer[] = [];
-  /** bytes collected so far */
-  bytes = 0;
+  private buf = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
+  private pos = 0;
   count = 0;
 
-  add(rec: UdfRecord): void {
-    const meta = packRecordMeta(rec, { instructionLimit: STREAM_INSTRUCTION_LIMIT, timeLimitMs: STREAM_TIME_LIMIT_MS });
-    const bins = binsBlob(rec.bins);
-    const h1 = Buffer.allocUnsafe(4);
-    h1.writeUInt32BE(meta.length);
-    const h2 = Buffer.allocUnsafe(4);
-    h2.writeUInt32BE(bins.length);
-    this.parts.push(h1, meta, h2, bins);
-    this.bytes += 8 + meta.length + bins.length;
+  /** bytes collected so far */
+  get bytes(): number {
+    return this.pos;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Adds a live record: its metadata and its stored form (record-codec layout). */
+  add(m: StreamRecordMeta, stored: Buffer): void {
+    const key = readStoredKey(stored);
+    const keyBlob = key ? pack(particleToValue(key.type, key.value)) : undefined;
+    const keyLen = keyBlob ? keyBlob.length : 0;
+    const metaLen = 1 + 4 + 4 + 8 + 8 + 4 + 1 + 8 + 4 + 2 + m.setName.length + 2 + m.digest.length + 4 + keyLen;
+    this.ensure(4 + metaLen + 4);
+    const b = this.buf;
+    let p = this.pos;
+    p = b.writeUInt32BE(metaLen, p);
+    const nowSec = Math.floor(m.nowMs / 1000) - CITRUSLEAF_EPOCH_SEC;
+    b[p++] = 1; // exists
+    p = b.writeUInt32BE(m.generation >>> 0, p);
+    p = b.writeUInt32BE(m.voidTime > nowSec ? m.voidTime - nowSec : 0, p);
+    p = writeUint53(b, Math.max(0, Math.floor(m.lastUpdateMs) - CITRUSLEAF_EPOCH_SEC * 1000), p);
+    p = writeUint53(b, Math.floor(m.nowMs), p);
+    p = b.writeUInt32BE(stored.length >>> 0, p);
+    b[p++] = 0; // write error: stream records are read-only
+    p = writeUint53(b, STREAM_INSTRUCTION_LIMIT, p);
+    p = b.writeUInt32BE(STREAM_TIME_LIMIT_MS, p);
+    p = b.writeUInt16BE(m.setName.length, p);
+    p += m.setName.copy(b, p);
+    p = b.writeUInt16BE(m.digest.length, p);
+    p += m.digest.copy(b, p);
+    p = b.writeUInt32BE(keyLen, p);
+    if (keyBlob) p += keyBlob.copy(b, p);
+    const binsLenAt = p;
+    this.pos = p + 4;
+    forEachStoredBin(stored, (nameStart, nameLen, type, valueStart, valueLen) => this.addBin(stored, nameStart, nameLen, type, valueStart, valueLen));
+    this.buf.writeUInt32BE(this.pos - binsLenAt - 4, binsLenAt);
     this.count++;
   }
 
-  /** The collected records as one buffer; starts a new batch. */
+  /** One bin as pack('>s2s4', name, Aerospike msgpack of its value). */
+  private addBin(src: Buffer, nameStart: number, nameLen: number, type: number, valueStart: number, valueLen: number): void {
+    // integers, floats and strings are written directly; other types go through the value model
+    let slow: Buffer | undefined;
+    let packedLen: number;
+    if (type === Particle.INTEGER && valueLen === 8) packedLen = 9;
+    else if (type === Particle.FLOAT && valueLen === 8) packedLen = 9;
+    else if (type === Particle.STRING) packedLen = 5 + 1 + valueLen;
+    else {
+      slow = pack(particleToValue(type, src.subarray(valueStart, valueStart + valueLen)));
+      packedLen = slow.length;
+    }
+    this.ensure(2 + nameLen + 4 + packedLen);
+    const b = this.buf;
+    let p = this.pos;
+    p = b.writeUInt16BE(nameLen, p);
+    p += src.copy(b, p, nameStart, nameStart + nameLen);
+    p = b.writeUInt32BE(packedLen, p);
+    if (slow) p += slow.copy(b, p);
+    else if (type === Particle.INTEGER || type === Particle.FLOAT) {
+      b[p] = type === Particle.INTEGER ? 0xd3 : 0xcb;
+      p += 1 + src.copy(b, p + 1, valueStart, valueStart + 8);
+    } else {
+      // str32 holding the particle type then the bytes (Aerospike's msgpack string form)
+      b[p] = 0xdb;
+      p = b.writeUInt32BE(valueLen + 1, p + 1);
+      b[p++] = Particle.STRING;
+      p += src.copy(b, p, valueStart, valueStart + valueLen);
+    }
+    this.pos = p;
+  }
+
+  /**
+   * The collected records (a view of the batch buffer: use it before the next `add`, as
+   * {@link applyStreamUdf} does, which copies it into Lua); starts a new batch in the same buffer.
+   */
   take(): Buffer {
-    const b = Buffer.concat(this.parts, this.bytes);
-    this.parts = [];
-    this.bytes = 0;
+    const out = this.buf.subarray(0, this.pos);
+    this.pos = 0;
     this.count = 0;
-    return b;
+    return out;
   }
 }
 
