@@ -353,4 +353,5 @@ infoRegistry.set('query-abort-all', (_c, { node }) => {
   return `number-of-queries-killed:${n}`;
 });
 
-infoRegistry.set('latencies', (c, { node }) => node.latency.render(c.params.get('hist')));
+// as Aerospike, a bare `hist` without `=` is no parameter at all (the full list answers)
+infoRegistry.set('latencies', (c, { node }) => node.latency.render(/(^|[:;])hist=/.test(c.text) ? c.params.get('hist') : undefined));

@@ -40,6 +40,9 @@ export type NamespaceHistogram = (typeof NAMESPACE_HISTOGRAMS)[number];
 /** Aerospike's answer to an unknown `hist=` name. */
 export const BAD_HIST_NAME = 'ERROR:4:bad hist name';
 
+/** Longest `hist=` value Aerospike reads (its 100-byte buffer holds 99 bytes and the NUL). */
+export const MAX_HIST_NAME_BYTES = 99;
+
 /**
  * `x` with `digits` decimals as C's printf("%.*f") prints it: exact ties round to even (JS
  * toFixed rounds them up).
@@ -178,9 +181,14 @@ export class LatencyRegistry {
     for (const h of this.ordered) if (h.active) h.dump(now);
   }
 
-  /** The `latencies:` value; `hist` selects one histogram as `latencies:hist=<name>` does. */
+  /**
+   * The `latencies:` value; `hist` selects one histogram as `latencies:hist=<name>` does (an
+   * empty or over-long `hist` answers Aerospike's parameter errors).
+   */
   render(hist?: string): string {
     if (hist === undefined) return this.ordered.map((h) => h.render()).join(';');
+    if (hist === '') return "ERROR:4:missing 'hist' value";
+    if (Buffer.byteLength(hist, 'utf8') > MAX_HIST_NAME_BYTES) return "ERROR:4:'hist' value too long";
     const h = this.byName.get(hist);
     return h ? h.render() : BAD_HIST_NAME;
   }

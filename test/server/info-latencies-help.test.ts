@@ -89,6 +89,13 @@ test('latencies:hist= answers bad hist name for an unknown histogram or namespac
   assert.equal(BAD_HIST_NAME, 'ERROR:4:bad hist name');
 });
 
+test("latencies:hist= with no value or a value over 99 bytes answers 8.1.2's parameter errors", () => {
+  const reg = new LatencyRegistry(['test'], () => 0);
+  assert.equal(reg.render(''), "ERROR:4:missing 'hist' value");
+  assert.equal(reg.render('x'.repeat(100)), "ERROR:4:'hist' value too long");
+  assert.equal(reg.render('x'.repeat(99)), BAD_HIST_NAME);
+});
+
 test('an operation on a namespace that is not configured creates no histogram', () => {
   const reg = new LatencyRegistry(['test'], () => 0);
   const before = reg.render();
