@@ -2,10 +2,11 @@
  * Executes a batch: each row is its own single-record transaction (no atomicity, no rollback);
  * row answers stream out in frames as they complete, then a final LAST message.
  */
-import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info2, Info3, type AsMsg, type MsgField } from '../protocol/message.js';
+import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
+import { FieldType, Info1, Info3, type AsMsg, type MsgField } from '../protocol/message.js';
 import type { Namespace } from '../namespace/namespace.js';
-import { countBatchSub } from './batch-sub-stats.js';
+import { countOutcome } from '../transaction/outcome.js';
+import { keyedKind, type KeyedKind } from '../protocol/request.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
@@ -60,10 +61,9 @@ function lastFrame(code: number): Buffer {
   return b.finish();
 }
 
-/** The histogram a row counts in: UDF rows, then writes and deletes, then reads. */
-function batchSubKind(row: AsMsg): 'batch-sub-read' | 'batch-sub-write' | 'batch-sub-udf' {
-  if (row.fields.some((f) => f.type === FieldType.UDF_FILENAME)) return 'batch-sub-udf';
-  return row.info2 & (Info2.WRITE | Info2.DELETE) ? 'batch-sub-write' : 'batch-sub-read';
+/** The histogram a row counts in: UDF rows, writes and deletes, reads. */
+function batchSubKind(kind: KeyedKind): 'batch-sub-read' | 'batch-sub-write' | 'batch-sub-udf' {
+  return kind === 'udf' ? 'batch-sub-udf' : kind === 'read' ? 'batch-sub-read' : 'batch-sub-write';
 }
 
 /** Row results that never stop a batch. */
@@ -78,7 +78,7 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     request = parseBatchRequest(parent, node, opts.maxRequests());
   } catch (e) {
     opts.stats.batchIndexError++;
-    sink.send(lastFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
+    sink.send(lastFrame(resultCodeOf(e, ResultCode.PARAMETER)));
     return;
   }
   const compress = parent.info1 & Info1.COMPRESS_RESPONSE ? opts.compress : undefined;
@@ -123,8 +123,10 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
       lastNs = nsField ? node.namespace(row.msg.buf.toString('utf8', nsField.start, nsField.end)) : undefined;
     }
     if (lastNs) {
-      countBatchSub(lastNs.stats, row.msg, code);
-      if (opts.latency) opts.latency.recordNs(lastNs.name, batchSubKind(row.msg), (performance.now() - t0) * 1e6);
+      // every row counts here, also one proxied to another node
+      const kind = keyedKind(row.msg);
+      countOutcome(lastNs.stats, kind, code, true);
+      if (opts.latency) opts.latency.recordNs(lastNs.name, batchSubKind(kind), (performance.now() - t0) * 1e6);
     }
     if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
     if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();

@@ -6,7 +6,7 @@
 import type { AsValue } from '../protocol/msgpack.js';
 import { AsBytes } from '../protocol/msgpack.js';
 import { Particle } from '../protocol/particle.js';
-import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { AsError, ResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import { bitAt, depositBits, extractBits, popcount, readUint, writeUint } from './bit-field.js';
 import { BitIntFlag, BitOp, BitResizeFlag, BitWriteFlag, MAX_BLOB_SIZE_BYTES, PROTO_SIZE_MAX_BYTES } from './codes.js';
 import type { ParsedBitOp } from './parse.js';
@@ -24,7 +24,7 @@ interface Range {
 /** Thrown by a failed check under NO_FAIL: the op becomes a no-op instead of an error. */
 const NO_OP: unique symbol = Symbol('bit op no-op');
 
-function failUnlessNoFail(op: ParsedBitOp, code: number, why: string): never {
+function failUnlessNoFail(op: ParsedBitOp, code: ResultCodeValue, why: string): never {
   if ((op.flags & BitWriteFlag.NO_FAIL) !== 0n) throw NO_OP;
   throw new AsError(code, why);
 }

@@ -57,6 +57,9 @@ export class NamespaceStats {
   clientDeleteNotFound = 0;
   clientDeleteError = 0;
   clientDeleteFilteredOut = 0;
+  clientUdfComplete = 0;
+  clientUdfError = 0;
+  clientUdfFilteredOut = 0;
   batchSubReadSuccess = 0;
   batchSubReadError = 0;
   batchSubReadNotFound = 0;

@@ -38,7 +38,15 @@ export const ResultCode = {
   SINDEX_NOT_READABLE: 203,
 } as const;
 
+/** A result code (the typed enum of the codes above). */
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
+
+const KNOWN_CODES: ReadonlySet<number> = new Set(Object.values(ResultCode));
+
+/** A number from outside the type system (a peer's answer, the Lua runtime) as a result code; UNKNOWN when it is none. */
+export function toResultCode(n: number): ResultCodeValue {
+  return KNOWN_CODES.has(n) ? (n as ResultCodeValue) : ResultCode.UNKNOWN;
+}
 
 /**
  * An error that carries an Aerospike result code. Raised anywhere below the transaction layer and
@@ -46,9 +54,18 @@ export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
  */
 export class AsError extends Error {
   constructor(
-    readonly code: number,
+    readonly code: ResultCodeValue,
     message?: string,
   ) {
     super(message ?? `result code ${code}`);
   }
+}
+
+/**
+ * The result code an error answers with: an AsError's own code, anything else `fallback` (what
+ * the failing step answers for a non-Aerospike error: PARAMETER for a request that does not
+ * decode, UNKNOWN for a fault in the server).
+ */
+export function resultCodeOf(e: unknown, fallback: ResultCodeValue = ResultCode.UNKNOWN): ResultCodeValue {
+  return e instanceof AsError ? e.code : fallback;
 }

@@ -2,7 +2,7 @@
  * Foreground partition scans (protocol reference §8): the request names partitions (or resume
  * digests); records stream out in frames, each partition in digest order, then a LAST message.
  */
-import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { AsError, ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { FieldType, Info1, Info2, Info3, isUtf8Bytes, OpType, type AsMsg, type MsgField } from '../protocol/message.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
@@ -152,7 +152,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
     job = new ScanJob(trid, ns.name, setName, tasks.length, rps, client, { sindexName: source?.indexName ?? '' });
     ctx.jobs.add(job);
   } catch (e) {
-    sink.send(errorFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
+    sink.send(errorFrame(resultCodeOf(e, ResultCode.PARAMETER)));
     return;
   }
 
@@ -283,7 +283,7 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
     }
   } catch (e) {
     job.finish('done(error)');
-    sink.send(lastFrame(e instanceof AsError ? e.code : ResultCode.UNKNOWN));
+    sink.send(lastFrame(resultCodeOf(e)));
   }
 }
 

@@ -8,9 +8,9 @@
 import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/cluster-runtime.js';
 import { parseNodeId, type NodeId } from '../cluster/node-id.js';
 import { joinAddress } from '../cluster/net/peer-net.js';
-import { FieldType, Info1, Info2, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
+import { FieldType, Info1, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
-import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { packShipped, shipCurrent } from '../namespace/record-transfer.js';
 import { partitionOf } from '../util/digest.js';
 import { networkInterfaces } from 'node:os';
@@ -23,6 +23,7 @@ import { executeInfoCommand } from './info-commands.js';
 import type { UdfRegistry } from '../udf/index.js';
 import { applySmd, smdSnapshot } from './cluster-smd.js';
 import { parseInfoCommand } from './info-protocol.js';
+import { keyedKind } from '../protocol/request.js';
 
 /** A proxied request is proxied again at most this often before giving up (maps in flux). */
 const MAX_PROXY_HOPS = 3;
@@ -121,7 +122,7 @@ export class ClusterRouter implements NodeRouter {
     if (!rt.ready) return rt.whenReady().then(() => (rt.ready ? this.routeSingle(msg, body, hops, new ResponseBuilder(512)) : simpleReply(ResultCode.TIMEOUT)));
     const np = rt.partitions.get(t.nsName)!;
     const serving = np.servingNode(t.pid);
-    const isWrite = (msg.info2 & Info2.WRITE) !== 0;
+    const isWrite = keyedKind(msg) !== 'read';
     const dups = serving === rt.nodeId && !resolved ? np.pendingDuplicates(t.pid) : [];
     if (dups.length > 0) {
       // the partition is still merging copies from a split: resolve this record first
@@ -157,7 +158,7 @@ export class ClusterRouter implements NodeRouter {
   /** Executes a batch row on this node; a successful write's replication joins `pending`. */
   private runRowHere(t: Target, msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number {
     const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
-    if ((msg.info2 & Info2.WRITE) !== 0 && code === ResultCode.OK) {
+    if (keyedKind(msg) !== 'read' && code === ResultCode.OK) {
       const wait = this.replicate(t, msg);
       if (wait) pending.push(wait);
     }
@@ -171,7 +172,7 @@ export class ClusterRouter implements NodeRouter {
     const np = t ? rt.partitions.get(t.nsName) : undefined;
     if (!t || !np || !rt.ready) return executeSingleRecord(this.node, msg, out, rowIndex, true);
     const serving = np.servingNode(t.pid);
-    const isWrite = (msg.info2 & Info2.WRITE) !== 0;
+    const isWrite = keyedKind(msg) !== 'read';
     if (serving === rt.nodeId) {
       const dups = np.pendingDuplicates(t.pid);
       if (dups.length > 0) await this.resolveDuplicates(t, dups);
@@ -202,7 +203,7 @@ export class ClusterRouter implements NodeRouter {
     try {
       msg = parseMessage(body, 0, body.length);
     } catch (e) {
-      return simpleReply(e instanceof AsError ? e.code : ResultCode.PARAMETER);
+      return simpleReply(resultCodeOf(e, ResultCode.PARAMETER));
     }
     return this.routeSingle(msg, body, hops, new ResponseBuilder(512));
   }

@@ -2,8 +2,9 @@
  * Routes one data message (proto type 3) to its transaction and turns any AsError raised before
  * an answer was begun into the wire answer — the one place errors become result codes.
  */
-import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info2, parseMessage, type AsMsg } from '../protocol/message.js';
+import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
+import { FieldType, parseMessage, type AsMsg } from '../protocol/message.js';
+import { fieldText, keyedKind, requestKind } from '../protocol/request.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { executeSingleRecord } from '../transaction/single-record.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
@@ -37,13 +38,14 @@ export function dispatchMessage(
   try {
     msg = parseMessage(body, 0, body.length);
   } catch (e) {
-    return simpleReply(e instanceof AsError ? e.code : ResultCode.PARAMETER);
+    return simpleReply(resultCodeOf(e, ResultCode.PARAMETER));
   }
-  if (msg.info1 & Info1.BATCH) {
+  const kind = requestKind(msg);
+  if (kind === 'batch') {
     if (!handlers.batch) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
     return handlers.batch(msg, sink);
   }
-  if (!msg.fields.some((f) => f.type === FieldType.DIGEST)) {
+  if (kind === 'scan') {
     if (!handlers.scan) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
     return handlers.scan(msg, sink);
   }
@@ -65,13 +67,10 @@ export function dispatchMessage(
   return out.finish();
 }
 
-/** Counts a single-record transaction in its namespace's read, write or udf histogram. */
+/** Counts a single-record transaction in its namespace's read, write (deletes too) or udf histogram. */
 function recordLatency(latency: LatencyRegistry | undefined, msg: AsMsg, t0: bigint): void {
   if (latency) {
-    const ns = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
-    const nsName = ns ? msg.buf.toString('utf8', ns.start, ns.end) : '';
-    const udf = msg.fields.some((f) => f.type === FieldType.UDF_FUNCTION);
-    const kind = udf ? 'udf' : msg.info2 & Info2.WRITE ? 'write' : 'read';
-    latency.recordNs(nsName, kind, Number(process.hrtime.bigint() - t0));
+    const kind = keyedKind(msg);
+    latency.recordNs(fieldText(msg, FieldType.NAMESPACE) ?? '', kind === 'delete' ? 'write' : kind, Number(process.hrtime.bigint() - t0));
   }
 }

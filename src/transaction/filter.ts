@@ -1,13 +1,12 @@
 /** Filter expressions on single-record commands (protocol reference §6.6). */
 import type { Namespace } from '../namespace/namespace.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import type { AsMsg, MsgField } from '../protocol/message.js';
 import { engines, type CompiledFilterLike, type FilterRecord } from './extensions.js';
 
-/** Compiles the request's filter field once; undefined when there is none. */
-export function compileRequestFilter(msg: AsMsg, field: MsgField | undefined): CompiledFilterLike | undefined {
-  if (!field) return undefined;
-  return compileFilterBytes(msg.buf.subarray(field.start, field.end));
+/** Compiles the request's filter expression (field 43) once; undefined when there is none. */
+export function compileRequestFilter(filter: Buffer | undefined): CompiledFilterLike | undefined {
+  if (!filter) return undefined;
+  return compileFilterBytes(filter);
 }
 
 export function compileFilterBytes(bytes: Buffer): CompiledFilterLike | undefined {

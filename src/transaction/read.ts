@@ -10,7 +10,8 @@ import { valueToParticle } from '../values/bin-particles.js';
 import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';
-import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
+import { keyMismatch, type TxRequest } from './keyed-request.js';
+import { failed } from './outcome.js';
 import { RecordView } from './record-view.js';
 import { passesFilter, compileRequestFilter } from './filter.js';
 import type { AsValue } from '../protocol/msgpack.js';
@@ -20,38 +21,31 @@ import { citrusleafSec } from '../util/clock.js';
 const READ_TOUCH_NEVER = 0xffffffff;
 
 /**
- * Executes a read and appends exactly one response message to `out`.
- * `transactionTtl` is echoed in the header (batch rows carry their index there).
+ * Executes a read. On success appends the answer message (with the bins or op results) to `out`;
+ * otherwise returns the result code with the answer's metadata noted (outcome.ts) and leaves the
+ * answer to the caller. Batch rows (`inBatch`) label every op result READ.
  */
-export function executeRead(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
-  const req = resolveKeyed(node, msg);
+export function executeRead(req: TxRequest, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
+  const msg = req.msg;
   const ns = req.ns;
   const found = ns.findForRead(req.digest);
   const index = ns.index;
   if (found < 0) {
-    ns.stats.clientReadNotFound++;
     const expiredId = found === -1 ? -1 : -found - 2;
-    if (expiredId >= 0) out.beginMessage(ResultCode.NOT_FOUND, index.generation(expiredId), index.voidTime(expiredId), rowIndex);
-    else out.beginMessage(ResultCode.NOT_FOUND, 0, 0, rowIndex);
-    out.endMessage();
-    return ResultCode.NOT_FOUND;
+    if (expiredId >= 0) return failed(ResultCode.NOT_FOUND, index.generation(expiredId), index.voidTime(expiredId));
+    return failed(ResultCode.NOT_FOUND);
   }
   const id = found;
   const gen = index.generation(id);
   const voidTime = index.voidTime(id);
-  const fail = (code: number): number => {
-    out.beginMessage(code, gen, voidTime, rowIndex);
-    out.endMessage();
-    return code;
-  };
   if (msg.recordTtl !== 0 && msg.recordTtl !== READ_TOUCH_NEVER && msg.recordTtl > 100) {
-    return fail(ResultCode.PARAMETER);
+    return failed(ResultCode.PARAMETER, gen, voidTime);
   }
   // decided before the filter, applied once the answer is built (it carries the old void time)
   const touchTtl = readTouchTtl(ns, id, msg.recordTtl);
-  if (touchTtl === 0) return readLoaded(ns, req, id, gen, voidTime, msg, out, rowIndex, inBatch, fail);
+  if (touchTtl === 0) return readLoaded(ns, req, id, gen, voidTime, msg, out, rowIndex, inBatch);
   try {
-    return readLoaded(ns, req, id, gen, voidTime, msg, out, rowIndex, inBatch, fail);
+    return readLoaded(ns, req, id, gen, voidTime, msg, out, rowIndex, inBatch);
   } finally {
     readTouch(ns, id, touchTtl);
   }
@@ -103,12 +97,12 @@ function readTouch(ns: ReadNamespace, id: number, writeTtl: number): void {
   }
 }
 
-type ReadNamespace = ReturnType<typeof resolveKeyed>['ns'];
+type ReadNamespace = TxRequest['ns'];
 
 /** The read proper, once the record is found and the read-touch decided. */
 function readLoaded(
   ns: ReadNamespace,
-  req: ReturnType<typeof resolveKeyed>,
+  req: TxRequest,
   id: number,
   gen: number,
   voidTime: number,
@@ -116,25 +110,23 @@ function readLoaded(
   out: ResponseBuilder,
   rowIndex: number,
   inBatch: boolean,
-  fail: (code: number) => number,
 ): number {
   const index = ns.index;
   const data = ns.storage.get(index, id);
-  if (keyMismatch(req.key, readStoredKey(data))) return fail(ResultCode.KEY_MISMATCH);
+  if (keyMismatch(req.key, readStoredKey(data))) return failed(ResultCode.KEY_MISMATCH, gen, voidTime);
   let view: RecordView | undefined;
   let filter;
   try {
     // compiled once the record is found: a bad filter answers with the record's generation
-    filter = compileRequestFilter(msg, req.filter);
+    filter = compileRequestFilter(req.filter);
   } catch (e) {
-    if (e instanceof AsError) return fail(e.code);
+    if (e instanceof AsError) return failed(e.code, gen, voidTime);
     throw e;
   }
   if (filter) {
     view = new RecordView(ns, id, req.digest);
     if (!passesFilter(filter, view, ns)) {
-      ns.stats.clientReadFilteredOut++;
-      return fail(ResultCode.FILTERED_OUT);
+      return failed(ResultCode.FILTERED_OUT, gen, voidTime);
     }
   }
 
@@ -142,29 +134,27 @@ function readLoaded(
   const respondAll = (msg.info2 & Info2.RESPOND_ALL_OPS) !== 0;
   // validate ops first: an invalid op fails the whole read
   for (const op of ops) {
-    if (op.nameBytes > MAX_BIN_NAME_BYTES) return fail(ResultCode.BIN_NAME);
+    if (op.nameBytes > MAX_BIN_NAME_BYTES) return failed(ResultCode.BIN_NAME, gen, voidTime);
     if (op.opType === OpType.READ) continue;
     if (op.opType === OpType.CDT_READ || op.opType === OpType.BITS_READ || op.opType === OpType.HLL_READ || op.opType === OpType.EXP_READ) continue;
-    return fail(ResultCode.PARAMETER);
+    return failed(ResultCode.PARAMETER, gen, voidTime);
   }
 
   const mark = out.pos;
   out.beginMessage(ResultCode.OK, gen, voidTime, rowIndex);
   if (msg.info1 & Info1.GET_NO_BINS) {
     out.endMessage();
-    ns.stats.clientReadSuccess++;
     return ResultCode.OK;
   }
   if (ops.length === 0 && !(msg.info1 & Info1.GET_ALL)) {
     out.abortMessage(mark);
-    return fail(ResultCode.PARAMETER);
+    return failed(ResultCode.PARAMETER, gen, voidTime);
   }
   if (msg.info1 & Info1.GET_ALL) {
     forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
       out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
     });
     out.endMessage();
-    ns.stats.clientReadSuccess++;
     return ResultCode.OK;
   }
   view ??= new RecordView(ns, id, req.digest);
@@ -197,12 +187,11 @@ function readLoaded(
     if (e instanceof AsError) {
       // drop the partly built message and answer the error instead
       out.abortMessage(mark);
-      return fail(e.code);
+      return failed(e.code, gen, voidTime);
     }
     throw e;
   }
   out.endMessage();
-  ns.stats.clientReadSuccess++;
   return ResultCode.OK;
 }
 

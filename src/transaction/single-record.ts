@@ -1,31 +1,57 @@
 /**
- * One single-record transaction, whichever kind: a write (put, operate, delete, UDF) or a read.
- * Used by the dispatcher for a client's request, by batch rows, background jobs and the cluster
- * router for requests served here.
+ * One single-record transaction, whichever kind, and the one place its answer is completed and its
+ * outcome counted. Used by the dispatcher for a client's request, by batch rows, background jobs
+ * and the cluster router for requests served here.
  */
-import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { AsError, ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { Info1, Info2, type AsMsg } from '../protocol/message.js';
+import { decodeKeyed } from '../protocol/request.js';
 import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { executeRead } from './read.js';
-import { executeWrite } from './write.js';
-import type { NamespaceLookup } from './keyed-request.js';
+import { executeDelete, executeWrite } from './write.js';
+import type { NamespaceLookup, TxRequest } from './keyed-request.js';
+import { countOutcome, failedAnswer } from './outcome.js';
 
 /**
- * Executes a single-record message and appends its answer to `out` (row `rowIndex` of a batch
- * when `inBatch`). An AsError raised before the answer was begun becomes an answer with its
- * result code (any other error: UNKNOWN). Returns the result code.
+ * Executes a single-record message and appends exactly one answer message to `out` (row
+ * `rowIndex` of a batch when `inBatch`). Decodes the request once; an AsError (a refused request,
+ * or one raised by the transaction before its answer was complete) becomes an answer with its
+ * result code, any other error UNKNOWN. Counts the outcome in the namespace's client_* statistics
+ * (batch rows are counted by the batch, which also counts rows it proxies). Returns the result code.
  */
 export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
   const mark = out.pos;
+  let req: TxRequest | undefined;
+  let code: number;
+  failedAnswer.generation = 0;
+  failedAnswer.voidTime = 0;
   try {
-    if (msg.info2 & Info2.WRITE) return executeWrite(node, msg, out, rowIndex, inBatch);
-    if (msg.info1 & Info1.READ) return executeRead(node, msg, out, rowIndex, inBatch);
-    throw new AsError(ResultCode.PARAMETER, 'neither read nor write');
+    if (!(msg.info2 & Info2.WRITE) && !(msg.info1 & Info1.READ)) throw new AsError(ResultCode.PARAMETER, 'neither read nor write');
+    req = decodeKeyed(msg, node);
+    code = runTransaction(req, out, rowIndex, inBatch);
   } catch (e) {
-    const code = e instanceof AsError ? e.code : ResultCode.UNKNOWN;
+    code = resultCodeOf(e);
     out.abortMessage(mark);
-    out.beginMessage(code, 0, 0, rowIndex);
+    failedAnswer.generation = 0;
+    failedAnswer.voidTime = 0;
+  }
+  if (out.pos === mark) {
+    // the transaction left the answer to us: a result code with the record's metadata, no ops
+    out.beginMessage(code, failedAnswer.generation, failedAnswer.voidTime, rowIndex);
     out.endMessage();
-    return code;
+  }
+  if (req !== undefined && !inBatch) countOutcome(req.ns.stats, req.kind, code, false);
+  return code;
+}
+
+function runTransaction(req: TxRequest, out: ResponseBuilder, rowIndex: number, inBatch: boolean): number {
+  switch (req.kind) {
+    case 'read':
+      return executeRead(req, out, rowIndex, inBatch);
+    case 'delete':
+      return executeDelete(req, out, rowIndex);
+    case 'write':
+    case 'udf':
+      return executeWrite(req, out, rowIndex, inBatch);
   }
 }

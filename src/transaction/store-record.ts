@@ -7,7 +7,7 @@ import type { Namespace } from '../namespace/namespace.js';
 import { nextGeneration } from '../namespace/namespace.js';
 import type { RecordChangeCause } from '../namespace/record-life.js';
 import type { Bin } from '../protocol/particle.js';
-import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { AsError, ResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import { encodeRecord, encodedSize, type StoredKey } from '../storage/record-codec.js';
 
 /** record_ttl -1: the record never expires. */
@@ -37,7 +37,7 @@ export interface StoreRequest {
  * generation, then the store (which rolls back if storage refuses). Returns the new generation,
  * void-time and entry id, or a result code.
  */
-export function storeRecord(ns: Namespace, r: StoreRequest): { generation: number; voidTime: number; id: number } | number {
+export function storeRecord(ns: Namespace, r: StoreRequest): { generation: number; voidTime: number; id: number } | ResultCodeValue {
   const index = ns.index;
   const size = encodedSize(r.key, r.bins);
   if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return ResultCode.RECORD_TOO_BIG;

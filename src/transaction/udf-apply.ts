@@ -8,11 +8,12 @@ import { Info2, Info3, OpType, type AsMsg } from '../protocol/message.js';
 import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle, particleToValue, type Bin } from '../protocol/particle.js';
 import { valueToParticle } from '../values/bin-particles.js';
-import { ResultCode } from '../protocol/result-codes.js';
+import { ResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import type { StoredKey } from '../storage/record-codec.js';
 import { applyRecordUdf, readUdfCall, type UdfRegistry } from '../udf/index.js';
 import { nextGeneration } from '../namespace/namespace.js';
 import { setLimitBreached, storeRecord } from './store-record.js';
+import { failed } from './outcome.js';
 
 export interface UdfContext {
   registry: UdfRegistry;
@@ -43,7 +44,7 @@ function keyValue(k: StoredKey | undefined) {
 }
 
 /** Checks the request shape before the record is touched; returns a result code or OK. */
-export function udfRequestCheck(msg: AsMsg): number {
+export function udfRequestCheck(msg: AsMsg): ResultCodeValue {
   if (!udfContext) return ResultCode.UDF_EXECUTION;
   if (udfContext.executionDisabled()) return ResultCode.FORBIDDEN;
   if (!readUdfCall(msg)) return ResultCode.PARAMETER;
@@ -52,7 +53,10 @@ export function udfRequestCheck(msg: AsMsg): number {
   return ResultCode.OK;
 }
 
-/** Runs the UDF and appends the answer; returns the result code. */
+/**
+ * Runs the UDF. Appends the answer when it carries an op (the function's result, or a Lua error's
+ * message); any other failure returns its code with the metadata noted (outcome.ts).
+ */
 export function executeUdf(msg: AsMsg, t: UdfTarget, out: ResponseBuilder, rowIndex: number): number {
   const ns = t.ns;
   const index = ns.index;
@@ -91,7 +95,7 @@ export function executeUdf(msg: AsMsg, t: UdfTarget, out: ResponseBuilder, rowIn
     if (outcome.code === ResultCode.UDF_EXECUTION) {
       return answer(outcome.code, oldGen, oldVoid, { name: 'FAILURE', type: Particle.STRING, value: Buffer.from(outcome.message) });
     }
-    return answer(outcome.code, oldGen, oldVoid);
+    return failed(outcome.code, oldGen, oldVoid);
   }
   const result = outcome.result === null || outcome.result === undefined ? undefined : valueToParticle(outcome.result);
   const success = { name: 'SUCCESS', type: result ? result.type : Particle.NULL, value: result?.value };
@@ -119,7 +123,7 @@ export function executeUdf(msg: AsMsg, t: UdfTarget, out: ResponseBuilder, rowIn
         nowMs,
         cause: 'udf',
       });
-      if (typeof stored === 'number') return answer(stored, oldGen, oldVoid);
+      if (typeof stored === 'number') return failed(stored, oldGen, oldVoid);
       return answer(ResultCode.OK, stored.generation, stored.voidTime, success);
     }
   }

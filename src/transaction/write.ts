@@ -3,12 +3,10 @@
  * reference server's order: validate the request, look the record up, check key, generation,
  * exists policy and filter, apply the ops in order on a working copy, then store or delete.
  */
-import type { Namespace } from '../namespace/namespace.js';
 import type { RecordChangeCause } from '../namespace/record-life.js';
 import { MAX_TTL_SEC, nextGeneration } from '../namespace/namespace.js';
-import { AsError, ResultCode } from '../protocol/result-codes.js';
+import { AsError, ResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import {
-  FieldType,
   Info1,
   Info2,
   Info3,
@@ -26,7 +24,8 @@ import { decodeRecord, type StoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';
 import { compileRequestFilter, passesFilter } from './filter.js';
-import { keyMismatch, resolveKeyed, type NamespaceLookup } from './keyed-request.js';
+import { keyMismatch, type TxRequest } from './keyed-request.js';
+import { failed } from './outcome.js';
 import { readParticleOp } from './read.js';
 import { storedCollectionBytes } from './collection-bins.js';
 import { executeUdf, udfRequestCheck } from './udf-apply.js';
@@ -41,12 +40,15 @@ interface ResultOp {
   value: Buffer | undefined;
 }
 
-/** Executes a write (or delete) and appends one response message to `out`; `inBatch` for a batch row. */
-export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
-  const req = resolveKeyed(node, msg);
+/**
+ * Executes a write (put, operate, touch) or a record UDF (`req.kind` 'udf'); `inBatch` for a
+ * batch row. On success appends the answer message to `out`; otherwise returns the result code
+ * with the answer's metadata noted (outcome.ts) and leaves the answer to the caller.
+ */
+export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
+  const msg = req.msg;
   const ns = req.ns;
   const cause: RecordChangeCause = inBatch ? 'batch' : 'client';
-  if (msg.info2 & Info2.DELETE) return executeDelete(ns, msg, req.digest, req.key, out, rowIndex, req.filter !== undefined);
 
   // request-level validation, before the record is looked at
   const ttl = msg.recordTtl;
@@ -56,7 +58,7 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   if (ttl !== 0 && ttl !== TTL_NEVER && ttl !== TTL_KEEP && ns.settings.nsupPeriodSec === 0 && !ns.settings.allowTtlWithoutNsup) {
     throw new AsError(ResultCode.FORBIDDEN, 'ttl write with nsup off');
   }
-  const isUdf = msg.fields.some((f) => f.type === FieldType.UDF_FILENAME);
+  const isUdf = req.kind === 'udf';
   if (isUdf) {
     const check = udfRequestCheck(msg);
     if (check !== ResultCode.OK) throw new AsError(check, 'bad udf request');
@@ -89,12 +91,6 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   const index = ns.index;
   const oldGen = existed ? index.generation(id) : 0;
   const oldVoidTime = existed ? index.voidTime(id) : 0;
-  const fail = (code: number): number => {
-    out.beginMessage(code, oldGen, oldVoidTime, rowIndex);
-    out.endMessage();
-    ns.stats.clientWriteError++;
-    return code;
-  };
 
   let stored: { key: StoredKey | undefined; bins: Bin[] } = { key: undefined, bins: [] };
   let oldSize = 0; // the stored record's bytes, which a UDF sees as record.size
@@ -102,29 +98,26 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
     const data = ns.storage.get(index, id);
     oldSize = data.length;
     stored = decodeRecord(data);
-    if (keyMismatch(req.key, stored.key)) return fail(ResultCode.KEY_MISMATCH);
+    if (keyMismatch(req.key, stored.key)) return failed(ResultCode.KEY_MISMATCH, oldGen, oldVoidTime);
   }
   const genCheck = checkGeneration(msg, existed, oldGen);
-  if (genCheck !== ResultCode.OK) return fail(genCheck);
+  if (genCheck !== ResultCode.OK) return failed(genCheck, oldGen, oldVoidTime);
   if (existed) {
-    if (msg.info2 & Info2.CREATE_ONLY) return fail(ResultCode.RECORD_EXISTS);
+    if (msg.info2 & Info2.CREATE_ONLY) return failed(ResultCode.RECORD_EXISTS, oldGen, oldVoidTime);
   } else if (msg.info3 & (Info3.UPDATE_ONLY | Info3.REPLACE_ONLY)) {
-    return fail(ResultCode.NOT_FOUND);
+    return failed(ResultCode.NOT_FOUND, oldGen, oldVoidTime);
   }
   let view: RecordView | undefined;
   let filter;
   try {
-    filter = existed ? compileRequestFilter(msg, req.filter) : undefined;
+    filter = existed ? compileRequestFilter(req.filter) : undefined;
   } catch (e) {
-    if (e instanceof AsError) return fail(e.code);
+    if (e instanceof AsError) return failed(e.code, oldGen, oldVoidTime);
     throw e;
   }
   if (filter && existed) {
     view = new RecordView(ns, id, req.digest);
-    if (!passesFilter(filter, view, ns)) {
-      ns.stats.clientWriteFilteredOut++;
-      return fail(ResultCode.FILTERED_OUT);
-    }
+    if (!passesFilter(filter, view, ns)) return failed(ResultCode.FILTERED_OUT, oldGen, oldVoidTime);
   }
 
   if (isUdf) {
@@ -231,22 +224,21 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
       }
     }
   } catch (e) {
-    if (e instanceof AsError) return fail(e.code);
+    if (e instanceof AsError) return failed(e.code, oldGen, oldVoidTime);
     throw e;
   }
-  if (!ops.some((op) => isWriteOp(op.opType))) return fail(ResultCode.PARAMETER);
+  if (!ops.some((op) => isWriteOp(op.opType))) return failed(ResultCode.PARAMETER, oldGen, oldVoidTime);
 
   // store or delete the result; stop-writes refuses client writes but never deletes
   if (bins.length > 0) {
-    if (ns.stopWrites.current() !== undefined) return fail(ResultCode.OUT_OF_SPACE);
+    if (ns.stopWrites.current() !== undefined) return failed(ResultCode.OUT_OF_SPACE, oldGen, oldVoidTime);
     const limit = setLimitBreached(ns, req.setName, existed);
-    if (limit) return fail(ResultCode.FORBIDDEN);
+    if (limit) return failed(ResultCode.FORBIDDEN, oldGen, oldVoidTime);
   }
   if (bins.length === 0) {
-    if (!existed && !deletedAll) return fail(ResultCode.NOT_FOUND);
-    if (!existed) return fail(ResultCode.NOT_FOUND);
+    if (!existed && !deletedAll) return failed(ResultCode.NOT_FOUND, oldGen, oldVoidTime);
+    if (!existed) return failed(ResultCode.NOT_FOUND, oldGen, oldVoidTime);
     ns.records.remove(id, cause);
-    ns.stats.clientWriteSuccess++;
     out.beginMessage(ResultCode.OK, 0, 0, rowIndex);
     emitResults(out, results);
     out.endMessage();
@@ -254,9 +246,8 @@ export function executeWrite(node: NamespaceLookup, msg: AsMsg, out: ResponseBui
   }
   void touched;
   const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: stored.key ?? req.key, bins, ttl, nowMs, cause });
-  if (typeof stored2 === 'number') return fail(stored2);
+  if (typeof stored2 === 'number') return failed(stored2, oldGen, oldVoidTime);
   const { generation: newGen, voidTime } = stored2;
-  ns.stats.clientWriteSuccess++;
   out.beginMessage(ResultCode.OK, newGen, voidTime, rowIndex);
   emitResults(out, results);
   out.endMessage();
@@ -283,7 +274,7 @@ function emitResults(out: ResponseBuilder, results: ResultOp[]): void {
   for (const r of results) out.addOp(r.opType, r.type, r.name, r.value);
 }
 
-function checkGeneration(msg: AsMsg, existed: boolean, gen: number): number {
+function checkGeneration(msg: AsMsg, existed: boolean, gen: number): ResultCodeValue {
   if (msg.info2 & Info2.GENERATION) {
     if (existed && gen !== msg.generation) return ResultCode.GENERATION;
   } else if (msg.info2 & Info2.GENERATION_GT) {
@@ -371,53 +362,35 @@ function applyArithmetic(bins: Bin[], op: MsgOp): Bin[] {
   return setBin(bins, op.name, current.type, value);
 }
 
-function executeDelete(
-  ns: Namespace,
-  msg: AsMsg,
-  digest: Buffer,
-  key: StoredKey | undefined,
-  out: ResponseBuilder,
-  rowIndex: number,
-  hasFilter: boolean,
-): number {
+/**
+ * Executes a delete (durable when asked and the storage keeps tombstones). On success appends the
+ * answer to `out`; otherwise returns the result code and leaves the answer to the caller (the
+ * reference server answers a failed delete without the record's metadata).
+ */
+export function executeDelete(req: TxRequest, out: ResponseBuilder, rowIndex = 0): number {
+  const msg = req.msg;
+  const ns = req.ns;
   // durable deletes need storage that keeps tombstones; in memory the answer is Aerospike CE's
   const durable = (msg.info2 & Info2.DURABLE_DELETE) !== 0;
   if (durable && !ns.storage.supportsTombstones) {
     throw new AsError(ResultCode.ENTERPRISE_ONLY, 'durable delete');
   }
-  const filterField = hasFilter ? msg.fields.find((f) => f.type === 43) : undefined;
-  const id = ns.findLive(digest);
-  if (id < 0) {
-    ns.stats.clientDeleteNotFound++;
-    out.beginMessage(ResultCode.NOT_FOUND, 0, 0, rowIndex);
-    out.endMessage();
-    return ResultCode.NOT_FOUND;
-  }
-  const fail = (code: number): number => {
-    ns.stats.clientDeleteError++;
-    // the reference server answers a failed delete without the record's metadata
-    out.beginMessage(code, 0, 0, rowIndex);
-    out.endMessage();
-    return code;
-  };
+  const id = ns.findLive(req.digest);
+  if (id < 0) return failed(ResultCode.NOT_FOUND);
   const stored = decodeRecord(ns.storage.get(ns.index, id));
-  if (keyMismatch(key, stored.key)) return fail(ResultCode.KEY_MISMATCH);
+  if (keyMismatch(req.key, stored.key)) return failed(ResultCode.KEY_MISMATCH);
   let filter;
   try {
-    filter = compileRequestFilter(msg, filterField);
+    filter = compileRequestFilter(req.filter);
   } catch (e) {
-    if (e instanceof AsError) return fail(e.code);
+    if (e instanceof AsError) return failed(e.code);
     throw e;
   }
   const genCheck = checkGeneration(msg, true, ns.index.generation(id));
-  if (genCheck !== ResultCode.OK) return fail(genCheck);
-  if (filter && !passesFilter(filter, new RecordView(ns, id, digest), ns)) {
-    ns.stats.clientDeleteFilteredOut++;
-    return fail(ResultCode.FILTERED_OUT);
-  }
+  if (genCheck !== ResultCode.OK) return failed(genCheck);
+  if (filter && !passesFilter(filter, new RecordView(ns, id, req.digest), ns)) return failed(ResultCode.FILTERED_OUT);
   if (durable) ns.records.tombstone(id, nextGeneration(ns.index.generation(id)), ns.clock.nowMs(), 'delete');
   else ns.records.remove(id, 'delete');
-  ns.stats.clientDeleteSuccess++;
   out.beginMessage(ResultCode.OK, 0, 0, rowIndex);
   out.endMessage();
   return ResultCode.OK;

@@ -18,7 +18,7 @@
 import { AsMap, LIST_FLAGS, MsgpackReader, pack, unpack, type AsList, type AsValue } from '../protocol/msgpack.js';
 import { compareValues } from '../cdt/index.js';
 import { FieldType, type AsMsg } from '../protocol/message.js';
-import { ResultCode } from '../protocol/result-codes.js';
+import { ResultCode, toResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import { CITRUSLEAF_EPOCH_SEC } from '../util/clock.js';
 import { logger, type LogLevel } from '../util/log.js';
 import { LuaCallError, UDF_INSTRUCTION_LIMIT, UDF_TIME_LIMIT_MS } from './lua-runtime.js';
@@ -58,7 +58,7 @@ export type UdfOutcome =
       /** record.drop_key() was called: store the record without its key */
       dropKey?: boolean;
     }
-  | { kind: 'error'; code: number; message: string };
+  | { kind: 'error'; code: ResultCodeValue; message: string };
 
 export interface UdfApplyOptions {
   /** CPU time for this call; default UDF_TIME_LIMIT_MS (pass the transaction's remaining time) */
@@ -145,7 +145,7 @@ export function applyRecordUdf(
     log.warning(`lua-error: result ${message}`);
     return { kind: 'error', code: ResultCode.UDF_EXECUTION, message };
   }
-  if (resultCode !== 0) return { kind: 'error', code: resultCode, message: `record update failed (result ${resultCode})` };
+  if (resultCode !== 0) return { kind: 'error', code: toResultCode(resultCode), message: `record update failed (result ${resultCode})` };
 
   const result = unpack(payload);
   if (!hasUpdates) return { kind: 'ok', result, write: 'none', bins: rec.bins };

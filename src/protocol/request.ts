@@ -1,0 +1,149 @@
+/**
+ * The typed request at the boundary: what kind of request an as_msg is (derived from its flag bits
+ * and fields in this one place) and, for single-record requests, the key fields decoded and
+ * validated once — namespace, digest, set, user key, filter expression — so nothing downstream
+ * reads raw field offsets.
+ *
+ *   read | write | delete | udf   one record (digest field present); see decodeKeyed
+ *   batch                          batch-index request (info1 BATCH); rows are single-record requests
+ *   scan                           no digest: a scan or query, foreground or background
+ *
+ * Info requests are a different proto type (1) and are decoded by the server's info protocol.
+ */
+import { FieldType, Info1, Info2, isUtf8Bytes, MAX_NAMESPACE_NAME_BYTES, MAX_SET_NAME_BYTES, type AsMsg } from './message.js';
+import { Particle } from './particle.js';
+import { AsError, ResultCode } from './result-codes.js';
+
+/** The kinds of data request (proto type 3). */
+export type RequestKind = 'read' | 'write' | 'delete' | 'udf' | 'batch' | 'scan';
+/** The kinds of single-record request. */
+export type KeyedKind = 'read' | 'write' | 'delete' | 'udf';
+
+/**
+ * The kind of an as_msg. A write (info2 WRITE) with DELETE is a delete, with a UDF file name a
+ * record UDF; anything else without WRITE is a read (whether it really asks to read — info1 READ —
+ * is the read transaction's check).
+ */
+export function requestKind(msg: AsMsg): RequestKind {
+  if (msg.info1 & Info1.BATCH) return 'batch';
+  if (!hasField(msg, FieldType.DIGEST)) return 'scan';
+  return keyedKind(msg);
+}
+
+/** The kind of a single-record message (a request with a digest, or a batch row). */
+export function keyedKind(msg: AsMsg): KeyedKind {
+  if (!(msg.info2 & Info2.WRITE)) return 'read';
+  if (msg.info2 & Info2.DELETE) return 'delete';
+  return hasField(msg, FieldType.UDF_FILENAME) ? 'udf' : 'write';
+}
+
+/** A user key as the client sent it (field 2): particle type and value bytes (a view). */
+export interface UserKey {
+  type: number;
+  value: Buffer;
+}
+
+/** Finds the namespace a request names; undefined when the node has none by that name. */
+export interface NamespaceResolver<N> {
+  namespace(name: string): N | undefined;
+}
+
+/**
+ * A single-record request, decoded once. `N` is whatever the resolver answers for the
+ * namespace's name (the server's Namespace). Buffers are views into the request frame.
+ */
+export interface KeyedRequest<N> {
+  readonly kind: KeyedKind;
+  readonly msg: AsMsg;
+  readonly ns: N;
+  /** the 20 digest bytes */
+  readonly digest: Buffer;
+  /** '' when the request names no set */
+  readonly setName: string;
+  readonly key: UserKey | undefined;
+  /** the filter expression bytes (field 43), undefined when none */
+  readonly filter: Buffer | undefined;
+}
+
+/**
+ * Decodes and validates a single-record message's key fields in the reference server's order:
+ * namespace present and 1..31 bytes, and known (NAMESPACE); digest of 20 bytes (PARAMETER); set
+ * name at most 63 bytes of UTF-8 (PARAMETER); an integer or double user key of 8 bytes
+ * (UNSUPPORTED_FEATURE). Throws AsError with that code.
+ */
+export function decodeKeyed<N>(msg: AsMsg, resolver: NamespaceResolver<N>): KeyedRequest<N> {
+  let nsAt = -1;
+  let digestAt = -1;
+  let setAt = -1;
+  let keyAt = -1;
+  let filterAt = -1;
+  const fields = msg.fields;
+  for (let i = 0; i < fields.length; i++) {
+    switch (fields[i]!.type) {
+      case FieldType.NAMESPACE:
+        nsAt = i;
+        break;
+      case FieldType.DIGEST:
+        digestAt = i;
+        break;
+      case FieldType.SET:
+        setAt = i;
+        break;
+      case FieldType.KEY:
+        keyAt = i;
+        break;
+      case FieldType.FILTER:
+        filterAt = i;
+        break;
+    }
+  }
+  const buf = msg.buf;
+  if (nsAt < 0) throw new AsError(ResultCode.NAMESPACE, 'no namespace');
+  const nsField = fields[nsAt]!;
+  const nsLen = nsField.end - nsField.start;
+  if (nsLen === 0 || nsLen > MAX_NAMESPACE_NAME_BYTES) throw new AsError(ResultCode.NAMESPACE);
+  const ns = resolver.namespace(buf.toString('utf8', nsField.start, nsField.end));
+  if (ns === undefined) throw new AsError(ResultCode.NAMESPACE);
+  const digestField = digestAt >= 0 ? fields[digestAt]! : undefined;
+  if (!digestField || digestField.end - digestField.start !== 20) throw new AsError(ResultCode.PARAMETER, 'bad digest');
+  let setName = '';
+  if (setAt >= 0) {
+    const f = fields[setAt]!;
+    if (f.end - f.start > MAX_SET_NAME_BYTES) throw new AsError(ResultCode.PARAMETER, 'set name too long');
+    // set names are strings: bytes that are not UTF-8 would be rewritten, so they are refused
+    if (!isUtf8Bytes(buf, f.start, f.end - f.start)) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
+    setName = buf.toString('utf8', f.start, f.end);
+  }
+  let key: UserKey | undefined;
+  if (keyAt >= 0) {
+    const f = fields[keyAt]!;
+    if (f.end > f.start) {
+      const type = buf[f.start]!;
+      const value = buf.subarray(f.start + 1, f.end);
+      if (type === Particle.INTEGER && value.length !== 8) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'integer key must be 8 bytes');
+      if (type === Particle.FLOAT && value.length !== 8) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'double key must be 8 bytes');
+      key = { type, value };
+    }
+  }
+  const filter = filterAt >= 0 ? buf.subarray(fields[filterAt]!.start, fields[filterAt]!.end) : undefined;
+  return { kind: keyedKind(msg), msg, ns, digest: buf.subarray(digestField.start, digestField.end), setName, key, filter };
+}
+
+/** Whether the message carries a field of `type`. */
+export function hasField(msg: AsMsg, type: number): boolean {
+  const fields = msg.fields;
+  for (let i = 0; i < fields.length; i++) if (fields[i]!.type === type) return true;
+  return false;
+}
+
+/** The bytes of the message's first field of `type` (a view), or undefined. */
+export function fieldBytes(msg: AsMsg, type: number): Buffer | undefined {
+  for (const f of msg.fields) if (f.type === type) return msg.buf.subarray(f.start, f.end);
+  return undefined;
+}
+
+/** The message's first field of `type` as UTF-8 text, or undefined. */
+export function fieldText(msg: AsMsg, type: number): string | undefined {
+  for (const f of msg.fields) if (f.type === type) return msg.buf.toString('utf8', f.start, f.end);
+  return undefined;
+}
