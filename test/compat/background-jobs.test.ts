@@ -252,3 +252,39 @@ test('query.background with an index filter runs the UDF on the selected records
   );
   assert.match(await info('namespace/test'), /(^|;)si_query_udf_bg_complete=1(;|$)/);
 });
+
+test('with disable-udf-execution, a background UDF job is refused with FORBIDDEN (22) before anything else is checked', async () => {
+  const locked = await startStrato({
+    config: `
+service {
+  disable-udf-execution true
+}
+network {
+  service {
+    address 127.0.0.1
+    port 3000
+  }
+}
+namespace test {
+  replication-factor 1
+  nsup-period 120
+  storage-engine memory {
+    data-size 64M
+  }
+}
+`,
+  });
+  try {
+    const udfJob = backgroundRequest('bgset', 0, 1, { type: 2, name: 'x' });
+    // turn the write request into a background UDF one: UDF_OP 2 and the module/function/args fields, no ops
+    const udfFields = [field5(33, Buffer.from([2])), field5(30, Buffer.from('bgjobs')), field5(31, Buffer.from('mark')), field5(32, Buffer.from([0x90]))];
+    const header = Buffer.from(udfJob.subarray(8, 30));
+    header.writeUInt16BE(2 + udfFields.length, 18);
+    header.writeUInt16BE(0, 20);
+    const body = Buffer.concat([header, field5(0, Buffer.from('test')), field5(1, Buffer.from('bgset')), ...udfFields]);
+    const r = await rawExchange(locked.port, frame(3, body));
+    assert.equal(r.received[8 + 5], 22);
+  } finally {
+    await locked.stop();
+  }
+});
