@@ -11,7 +11,7 @@ import { compileExpOp, UNKNOWN, type CompiledExpOp, type ExpRecord } from '../ex
 import { AsBytes, AsGeoJson, AsMap, type AsValue } from '../protocol/msgpack.js';
 import { Particle, particleToValue, type Bin } from '../protocol/particle.js';
 import { decodeGeoJsonParticle, encodeGeoJsonParticle } from '../geo/index.js';
-import { decodeRecord, forEachStoredBin } from '../storage/record-codec.js';
+import { binsOffset, decodeRecord } from '../storage/record-codec.js';
 import { parseContext, type KeyType, type IndexType, type SindexDef } from './definition.js';
 import { bytesBval } from './wyhash.js';
 
@@ -36,11 +36,13 @@ export class KeyExtractor {
   readonly bin: string;
   private readonly ctx: AsValue[] | undefined;
   private readonly exp: CompiledExpOp | undefined;
+  private readonly binBytes: Buffer;
 
   constructor(def: SindexDef) {
     this.ktype = def.ktype;
     this.itype = def.itype;
     this.bin = def.bin;
+    this.binBytes = Buffer.from(def.bin, 'utf8');
     this.ctx = def.ctx64 ? parseContext(Buffer.from(def.ctx64, 'base64')) : undefined;
     // an index expression is evaluated as an EXP_READ op would: msgpack [exp]
     this.exp = def.exp64 ? compileExpOp(Buffer.concat([Buffer.from([0x91]), Buffer.from(def.exp64, 'base64')])) : undefined;
@@ -60,12 +62,7 @@ export class KeyExtractor {
       return out;
     }
     // the common case — a default index on a scalar bin — reads the bin in place
-    const nameBytes = Buffer.from(this.bin);
-    let found: { type: number; start: number; len: number } | undefined;
-    forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
-      if (found || nameLen !== nameBytes.length || data.compare(nameBytes, 0, nameLen, nameStart, nameStart + nameLen) !== 0) return;
-      found = { type, start: valueStart, len: valueLen };
-    });
+    const found = findBin(data, this.binBytes);
     if (!found) return out;
     const value = data.subarray(found.start, found.start + found.len);
     if (!this.ctx && this.itype === 'default') {
@@ -147,6 +144,26 @@ export class KeyExtractor {
         return;
     }
   }
+}
+
+/** Finds a bin by name in record-codec bytes without decoding the record or allocating. */
+function findBin(data: Buffer, name: Buffer): { type: number; start: number; len: number } | undefined {
+  let p = binsOffset(data);
+  const n = data.readUInt16LE(p);
+  p += 2;
+  const nameLen = name.length;
+  for (let i = 0; i < n; i++) {
+    const len = data[p++]!;
+    let same = len === nameLen;
+    for (let k = 0; same && k < len; k++) same = data[p + k] === name[k];
+    p += len;
+    const type = data[p++]!;
+    const valueLen = data.readUInt32LE(p);
+    p += 4;
+    if (same) return { type, start: p, len: valueLen };
+    p += valueLen;
+  }
+  return undefined;
 }
 
 function pushGeo(particle: Buffer, out: IndexKey[]): void {

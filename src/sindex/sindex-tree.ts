@@ -16,85 +16,123 @@ export const SINDEX_ENTRY_BYTES = 8 + DIGEST_BYTES;
 /** First allocation of a partition's arrays, in entries. */
 const INITIAL_CAPACITY = 8;
 
+/**
+ * One partition's entries. A bval is kept as two 32-bit halves (signed high, unsigned low) in
+ * typed arrays: comparing numbers allocates nothing, where reading a BigInt64Array allocates a
+ * BigInt per element read.
+ */
 class PartitionEntries {
   count = 0;
-  bvals = new BigInt64Array(INITIAL_CAPACITY);
-  digests = Buffer.alloc(INITIAL_CAPACITY * DIGEST_BYTES);
+  hi = new Int32Array(INITIAL_CAPACITY);
+  lo = new Uint32Array(INITIAL_CAPACITY);
+  digests = Buffer.allocUnsafe(INITIAL_CAPACITY * DIGEST_BYTES);
 
   get capacity(): number {
-    return this.bvals.length;
+    return this.hi.length;
   }
 
-  /** Compares entry i with (bval, digest at d[dOff]). */
-  private cmp(i: number, bval: bigint, d: Buffer, dOff: number): number {
-    const b = this.bvals[i]!;
-    if (b !== bval) return b < bval ? -1 : 1;
+  bval(i: number): bigint {
+    return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!);
+  }
+
+  /** Compares entry i with (h, l, digest at d[dOff]). */
+  private cmp(i: number, h: number, l: number, d: Buffer, dOff: number): number {
+    const eh = this.hi[i]!;
+    if (eh !== h) return eh < h ? -1 : 1;
+    const el = this.lo[i]!;
+    if (el !== l) return el < l ? -1 : 1;
     const base = i * DIGEST_BYTES;
+    const digests = this.digests;
     for (let k = 0; k < DIGEST_BYTES; k++) {
-      const x = this.digests[base + k]! - d[dOff + k]!;
+      const x = digests[base + k]! - d[dOff + k]!;
       if (x !== 0) return x;
     }
     return 0;
   }
 
-  /** First position whose entry is >= (bval, digest). */
-  lowerBound(bval: bigint, d: Buffer, dOff: number): number {
+  /** First position whose entry is >= (h, l, digest). */
+  lowerBound(h: number, l: number, d: Buffer, dOff: number): number {
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.cmp(mid, bval, d, dOff) < 0) lo = mid + 1;
+      if (this.cmp(mid, h, l, d, dOff) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** First position whose bval is >= bval. */
-  lowerBoundBval(bval: bigint): number {
+  /** First position whose bval is >= (h, l). */
+  lowerBoundBval(h: number, l: number): number {
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.bvals[mid]! < bval) lo = mid + 1;
+      const eh = this.hi[mid]!;
+      if (eh < h || (eh === h && this.lo[mid]! < l)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  insert(bval: bigint, d: Buffer, dOff: number): boolean {
-    const at = this.lowerBound(bval, d, dOff);
-    if (at < this.count && this.cmp(at, bval, d, dOff) === 0) return false;
-    if (this.count === this.capacity) this.grow();
-    this.bvals.copyWithin(at + 1, at, this.count);
-    this.digests.copyWithin((at + 1) * DIGEST_BYTES, at * DIGEST_BYTES, this.count * DIGEST_BYTES);
-    this.bvals[at] = bval;
+  /** Whether entry i's bval is greater than (h, l). */
+  after(i: number, h: number, l: number): boolean {
+    const eh = this.hi[i]!;
+    return eh > h || (eh === h && this.lo[i]! > l);
+  }
+
+  equals(i: number, h: number, l: number, d: Buffer, dOff: number): boolean {
+    return this.cmp(i, h, l, d, dOff) === 0;
+  }
+
+  insert(h: number, l: number, d: Buffer, dOff: number): boolean {
+    const at = this.lowerBound(h, l, d, dOff);
+    if (at < this.count && this.cmp(at, h, l, d, dOff) === 0) return false;
+    if (this.count === this.capacity) this.resize(this.capacity * 2);
+    if (at < this.count) {
+      this.hi.copyWithin(at + 1, at, this.count);
+      this.lo.copyWithin(at + 1, at, this.count);
+      this.digests.copyWithin((at + 1) * DIGEST_BYTES, at * DIGEST_BYTES, this.count * DIGEST_BYTES);
+    }
+    this.hi[at] = h;
+    this.lo[at] = l;
     d.copy(this.digests, at * DIGEST_BYTES, dOff, dOff + DIGEST_BYTES);
     this.count++;
     return true;
   }
 
-  remove(bval: bigint, d: Buffer, dOff: number): boolean {
-    const at = this.lowerBound(bval, d, dOff);
-    if (at >= this.count || this.cmp(at, bval, d, dOff) !== 0) return false;
-    this.bvals.copyWithin(at, at + 1, this.count);
+  remove(h: number, l: number, d: Buffer, dOff: number): boolean {
+    const at = this.lowerBound(h, l, d, dOff);
+    if (at >= this.count || this.cmp(at, h, l, d, dOff) !== 0) return false;
+    this.hi.copyWithin(at, at + 1, this.count);
+    this.lo.copyWithin(at, at + 1, this.count);
     this.digests.copyWithin(at * DIGEST_BYTES, (at + 1) * DIGEST_BYTES, this.count * DIGEST_BYTES);
     this.count--;
     if (this.count < this.capacity / 4 && this.capacity > INITIAL_CAPACITY) this.resize(Math.max(INITIAL_CAPACITY, this.capacity >> 1));
     return true;
   }
 
-  private grow(): void {
-    this.resize(this.capacity * 2);
-  }
-
   private resize(cap: number): void {
-    const b = new BigInt64Array(cap);
-    b.set(this.bvals.subarray(0, this.count));
-    const d = Buffer.alloc(cap * DIGEST_BYTES);
+    const h = new Int32Array(cap);
+    h.set(this.hi.subarray(0, this.count));
+    const l = new Uint32Array(cap);
+    l.set(this.lo.subarray(0, this.count));
+    const d = Buffer.allocUnsafe(cap * DIGEST_BYTES);
     this.digests.copy(d, 0, 0, this.count * DIGEST_BYTES);
-    this.bvals = b;
+    this.hi = h;
+    this.lo = l;
     this.digests = d;
   }
+}
+
+/** Halves of the last bval split by {@link split} (no array allocated per call). */
+let H = 0;
+let L = 0;
+
+/** Splits a signed 64-bit bval into H (signed high 32 bits) and L (unsigned low 32 bits). */
+function split(bval: bigint): void {
+  H = Number(bval >> 32n);
+  L = Number(bval & 0xffffffffn);
 }
 
 /** Where a partition query resumes: strictly after this entry. */
@@ -132,7 +170,8 @@ export class SindexTree {
   insert(bval: bigint, digest: Buffer, dOff = 0): boolean {
     const p = this.part(partitionOf(digest, dOff));
     const cap = p.capacity;
-    if (!p.insert(bval, digest, dOff)) return false;
+    split(bval);
+    if (!p.insert(H, L, digest, dOff)) return false;
     this.capacityEntries += p.capacity - cap;
     this.entries++;
     return true;
@@ -144,7 +183,8 @@ export class SindexTree {
     const p = this.parts[pid];
     if (!p) return false;
     const cap = p.capacity;
-    if (!p.remove(bval, digest, dOff)) return false;
+    split(bval);
+    if (!p.remove(H, L, digest, dOff)) return false;
     this.capacityEntries += p.capacity - cap;
     this.entries--;
     if (p.count === 0) {
@@ -182,18 +222,22 @@ export class SindexTree {
   ): boolean {
     const p = this.parts[pid];
     if (!p) return true;
+    split(end);
+    const eh = H;
+    const el = L;
     let i: number;
     if (after && after.bval >= begin) {
       if (after.bval > end) return true;
-      i = p.lowerBound(after.bval, after.digest, 0);
-      if (i < p.count && p.bvals[i] === after.bval && p.digests.compare(after.digest, 0, DIGEST_BYTES, i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES) === 0) i++;
+      split(after.bval);
+      i = p.lowerBound(H, L, after.digest, 0);
+      if (i < p.count && p.equals(i, H, L, after.digest, 0)) i++;
     } else {
-      i = p.lowerBoundBval(begin);
+      split(begin);
+      i = p.lowerBoundBval(H, L);
     }
     for (; i < p.count; i++) {
-      const b = p.bvals[i]!;
-      if (b > end) break;
-      if (!fn(b, p.digests, i * DIGEST_BYTES)) return false;
+      if (p.after(i, eh, el)) break;
+      if (!fn(p.bval(i), p.digests, i * DIGEST_BYTES)) return false;
     }
     return true;
   }
