@@ -19,6 +19,9 @@ import { ClusterData } from './cluster-data.js';
 import type { NodeRouter, StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
 import { logger } from '../util/log.js';
+
+/** A read's TTL field that never touches (read-touch-ttl-percent -1). */
+const READ_TOUCH_NEVER = 0xffffffff;
 import { executeInfoCommand } from './info-commands.js';
 import type { UdfRegistry } from '../udf/index.js';
 import { applySmd, smdSnapshot } from './cluster-smd.js';
@@ -128,11 +131,18 @@ export class ClusterRouter implements NodeRouter {
       // the partition is still merging copies from a split: resolve this record first
       return this.resolveDuplicates(t, dups).then(() => this.routeSingle(msg, body, hops, new ResponseBuilder(512), true));
     }
-    if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) {
+    // a read that may touch runs on the master, as 8.1 retries a touching read there
+    const localRead = !isWrite && !this.mayReadTouch(t, msg) && np.holdsFullCopy(t.pid);
+    if (serving === rt.nodeId || localRead) {
       out.reset();
+      const touches = this.readTouches(t);
       const code = executeSingleRecord(this.node, msg, out);
       const frame = out.finish();
-      const wait = isWrite && code === ResultCode.OK ? this.replicate(t, msg) : undefined;
+      if (!isWrite) {
+        this.replicateReadTouch(t, msg, touches);
+        return frame;
+      }
+      const wait = code === ResultCode.OK ? this.replicate(t, msg) : undefined;
       return wait ? wait.then(() => frame) : frame;
     }
     if (hops >= MAX_PROXY_HOPS) return simpleReply(ResultCode.TIMEOUT);
@@ -157,12 +167,40 @@ export class ClusterRouter implements NodeRouter {
 
   /** Executes a batch row on this node; a successful write's replication joins `pending`. */
   private runRowHere(t: Target, msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number {
+    const touches = this.readTouches(t);
     const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
-    if (keyedKind(msg) !== 'read' && code === ResultCode.OK) {
+    if (keyedKind(msg) === 'read') this.replicateReadTouch(t, msg, touches);
+    else if (code === ResultCode.OK) {
       const wait = this.replicate(t, msg);
       if (wait) pending.push(wait);
     }
     return code;
+  }
+
+  /**
+   * True when a read may reset its record's TTL (read-touch-ttl-percent: the request's percent,
+   * else a set or namespace default); such reads are not served from a replica.
+   */
+  private mayReadTouch(t: Target, msg: AsMsg): boolean {
+    if (msg.recordTtl === READ_TOUCH_NEVER) return false;
+    if (msg.recordTtl !== 0) return true;
+    const ns = this.node.namespace(t.nsName);
+    if (!ns) return false;
+    return ns.settings.defaultReadTouchTtlPct > 0 || ns.sets.all().some((s) => (s.settings.defaultReadTouchTtlPct ?? 0) > 0);
+  }
+
+  /** The namespace's read-touch count before a read (to see whether the read touched). */
+  private readTouches(t: Target): number {
+    return this.node.namespace(t.nsName)?.stats.readTouchSuccess ?? 0;
+  }
+
+  /**
+   * A read that touched its record ships the record to the replicas, in the background (the
+   * server's read-touch is its own replicated write; the read's answer does not wait for it).
+   */
+  private replicateReadTouch(t: Target, msg: AsMsg, before: number): void {
+    if (this.readTouches(t) === before) return;
+    this.replicate(t, msg)?.catch(() => undefined);
   }
 
   private async batchRowSlow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): Promise<number> {
@@ -177,7 +215,9 @@ export class ClusterRouter implements NodeRouter {
       const dups = np.pendingDuplicates(t.pid);
       if (dups.length > 0) await this.resolveDuplicates(t, dups);
     }
-    if (serving === rt.nodeId || (!isWrite && np.holdsFullCopy(t.pid))) return this.runRowHere(t, msg, rowIndex, out, pending);
+    if (serving === rt.nodeId || (!isWrite && !this.mayReadTouch(t, msg) && np.holdsFullCopy(t.pid))) {
+      return this.runRowHere(t, msg, rowIndex, out, pending);
+    }
     const body = encodeRowMessage(msg);
     const timeout = msg.transactionTtl > 0 ? msg.transactionTtl : DEFAULT_PROXY_TIMEOUT_MS;
     const frame = await rt.proxy(serving, body, 1, timeout).catch(() => simpleReply(ResultCode.TIMEOUT));

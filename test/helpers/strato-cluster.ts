@@ -30,6 +30,8 @@ export interface TestClusterOptions {
   namespaces?: string[];
   /** extra lines for every namespace stanza */
   namespaceExtra?: string;
+  /** environment of every node process (e.g. STRATO_TEST_HOOKS) */
+  env?: Record<string, string>;
 }
 
 /** Ports the OS says are free now (bound and released). */
@@ -134,7 +136,7 @@ export class TestCluster {
   async start(i: number): Promise<StratoProcess> {
     const spec = this.specs[i]!;
     const seeds = (this.opts.seeds ?? [0]).map((s) => this.specs[s]!);
-    const p = await startStrato({ config: clusterConfig(spec, seeds, this.opts), port: spec.servicePort, wrapper: spec.wrapper });
+    const p = await startStrato({ config: clusterConfig(spec, seeds, this.opts), port: spec.servicePort, wrapper: spec.wrapper, env: this.opts.env });
     this.procs[i] = p;
     return p;
   }
