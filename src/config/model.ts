@@ -109,6 +109,16 @@ export interface NetworkConfig {
   admin: AdminConfig;
   /** `info { port }`: obsolete in Aerospike (ignored there); kept for old configs. */
   info?: { port: number } | undefined;
+  /** `http { address; port }` (Strato extension): the metrics endpoint; absent = off. */
+  http?: HttpConfig | undefined;
+}
+
+/** `network { http { } }`: where `/metrics` is served. */
+export interface HttpConfig {
+  /** bind address (one) */
+  address: string;
+  /** 0 = any free port (the log names it) */
+  port: number;
 }
 
 export interface NetworkServiceConfig {

@@ -3,7 +3,7 @@
  * order Aerospike's get-config lists them (`service.port` before `service.address`, ...).
  */
 import { isIP } from 'node:net';
-import type { AdminConfig, FabricConfig, HeartbeatConfig, MeshSeed, NetworkServiceConfig } from './model.js';
+import type { AdminConfig, HttpConfig, FabricConfig, HeartbeatConfig, MeshSeed, NetworkServiceConfig } from './model.js';
 import {
   boolParam,
   choiceParam,
@@ -13,6 +13,7 @@ import {
   listParam,
   obsolete,
   ParamTable,
+  stringParam,
   uintParam,
   type NumberOpts,
   type ParamSpec,
@@ -61,6 +62,13 @@ export const NETWORK_ADMIN_PARAMS = new ParamTable<AdminConfig>([
   enterpriseOnly('tls-name', 'null'),
   enterpriseOnly('tls-authenticate-client'),
   boolParam('disable-localhost', adm('disableLocalhost')),
+]);
+
+const http = fieldsOf<HttpConfig>();
+/** `network { http { } }` (Strato extension): the metrics endpoint. Port 0 = any free port. */
+export const NETWORK_HTTP_PARAMS = new ParamTable<HttpConfig>([
+  stringParam('address', http('address'), { check: checkAddress }),
+  uintParam('port', http('port'), { min: 0, max: 65535 }),
 ]);
 
 /** `mesh-seed-address-port <host> <port>` (repeatable); rendered `host:port`. */

@@ -12,6 +12,7 @@ import {
   NETWORK_FABRIC_PARAMS,
   NETWORK_HEARTBEAT_PARAMS,
   NETWORK_INFO_PARAMS,
+  NETWORK_HTTP_PARAMS,
   NETWORK_SERVICE_PARAMS,
 } from './network-params.js';
 import { boolParam, fieldsOf, ParamTable, stringParam } from './param-spec.js';
@@ -56,6 +57,13 @@ function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): vo
         ctx.applyParams(NETWORK_ADMIN_PARAMS, net.admin, item, 'network admin');
         if (net.admin.port === 0) throw ctx.error(item.line, "network 'admin' stanza must configure 'port'");
         break;
+      case 'http': {
+        // Strato extension: the metrics endpoint (Aerospike runs a separate exporter for it)
+        const http = { address: '127.0.0.1', port: 9145 };
+        ctx.applyParams(NETWORK_HTTP_PARAMS, http, item, 'network http');
+        net.http = http;
+        break;
+      }
       case 'info': {
         const info = { port: 3003 };
         ctx.applyParams(NETWORK_INFO_PARAMS, info, item, 'network info');

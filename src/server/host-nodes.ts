@@ -109,6 +109,8 @@ export function applyHostNodePlan(raw: StratoConfig, plan: HostNodePlan): void {
       const seedHost = hb.addresses[0] === undefined || hb.addresses[0] === 'any' || hb.addresses[0] === '0.0.0.0' ? '127.0.0.1' : hb.addresses[0];
       if (!hb.meshSeeds.some((s) => s.port === plan.seedHeartbeatPort && s.host === seedHost)) hb.meshSeeds.push({ host: seedHost, port: plan.seedHeartbeatPort });
     }
+    // each node of the host serves its own /metrics: node i on the configured http port + i
+    if (net.http && net.http.port !== 0) net.http.port += index;
     if (raw.service.nodeId !== undefined) raw.service.nodeId = (parseNodeId(raw.service.nodeId) + BigInt(index)).toString(16).toUpperCase();
     raw.service.workDirectory = nodeWorkDirectory(raw.service.workDirectory, index, count);
     for (const ns of raw.namespaces) {

@@ -8,6 +8,7 @@ import { OffsetClock, systemClock, type Clock } from '../util/clock.js';
 import { registerTestHooks } from './test-hooks.js';
 import { installLogProcessHooks, logger, type ContextLogger } from '../util/log.js';
 import { STRATO_VERSION } from '../util/version.js';
+import { startHttpEndpoint, type HttpEndpoint } from './http/http-server.js';
 import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
@@ -129,6 +130,17 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   for (const ns of node.namespaces.values()) {
     log.info(`{${ns.name}} namespace ready: ${ns.storage.kind} storage, replication-factor ${ns.settings.replicationFactor}`);
   }
+  const httpConf = config.raw.network.http;
+  let http: HttpEndpoint | undefined;
+  if (httpConf) {
+    try {
+      http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` });
+    } catch (e) {
+      await node.cluster?.runtime.stop();
+      await service.close();
+      throw new Error(`cannot open the http (metrics) endpoint on ${httpConf.address}:${httpConf.port}: ${(e as Error).message}`);
+    }
+  }
   const hostNote = opts.hostNode ? `, node ${opts.hostNode.index} of ${opts.hostNode.count} on this host` : '';
   log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}${hostNote}`);
   node.loopDelay.start();
@@ -145,6 +157,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
       // the others take over this node's partitions before its service port closes: a client
       // tends its map every second, so it gets a little more than that
       await node.cluster?.runtime.leave(1500);
+      await http?.close();
       await service.close();
       await node.cluster?.runtime.stop();
       for (const ns of node.namespaces.values()) await ns.storage.close();

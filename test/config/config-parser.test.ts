@@ -865,3 +865,13 @@ test("8.1's flush-size is accepted as a power of 2 from 4K to 8M", () => {
     /strato\.conf:4: \{m\} can't configure 'flush-size' if not using storage backing/,
   );
 });
+
+test('network http (Strato extension) turns on the metrics endpoint; absent it is off', () => {
+  assert.equal(parse(memNs()).network.http, undefined);
+  const cfg = parse(`network {\n  http {\n    address 127.0.0.1\n    port 9145\n  }\n}\n${memNs()}`);
+  assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145 });
+});
+
+test('a bad network http port stops the start naming the line', () => {
+  assert.throws(() => parse(`network {\n  http {\n    port 70000\n  }\n}\n${memNs()}`), /strato\.conf:3: .*port/);
+});

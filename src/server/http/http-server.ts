@@ -1,0 +1,59 @@
+/**
+ * The node's HTTP endpoint (`network { http { address; port } }`, a Strato extension, off when
+ * absent): `/metrics` in Prometheus text. It answers GET only, serves one scrape at a time per
+ * connection, and closes with the node.
+ */
+import { createServer, type Server } from 'node:http';
+import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSource } from './metrics.js';
+import { logger } from '../../util/log.js';
+
+const log = logger.context('http', 'http-server.ts');
+
+export interface HttpEndpoint {
+  /** the bound port (the configured one, or the OS's pick for 0) */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP endpoint; rejects when the address cannot be bound. */
+export async function startHttpEndpoint(address: string, port: number, src: MetricsSource): Promise<HttpEndpoint> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      renderMetrics(src).then(
+        (text) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(req.method === 'HEAD' ? undefined : text),
+        (e: unknown) => {
+          log.warning(`metrics scrape failed: ${(e as Error).message}`);
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+        },
+      );
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+  });
+  // a scrape that stalls must not hold a socket forever
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+  log.info(`metrics endpoint: http://${address}:${boundPort}/metrics`);
+  return {
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
