@@ -150,7 +150,8 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
       if (op.nameBytes > 0) binNames.push(op.name);
     }
     job = new ScanJob(trid, ns.name, setName, tasks.length, rps, client, { sindexName: source?.indexName ?? '' });
-    ctx.jobs.add(job);
+    // a short query runs inline and is not monitored (Aerospike lists only long ones in query-show)
+    if (!(msg.info1 & Info1.SHORT_QUERY) || !source) ctx.jobs.add(job);
   } catch (e) {
     sink.send(errorFrame(resultCodeOf(e, ResultCode.PARAMETER)));
     return;
