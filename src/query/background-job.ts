@@ -232,14 +232,24 @@ function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; r
       async (_pid, ids) => {
         // ids are only valid until the first await: take what each record's request needs now
         const picked: Buffer[] = [];
+        const digests: Buffer[] = [];
         for (const id of ids) {
           if (!source.matches(id)) continue;
-          picked.push(internalMessage(index.digestView(id), setNameOf(index.setId(id))));
+          const digest = index.digestView(id);
+          picked.push(internalMessage(digest, setNameOf(index.setId(id))));
+          digests.push(Buffer.from(digest));
         }
-        for (const body of picked) {
+        for (let i = 0; i < picked.length; i++) {
           if (job.abortRequested) return false;
           const wait = pacer.pace();
           if (wait) await wait;
+          if (source.kind === 'si') {
+            // the record may have changed since the index named it: re-check right before the
+            // write (a record that no longer matches is skipped, as Aerospike's check_cb does)
+            const id = ns.findLive(digests[i]!);
+            if (id < 0 || !source.matches(id)) continue;
+          }
+          const body = picked[i]!;
           let r: number | Promise<number>;
           try {
             r = ctx.applyRecord(body);

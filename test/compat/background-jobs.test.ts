@@ -288,3 +288,23 @@ namespace test {
     await locked.stop();
   }
 });
+
+test('a background write over an index skips a record that stopped matching the index filter after the job started', async () => {
+  // bg_n_idx (created above) indexes n; the job selects n in 0..99 and goes at 50 records/s (the
+  // client's query.operate sends no records-per-second: the namespace's maximum applies)
+  assert.equal(await info('set-config:context=namespace;id=test;background-query-max-rps=50'), 'ok');
+  const query = client.query('test', 'bgset');
+  query.where(Aerospike.filter.range('n', 0, 99));
+  const job = await query.operate([ops.write('late', 1)]);
+  // move records 50..99 out of the range while the job is still early on
+  for (let i = 50; i < 100; i++) await client.put(new Aerospike.Key('test', 'bgset', i), { n: i + 10000 });
+  await job.waitUntilDone(20);
+  assert.equal(await info('set-config:context=namespace;id=test;background-query-max-rps=10000'), 'ok');
+  assert.equal(field(await info(`query-show:trid=${job.jobID}`), 'rps'), '50');
+  const bins = await binsOf('bgset', 100);
+  assert.ok(bins.slice(0, 50).every((b) => b.late === 1), 'records still in range are written');
+  const movedWritten = bins.slice(50).filter((b) => b.late === 1).length;
+  assert.ok(movedWritten <= 15, `${movedWritten} records written after they left the range`);
+  // put n back for anything after this test
+  for (let i = 50; i < 100; i++) await client.put(new Aerospike.Key('test', 'bgset', i), { n: i });
+});
