@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { localNodeSpecs, TestCluster } from '../helpers/strato-cluster.js';
+import { connectClient } from '../helpers/client.js';
 
 const N = 3000;
 let dataDir: string;
@@ -37,7 +38,7 @@ before(async () => {
   });
   await cluster.startAll();
   await cluster.waitStable([0, 1, 2], 3);
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: specs[0]!.servicePort }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: specs[0]!.servicePort }], log: { level: -1 } as any });
 });
 
 after(async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { TestCluster, info, localNodeSpecs } from '../helpers/strato-cluster.js';
+import { connectClient } from '../helpers/client.js';
 
 const N = 600;
 let cluster: TestCluster;
@@ -33,7 +34,7 @@ before(async () => {
   await cluster.startAll();
   await cluster.waitStable([0, 1, 2], 3);
   const s = cluster.specs[0]!;
-  client = await Aerospike.connect({ hosts: [{ addr: s.host, port: s.servicePort }], log: { level: -1 } as any, modlua: { userPath: dir } } as any);
+  client = await connectClient({ hosts: [{ addr: s.host, port: s.servicePort }], log: { level: -1 } as any, modlua: { userPath: dir } } as any);
   for (let i = 0; i < N; i++) await client.put(new Aerospike.Key('test', 'cj', i), { n: i });
   const reg = await client.udfRegister(join(dir, 'cjobs.lua'));
   await reg.wait(20);

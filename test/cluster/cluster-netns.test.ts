@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import Aerospike from 'aerospike';
 import { TestCluster, type ClusterNodeSpec } from '../helpers/strato-cluster.js';
+import { connectClient } from '../helpers/client.js';
 
 const canRun = process.getuid?.() === 0 && hasIp();
 const tag = `s${process.pid % 100000}`;
@@ -80,7 +81,7 @@ function cut(isolated: number, on: boolean): void {
 }
 
 async function connectTo(spec: ClusterNodeSpec): Promise<any> {
-  const c = await Aerospike.connect({ hosts: [{ addr: spec.host, port: spec.servicePort }], log: { level: -1 } as any });
+  const c = await connectClient({ hosts: [{ addr: spec.host, port: spec.servicePort }], log: { level: -1 } as any });
   clients.push(c);
   return c;
 }

@@ -20,6 +20,7 @@ import { encodeBatchGet } from '../../src/client/batch-read-encoder.js';
 import { batchRowResult, encodeBatchWrite } from '../../src/client/write-request.js';
 import { messageEnd } from '../../src/client/wire-connection.js';
 import { computeDigest } from '../../src/util/digest.js';
+import { connectClient } from '../helpers/client.js';
 
 const N_RECORDS = 20_000;
 const SET = 'cl';
@@ -44,7 +45,7 @@ before(async () => {
   await cluster.startAll();
   await cluster.waitStable([0, 1, 2], 3);
   const seed = cluster.specs[0]!;
-  client = await Aerospike.connect({ hosts: [{ addr: seed.host, port: seed.servicePort }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: seed.host, port: seed.servicePort }], log: { level: -1 } as any });
 });
 
 after(async () => {

@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { TestCluster, info, localNodeSpecs } from '../helpers/strato-cluster.js';
+import { connectClient } from '../helpers/client.js';
 
 const N = 600;
 let cluster: TestCluster;
@@ -18,7 +19,7 @@ before(async () => {
   await cluster.startAll();
   await cluster.waitStable([0, 1, 2], 3);
   const s = cluster.specs[0]!;
-  client = await Aerospike.connect({ hosts: [{ addr: s.host, port: s.servicePort }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: s.host, port: s.servicePort }], log: { level: -1 } as any });
   const policy = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
   for (let i = 0; i < N; i++) await client.put(new Aerospike.Key('test', 'cs', i), { n: i, s: `s${i % 4}` }, {}, policy);
   // the client polls every node's sindex-stat until each reports load_pct=100

@@ -8,6 +8,7 @@ import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connect } from 'node:net';
 import { frame } from '../helpers/raw-client.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -41,7 +42,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strato-agg-'));
   writeFileSync(join(dir, 'aggmod.lua'), AGG_LUA);
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any, modlua: { userPath: dir } } as any);
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any, modlua: { userPath: dir } } as any);
   for (let i = 0; i < N; i++) await client.put(new Aerospike.Key('test', 'aggset', i), { n: i, tag: `t${i % 4}` });
   for (let i = 0; i < OTHER; i++) await client.put(new Aerospike.Key('test', 'aggother', i), { n: 1000 + i, tag: 'other' });
   const reg = await client.udfRegister(join(dir, 'aggmod.lua'));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { frame, rawExchange } from '../helpers/raw-client.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -30,7 +31,7 @@ end
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strato-jobs-'));
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   for (let i = 0; i < N; i++) await client.put(new Aerospike.Key('test', 'bgset', i), { n: i });
   for (let i = 0; i < 20; i++) await client.put(new Aerospike.Key('test', 'bgother', i), { n: i });
   writeFileSync(join(dir, 'bgjobs.lua'), BG_LUA);

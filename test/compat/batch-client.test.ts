@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -14,7 +15,7 @@ const ops = () => Aerospike.operations;
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   for (let i = 0; i < 10; i++) await client.put(key(i), { i, s: `v${i}` });
 });
 after(async () => {

@@ -11,6 +11,7 @@ import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { requestFrame } from '../helpers/raw-client.js';
 import { encodeMessage, keyFields } from '../../src/client/message-encoder.js';
 import { computeDigest } from '../../src/util/digest.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -19,7 +20,7 @@ const digest = computeDigest('ext', 3, Buffer.from('k1'));
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
 });
 after(async () => {
   await client?.close(false);

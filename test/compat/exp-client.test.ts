@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { resultCode } from '../helpers/result-code.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -16,7 +17,7 @@ const FILTERED_OUT = 27;
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   for (let i = 0; i < 6; i++) await client.put(key(i), { n: i, s: i % 2 === 0 ? 'even' : 'odd' }, { ttl: i === 0 ? -1 : 1000 });
 });
 after(async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { resultCode as code } from '../helpers/result-code.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -17,7 +18,7 @@ const key = (k: string | number) => new Aerospike.Key(NS, SET, k);
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
 });
 
 after(async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { infoFrame, requestFrame } from '../helpers/raw-client.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -23,7 +24,7 @@ async function info(command: string): Promise<Map<string, string>> {
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
 });
 after(async () => {
   await client?.close(false);

@@ -15,6 +15,7 @@ import { requestFrame } from '../helpers/raw-client.js';
 import { ROOT } from '../helpers/paths.js';
 import { encodeMessage, keyFields } from '../../src/client/message-encoder.js';
 import { computeDigest } from '../../src/util/digest.js';
+import { connectClient } from '../helpers/client.js';
 
 const BIN_NAME = 21;
 const PARAMETER = 4;
@@ -27,7 +28,7 @@ let work: string;
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'names-bytes-'));
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
 });
 after(async () => {
   await client?.close(false);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { connectClient } from '../helpers/client.js';
 
 const LUA = join(FIXTURES, 'udf', 'strato_test.lua');
 let server: StratoProcess;
@@ -13,7 +14,7 @@ const key = (k: number | string) => new Aerospike.Key('test', 'udf', k);
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   const job = await client.udfRegister(LUA);
   await job.wait(50);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { connectClient } from '../helpers/client.js';
 
 const LUA = join(FIXTURES, 'udf', 'strato_ordered.lua');
 let server: StratoProcess;
@@ -20,7 +21,7 @@ const apply = (k: string, funcname: string, ...args: unknown[]) => client.apply(
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   const job = await client.udfRegister(LUA);
   await job.wait(50);
 });

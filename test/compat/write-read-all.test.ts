@@ -12,6 +12,7 @@ import { resultCode } from '../helpers/result-code.js';
 import { requestFrame } from '../helpers/raw-client.js';
 import { encodeMessage, keyFields } from '../../src/client/message-encoder.js';
 import { computeDigest } from '../../src/util/digest.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -21,7 +22,7 @@ const PARAMETER = 4;
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
 });
 after(async () => {
   await client?.close(false);

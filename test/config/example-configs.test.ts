@@ -16,6 +16,7 @@ import Aerospike from 'aerospike';
 import { FIXTURES } from '../helpers/paths.js';
 import { runStratoExpectingFailure, startStrato } from '../helpers/strato-process.js';
 import { infoRequest } from '../../src/client/info-request.js';
+import { connectClient } from '../helpers/client.js';
 
 const ETC = join(FIXTURES, 'aerospike-8.1.2', 'etc');
 const original = (name: string) => readFileSync(join(ETC, name), 'utf8');
@@ -55,7 +56,7 @@ async function startsAndServes(config: string, namespaces: string[], more: (port
       assert.ok(Date.now() < deadline, 'the single-node cluster forms within 10 s');
       await new Promise((r) => setTimeout(r, 50));
     }
-    client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+    client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
     for (const ns of namespaces) {
       const key = new Aerospike.Key(ns, 'example', 1);
       await client.put(key, { v: ns });

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trackProcess } from './cleanup.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const STRATO_BIN = join(ROOT, 'bin', 'strato.js');
@@ -51,9 +52,13 @@ export async function startStrato(opts: StartStratoOptions = {}): Promise<Strato
   args.push(...(opts.args ?? []));
   const wrapper = opts.wrapper ?? [];
   const proc = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...args] : args, { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackProcess(proc, `strato pid ${proc.pid} in ${dir}`);
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`strato did not start:\n${out}`)), nodesPerHost > 1 ? 60000 : 15000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // a node that never said it listens is not left behind
+      reject(new Error(`strato did not start:\n${out}`));
+    }, nodesPerHost > 1 ? 60000 : 15000);
     const onData = (d: Buffer) => {
       out += d.toString();
       // a host of several nodes is ready once the supervisor says so; it names the seed's port
@@ -99,6 +104,7 @@ export async function runStratoExpectingFailure(config: string): Promise<{ code:
   const file = join(dir, 'strato.conf');
   writeFileSync(file, config);
   const proc = spawn(process.execPath, [STRATO_BIN, '--config-file', file, '--port', '0', '--nodes-per-host', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackProcess(proc, `strato pid ${proc.pid} (expected to fail) in ${dir}`);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { resultCode as code } from '../helpers/result-code.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -26,7 +27,7 @@ async function nsStat(name: string): Promise<number> {
 
 before(async () => {
   server = await startStrato({ env: { STRATO_TEST_HOOKS: '1' } });
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   node = client.getNodes()[0];
 });
 after(async () => {

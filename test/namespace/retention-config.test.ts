@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { resultCode } from '../helpers/result-code.js';
+import { connectClient } from '../helpers/client.js';
 
 const CONFIG = `
 service {
@@ -89,7 +90,7 @@ async function runNsup(ns: string): Promise<void> {
 
 before(async () => {
   server = await startStrato({ config: CONFIG, env: { STRATO_TEST_HOOKS: '1' } });
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   node = client.getNodes()[0];
 });
 after(async () => {
@@ -166,7 +167,7 @@ test('a truncation is kept across a restart', async () => {
   const conf = `service {\n  cluster-name t\n  work-directory ${work}\n}\nnetwork {\n  service {\n    address 127.0.0.1\n    port 3000\n  }\n}\nnamespace test {\n  nsup-period 60\n  storage-engine memory {\n    data-size 64M\n  }\n}\n`;
   try {
     const first = await startStrato({ config: conf });
-    const c1 = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: first.port }], log: { level: -1 } as any });
+    const c1 = await connectClient({ hosts: [{ addr: '127.0.0.1', port: first.port }], log: { level: -1 } as any });
     await c1.put(new Aerospike.Key('test', 'gone', 1), { a: 1 });
     await c1.truncate('test', 'gone', 0);
     const n1 = c1.getNodes()[0];
@@ -175,7 +176,7 @@ test('a truncation is kept across a restart', async () => {
     await c1.close(false);
     await first.stop();
     const second = await startStrato({ config: conf });
-    const c2 = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: second.port }], log: { level: -1 } as any });
+    const c2 = await connectClient({ hosts: [{ addr: '127.0.0.1', port: second.port }], log: { level: -1 } as any });
     const after = /truncate_lut=(\d+)/.exec(await c2.infoNode('sets/test/gone', c2.getNodes()[0]))![1];
     assert.equal(after, lut);
     await c2.close(false);

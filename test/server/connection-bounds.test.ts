@@ -14,6 +14,7 @@ import { encodeGet, encodeMessage, keyFields } from '../../src/client/message-en
 import { encodeScanRequest } from '../../src/client/scan-request.js';
 import { computeDigest } from '../../src/util/digest.js';
 import { COMPRESSED_REQUEST_MAX_BYTES, CONNECTION_READ_AHEAD_MAX_BYTES } from '../../src/server/connection.js';
+import { connectClient } from '../helpers/client.js';
 
 const PARAMETER = 4;
 let server: StratoProcess;
@@ -29,7 +30,7 @@ async function rssBytes(): Promise<number> {
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
 });
 after(async () => {
   await client?.close(false);

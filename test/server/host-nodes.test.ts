@@ -17,6 +17,7 @@ import { info, kv } from '../helpers/strato-cluster.js';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
+import { connectClient } from '../helpers/client.js';
 
 function asinfo(...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -176,7 +177,7 @@ test('a host of two nodes: one seed finds both, writes, reads, batches and scans
   const ports = nodePorts(h);
   assert.equal(ports.length, 2);
   await waitStable(ports, 2);
-  const client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: ports[0]! }], log: { level: -1 } as any });
+  const client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: ports[0]! }], log: { level: -1 } as any });
   try {
     assert.equal(client.getNodes().length, 2, 'the client found the second node from one seed');
     const N = 400;
@@ -275,7 +276,7 @@ ${seed !== undefined ? `    mesh-seed-address-port 127.0.0.1 ${seed}` : ''}
   assert.equal(rackIds, 'test:2');
   assert.match(racks!, /^ns=test:rack_1=[0-9A-F]+,[0-9A-F]+:rack_2=[0-9A-F]+,[0-9A-F]+$/);
 
-  const client = await Aerospike.connect({
+  const client = await connectClient({
     hosts: [{ addr: '127.0.0.1', port: nodePorts(a)[0]! }],
     rackAware: true,
     rackId: 2,

@@ -13,6 +13,7 @@ import { BAD_HIST_NAME, LatencyRegistry, printfFixed } from '../../src/server/la
 import { infoRequest } from '../../src/client/info-request.js';
 import { CORPUS } from '../helpers/paths.js';
 import { startStrato } from '../helpers/strato-process.js';
+import { connectClient } from '../helpers/client.js';
 
 /** Info command -> answer, from the info81 exchanges recorded against Aerospike 8.1.2 (namespace test only). */
 const recorded = new Map<string, string>();
@@ -123,7 +124,7 @@ test('a strato process answers help exactly as 8.1.2 and latencies: in its layou
     const help = await infoRequest(ep, ['help'], 5000);
     assert.equal(help.get('help'), answerOf('help'));
 
-    client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+    client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
     const key = new Aerospike.Key('test', 'lat', 1);
     const key2 = new Aerospike.Key('test', 'lat', 2);
     // bounded: the ticker dumps once a second; two dumps with traffic between them are needed

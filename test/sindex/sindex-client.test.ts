@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -33,7 +34,7 @@ function binsOf(i: number): Record<string, unknown> {
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   const policy = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
   for (let i = 0; i < N; i++) await client.put(new Aerospike.Key(NS, SET, i), binsOf(i), {}, policy);
   // a record of another set with the same bins must never be returned by a query on SET

@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { ROOT } from '../helpers/paths.js';
+import { connectClient } from '../helpers/client.js';
 
 async function connect(port: number): Promise<any> {
-  return Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
+  return connectClient({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
 }
 
 async function rangeKeys(client: any, set: string, bin: string, lo: number, hi: number): Promise<number[]> {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { connectClient } from '../helpers/client.js';
 
 let server: StratoProcess;
 let client: any;
@@ -17,7 +18,7 @@ const STRINGS = ['a', 'b', 'c', 'dd'];
 
 before(async () => {
   server = await startStrato();
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   await (await client.createIntegerIndex({ ns: 'test', set: SET, bin: 'n', index: 'prop_n' })).wait(10);
   await (await client.createStringIndex({ ns: 'test', set: SET, bin: 's', index: 'prop_s' })).wait(10);
   await (

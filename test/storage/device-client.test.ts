@@ -3,7 +3,7 @@
  * file-backed namespaces in temp dirs: restarts, churn and defragmentation, stop-writes, crashes
  * and a corrupted file.
  */
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { resultCode } from '../helpers/result-code.js';
+import { connectClient } from '../helpers/client.js';
+import { stopStarted } from '../helpers/cleanup.js';
 
 function deviceConfig(dir: string, extra = ''): string {
   return `
@@ -40,7 +42,7 @@ ${extra}
 }
 
 async function connect(port: number): Promise<any> {
-  return Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
+  return connectClient({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
 }
 
 async function nsStat(client: any, name: string): Promise<number> {
@@ -64,6 +66,9 @@ async function crashAndRestart(s: StratoProcess, c: any, conf: string): Promise<
   const s2 = await startStrato({ config: conf });
   return { s: s2, c: await connect(s2.port) };
 }
+
+// each test starts its own node: one that fails half-way must not leave it to the next test
+afterEach(() => stopStarted());
 
 test('records of every type come back after a restart, newest version and generation included', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strato-dev-'));

@@ -27,6 +27,7 @@ import type { WriteRecord } from '../../src/client/write-request.js';
 import { readBackup } from '../helpers/backup-files.js';
 import { N_PARTITIONS, computeDigest, partitionOf } from '../../src/util/digest.js';
 import { ROOT } from '../helpers/paths.js';
+import { connectClient } from '../helpers/client.js';
 
 const ASBACKUP = join(ROOT, 'bin', 'asbackup.js');
 const ASRESTORE = join(ROOT, 'bin', 'asrestore.js');
@@ -188,7 +189,7 @@ describe('one node', () => {
     work = mkdtempSync(join(tmpdir(), 'backup-routing-'));
     node = await startStrato({ config: SINGLE_CONFIG });
     [deadPort] = (await freePorts(1)) as [number];
-    client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: node.port }], log: { level: -1 } as any });
+    client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: node.port }], log: { level: -1 } as any });
     const big = 'y'.repeat(400);
     for (let i = 0; i < 2000; i += 50) {
       await Promise.all(range(i, i + 50).map((k) => client.put(new Aerospike.Key('test', 'scan', k), { n: k, pad: big })));
@@ -415,8 +416,8 @@ describe('three-node clusters (replication-factor 2)', { timeout: 240_000 }, () 
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     const hosts = (c: Cluster) => c.nodes.map((n) => ({ addr: '127.0.0.1', port: n.port }));
     [srcClient, dstClient] = await Promise.all([
-      Aerospike.connect({ hosts: hosts(src!), log: { level: -1 } as any }),
-      Aerospike.connect({ hosts: hosts(dst!), log: { level: -1 } as any }),
+      connectClient({ hosts: hosts(src!), log: { level: -1 } as any }),
+      connectClient({ hosts: hosts(dst!), log: { level: -1 } as any }),
     ]);
     const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
     for (let i = 0; i < RECORDS; i += 50) {

@@ -15,6 +15,7 @@ import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { readBackup } from '../helpers/backup-files.js';
 import type { BackupRecord } from '../../src/tools/backup/record.js';
 import { ROOT } from '../helpers/paths.js';
+import { connectClient } from '../helpers/client.js';
 
 const ASBACKUP = join(ROOT, 'bin', 'asbackup.js');
 const ASRESTORE = join(ROOT, 'bin', 'asrestore.js');
@@ -84,7 +85,7 @@ const k = (set: string, i: number | string, ns = 'test') => new Aerospike.Key(ns
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'backup-tools-'));
   [src, dst] = await Promise.all([startStrato({ config: CONFIG }), startStrato({ config: CONFIG })]);
-  const connect = (port: number) => Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
+  const connect = (port: number) => connectClient({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
   [srcClient, dstClient] = await Promise.all([connect(src.port), connect(dst.port)]);
   const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
   // the client allows 100 commands in flight per node: queue them and run 50 at a time
