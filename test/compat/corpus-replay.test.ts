@@ -12,6 +12,7 @@ import { CORPUS } from '../helpers/paths.js';
 import { replayCorpusFile } from '../helpers/corpus-replayer.js';
 import { info } from '../helpers/strato-cluster.js';
 import Aerospike from 'aerospike';
+import { connectClient } from '../helpers/client.js';
 
 
 /** The configuration the corpus was recorded with (namespaces test and bar, CE behaviour). */
@@ -82,7 +83,7 @@ const SETUP: Record<string, { config: string; before: (port: number) => Promise<
 const WARM_UP_DEADLINE_MS = 15_000;
 
 async function warmLatencyHistograms(port: number): Promise<void> {
-  const client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
+  const client = await connectClient({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
   try {
     const deadline = Date.now() + WARM_UP_DEADLINE_MS;
     const want = ['batch-index:msec,', '{test}-read:msec,', '{test}-write:msec,'];
