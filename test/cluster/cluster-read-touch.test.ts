@@ -10,6 +10,7 @@ import { TestCluster, info, localNodeSpecs } from '../helpers/strato-cluster.js'
 import { requestFrame } from '../helpers/raw-client.js';
 import { encodeGet } from '../../src/client/message-encoder.js';
 import { computeDigest } from '../../src/util/digest.js';
+import { connectClient } from '../helpers/client.js';
 
 let cluster: TestCluster;
 let client: any;
@@ -22,7 +23,7 @@ before(async () => {
   await cluster.startAll();
   await cluster.waitStable([0, 1], 2);
   const s = cluster.specs[0]!;
-  client = await Aerospike.connect({ hosts: [{ addr: s.host, port: s.servicePort }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: s.host, port: s.servicePort }], log: { level: -1 } as any });
 });
 after(async () => {
   await client?.close(false);

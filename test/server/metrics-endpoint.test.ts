@@ -9,6 +9,7 @@ import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { infoFrame, rawExchange } from '../helpers/raw-client.js';
 import { parseLatencies, numericPairs, metricName } from '../../src/server/http/metrics.js';
+import { connectClient } from '../helpers/client.js';
 
 const CONFIG = `service {
   cluster-name metrics-test
@@ -82,7 +83,7 @@ before(async () => {
   const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
   assert.ok(m, 'the log names the metrics endpoint');
   metricsUrl = `${m[1]}/metrics`;
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   for (let i = 0; i < RECORDS; i++) await client.put(new Aerospike.Key('test', 'metrics', i), { v: i, s: 'x'.repeat(100) });
   for (let i = 0; i < RECORDS; i++) await client.get(new Aerospike.Key('test', 'metrics', i));
 });
