@@ -151,3 +151,32 @@ test('asbackup writes index definitions and asrestore recreates them by default'
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test('while an index is populating it is listed WO, reports load_pct below 100 and queries answer INDEX_NOT_READABLE', async () => {
+  const server = await startStrato();
+  const client = await connect(server.port);
+  try {
+    const host = { addr: '127.0.0.1', port: server.port };
+    // enough records that population takes many 4 ms slices, written 64 at a time
+    const N = 40_000;
+    for (let i = 0; i < N; i += 64) {
+      const batch: Promise<unknown>[] = [];
+      for (let j = i; j < Math.min(N, i + 64); j++) batch.push(client.put(new Aerospike.Key('test', 'build', j), { s: `value-${j % 100}` }));
+      await Promise.all(batch);
+    }
+    // one request: the create, then at once the list, the stat and (below) a query
+    const answer: string = await client.info('sindex-create:namespace=test;set=build;indexname=build_s;bin=s;type=string\nsindex-list:ns=test\nsindex-stat:namespace=test;indexname=build_s', host);
+    assert.match(answer, /indexname=build_s:set=build:bin=s:type=string:indextype=default:context=null:exp=null:state=WO/);
+    assert.match(answer, /load_pct=(\d|[1-9]\d);/);
+    const q = client.query('test', 'build');
+    q.where(Aerospike.filter.equal('s', 'value-7'));
+    await assert.rejects(q.results(), (e: any) => e.code === 203);
+    await waitFor('population', async () => /load_pct=100/.test(await client.info('sindex-stat:namespace=test;indexname=build_s', host)));
+    const q2 = client.query('test', 'build');
+    q2.where(Aerospike.filter.equal('s', 'value-7'));
+    assert.equal((await q2.results()).length, N / 100);
+  } finally {
+    await client.close(false);
+    await server.stop();
+  }
+});
