@@ -10,6 +10,7 @@ import {
   type AsMsg,
   type MsgField,
 } from '../protocol/message.js';
+import { fieldText } from '../protocol/request.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 
 export const BatchFlag = {
@@ -111,8 +112,8 @@ export function parseBatchRequest(parent: AsMsg, node: NamespaceLookup, maxRows:
     p += 4;
     if (nFields === 0) nFields = 1; // very old clients
     p = parseFieldsAndOps(buf, p, end, nFields, nOps, msg);
-    const nsField = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
-    if (!nsField || !node.namespace(buf.toString('utf8', nsField.start, nsField.end))) {
+    const nsName = fieldText(msg, FieldType.NAMESPACE);
+    if (nsName === undefined || !node.namespace(nsName)) {
       throw new AsError(ResultCode.PARAMETER, 'row namespace missing or unknown');
     }
     if (parentFilter && !msg.fields.some((f) => f.type === FieldType.FILTER)) msg.fields.push(parentFilter);

@@ -147,3 +147,37 @@ export function fieldText(msg: AsMsg, type: number): string | undefined {
   for (const f of msg.fields) if (f.type === type) return msg.buf.toString('utf8', f.start, f.end);
   return undefined;
 }
+
+/** A message (a batch row) as a standalone single-record message body, for proxying it to another node. */
+export function encodeStandaloneMessage(m: AsMsg): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(22);
+  head[0] = 22;
+  head[1] = m.info1 & ~Info1.BATCH;
+  head[2] = m.info2;
+  head[3] = m.info3;
+  head[4] = m.info4;
+  head.writeUInt32BE(m.generation >>> 0, 6);
+  head.writeUInt32BE(m.recordTtl >>> 0, 10);
+  head.writeUInt32BE(m.transactionTtl >>> 0, 14);
+  head.writeUInt16BE(m.fields.length, 18);
+  head.writeUInt16BE(m.ops.length, 20);
+  parts.push(head);
+  for (const f of m.fields) {
+    const h = Buffer.alloc(5);
+    h.writeUInt32BE(f.end - f.start + 1, 0);
+    h[4] = f.type;
+    parts.push(h, m.buf.subarray(f.start, f.end));
+  }
+  for (const op of m.ops) {
+    const name = Buffer.from(op.name, 'utf8');
+    const h = Buffer.alloc(8);
+    h.writeUInt32BE(4 + name.length + op.value.length, 0);
+    h[4] = op.opType;
+    h[5] = op.particleType;
+    h[6] = op.flags;
+    h[7] = name.length;
+    parts.push(h, name, op.value);
+  }
+  return Buffer.concat(parts);
+}

@@ -8,7 +8,7 @@
 import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/cluster-runtime.js';
 import { parseNodeId, type NodeId } from '../cluster/node-id.js';
 import { joinAddress } from '../cluster/net/peer-net.js';
-import { FieldType, Info1, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
+import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { packShipped, shipCurrent } from '../namespace/record-transfer.js';
@@ -26,7 +26,7 @@ import { executeInfoCommand } from './info-commands.js';
 import type { UdfRegistry } from '../udf/index.js';
 import { applySmd, smdSnapshot } from './cluster-smd.js';
 import { parseInfoCommand } from './info-protocol.js';
-import { keyedKind } from '../protocol/request.js';
+import { encodeStandaloneMessage, fieldBytes, fieldText, keyedKind } from '../protocol/request.js';
 
 /** A proxied request is proxied again at most this often before giving up (maps in flux). */
 const MAX_PROXY_HOPS = 3;
@@ -218,7 +218,7 @@ export class ClusterRouter implements NodeRouter {
     if (serving === rt.nodeId || (!isWrite && !this.mayReadTouch(t, msg) && np.holdsFullCopy(t.pid))) {
       return this.runRowHere(t, msg, rowIndex, out, pending);
     }
-    const body = encodeRowMessage(msg);
+    const body = encodeStandaloneMessage(msg);
     const timeout = msg.transactionTtl > 0 ? msg.transactionTtl : DEFAULT_PROXY_TIMEOUT_MS;
     const frame = await rt.proxy(serving, body, 1, timeout).catch(() => simpleReply(ResultCode.TIMEOUT));
     const answer = frame.subarray(8);
@@ -265,49 +265,11 @@ export class ClusterRouter implements NodeRouter {
   }
 
   private target(msg: AsMsg): Target | undefined {
-    let nsName: string | undefined;
-    let digest: Buffer | undefined;
-    for (const f of msg.fields) {
-      if (f.type === FieldType.NAMESPACE) nsName = msg.buf.toString('utf8', f.start, f.end);
-      else if (f.type === FieldType.DIGEST && f.end - f.start === 20) digest = msg.buf.subarray(f.start, f.end);
-    }
-    if (nsName === undefined || digest === undefined || !this.runtime.partitions.has(nsName)) return undefined;
+    const nsName = fieldText(msg, FieldType.NAMESPACE);
+    const digest = fieldBytes(msg, FieldType.DIGEST);
+    if (nsName === undefined || digest === undefined || digest.length !== 20 || !this.runtime.partitions.has(nsName)) return undefined;
     return { nsName, pid: partitionOf(digest), digest };
   }
-}
-
-/** A batch row as a standalone single-record message body (for proxying it). */
-export function encodeRowMessage(m: AsMsg): Buffer {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(22);
-  head[0] = 22;
-  head[1] = m.info1 & ~Info1.BATCH;
-  head[2] = m.info2;
-  head[3] = m.info3;
-  head[4] = m.info4;
-  head.writeUInt32BE(m.generation >>> 0, 6);
-  head.writeUInt32BE(m.recordTtl >>> 0, 10);
-  head.writeUInt32BE(m.transactionTtl >>> 0, 14);
-  head.writeUInt16BE(m.fields.length, 18);
-  head.writeUInt16BE(m.ops.length, 20);
-  parts.push(head);
-  for (const f of m.fields) {
-    const h = Buffer.alloc(5);
-    h.writeUInt32BE(f.end - f.start + 1, 0);
-    h[4] = f.type;
-    parts.push(h, m.buf.subarray(f.start, f.end));
-  }
-  for (const op of m.ops) {
-    const name = Buffer.from(op.name, 'utf8');
-    const h = Buffer.alloc(8);
-    h.writeUInt32BE(4 + name.length + op.value.length, 0);
-    h[4] = op.opType;
-    h[5] = op.particleType;
-    h[6] = op.flags;
-    h[7] = name.length;
-    parts.push(h, name, op.value);
-  }
-  return Buffer.concat(parts);
 }
 
 function firstExternalIPv4(): string {

@@ -6,6 +6,7 @@ import { isBackgroundRequest, startBackgroundJob, type JobContext } from '../que
 import { executeAggregation, isAggregationRequest } from '../query/aggregation.js';
 import type { UdfRegistry } from '../udf/index.js';
 import { FieldType, parseMessage } from '../protocol/message.js';
+import { fieldText, hasField } from '../protocol/request.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import type { DataHandlers } from './dispatch.js';
@@ -71,9 +72,9 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
       const t0 = process.hrtime.bigint();
       await executeScan({ node, jobs: node.jobs, servesPartition, sindexes }, msg, sink, sink.remote ?? '');
       // a primary-index query (scan) counts in its namespace's pi-query histogram, an index query in si-query
-      const ns = msg.fields.find((f) => f.type === FieldType.NAMESPACE);
-      const kind = msg.fields.some((f) => f.type === FieldType.INDEX_RANGE) ? 'si-query' : 'pi-query';
-      if (ns) node.latency.recordNs(msg.buf.toString('utf8', ns.start, ns.end), kind, Number(process.hrtime.bigint() - t0));
+      const ns = fieldText(msg, FieldType.NAMESPACE);
+      const kind = hasField(msg, FieldType.INDEX_RANGE) ? 'si-query' : 'pi-query';
+      if (ns !== undefined) node.latency.recordNs(ns, kind, Number(process.hrtime.bigint() - t0));
     },
     single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
   };

@@ -18,6 +18,7 @@
 import { AsMap, LIST_FLAGS, MsgpackReader, pack, unpack, type AsList, type AsValue } from '../protocol/msgpack.js';
 import { compareValues } from '../cdt/index.js';
 import { FieldType, type AsMsg } from '../protocol/message.js';
+import { fieldBytes } from '../protocol/request.js';
 import { ResultCode, toResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import { CITRUSLEAF_EPOCH_SEC } from '../util/clock.js';
 import { logger, type LogLevel } from '../util/log.js';
@@ -224,18 +225,18 @@ const UDF_MAX_NAME_BYTES = 127;
  * answers 4 PARAMETER_ERROR then, before looking at the record).
  */
 export function readUdfCall(msg: AsMsg): UdfCall | undefined {
-  const get = (t: number) => msg.fields.find((f) => f.type === t);
-  const m = get(FieldType.UDF_FILENAME);
-  const f = get(FieldType.UDF_FUNCTION);
-  const a = get(FieldType.UDF_ARGLIST);
+  const m = fieldBytes(msg, FieldType.UDF_FILENAME);
+  const f = fieldBytes(msg, FieldType.UDF_FUNCTION);
+  const a = fieldBytes(msg, FieldType.UDF_ARGLIST);
   if (!m || !f || !a) return undefined;
-  if (m.end - m.start > UDF_MAX_NAME_BYTES || f.end - f.start > UDF_MAX_NAME_BYTES) return undefined;
-  return { module: cString(msg.buf, m.start, m.end), fn: cString(msg.buf, f.start, f.end), args: msg.buf.subarray(a.start, a.end) };
+  if (m.length > UDF_MAX_NAME_BYTES || f.length > UDF_MAX_NAME_BYTES) return undefined;
+  return { module: cString(m), fn: cString(f), args: a };
 }
 
-function cString(buf: Buffer, start: number, end: number): string {
-  const nul = buf.indexOf(0, start);
-  return buf.toString('utf8', start, nul >= 0 && nul < end ? nul : end);
+/** A name field up to its first NUL (clients may send C strings). */
+function cString(b: Buffer): string {
+  const nul = b.indexOf(0);
+  return b.toString('utf8', 0, nul >= 0 ? nul : b.length);
 }
 
 /** The argument list as the server takes it: a msgpack list, else no arguments. */
