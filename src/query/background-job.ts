@@ -199,11 +199,13 @@ function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; r
   });
   const stats = ctx.stats.of(ns.name);
   const kindName = isUdf ? 'udf-bg' : 'ops-bg';
-  const account = (code: number): void => {
+  /** Counts one record's outcome; `lang`: what a UDF did to the record (read, write, delete). */
+  const account = (code: number, lang?: 'read' | 'write' | 'delete'): void => {
     switch (code) {
       case ResultCode.OK:
         job.recsSucceeded++;
         stats.add(isUdf ? 'udf_sub_udf_complete' : 'ops_sub_write_success');
+        if (isUdf && lang) stats.add(`udf_sub_lang_${lang}_success`);
         break;
       case ResultCode.NOT_FOUND: // deleted since it was picked
         break;
@@ -211,9 +213,14 @@ function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; r
         job.recsFiltered++;
         stats.add(isUdf ? 'udf_sub_udf_filtered_out' : 'ops_sub_write_filtered_out');
         break;
+      case ResultCode.TIMEOUT:
+        job.recsFailed++;
+        stats.add(isUdf ? 'udf_sub_udf_timeout' : 'ops_sub_write_timeout');
+        break;
       default:
         job.recsFailed++;
         stats.add(isUdf ? 'udf_sub_udf_error' : 'ops_sub_write_error');
+        if (code === ResultCode.UDF_EXECUTION) stats.add('udf_sub_lang_error');
     }
   };
 
@@ -222,6 +229,11 @@ function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; r
     const pacer = new Pacer(rps, job);
     const inFlight = new Set<Promise<void>>();
     const index = ns.index;
+    /** The live record's generation, -1 when there is none. */
+    const generationOf = (digest: Buffer): number => {
+      const id = ns.findLive(digest);
+      return id < 0 ? -1 : index.generation(id);
+    };
     const setNames = new Map<number, Buffer | undefined>();
     const setNameOf = (setId: number): Buffer | undefined => {
       if (!setNames.has(setId)) setNames.set(setId, setId === 0 ? undefined : Buffer.from(ns.sets.nameOf(setId), 'utf8'));
@@ -250,19 +262,27 @@ function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; r
             if (id < 0 || !source.matches(id)) continue;
           }
           const body = picked[i]!;
+          // a UDF's effect on the record, seen from the index right around the call (the record
+          // is written here, synchronously, also when replication then runs in the background)
+          const genBefore = isUdf ? generationOf(digests[i]!) : -1;
           let r: number | Promise<number>;
           try {
             r = ctx.applyRecord(body);
           } catch {
             r = ResultCode.UNKNOWN;
           }
+          let lang: 'read' | 'write' | 'delete' | undefined;
+          if (isUdf && genBefore >= 0) {
+            const genAfter = generationOf(digests[i]!);
+            lang = genAfter < 0 ? 'delete' : genAfter !== genBefore ? 'write' : 'read';
+          }
           if (typeof r === 'number') {
-            account(r);
+            account(r, lang);
             continue;
           }
           job.active++;
           const p: Promise<void> = r
-            .then(account, () => account(ResultCode.UNKNOWN))
+            .then((code) => account(code, lang), () => account(ResultCode.UNKNOWN))
             .finally(() => {
               job.active--;
               inFlight.delete(p);

@@ -1,16 +1,28 @@
 /**
  * Per-namespace statistics of query jobs and their per-record transactions, under Aerospike 8.1's
  * names (`namespace/<ns>` info): `pi_query_*` for jobs over the primary index, `si_query_*` over a
- * secondary index; `ops_sub_*` / `udf_sub_*` for the writes background jobs make.
+ * secondary index; `ops_sub_*` / `udf_sub_*` for the writes background jobs make. The `*_tsvc_*`
+ * counters (Aerospike's transaction-queue failures) stay 0: Strato runs a job's transactions
+ * directly, never through a queue they could time out in.
  */
 
 /** The counters, in the order `namespace/<ns>` lists them. */
 export const QUERY_STAT_NAMES = [
+  'udf_sub_tsvc_error',
+  'udf_sub_tsvc_timeout',
   'udf_sub_udf_complete',
   'udf_sub_udf_error',
+  'udf_sub_udf_timeout',
   'udf_sub_udf_filtered_out',
+  'udf_sub_lang_read_success',
+  'udf_sub_lang_write_success',
+  'udf_sub_lang_delete_success',
+  'udf_sub_lang_error',
+  'ops_sub_tsvc_error',
+  'ops_sub_tsvc_timeout',
   'ops_sub_write_success',
   'ops_sub_write_error',
+  'ops_sub_write_timeout',
   'ops_sub_write_filtered_out',
   'pi_query_aggr_complete',
   'pi_query_aggr_error',

@@ -21,6 +21,9 @@ function mark(rec, name, v)
   rec[name] = v
   aerospike:update(rec)
 end
+function peek(rec)
+  return rec['n']
+end
 function fail_odd(rec)
   if rec['n'] % 2 == 1 then error('odd') end
   rec['ok'] = 1
@@ -213,7 +216,9 @@ test('records-per-second paces a background job', async () => {
   assert.equal(field(line, 'recs-throttled'), String(N));
 });
 
-test('namespace statistics count finished background jobs and their record writes', async () => {
+test('namespace statistics count finished background jobs, their record writes and what each UDF did', async () => {
+  const peek = await client.scan('test', 'bgset').background('bgjobs', 'peek', []);
+  await peek.waitUntilDone(10);
   const stats = await info('namespace/test');
   const get = (k: string) => Number(new RegExp(`(?:^|;)${k}=(\\d+)`).exec(stats)?.[1]);
   assert.ok(get('pi_query_ops_bg_complete') >= 4);
@@ -221,6 +226,12 @@ test('namespace statistics count finished background jobs and their record write
   assert.ok(get('ops_sub_write_success') >= 3 * N);
   assert.ok(get('udf_sub_udf_complete') >= N);
   assert.ok(get('udf_sub_udf_error') >= N / 2);
+  // mark wrote every record, fail_odd wrote half and failed on half, peek only read
+  assert.equal(get('udf_sub_lang_write_success'), N + N / 2);
+  assert.equal(get('udf_sub_lang_error'), N / 2);
+  assert.equal(get('udf_sub_lang_read_success'), N);
+  assert.equal(get('udf_sub_lang_delete_success'), 0);
+  assert.equal(get('udf_sub_tsvc_error'), 0);
 });
 
 test('query.operate with an index filter writes only the records the index selects, as a secondary-index job', async () => {
