@@ -1,0 +1,102 @@
+/**
+ * `asadm`: Aerospike's admin shell over the info protocol. Flags: -h/--host (host[:port], a comma
+ * list of seeds), -p/--port, -U/--user, -P/--password, -e/--execute "<commands; separated by ;>",
+ * -t/--timeout <ms>. Without -e it reads commands from stdin, one a line, prompting `Admin> `.
+ * The nodes are the seeds and every peer they report (peers-clear-std).
+ */
+import { createInterface } from 'node:readline';
+import { Options, UsageError, parseCommandLine, parseHosts, type OptionSpec } from '../cli-args.js';
+import { AdminCluster } from './cluster.js';
+import { HELP, runCommand } from './commands.js';
+
+const SPECS: OptionSpec[] = [
+  { long: 'host', short: 'h', value: 'required' },
+  { long: 'port', short: 'p', value: 'required' },
+  { long: 'user', short: 'U', value: 'required' },
+  { long: 'password', short: 'P', value: 'optional' },
+  { long: 'execute', short: 'e', value: 'required' },
+  { long: 'timeout', short: 't', value: 'required' },
+  { long: 'help', value: 'none' },
+];
+
+export const ASADM_USAGE = `Usage: asadm [-h host[:port][,...]] [-p port] [-e "command; command"] [-t timeout-ms]
+  -h, --host       seed node(s) (default 127.0.0.1); the rest of the cluster is found from them
+  -p, --port       service port (default 3000)
+  -e, --execute    run these commands (separated by ';') and exit; without it, read commands from stdin
+  -t, --timeout    milliseconds to wait for each node's answer (default 3000)
+  -U, --user / -P, --password   the server has no security: asadm says so and goes on without them
+${HELP}`;
+
+/** The prompt of interactive mode, as asadm's. */
+export const PROMPT = 'Admin> ';
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  input: NodeJS.ReadableStream;
+}
+
+/** Runs asadm; returns the process exit code. */
+export async function runAsadm(argv: string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), input: process.stdin }): Promise<number> {
+  let opts: Options;
+  let seeds: { host: string; port: number }[];
+  let timeoutMs: number;
+  try {
+    opts = new Options(parseCommandLine(argv, SPECS));
+    if (opts.has('help')) {
+      io.out(`${ASADM_USAGE}`);
+      return 0;
+    }
+    seeds = parseHosts(opts.str('host') ?? '127.0.0.1', opts.int('port', 3000, 1, 65535, 'port'));
+    timeoutMs = opts.int('timeout', 3000, 1, 3_600_000, 'timeout');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`${e.message}\n${ASADM_USAGE}`);
+    return 1;
+  }
+  if (opts.has('user') || opts.has('password')) {
+    // never silently ignored: the operator asked for authentication the server cannot give
+    io.err('WARNING: -U/-P given, but security is not supported by the server (no access control, Community Edition): continuing without authentication\n');
+  }
+  const cluster = new AdminCluster(seeds, timeoutMs);
+  try {
+    await cluster.discover();
+  } catch (e) {
+    io.err(`ERROR: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const execute = opts.str('execute');
+  if (execute !== undefined) {
+    let failed = false;
+    for (const cmd of execute.split(';').filter((s) => s.trim() !== '')) {
+      const r = await runOne(cluster, cmd, io);
+      failed ||= r;
+    }
+    return failed ? 1 : 0;
+  }
+  io.out(`Seed:        ${seeds.map((s) => `('${s.host}', ${s.port}, None)`).join(', ')}\nConfig_file: none\nStrato asadm (info protocol) - ${cluster.nodes.length} node(s) found\n`);
+  const rl = createInterface({ input: io.input, terminal: false });
+  io.out(PROMPT);
+  for await (const line of rl) {
+    const cmd = line.trim();
+    if (cmd === 'exit' || cmd === 'quit') break;
+    if (cmd !== '') {
+      await cluster.discover().catch(() => undefined); // nodes may have come or gone
+      await runOne(cluster, cmd, io);
+    }
+    io.out(PROMPT);
+  }
+  io.out('\n');
+  return 0;
+}
+
+async function runOne(cluster: AdminCluster, cmd: string, io: Io): Promise<boolean> {
+  try {
+    const r = await runCommand(cluster, cmd);
+    (r.failed ? io.err : io.out)(r.out.endsWith('\n') || r.out === '' ? r.out : `${r.out}\n`);
+    return r.failed;
+  } catch (e) {
+    io.err(`ERROR: ${(e as Error).message}\n`);
+    return true;
+  }
+}

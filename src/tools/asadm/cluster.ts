@@ -1,0 +1,106 @@
+/**
+ * The cluster asadm talks to: the seed nodes given with -h, and every node they name in
+ * `peers-clear-std`, followed until no new node appears (bounded by MAX_NODES). Every command is
+ * an info request; a node that does not answer is reported, never waited on past the timeout.
+ */
+import { WireConnection } from '../../client/wire-connection.js';
+import { parsePeers } from '../../client/cluster-info.js';
+
+/** Most nodes asadm follows from its seeds (a guard against a peers list that never ends). */
+export const MAX_NODES = 256;
+
+export interface AdminNode {
+  /** `host:port` as asadm's Node column shows it */
+  key: string;
+  host: string;
+  port: number;
+  nodeId: string;
+}
+
+/** `key=value;key=value` → map (values may contain '=' after the first). */
+export function kvList(answer: string, sep = ';'): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of answer.split(sep)) {
+    const eq = item.indexOf('=');
+    if (eq > 0) out.set(item.slice(0, eq), item.slice(eq + 1));
+  }
+  return out;
+}
+
+export class AdminCluster {
+  nodes: AdminNode[] = [];
+
+  constructor(
+    private readonly seeds: { host: string; port: number }[],
+    readonly timeoutMs: number,
+  ) {}
+
+  /** One info command on one node; rejects with the node named on failure. */
+  async info(node: { host: string; port: number }, command: string): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const work = (async () => {
+      const conn = await WireConnection.open(node.host, node.port, this.timeoutMs);
+      try {
+        const answer = await conn.info([command]);
+        return answer.get(command) ?? [...answer.values()][0] ?? '';
+      } finally {
+        conn.close();
+      }
+    })();
+    try {
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${node.host}:${node.port}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Finds the nodes: the seeds, then their peers. Throws when no seed answers. */
+  async discover(): Promise<AdminNode[]> {
+    const found = new Map<string, AdminNode>();
+    const queue = [...this.seeds];
+    const errors: string[] = [];
+    const seenAddr = new Set<string>();
+    while (queue.length > 0 && found.size < MAX_NODES) {
+      const addr = queue.shift()!;
+      const key = `${addr.host}:${addr.port}`;
+      if (seenAddr.has(key)) continue;
+      seenAddr.add(key);
+      let nodeId: string;
+      let peers: string;
+      try {
+        [nodeId, peers] = await Promise.all([this.info(addr, 'node'), this.info(addr, 'peers-clear-std')]);
+      } catch (e) {
+        errors.push(`${key}: ${(e as Error).message}`);
+        continue;
+      }
+      if ([...found.values()].some((n) => n.nodeId === nodeId)) continue;
+      found.set(key, { key, host: addr.host, port: addr.port, nodeId });
+      try {
+        for (const p of parsePeers(peers).peers) {
+          const ep = p.endpoints[0];
+          if (ep) queue.push({ host: ep.host, port: ep.port });
+        }
+      } catch (e) {
+        errors.push(`${key}: ${(e as Error).message}`);
+      }
+    }
+    if (found.size === 0) throw new Error(`Not able to connect any cluster with ${this.seeds.map((s) => `${s.host}:${s.port}`).join(', ')}: ${errors.join('; ')}`);
+    this.nodes = [...found.values()].sort((a, b) => a.key.localeCompare(b.key));
+    return this.nodes;
+  }
+
+  /** The command on every node, in node order; a failed node's answer is an Error. */
+  async all(command: string): Promise<(string | Error)[]> {
+    return Promise.all(this.nodes.map((n) => this.info(n, command).catch((e: Error) => e)));
+  }
+
+  /** The command on every node; answers as maps (a failed node gives an empty map). */
+  async allKv(command: string, sep = ';'): Promise<Map<string, string>[]> {
+    return (await this.all(command)).map((a) => (a instanceof Error ? new Map() : kvList(a, sep)));
+  }
+}

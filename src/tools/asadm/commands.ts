@@ -1,0 +1,531 @@
+/**
+ * asadm's commands over the info protocol: `info`, `summary`, `show …`, `manage …`, `health`.
+ * Each returns the text to print and whether it failed. Where the server has no such thing
+ * (users and roles without security, quiesce, histograms it does not answer) the answer says so
+ * instead of printing an empty table.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseReplicas } from '../../client/cluster-info.js';
+import { AdminCluster, kvList } from './cluster.js';
+import { bytes, hms, renderTable, renderVertical, type Cell } from './table.js';
+
+export interface CommandResult {
+  out: string;
+  /** true when the command failed (the exit code of -e mode) */
+  failed: boolean;
+}
+
+const ok = (out: string): CommandResult => ({ out, failed: false });
+const fail = (out: string): CommandResult => ({ out: out.endsWith('\n') ? out : `${out}\n`, failed: true });
+const num = (m: Map<string, string>, k: string): number | undefined => {
+  const v = m.get(k);
+  return v === undefined || v === '' ? undefined : Number(v);
+};
+
+/** Parses `a=1:b=2;a=3:b=4;` entries (sets, sindex-list, udf-list, racks, query-show). */
+function entries(answer: string | Error, itemSep = ':'): Map<string, string>[] {
+  if (answer instanceof Error || answer.trim() === '' || /^ERROR/i.test(answer)) return [];
+  return answer
+    .split(';')
+    .filter((e) => e.trim() !== '')
+    .map((e) => kvList(e, itemSep));
+}
+
+async function namespacesOf(c: AdminCluster): Promise<string[]> {
+  const all = await c.all('namespaces');
+  return [...new Set(all.flatMap((a) => (a instanceof Error ? [] : a.split(';').filter((s) => s !== ''))))].sort();
+}
+
+export const HELP = `Commands:
+  info [network|namespace [usage|object]|set|sindex]
+  summary
+  show config [service|network|namespace]
+  show statistics [service|namespace|set|sindex]
+  show latencies | distribution | pmap | sindex | udfs | users | roles | jobs | stop-writes | racks
+  manage truncate ns <ns> [set <set>]
+  manage sindex create <numeric|string|geo2dsphere> <name> ns <ns> [set <set>] bin <bin>
+  manage sindex delete <name> ns <ns>
+  manage udfs add <module> path <file> | manage udfs remove <module>
+  manage config service|network param <name> to <value>
+  manage config namespace <ns> param <name> to <value>
+  manage jobs kill trid <trid>
+  manage recluster | manage quiesce with <node>
+  health
+  help, exit, quit
+`;
+
+/** Runs one asadm command line against the cluster. */
+export async function runCommand(c: AdminCluster, line: string): Promise<CommandResult> {
+  const words = line.trim().split(/\s+/).filter((w) => w !== '');
+  const [verb, ...rest] = words;
+  switch (verb?.toLowerCase()) {
+    case undefined:
+      return ok('');
+    case 'help':
+      return ok(HELP);
+    case 'info':
+      return info(c, rest);
+    case 'summary':
+      return summary(c);
+    case 'show':
+      return show(c, rest);
+    case 'manage':
+      return manage(c, rest);
+    case 'health':
+      return health(c);
+    default:
+      return fail(`ERROR: unknown command '${verb}'. Type 'help' for the commands.`);
+  }
+}
+
+// ---- info ----
+
+async function info(c: AdminCluster, args: string[]): Promise<CommandResult> {
+  const [what, sub] = args;
+  if (what === undefined) {
+    const parts = [await infoNetwork(c), await infoNamespaceUsage(c), await infoNamespaceObject(c), await infoSet(c), await infoSindex(c)];
+    return ok(parts.join('\n'));
+  }
+  switch (what) {
+    case 'network':
+      return ok(await infoNetwork(c));
+    case 'namespace':
+      if (sub === 'usage') return ok(await infoNamespaceUsage(c));
+      if (sub === 'object') return ok(await infoNamespaceObject(c));
+      if (sub === undefined) return ok(`${await infoNamespaceUsage(c)}\n${await infoNamespaceObject(c)}`);
+      return fail(`ERROR: info namespace takes 'usage' or 'object', not '${sub}'`);
+    case 'set':
+      return ok(await infoSet(c));
+    case 'sindex':
+      return ok(await infoSindex(c));
+    default:
+      return fail(`ERROR: unknown info subcommand '${what}' (network, namespace, set, sindex)`);
+  }
+}
+
+async function infoNetwork(c: AdminCluster): Promise<string> {
+  const [stats, builds, services] = await Promise.all([c.allKv('statistics'), c.all('build'), c.all('service')]);
+  const rows: Cell[][] = c.nodes.map((n, i) => {
+    const s = stats[i]!;
+    const principal = s.get('cluster_principal');
+    const b = builds[i]!;
+    const svc = services[i]!;
+    return [
+      n.key,
+      `${principal === n.nodeId ? '*' : ''}${n.nodeId}`,
+      svc instanceof Error ? '--' : svc.split(';')[0],
+      b instanceof Error ? '--' : `C-${b}`,
+      num(s, 'migrate_partitions_remaining'),
+      num(s, 'cluster_size'),
+      s.get('cluster_key'),
+      s.get('cluster_integrity') === 'true' ? 'True' : s.get('cluster_integrity') === undefined ? undefined : 'False',
+      principal,
+      num(s, 'client_connections'),
+      hms(num(s, 'uptime')),
+    ];
+  });
+  return renderTable('Network Information', ['Node', 'Node ID', 'IP', 'Build', 'Migrations', 'Cluster Size', 'Cluster Key', 'Cluster Integrity', 'Cluster Principal', 'Client Conns', 'Uptime'], rows);
+}
+
+async function perNamespace(c: AdminCluster): Promise<{ ns: string; node: string; stats: Map<string, string>; config: Map<string, string> }[]> {
+  const out: { ns: string; node: string; stats: Map<string, string>; config: Map<string, string> }[] = [];
+  for (const ns of await namespacesOf(c)) {
+    const [stats, config] = await Promise.all([c.allKv(`namespace/${ns}`), c.allKv(`get-config:context=namespace;id=${ns}`)]);
+    c.nodes.forEach((n, i) => out.push({ ns, node: n.key, stats: stats[i]!, config: config[i]! }));
+  }
+  return out;
+}
+
+async function infoNamespaceUsage(c: AdminCluster): Promise<string> {
+  const rows = (await perNamespace(c)).map(({ ns, node, stats, config }) => [
+    ns,
+    node,
+    num(stats, 'objects'),
+    num(stats, 'expired_objects'),
+    num(stats, 'evicted_objects'),
+    stats.get('stop_writes') === 'true' ? 'True' : 'False',
+    bytes(num(stats, 'index_used_bytes')),
+    bytes(num(stats, 'data_used_bytes')),
+    num(stats, 'data_used_pct') === undefined ? undefined : `${num(stats, 'data_used_pct')} %`,
+    num(stats, 'data_avail_pct') === undefined ? undefined : `${num(stats, 'data_avail_pct')} %`,
+    config.get('evict-used-pct') ?? '--',
+  ]);
+  return renderTable('Namespace Usage Information', ['Namespace', 'Node', 'Total Records', 'Expirations', 'Evictions', 'Stop Writes', 'Primary Index Used', 'Data Used', 'Data Used%', 'Data Avail%', 'Evict%'], rows);
+}
+
+async function infoNamespaceObject(c: AdminCluster): Promise<string> {
+  const rows = (await perNamespace(c)).map(({ ns, node, stats, config }) => [
+    ns,
+    node,
+    config.get('rack-id') ?? '0',
+    num(stats, 'effective_replication_factor') ?? num(stats, 'replication-factor'),
+    num(stats, 'expired_objects'),
+    num(stats, 'objects'),
+    num(stats, 'master_objects'),
+    num(stats, 'prole_objects'),
+    num(stats, 'non_replica_objects'),
+    num(stats, 'tombstones'),
+    num(stats, 'migrate_tx_partitions_remaining'),
+    num(stats, 'migrate_rx_partitions_remaining'),
+  ]);
+  return renderTable('Namespace Object Information', ['Namespace', 'Node', 'Rack ID', 'Repl Factor', 'Expirations', 'Total Records', 'Objects Master', 'Objects Prole', 'Objects Non-Replica', 'Tombstones', 'Pending Migrates Tx', 'Pending Migrates Rx'], rows);
+}
+
+async function infoSet(c: AdminCluster): Promise<string> {
+  const all = await c.all('sets');
+  const rows: Cell[][] = [];
+  c.nodes.forEach((n, i) => {
+    for (const s of entries(all[i]!)) {
+      rows.push([s.get('ns'), s.get('set'), n.key, bytes(num(s, 'data_used_bytes')), num(s, 'objects'), num(s, 'tombstones'), s.get('stop-writes-count') ?? '0', s.get('disable-eviction'), s.get('index_populating') === undefined ? s.get('sindexes') : s.get('index_populating')]);
+    }
+  });
+  rows.sort((a, b) => `${a[0]}/${a[1]}/${a[2]}`.localeCompare(`${b[0]}/${b[1]}/${b[2]}`));
+  return renderTable('Set Information', ['Namespace', 'Set', 'Node', 'Data Used', 'Objects', 'Tombstones', 'Stop Writes Count', 'Disable Eviction', 'Sindexes'], rows);
+}
+
+async function sindexes(c: AdminCluster): Promise<Map<string, string>[][]> {
+  return (await c.all('sindex-list')).map((a) => entries(a));
+}
+
+async function infoSindex(c: AdminCluster): Promise<string> {
+  const lists = await sindexes(c);
+  const rows: Cell[][] = [];
+  for (let i = 0; i < c.nodes.length; i++) {
+    for (const s of lists[i]!) {
+      const stats = kvList(await c.info(c.nodes[i]!, `sindex-stat:namespace=${s.get('ns')};indexname=${s.get('indexname')}`).catch(() => ''));
+      rows.push([s.get('indexname'), s.get('ns'), s.get('set') === 'null' ? undefined : s.get('set'), c.nodes[i]!.key, s.get('bin'), s.get('type'), s.get('indextype'), s.get('state'), num(stats, 'entries'), bytes(num(stats, 'used_bytes'))]);
+    }
+  }
+  rows.sort((a, b) => `${a[0]}/${a[3]}`.localeCompare(`${b[0]}/${b[3]}`));
+  return renderTable('Secondary Index Information', ['Index Name', 'Namespace', 'Set', 'Node', 'Bins', 'Bin Type', 'Index Type', 'State', 'Entries', 'Memory Used'], rows);
+}
+
+// ---- summary ----
+
+async function summary(c: AdminCluster): Promise<CommandResult> {
+  const [stats, builds, names] = await Promise.all([c.allKv('statistics'), c.all('build'), c.all('cluster-name')]);
+  const nss = await perNamespace(c);
+  const versions = [...new Set(builds.filter((b): b is string => typeof b === 'string'))];
+  const sum = (k: string) => nss.reduce((a, r) => a + (num(r.stats, k) ?? 0), 0);
+  const keys = [...new Set(stats.map((s) => s.get('cluster_key')))];
+  const lines: [string, Cell][] = [
+    ['Cluster Name', names.find((n): n is string => typeof n === 'string')],
+    ['Server Version', versions.map((v) => `C-${v}`).join(', ')],
+    ['Cluster Size', c.nodes.length],
+    ['Cluster Key', keys.join(', ')],
+    ['Migrations', stats.some((s) => (num(s, 'migrate_partitions_remaining') ?? 0) > 0) ? 'True' : 'False'],
+    ['Active Namespaces', new Set(nss.map((r) => r.ns)).size],
+    ['Primary Index Used', bytes(sum('index_used_bytes'))],
+    ['Data Used', bytes(sum('data_used_bytes'))],
+    ['Master Objects', sum('master_objects')],
+    ['Total Objects', sum('objects')],
+  ];
+  const width = Math.max(...lines.map(([k]) => k.length));
+  const head = `Cluster Summary\n${lines.map(([k, v], i) => `${String(i + 1).padStart(2)}. ${k.padEnd(width)}: ${v === undefined ? '--' : v}`).join('\n')}\n`;
+  const byNs = new Map<string, typeof nss>();
+  for (const r of nss) byNs.set(r.ns, [...(byNs.get(r.ns) ?? []), r]);
+  const rows = [...byNs].map(([ns, rs]) => {
+    const s = (k: string) => rs.reduce((a, r) => a + (num(r.stats, k) ?? 0), 0);
+    return [ns, rs.length, num(rs[0]!.stats, 'effective_replication_factor'), rs.some((r) => r.stats.get('stop_writes') === 'true') ? 'True' : 'False', bytes(s('index_used_bytes')), bytes(s('data_used_bytes')), s('master_objects'), s('objects')];
+  });
+  return ok(`${head}\n${renderTable('Namespace Summary', ['Namespace', 'Nodes', 'Replication Factor', 'Stop Writes', 'Primary Index Used', 'Data Used', 'Master Objects', 'Total Objects'], rows)}`);
+}
+
+// ---- show ----
+
+async function show(c: AdminCluster, args: string[]): Promise<CommandResult> {
+  const [what, sub] = args;
+  const cols = c.nodes.map((n) => n.key);
+  switch (what) {
+    case 'config': {
+      const parts: string[] = [];
+      if (sub === undefined || sub === 'service') parts.push(renderVertical('Service Configuration', cols, await c.allKv('get-config:context=service')));
+      if (sub === undefined || sub === 'network') parts.push(renderVertical('Network Configuration', cols, await c.allKv('get-config:context=network')));
+      if (sub === undefined || sub === 'namespace') for (const ns of await namespacesOf(c)) parts.push(renderVertical(`${ns} Namespace Configuration`, cols, await c.allKv(`get-config:context=namespace;id=${ns}`)));
+      if (parts.length === 0) return fail(`ERROR: show config takes service, network or namespace, not '${sub}'`);
+      return ok(parts.join('\n'));
+    }
+    case 'statistics': {
+      const parts: string[] = [];
+      if (sub === undefined || sub === 'service') parts.push(renderVertical('Service Statistics', cols, await c.allKv('statistics')));
+      if (sub === undefined || sub === 'namespace') for (const ns of await namespacesOf(c)) parts.push(renderVertical(`${ns} Namespace Statistics`, cols, await c.allKv(`namespace/${ns}`)));
+      if (sub === undefined || sub === 'set') {
+        const all = (await c.all('sets')).map((a) => entries(a));
+        const names = [...new Set(all.flatMap((l) => l.map((s) => `${s.get('ns')} ${s.get('set')}`)))].sort();
+        for (const name of names) parts.push(renderVertical(`${name} Set Statistics`, cols, all.map((l) => l.find((s) => `${s.get('ns')} ${s.get('set')}` === name) ?? new Map())));
+      }
+      if (sub === undefined || sub === 'sindex') {
+        const lists = await sindexes(c);
+        const names = [...new Set(lists.flatMap((l) => l.map((s) => `${s.get('ns')} ${s.get('indexname')}`)))].sort();
+        for (const name of names) {
+          const [ns, ix] = name.split(' ');
+          parts.push(renderVertical(`${name} Sindex Statistics`, cols, await c.allKv(`sindex-stat:namespace=${ns};indexname=${ix}`)));
+        }
+      }
+      if (parts.length === 0) return fail(`ERROR: show statistics takes service, namespace, set or sindex, not '${sub}'`);
+      return ok(parts.join('\n'));
+    }
+    case 'latencies':
+      return ok(await showLatencies(c));
+    case 'distribution': {
+      const probe = await c.all('histogram:namespace=x;type=ttl');
+      if (probe.every((a) => a instanceof Error || /^ERROR:4/i.test(a))) return fail('show distribution: the server does not answer the histogram info command (TTL and object-size distributions are not available from it yet)');
+      return fail('show distribution: not implemented for this server');
+    }
+    case 'pmap':
+      return ok(await showPmap(c));
+    case 'sindex': {
+      const lists = await sindexes(c);
+      const seen = new Map<string, Cell[]>();
+      for (const l of lists) for (const s of l) seen.set(`${s.get('ns')}/${s.get('indexname')}`, [s.get('indexname'), s.get('ns'), s.get('set') === 'null' ? undefined : s.get('set'), s.get('bin'), s.get('type'), s.get('indextype'), s.get('state')]);
+      return ok(renderTable('Secondary Indexes', ['Index Name', 'Namespace', 'Set', 'Bin', 'Bin Type', 'Index Type', 'State'], [...seen.values()]));
+    }
+    case 'udfs': {
+      const seen = new Map<string, Cell[]>();
+      for (const a of await c.all('udf-list')) for (const u of entries(a, ',')) seen.set(u.get('filename')!, [u.get('filename'), u.get('hash'), u.get('type')]);
+      return ok(renderTable('UDF Modules', ['Filename', 'Hash', 'Type'], [...seen.values()].sort((a, b) => String(a[0]).localeCompare(String(b[0])))));
+    }
+    case 'users':
+    case 'roles':
+      return fail(`show ${what}: security is not enabled on this server (Strato has no users or roles: Community Edition, no access control)`);
+    case 'jobs':
+      return ok(await showJobs(c));
+    case 'stop-writes':
+      return ok(await showStopWrites(c));
+    case 'racks': {
+      const rows: Cell[][] = [];
+      const seen = new Set<string>();
+      for (const a of await c.all('racks')) {
+        if (a instanceof Error) continue;
+        for (const nsEntry of a.split(';').filter((e) => e !== '')) {
+          const m = kvList(nsEntry, ':');
+          const ns = m.get('ns');
+          for (const [k, v] of m) {
+            if (!k.startsWith('rack_')) continue;
+            const key = `${ns}/${k}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            rows.push([ns, Number(k.slice(5)), v]);
+          }
+        }
+      }
+      return ok(renderTable('Racks Information', ['Namespace', 'Rack ID', 'Nodes'], rows));
+    }
+    default:
+      return fail(`ERROR: unknown show subcommand '${what ?? ''}' (config, statistics, latencies, distribution, pmap, sindex, udfs, users, roles, jobs, stop-writes, racks)`);
+  }
+}
+
+async function showLatencies(c: AdminCluster): Promise<string> {
+  const all = await c.all('latencies:');
+  const rows: Cell[][] = [];
+  c.nodes.forEach((n, i) => {
+    const a = all[i]!;
+    if (a instanceof Error) return;
+    for (const h of a.split(';')) {
+      const colon = h.indexOf(':');
+      if (colon < 0) continue;
+      const name = h.slice(0, colon);
+      const vals = h.slice(colon + 1).split(',');
+      const m = /^\{([^}]+)\}-(.+)$/.exec(name);
+      const ns = m ? m[1] : undefined;
+      const hist = m ? m[2] : name;
+      if (vals.length < 2) {
+        rows.push([ns, hist, n.key, 0, '0.0', '0.0', '0.0']);
+        continue;
+      }
+      // 17 shares of operations over 2^0..2^16 ms: columns >1ms, >8ms, >64ms are buckets 0, 3, 6
+      rows.push([ns, hist, n.key, vals[1], vals[2], vals[5], vals[8]]);
+    }
+  });
+  return renderTable('Latency', ['Namespace', 'Histogram', 'Node', 'ops/sec', '>1ms', '>8ms', '>64ms'], rows);
+}
+
+async function showPmap(c: AdminCluster): Promise<string> {
+  const [reps, stats, nsStats] = await Promise.all([c.all('replicas'), c.allKv('statistics'), perNamespace(c)]);
+  const rows: Cell[][] = [];
+  for (const r of nsStats) {
+    const i = c.nodes.findIndex((n) => n.key === r.node);
+    const a = reps[i]!;
+    let primary: number | undefined;
+    let secondary: number | undefined;
+    if (!(a instanceof Error)) {
+      const nsr = parseReplicas(a).get(r.ns);
+      if (nsr) {
+        const count = (b: Buffer) => b.reduce((acc, byte) => acc + popcount(byte), 0);
+        primary = count(nsr.columns[0]!);
+        secondary = nsr.columns.slice(1).reduce((acc, b) => acc + count(b), 0);
+      }
+    }
+    rows.push([r.ns, r.node, stats[i]!.get('cluster_key'), primary, secondary, num(r.stats, 'unavailable_partitions'), num(r.stats, 'dead_partitions')]);
+  }
+  return renderTable('Partition Map Analysis', ['Namespace', 'Node', 'Cluster Key', 'Primary Partitions', 'Secondary Partitions', 'Unavailable Partitions', 'Dead Partitions'], rows);
+}
+
+function popcount(b: number): number {
+  let n = 0;
+  for (let x = b; x > 0; x >>= 1) n += x & 1;
+  return n;
+}
+
+async function showJobs(c: AdminCluster): Promise<string> {
+  const all = await c.all('query-show');
+  const rows: Cell[][] = [];
+  c.nodes.forEach((n, i) => {
+    for (const j of entries(all[i]!)) {
+      rows.push([n.key, j.get('ns'), j.get('set'), j.get('trid'), j.get('job-type') ?? j.get('module'), j.get('status'), j.get('job-progress') ?? j.get('progress'), num(j, 'run-time'), num(j, 'recs-read') ?? num(j, 'recs-succeeded')]);
+    }
+  });
+  return renderTable('Query Jobs', ['Node', 'Namespace', 'Set', 'Transaction ID', 'Type', 'Status', 'Progress', 'Time Since Start', 'Records'], rows);
+}
+
+async function showStopWrites(c: AdminCluster): Promise<string> {
+  const rows: Cell[][] = [];
+  for (const r of await perNamespace(c)) {
+    const used = num(r.stats, 'data_used_pct');
+    const usedLimit = num(r.config, 'storage-engine.stop-writes-used-pct');
+    const avail = num(r.stats, 'data_avail_pct');
+    const availLimit = num(r.config, 'storage-engine.stop-writes-avail-pct');
+    const sw = r.stats.get('stop_writes') === 'true';
+    if (used !== undefined) rows.push([r.ns, r.node, sw && usedLimit !== undefined && used >= usedLimit ? 'True' : 'False', 'data_used_pct', `${used} %`, usedLimit === undefined ? undefined : `${usedLimit} %`]);
+    if (avail !== undefined) rows.push([r.ns, r.node, sw && availLimit !== undefined && avail <= availLimit ? 'True' : 'False', 'data_avail_pct', `${avail} %`, availLimit === undefined ? undefined : `${availLimit} %`]);
+    rows.push([r.ns, r.node, r.stats.get('clock_skew_stop_writes') === 'true' ? 'True' : 'False', 'clock_skew_stop_writes', r.stats.get('clock_skew_stop_writes'), undefined]);
+  }
+  return renderTable('Stop Writes', ['Namespace', 'Node', 'Stop-Writes', 'Metric', 'Usage', 'Threshold'], rows);
+}
+
+// ---- manage ----
+
+/** Runs a command on every node; one line per node with its answer. */
+async function onAll(c: AdminCluster, command: string, what: string): Promise<CommandResult> {
+  const all = await c.all(command);
+  let failed = false;
+  const lines = c.nodes.map((n, i) => {
+    const a = all[i]!;
+    const bad = a instanceof Error || /^ERROR/i.test(a) || /^fail/i.test(a);
+    failed ||= bad;
+    return `${n.key}: ${a instanceof Error ? `error: ${a.message}` : a === 'ok' ? `${what}: ok` : a}`;
+  });
+  return { out: `${lines.join('\n')}\n`, failed };
+}
+
+async function manage(c: AdminCluster, args: string[]): Promise<CommandResult> {
+  const [what, ...rest] = args;
+  const opt = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  switch (what) {
+    case 'truncate': {
+      const ns = opt('ns');
+      if (!ns) return fail('Usage: manage truncate ns <ns> [set <set>]');
+      const set = opt('set');
+      // a truncate is cluster-wide through SMD: one node is asked, as asadm does
+      const cmd = set ? `truncate:namespace=${ns};set=${set}` : `truncate-namespace:namespace=${ns}`;
+      const a = await c.info(c.nodes[0]!, cmd).catch((e: Error) => `ERROR: ${e.message}`);
+      return a === 'ok' ? ok(`Successfully started truncation for ${set ? `set ${set} of ` : ''}namespace ${ns}\n`) : fail(`Failed to truncate: ${a}`);
+    }
+    case 'sindex': {
+      const [action, ...r] = rest;
+      if (action === 'create') {
+        const [type, name] = r;
+        const ns = opt('ns');
+        const bin = opt('bin');
+        const set = opt('set');
+        if (!type || !name || !ns || !bin || !['numeric', 'string', 'geo2dsphere', 'blob'].includes(type)) return fail('Usage: manage sindex create <numeric|string|geo2dsphere|blob> <name> ns <ns> [set <set>] bin <bin>');
+        const a = await c.info(c.nodes[0]!, `sindex-create:ns=${ns};${set ? `set=${set};` : ''}indexname=${name};indexdata=${bin},${type}`).catch((e: Error) => `ERROR: ${e.message}`);
+        return a === 'ok' ? ok(`Use 'show sindex' to confirm ${name} was created successfully.\n`) : fail(`Failed to create index ${name}: ${a}`);
+      }
+      if (action === 'delete') {
+        const name = r[0];
+        const ns = opt('ns');
+        if (!name || !ns) return fail('Usage: manage sindex delete <name> ns <ns>');
+        const a = await c.info(c.nodes[0]!, `sindex-delete:ns=${ns};indexname=${name}`).catch((e: Error) => `ERROR: ${e.message}`);
+        return a === 'ok' ? ok(`Successfully deleted sindex ${name}.\n`) : fail(`Failed to delete index ${name}: ${a}`);
+      }
+      return fail('Usage: manage sindex create|delete ...');
+    }
+    case 'udfs': {
+      const [action, module] = rest;
+      if (action === 'add' && module) {
+        const path = opt('path') ?? module;
+        let content: Buffer;
+        try {
+          content = readFileSync(path);
+        } catch (e) {
+          return fail(`Failed to add UDF ${module}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        const b64 = content.toString('base64');
+        const a = await c.info(c.nodes[0]!, `udf-put:filename=${basename(module)};content=${b64};content-len=${b64.length};udf-type=LUA;`).catch((e: Error) => `ERROR: ${e.message}`);
+        return a === '' || a === 'ok' ? ok(`Successfully added UDF ${basename(module)}.\n`) : fail(`Failed to add UDF ${module}: ${a}`);
+      }
+      if (action === 'remove' && module) {
+        const a = await c.info(c.nodes[0]!, `udf-remove:filename=${module};`).catch((e: Error) => `ERROR: ${e.message}`);
+        return a === 'ok' ? ok(`Successfully removed UDF ${module}.\n`) : fail(`Failed to remove UDF ${module}: ${a}`);
+      }
+      return fail('Usage: manage udfs add <module> path <file> | manage udfs remove <module>');
+    }
+    case 'config': {
+      const [context, ...r] = rest;
+      const param = opt('param');
+      const value = opt('to');
+      if (!context || !param || value === undefined) return fail('Usage: manage config service|network param <name> to <value> | manage config namespace <ns> param <name> to <value>');
+      let cmd: string;
+      if (context === 'namespace') {
+        const ns = r[0];
+        if (!ns || ns === 'param') return fail('Usage: manage config namespace <ns> param <name> to <value>');
+        cmd = `set-config:context=namespace;id=${ns};${param}=${value}`;
+      } else cmd = `set-config:context=${context};${param}=${value}`;
+      return onAll(c, cmd, `${param} set to ${value}`);
+    }
+    case 'jobs': {
+      const trid = opt('trid');
+      if (rest[0] !== 'kill' || !trid) return fail('Usage: manage jobs kill trid <trid>');
+      return onAll(c, `query-abort:trid=${trid}`, `job ${trid} aborted`);
+    }
+    case 'recluster': {
+      const a = await c.info(c.nodes[0]!, 'recluster:').catch((e: Error) => `ERROR: ${e.message}`);
+      if (/^ERROR:4/i.test(a)) return fail('manage recluster: not available on this server (Strato re-forms the cluster by itself; recluster applies to strong-consistency rosters it does not have)');
+      return a === 'ok' ? ok('Successfully started recluster\n') : fail(`Failed to recluster: ${a}`);
+    }
+    case 'quiesce': {
+      const a = await c.info(c.nodes[0]!, 'quiesce:').catch((e: Error) => `ERROR: ${e.message}`);
+      if (/^ERROR:4/i.test(a)) return fail('manage quiesce: not available on this server (Strato does not implement quiesce yet; stop a node with SIGTERM to hand its partitions over)');
+      return a === 'ok' ? ok('Quiesced\n') : fail(`Failed to quiesce: ${a}`);
+    }
+    case 'acl':
+      return fail('manage acl: security is not enabled on this server (Strato has no users or roles)');
+    default:
+      return fail(`ERROR: unknown manage subcommand '${what ?? ''}' (truncate, sindex, udfs, config, jobs, recluster, quiesce)`);
+  }
+}
+
+// ---- health ----
+
+/** A few rules an operator wants checked on every look at a cluster. */
+async function health(c: AdminCluster): Promise<CommandResult> {
+  const [stats, builds] = await Promise.all([c.allKv('statistics'), c.all('build')]);
+  const nss = await perNamespace(c);
+  const rows: Cell[][] = [];
+  const rule = (name: string, pass: boolean, detail: string) => rows.push([name, pass ? 'PASS' : 'FAIL', detail]);
+  const keys = new Set(stats.map((s) => s.get('cluster_key')));
+  rule('All nodes agree on the cluster key', keys.size === 1, [...keys].join(', '));
+  const sizes = new Set(stats.map((s) => s.get('cluster_size')));
+  rule('Cluster size equals the nodes found', sizes.size === 1 && Number([...sizes][0]) === c.nodes.length, `nodes found ${c.nodes.length}, cluster_size ${[...sizes].join(', ')}`);
+  rule('Cluster integrity', stats.every((s) => s.get('cluster_integrity') === 'true'), stats.map((s) => s.get('cluster_integrity')).join(', '));
+  const versions = new Set(builds.map((b) => (b instanceof Error ? 'unreachable' : b)));
+  rule('Same server version everywhere', versions.size === 1 && !versions.has('unreachable'), [...versions].join(', '));
+  const migr = stats.reduce((a, s) => a + (num(s, 'migrate_partitions_remaining') ?? 0), 0);
+  rule('No migrations pending', migr === 0, `${migr} partitions remaining`);
+  const skew = Math.max(0, ...stats.map((s) => num(s, 'cluster_clock_skew_ms') ?? 0));
+  rule('Clock skew under 2 s', skew < 2000, `${skew} ms`);
+  const sw = nss.filter((r) => r.stats.get('stop_writes') === 'true');
+  rule('No namespace in stop-writes', sw.length === 0, sw.map((r) => `${r.ns}@${r.node}`).join(', ') || 'none');
+  const low = nss.filter((r) => (num(r.stats, 'data_avail_pct') ?? 100) < 20);
+  rule('Data available over 20%', low.length === 0, low.map((r) => `${r.ns}@${r.node} ${r.stats.get('data_avail_pct')}%`).join(', ') || 'all');
+  const lost = nss.filter((r) => (num(r.stats, 'unavailable_partitions') ?? 0) + (num(r.stats, 'dead_partitions') ?? 0) > 0);
+  rule('No unavailable or dead partitions', lost.length === 0, lost.map((r) => `${r.ns}@${r.node}`).join(', ') || 'none');
+  const failed = rows.filter((r) => r[1] === 'FAIL').length;
+  return { out: `${renderTable('Health Check', ['Rule', 'Status', 'Details'], rows)}Health summary: ${rows.length - failed} passed, ${failed} failed\n`, failed: failed > 0 };
+}

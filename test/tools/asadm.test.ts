@@ -1,0 +1,235 @@
+/**
+ * asadm against real strato processes: one node (every info/show/manage/health command, the
+ * interactive prompt, -U/-P said not to be supported) and a three-node cluster found from one seed
+ * through peers-clear-std. Output tables are parsed back, not matched as text.
+ */
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import Aerospike from 'aerospike';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { TestCluster, localNodeSpecs, info } from '../helpers/strato-cluster.js';
+import { ROOT } from '../helpers/paths.js';
+import { parseTable } from '../../src/tools/asadm/table.js';
+
+const ASADM = join(ROOT, 'bin', 'asadm.js');
+
+function asadm(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [ASADM, ...args], { timeout: 30_000 }, (e, out, err) => {
+      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
+    });
+  });
+}
+
+/** The rows of a table as header → cell maps. */
+function table(out: string, title: string): Map<string, string>[] {
+  const t = parseTable(out, title);
+  assert.ok(t, `table '${title}' in:\n${out}`);
+  return t.rows.map((r) => new Map(t.headers.map((h, i) => [h, r[i] ?? ''])));
+}
+
+describe('asadm on one node', () => {
+  let server: StratoProcess;
+  let client: any;
+
+  before(async () => {
+    server = await startStrato();
+    client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+    for (let i = 0; i < 20; i++) await client.put(new Aerospike.Key('test', 'people', i), { age: i, name: `n${i}` });
+  });
+
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  test('info network shows the node, its id marked principal, build and cluster size', async () => {
+    const r = await asadm('-h', '127.0.0.1', '-p', String(server.port), '-e', 'info network');
+    assert.equal(r.code, 0, r.err);
+    const [row] = table(r.out, 'Network Information');
+    const [nodeId] = await info('127.0.0.1', server.port, 'node');
+    assert.equal(row!.get('Node'), `127.0.0.1:${server.port}`);
+    assert.equal(row!.get('Node ID'), `*${nodeId}`);
+    assert.equal(row!.get('Build'), 'C-8.1.2.0');
+    assert.equal(row!.get('Cluster Size'), '1');
+    assert.match(r.out, /Number of rows: 1/);
+  });
+
+  test('info namespace and info set count the records written', async () => {
+    const r = await asadm('-p', String(server.port), '-e', 'info namespace object; info set');
+    assert.equal(r.code, 0, r.err);
+    const [ns] = table(r.out, 'Namespace Object Information');
+    assert.equal(ns!.get('Namespace'), 'test');
+    assert.equal(ns!.get('Total Records'), '20');
+    const sets = table(r.out, 'Set Information');
+    assert.equal(sets.find((s) => s.get('Set') === 'people')?.get('Objects'), '20');
+  });
+
+  test('manage sindex create shows in show sindex and info sindex with its entries', async () => {
+    const c = await asadm('-p', String(server.port), '-e', 'manage sindex create numeric age_ix ns test set people bin age');
+    assert.equal(c.code, 0, c.err);
+    const deadline = Date.now() + 10_000;
+    let row: Map<string, string> | undefined;
+    while (Date.now() < deadline) {
+      const r = await asadm('-p', String(server.port), '-e', 'info sindex');
+      row = table(r.out, 'Secondary Index Information').find((x) => x.get('Index Name') === 'age_ix');
+      if (row?.get('Entries') === '20') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(row?.get('Bins'), 'age');
+    assert.equal(row?.get('Entries'), '20');
+    const s = await asadm('-p', String(server.port), '-e', 'show sindex');
+    assert.equal(table(s.out, 'Secondary Indexes')[0]!.get('Bin Type'), 'numeric');
+    const d = await asadm('-p', String(server.port), '-e', 'manage sindex delete age_ix ns test; show sindex');
+    assert.equal(d.code, 0, d.err);
+    assert.equal(table(d.out, 'Secondary Indexes').length, 0);
+  });
+
+  test('manage config changes a dynamic value that show config then shows', async () => {
+    const r = await asadm('-p', String(server.port), '-e', 'manage config namespace test param default-ttl to 1234; show config namespace');
+    assert.equal(r.code, 0, r.err);
+    const row = table(r.out, 'test Namespace Configuration').find((x) => x.get('Node') === 'default-ttl');
+    assert.equal(row?.get(`127.0.0.1:${server.port}`), '1234');
+    const [cfg] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
+    assert.match(cfg!, /(^|;)default-ttl=1234(;|$)/);
+    const bad = await asadm('-p', String(server.port), '-e', 'manage config namespace test param no-such-thing to 1');
+    assert.equal(bad.code, 1);
+  });
+
+  test('show statistics, latencies, pmap, stop-writes and racks answer tables', async () => {
+    const r = await asadm('-p', String(server.port), '-e', 'show statistics service; show latencies; show pmap; show stop-writes; show racks');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(table(r.out, 'Service Statistics').find((x) => x.get('Node') === 'cluster_size')?.get(`127.0.0.1:${server.port}`), '1');
+    assert.ok(table(r.out, 'Latency').some((x) => x.get('Namespace') === 'test' && x.get('Histogram') === 'write'));
+    assert.equal(table(r.out, 'Partition Map Analysis')[0]!.get('Primary Partitions'), '4096');
+    assert.equal(table(r.out, 'Stop Writes').find((x) => x.get('Metric') === 'data_used_pct')?.get('Stop-Writes'), 'False');
+    assert.equal(table(r.out, 'Racks Information')[0]!.get('Rack ID'), '0');
+  });
+
+  test('manage udfs add and remove a module, seen by show udfs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asadm-udf-'));
+    try {
+      const file = join(dir, 'example.lua');
+      writeFileSync(file, 'function hello(rec)\n  return 1\nend\n');
+      const r = await asadm('-p', String(server.port), '-e', `manage udfs add example.lua path ${file}; show udfs`);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(table(r.out, 'UDF Modules')[0]!.get('Filename'), 'example.lua');
+      const rm = await asadm('-p', String(server.port), '-e', 'manage udfs remove example.lua; show udfs');
+      assert.equal(rm.code, 0, rm.err);
+      assert.equal(table(rm.out, 'UDF Modules').length, 0);
+      const missing = await asadm('-p', String(server.port), '-e', `manage udfs add nope.lua path ${join(dir, 'nope.lua')}`);
+      assert.equal(missing.code, 1);
+      assert.match(missing.err, /cannot read .*nope\.lua: ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('manage truncate removes a set', async () => {
+    const r = await asadm('-p', String(server.port), '-e', 'manage truncate ns test set people');
+    assert.equal(r.code, 0, r.err);
+    const deadline = Date.now() + 10_000;
+    let objects = '';
+    while (Date.now() < deadline) {
+      const s = await asadm('-p', String(server.port), '-e', 'info set');
+      objects = table(s.out, 'Set Information').find((x) => x.get('Set') === 'people')?.get('Objects') ?? '0';
+      if (objects === '0') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(objects, '0');
+  });
+
+  test('health passes every rule on a healthy node; summary names the cluster', async () => {
+    const r = await asadm('-p', String(server.port), '-e', 'health; summary');
+    assert.equal(r.code, 0, r.err);
+    const rules = table(r.out, 'Health Check');
+    assert.ok(rules.length >= 5);
+    assert.ok(rules.every((x) => x.get('Status') === 'PASS'), r.out);
+    assert.match(r.out, /Cluster Size\s*: 1/);
+    assert.equal(table(r.out, 'Namespace Summary')[0]!.get('Namespace'), 'test');
+  });
+
+  test('users, roles, recluster, quiesce and distribution say what the server lacks', async () => {
+    for (const cmd of ['show users', 'show roles', 'manage recluster', 'manage quiesce', 'show distribution']) {
+      const r = await asadm('-p', String(server.port), '-e', cmd);
+      assert.equal(r.code, 1, cmd);
+      assert.match(r.err, /not enabled|not available|does not answer/, cmd);
+    }
+  });
+
+  test('-U/-P are not silently ignored: asadm says the server has no security', async () => {
+    const r = await asadm('-p', String(server.port), '-U', 'admin', '-P', 'secret', '-e', 'info network');
+    assert.equal(r.code, 0);
+    assert.match(r.err, /security is not supported by the server/);
+    assert.equal(table(r.out, 'Network Information').length, 1);
+  });
+
+  test('interactive mode prompts Admin> and runs each line from stdin', async () => {
+    const proc = spawn(process.execPath, [ASADM, '-p', String(server.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stdin.end('info network\nbogus\nexit\n');
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => proc.kill(), 20_000);
+      proc.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    assert.equal(code, 0);
+    assert.equal(out.split('Admin> ').length - 1, 3);
+    assert.equal(table(out, 'Network Information').length, 1);
+  });
+
+  test('an unreachable seed is an error naming it, not a stall', async () => {
+    const r = await asadm('-h', '127.0.0.1:1', '-t', '500', '-e', 'info');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /127\.0\.0\.1:1/);
+  });
+});
+
+describe('asadm on a three-node cluster', () => {
+  let cluster: TestCluster;
+
+  before(async () => {
+    cluster = new TestCluster(await localNodeSpecs(3), { replicationFactor: 2 });
+    await cluster.startAll();
+    await cluster.waitStable([0, 1, 2], 3);
+  });
+
+  after(async () => {
+    await cluster?.stopAll();
+  });
+
+  test('from one seed asadm finds all three nodes, one principal, one cluster key', async () => {
+    const seed = cluster.specs[0]!;
+    const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '-e', 'info network; show pmap; health');
+    assert.equal(r.code, 0, r.err + r.out);
+    const rows = table(r.out, 'Network Information');
+    assert.equal(rows.length, 3);
+    assert.deepEqual(rows.map((x) => x.get('Node')).sort(), cluster.specs.map((s) => `${s.host}:${s.servicePort}`).sort());
+    assert.equal(rows.filter((x) => x.get('Node ID')!.startsWith('*')).length, 1);
+    assert.equal(new Set(rows.map((x) => x.get('Cluster Key'))).size, 1);
+    assert.ok(rows.every((x) => x.get('Cluster Size') === '3'));
+    const pmap = table(r.out, 'Partition Map Analysis');
+    const sum = (col: string) => pmap.reduce((a, x) => a + Number(x.get(col)), 0);
+    assert.equal(sum('Primary Partitions'), 4096);
+    assert.equal(sum('Secondary Partitions'), 4096);
+    assert.ok(table(r.out, 'Health Check').every((x) => x.get('Status') === 'PASS'), r.out);
+  });
+
+  test('manage config sets the value on every node', async () => {
+    const seed = cluster.specs[1]!;
+    const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '-e', 'manage config namespace test param background-query-max-rps to 777');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.trim().split('\n').length, 3);
+    for (const s of cluster.specs) {
+      const [cfg] = await info(s.host, s.servicePort, 'get-config:context=namespace;id=test');
+      assert.match(cfg!, /(^|;)background-query-max-rps=777(;|$)/);
+    }
+  });
+});
