@@ -1,6 +1,8 @@
 /**
- * Routes one data message (proto type 3) to its transaction and turns any AsError raised before
- * an answer was begun into the wire answer — the one place errors become result codes.
+ * Routes one data message (proto type 3) by its kind (protocol/request.ts): batch and scan/query
+ * to their stream handlers, a single-record request to the cluster router or to
+ * transaction/single-record.ts, which completes its answer and counts it. A body that does not
+ * parse is answered here with its result code.
  */
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { FieldType, parseMessage, type AsMsg } from '../protocol/message.js';
@@ -10,10 +12,6 @@ import { executeSingleRecord } from '../transaction/single-record.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
-
-// kept for importers written before the moves; new code imports from the owning modules
-export type { FrameSink } from '../protocol/frame-sink.js';
-export { executeSingleRecord } from '../transaction/single-record.js';
 
 export interface DataHandlers {
   batch?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
