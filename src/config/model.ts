@@ -208,6 +208,11 @@ export interface NamespaceConfig {
   evictTenthsPct: number;
   evictHistBuckets: number;
   evictIndexesMemoryPct: number;
+  /**
+   * `indexes-memory-budget`, bytes (0 = none): memory the primary and secondary indexes may take.
+   * Above it client writes stop (OUT_OF_SPACE), as with Aerospike's stop-writes.
+   */
+  indexesMemoryBudget: number;
   stopWritesSysMemoryPct: number;
   defaultReadTouchTtlPct: number;
   strongConsistency: boolean;

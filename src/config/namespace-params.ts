@@ -57,7 +57,7 @@ export const NAMESPACE_PARAMS = new ParamTable<NamespaceConfig>([
   boolParam('force-long-queries', x('force-long-queries', false), { dynamic }),
   enterpriseOnly('ignore-migrate-fill-delay', 'false'),
   sizeParam('index-stage-size', x('index-stage-size', GiB), { min: 128 * 1024 * 1024, max: 16 * GiB, powerOf2: true }),
-  sizeParam('indexes-memory-budget', x('indexes-memory-budget', 0), { dynamic }),
+  sizeParam('indexes-memory-budget', f('indexesMemoryBudget'), { dynamic }),
   boolParam('inline-short-queries', x('inline-short-queries', false), { dynamic }),
   sizeParam('max-record-size', f('maxRecordSizeBytes'), {
     min: LIMITS.minMaxRecordSizeBytes,

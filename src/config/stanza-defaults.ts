@@ -170,6 +170,7 @@ export function newNamespaceConfig(name: string): NamespaceConfig {
     evictTenthsPct: 5,
     evictHistBuckets: 10000,
     evictIndexesMemoryPct: 0,
+    indexesMemoryBudget: 0,
     stopWritesSysMemoryPct: 90,
     defaultReadTouchTtlPct: 0,
     strongConsistency: false,

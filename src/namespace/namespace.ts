@@ -21,6 +21,8 @@ export interface NamespaceSettings {
   maxRecordSizeBytes: number;
   stopWritesSysMemoryPct: number;
   stopWritesUsedPct: number;
+  /** `indexes-memory-budget`, bytes: above it client writes stop (0 or absent = no budget) */
+  indexesMemoryBudget?: number;
   evictUsedPct: number;
   /** evict while the machine's memory use is above this percent (0 = off) */
   evictSysMemoryPct: number;
@@ -91,6 +93,9 @@ export class Namespace {
    */
   readonly records: RecordLife;
 
+  /** Bytes the namespace's secondary indexes hold; the sindex layer installs its figure here. */
+  private sindexBytes: () => number = () => 0;
+
   constructor(
     readonly settings: NamespaceSettings,
     readonly storage: StorageEngine,
@@ -106,6 +111,26 @@ export class Namespace {
 
   removeRecordObserver(o: RecordObserver): void {
     this.records.removeObserver(o);
+  }
+
+  /** Called once by the namespace's secondary indexes so stop-writes and statistics count them. */
+  setSecondaryIndexBytes(bytes: () => number): void {
+    this.sindexBytes = bytes;
+  }
+
+  /** `index_used_bytes`: 64 bytes per primary index entry (records and tombstones), as Aerospike. */
+  primaryIndexUsedBytes(): number {
+    return this.index.size * 64;
+  }
+
+  /** `sindex_used_bytes`: bytes the secondary indexes of this namespace hold. */
+  sindexUsedBytes(): number {
+    return this.sindexBytes();
+  }
+
+  /** What `indexes-memory-budget` is compared with: primary plus secondary index memory. */
+  indexesMemoryBytes(): number {
+    return this.primaryIndexUsedBytes() + this.sindexBytes();
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * Stop-writes guards: when a namespace's storage or the machine's memory is too full, client
+ * Stop-writes guards: when a namespace's storage, its indexes' memory (`indexes-memory-budget`:
+ * primary plus secondary index bytes) or the machine's memory is too full, client
  * writes are refused (OUT_OF_SPACE) while deletes, replica and migration writes continue. The
  * state is re-evaluated at most every CHECK_INTERVAL_MS and logged when it trips and clears.
  */
@@ -21,9 +22,15 @@ export interface StopWritesSource {
  */
 export interface StopWritesSubject {
   readonly name: string;
-  readonly settings: { readonly stopWritesUsedPct: number; readonly stopWritesSysMemoryPct: number };
+  readonly settings: {
+    readonly stopWritesUsedPct: number;
+    readonly stopWritesSysMemoryPct: number;
+    readonly indexesMemoryBudget?: number;
+  };
   readonly storage: StorageEngine;
   readonly clock: Clock;
+  /** primary + secondary index bytes, compared with `indexes-memory-budget` */
+  indexesMemoryBytes(): number;
 }
 
 export class StopWritesGuard {
@@ -50,6 +57,12 @@ export class StopWritesGuard {
     const engine = this.ns.storage as StopWritesSource;
     const usedPct = st.totalBytes > 0 ? (st.usedBytes * 100) / st.totalBytes : 0;
     if (engine.stopWritesReason) reason = engine.stopWritesReason();
+    // Aerospike: the budget doubles as a stop-writes trigger at 100% (strictly above it)
+    const budget = s.indexesMemoryBudget ?? 0;
+    if (!reason && budget > 0) {
+      const used = this.ns.indexesMemoryBytes();
+      if (used > budget) reason = `indexes-memory (${used} > indexes-memory-budget ${budget})`;
+    }
     if (!reason && s.stopWritesUsedPct > 0 && usedPct >= s.stopWritesUsedPct) {
       reason = `stop-writes-used-pct (${usedPct.toFixed(1)}% >= ${s.stopWritesUsedPct}%)`;
     }

@@ -87,7 +87,9 @@ export class NamespaceSindexes implements RecordObserver {
   private readonly byName = new Map<string, Sindex>();
   private observing = false;
 
-  constructor(readonly ns: Namespace) {}
+  constructor(readonly ns: Namespace) {
+    ns.setSecondaryIndexBytes(() => this.memoryBytes);
+  }
 
   private observe(on: boolean): void {
     if (on === this.observing) return;
