@@ -122,6 +122,11 @@ function strictnessFor(groups: Groups, r: number): number {
   return (groups.nRacks > r ? 2 : 0) | (groups.nHosts > r ? 1 : 0);
 }
 
+/** True when some rack or host holds several of the n nodes while others exist (rules bite). */
+function constrains(groups: Groups, n: number): boolean {
+  return (groups.nRacks > 1 && groups.nRacks < n) || (groups.nHosts > 1 && groups.nHosts < n);
+}
+
 /** True when node `i` may not take column `r` of `pid` under rules `strict` (see strictnessFor). */
 function conflicts(columns: readonly Uint8Array[], r: number, pid: number, i: number, groups: Groups, strict: number): boolean {
   for (let q = 0; q < r; q++) {
@@ -358,12 +363,17 @@ function assignColumn(columns: readonly Uint8Array[], pairs: Float64Array, score
   assert(r > 0 || left === 0, 'every partition gets a master');
   if (left > 0) {
     const order = new Array<number>(n);
+    // with group rules a small rack can leave many partitions here and make swaps impossible
+    // (every scan a full pass): after the first failed scan stop looking, so the map stays
+    // O(P) per column instead of O(P²) (a 3-node, 2-rack map took 270 ms with the scans)
+    let swapsPossible = true;
     for (let pid = 0; pid < nPartitions; pid++) {
       if (assigned[pid]) continue;
       // every node with room already holds an earlier replica of pid: the nodes below the floor
       // are taken care of by a swap with another partition, else the best node outside the row
-      const y = lowestCountNode(counts, base);
+      const y = swapsPossible ? lowestCountNode(counts, base) : -1;
       const q = y < 0 ? -1 : findSwap(column, assigned, pid, y, nPartitions, inRow);
+      if (y >= 0 && q < 0 && constrains(groups, n)) swapsPossible = false;
       if (q >= 0) {
         column[pid] = column[q]!;
         column[q] = y;
