@@ -1,11 +1,13 @@
 /**
  * The node's HTTP endpoint (`network { http { address; port } }`, a Strato extension, off when
- * absent): `/metrics` in Prometheus text. It answers GET only, serves one scrape at a time per
- * connection, and closes with the node.
+ * absent): `/metrics` in Prometheus text, the web console at `/` and its JSON API under `/api/`
+ * (POST only there, for set-config and job aborts). It closes with the node.
  */
 import { createServer, type Server } from 'node:http';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSource } from './metrics.js';
 import { logger } from '../../util/log.js';
+import { handleApi } from './console-api.js';
+import { CONSOLE_HTML } from './console-page.js';
 
 const log = logger.context('http', 'http-server.ts');
 
@@ -19,6 +21,13 @@ export interface HttpEndpoint {
 export async function startHttpEndpoint(address: string, port: number, src: MetricsSource): Promise<HttpEndpoint> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path?.startsWith('/api/')) {
+      handleApi(src.node, req, res, new URL(req.url ?? '/', 'http://localhost')).catch((e: unknown) => {
+        log.warning(`console API ${path} failed: ${(e as Error).message}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error' }));
+      });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -33,7 +42,11 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
       );
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+    if (path === '/' || path === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : CONSOLE_HTML);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /metrics\n');
   });
   // a scrape that stalls must not hold a socket forever
   server.requestTimeout = 30_000;

@@ -1,0 +1,164 @@
+/**
+ * The web console in a real headless Chromium (Debian's, driven by playwright-core; never a
+ * downloaded browser): the page loads from the node with no external requests, the overview
+ * matches the node's info answers, the throughput chart moves under writes, a set-config made
+ * from the page is what get-config then answers, and the set/index/UDF pages list what a client
+ * created. Screenshots go to a temporary directory (STRATO_CONSOLE_SHOTS keeps them elsewhere).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Aerospike from 'aerospike';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { info } from '../helpers/strato-cluster.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CONFIG = `service {
+  cluster-name console-test
+}
+network {
+  service {
+    address 127.0.0.1
+    port 3000
+  }
+  http {
+    address 127.0.0.1
+    port 0
+  }
+}
+namespace test {
+  replication-factor 1
+  nsup-period 120
+  storage-engine memory {
+    data-size 64M
+  }
+}
+`;
+
+let server: StratoProcess;
+let client: any;
+let browser: Browser | undefined;
+let page: Page;
+let base: string;
+const external: string[] = [];
+const shots = process.env['STRATO_CONSOLE_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'strato-console-'));
+
+before(async () => {
+  server = await startStrato({ config: CONFIG });
+  const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
+  assert.ok(m, 'the log names the http endpoint');
+  base = m[1]!;
+  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  for (let i = 0; i < 50; i++) await client.put(new Aerospike.Key('test', 'users', i), { n: i, name: `user${i}` });
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (e) => external.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) external.push(r.url());
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await client?.close();
+  await server?.stop();
+});
+
+test('chromium is installed where the test expects it', () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install chromium`);
+});
+
+test('the overview loads from the node alone and shows its cluster and namespace', async () => {
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => /build 8\.1\.2\.0/.test(document.getElementById('hdr')!.textContent ?? ''), undefined, { timeout: 15_000 });
+  const [nodeId, key] = await info('127.0.0.1', server.port, 'node', 'cluster-key');
+  assert.match(await page.textContent('#hdr') ?? '', new RegExp(`console-test · node ${nodeId}`));
+  assert.equal(await page.textContent('[data-k="Cluster size"]'), '1');
+  assert.equal(await page.textContent('[data-k="Cluster key"]'), key);
+  const nsRow = await page.$$eval('#nstable tr', (rows) => rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(nsRow[0]![0], 'test');
+  assert.equal(nsRow[0]![1], '50');
+  await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
+  assert.deepEqual(external, [], 'no request leaves the node');
+});
+
+test('the throughput chart moves while a client writes', async () => {
+  await page.click('#tab-charts');
+  // bounded load: at most 600 writes or 8 s, while the chart is polled
+  const stop = Date.now() + 8_000;
+  let written = 0;
+  const writer = (async () => {
+    while (written < 600 && Date.now() < stop) {
+      await client.put(new Aerospike.Key('test', 'load', written % 50), { v: written });
+      written++;
+      if (written % 20 === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  await page.waitForFunction(
+    () => {
+      const legend = document.querySelector('[data-chart="test throughput"] div')?.textContent ?? '';
+      const m = /writes\/s ([\d.]+)/.exec(legend);
+      const samples = Number(document.querySelector('[data-chart="test throughput"]')?.getAttribute('data-samples') ?? 0);
+      return m !== null && Number(m[1]) > 0 && samples >= 6;
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
+  await writer;
+  const samples = Number(await page.getAttribute('[data-chart="test throughput"]', 'data-samples'));
+  assert.ok(samples >= 6, `samples ${samples}`);
+  assert.equal(await page.$$eval('[data-chart="test throughput"] polyline', (p) => p.length), 2);
+  await page.screenshot({ path: join(shots, 'charts.png'), fullPage: true });
+});
+
+test('a set-config made from the page is what get-config answers', async () => {
+  await page.click('#tab-config');
+  await page.selectOption('#ctx', 'namespace:test');
+  await page.waitForSelector('input[data-name="default-ttl"]');
+  await page.fill('input[data-name="default-ttl"]', '4321');
+  await page.click('button[data-set="default-ttl"]');
+  await page.waitForFunction(() => /default-ttl set to 4321/.test(document.getElementById('cfgmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  const [cfg] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
+  assert.match(cfg!, /(^|;)default-ttl=4321(;|$)/);
+  // a refused value shows the node's error and changes nothing
+  await page.waitForSelector('input[data-name="default-ttl"]');
+  await page.fill('input[data-name="default-ttl"]', 'abc');
+  await page.click('button[data-set="default-ttl"]');
+  await page.waitForFunction(() => document.getElementById('cfgmsg')!.className === 'bad', undefined, { timeout: 10_000 });
+  const [after] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
+  assert.match(after!, /(^|;)default-ttl=4321(;|$)/);
+  await page.screenshot({ path: join(shots, 'config.png') });
+});
+
+test('sets, secondary indexes and UDF modules pages list what a client created', async () => {
+  await info('127.0.0.1', server.port, 'sindex-create:ns=test;set=users;indexname=n_ix;indexdata=n,numeric');
+  const lua = Buffer.from('function hello(rec)\n  return 1\nend\n').toString('base64');
+  await info('127.0.0.1', server.port, `udf-put:filename=hello.lua;content=${lua};content-len=${lua.length};udf-type=LUA;`);
+  await page.reload();
+  await page.waitForFunction(() => (document.getElementById('sitable')!.textContent ?? '').includes('n_ix') && (document.getElementById('udftable')!.textContent ?? '').includes('hello.lua'), undefined, { timeout: 15_000 });
+  await page.click('#tab-sets');
+  const sets = await page.$$eval('#settable tr', (rows) => rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(sets.find((s) => s[1] === 'users')?.[2], '50');
+  await page.click('#tab-sindexes');
+  assert.ok(await page.isVisible('#sitable'));
+  await page.screenshot({ path: join(shots, 'sindexes.png') });
+});
+
+test('the API refuses bad input with 400 and a message, never a crash', async () => {
+  const r1 = await fetch(`${base}/api/config`, { method: 'POST', body: '{not json' });
+  assert.equal(r1.status, 400);
+  const r2 = await fetch(`${base}/api/config`, { method: 'POST', body: JSON.stringify({ context: 'service', name: 'a;b', value: '1' }) });
+  assert.equal(r2.status, 400);
+  const r3 = await fetch(`${base}/api/jobs/abort`, { method: 'POST', body: JSON.stringify({ trid: 'x' }) });
+  assert.equal(r3.status, 400);
+  const r4 = await fetch(`${base}/api/nothing`);
+  assert.equal(r4.status, 404);
+  assert.equal((await fetch(`${base}/metrics`)).status, 200);
+});
