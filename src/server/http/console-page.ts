@@ -91,17 +91,20 @@ async function poll(){
     last=s;
   }catch(e){$("hdr").textContent="node not answering: "+e.message;}
 }
+let cfgSeq=0;
 async function loadConfig(){
-  const v=$("ctx").value,[context,id]=v.split(":");
+  const seq=++cfgSeq,v=$("ctx").value,[context,id]=v.split(":");
   const c=await api("/api/config?context="+encodeURIComponent(context)+(id?"&id="+encodeURIComponent(id):""));
+  if(seq!==cfgSeq)return; // a later context choice is being drawn
   table($("cfgtable"),["Name","Value","Set"],Object.keys(c).sort().map((k)=>[esc(k),'<input data-name="'+esc(k)+'" value="'+esc(c[k])+'" size="24">','<button data-set="'+esc(k)+'">set</button>']));
 }
 $("ctx").addEventListener("change",loadConfig);
 $("cfgtable").addEventListener("click",async(e)=>{const k=e.target.dataset&&e.target.dataset.set;if(!k)return;
   const [context,id]=$("ctx").value.split(":");const value=document.querySelector('input[data-name="'+CSS.escape(k)+'"]').value;
-  try{await api("/api/config",{method:"POST",body:JSON.stringify({context,id,name:k,value})});$("cfgmsg").className="ok";$("cfgmsg").textContent=k+" set to "+value;}
-  catch(err){$("cfgmsg").className="bad";$("cfgmsg").textContent=k+": "+err.message;}
-  loadConfig();});
+  let cls="ok",msg=k+" set to "+value;
+  try{await api("/api/config",{method:"POST",body:JSON.stringify({context,id,name:k,value})});}catch(err){cls="bad";msg=k+": "+err.message;}
+  // the table is redrawn before the message shows, so what the message reports is on screen
+  await loadConfig();$("cfgmsg").className=cls;$("cfgmsg").textContent=msg;});
 tab("overview");loadOverview();poll();setInterval(poll,POLL_MS);setInterval(loadOverview,5*POLL_MS);
 </script></body></html>
 `;
