@@ -28,6 +28,8 @@ export interface CompiledFilter {
 export interface CompiledExpOp {
   /** the op's flags (ExpOpFlag bits) */
   readonly flags: number;
+  /** the expression's result type (ExpType), known from compiling it */
+  readonly resultType: ExpTypeCode;
   /** evaluates; returns UNKNOWN when the result is unknown */
   evaluate(rec: ExpRecord, env: ExpEnv): AsValue | typeof UNKNOWN;
 }
@@ -86,7 +88,7 @@ class ExpOpImpl implements CompiledExpOp {
 
   constructor(
     readonly flags: number,
-    private readonly type: ExpTypeCode,
+    readonly resultType: ExpTypeCode,
     root: Ev,
     slots: number,
   ) {
@@ -94,7 +96,7 @@ class ExpOpImpl implements CompiledExpOp {
   }
 
   evaluate(rec: ExpRecord, env: ExpEnv): AsValue | typeof UNKNOWN {
-    return rtToAsValue(this.type, this.run(rec, env));
+    return rtToAsValue(this.resultType, this.run(rec, env));
   }
 }
 

@@ -9,7 +9,7 @@
  * saves the list to `<work-directory>/smd/sindex.smd`); `merge` takes another member's list.
  */
 import type { Namespace } from '../namespace/namespace.js';
-import { compileExpOp } from '../expressions/index.js';
+import { compileExpOp, ExpType } from '../expressions/index.js';
 import {
   defKey,
   infoParam,
@@ -21,12 +21,27 @@ import {
 } from './definition.js';
 import { NamespaceSindexes } from './namespace-sindexes.js';
 
-function validateExp(bytes: Buffer): boolean {
+/** Aerospike's names of expression result types in sindex-create errors (its particle type names). */
+const EXP_TYPE_NAMES: Record<number, string> = {
+  [ExpType.NIL]: 'null',
+  [ExpType.BOOL]: 'bool',
+  [ExpType.INT]: 'numeric',
+  [ExpType.STR]: 'string',
+  [ExpType.LIST]: 'list',
+  [ExpType.MAP]: 'map',
+  [ExpType.BLOB]: 'blob',
+  [ExpType.FLOAT]: 'float',
+  [ExpType.GEO]: 'geo2dsphere',
+  [ExpType.HLL]: 'hll',
+  [ExpType.REMOVE]: 'null',
+};
+
+/** The result type name of an index expression, undefined when the bytes are not an expression. */
+function validateExp(bytes: Buffer): string | undefined {
   try {
-    compileExpOp(Buffer.concat([Buffer.from([0x91]), bytes]));
-    return true;
+    return EXP_TYPE_NAMES[compileExpOp(Buffer.concat([Buffer.from([0x91]), bytes])).resultType] ?? 'null';
   } catch {
-    return false;
+    return undefined;
   }
 }
 

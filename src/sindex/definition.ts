@@ -108,9 +108,12 @@ export type CreateParse = { ok: true; def: SindexDef } | { ok: false; error: str
 
 /**
  * Parses the parameters of `sindex-create` (the text after `:`). `validateExp` compiles a decoded
- * expression and answers whether it is one (its errors become `ERROR:4:bad 'exp'`).
+ * expression and answers Aerospike's name of its result type ('numeric', 'float', 'string',
+ * 'blob', 'bool', 'hll', 'map', 'list', 'geo2dsphere'; 'null' for nil), or undefined when it is not
+ * an expression (`ERROR:4:bad 'exp'`). The type must be the index's: `type=` for a default index,
+ * 'list' for `indextype=list`, 'map' for mapkeys / mapvalues, as 8.1.2 checks.
  */
-export function parseCreate(params: string, validateExp: (exp: Buffer) => boolean): CreateParse {
+export function parseCreate(params: string, validateExp: (exp: Buffer) => string | undefined): CreateParse {
   const fail = (error: string): CreateParse => ({ ok: false, error });
   const iname = required(params, 'indexname', INAME_MAX_SZ);
   if (!iname.ok) return fail(iname.error);
@@ -162,7 +165,12 @@ export function parseCreate(params: string, validateExp: (exp: Buffer) => boolea
     if (expP.value !== undefined) {
       if (ctx.value !== undefined) return fail("ERROR:4:both 'context' and 'exp' are specified");
       const bytes = decodeB64(expP.value);
-      if (!bytes || !validateExp(bytes)) return fail("ERROR:4:bad 'exp'");
+      const expType = bytes ? validateExp(bytes) : undefined;
+      if (expType === undefined) return fail("ERROR:4:bad 'exp'");
+      const expected = itype === 'default' ? ktype : itype === 'list' ? 'list' : 'map';
+      if (expType !== expected) {
+        return fail(`ERROR:4:bad 'exp' - expression type '${expType}' does not match expected type '${expected}'`);
+      }
       exp64 = expP.value;
     } else {
       bin = binP.value!;
