@@ -52,7 +52,8 @@ before(async () => {
   assert.ok(m, 'the log names the http endpoint');
   base = m[1]!;
   client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
-  for (let i = 0; i < 50; i++) await client.put(new Aerospike.Key('test', 'users', i), { n: i, name: `user${i}` });
+  const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
+  for (let i = 0; i < 50; i++) await client.put(new Aerospike.Key('test', 'users', i), { n: i, name: `user${i}`, tags: ['a', i] }, {}, send);
   mkdirSync(shots, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -149,6 +150,26 @@ test('sets, secondary indexes and UDF modules pages list what a client created',
   await page.click('#tab-sindexes');
   assert.ok(await page.isVisible('#sitable'));
   await page.screenshot({ path: join(shots, 'sindexes.png') });
+});
+
+test('a record browsed in the page is the record the client reads', async () => {
+  await page.click('#tab-records');
+  await page.fill('#rset', 'users');
+  await page.fill('#rmax', '5');
+  await page.click('#rgo');
+  await page.waitForFunction(() => /^5 record/.test(document.getElementById('rmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  const rows = await page.$$eval('#rtable tr', (trs) => trs.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  assert.equal(rows.length, 5);
+  for (const [digest, set, key, gen, , bins] of rows) {
+    assert.equal(set, 'users');
+    const rec = await client.get(new Aerospike.Key('test', 'users', Number(key)));
+    assert.equal(Buffer.from(rec.key.digest).toString('hex'), digest);
+    assert.equal(Number(gen), rec.gen);
+    assert.deepEqual(JSON.parse(bins!), rec.bins);
+  }
+  await page.screenshot({ path: join(shots, 'records.png') });
+  const bad = await fetch(`${base}/api/records?ns=nope`);
+  assert.equal(bad.status, 400);
 });
 
 test('the API refuses bad input with 400 and a message, never a crash', async () => {

@@ -9,6 +9,52 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseInfoCommand } from '../info-protocol.js';
 import { executeInfoCommand } from '../info-commands.js';
 import type { StratoNode } from '../node.js';
+import { decodeRecord } from '../../storage/record-codec.js';
+import { particleToValue } from '../../protocol/particle.js';
+import { N_PARTITIONS } from '../../util/digest.js';
+
+/** Most records one record-browser page returns (`max` is clamped to it). */
+export const MAX_BROWSE_RECORDS = 100;
+
+/** A stored value as JSON: integers beyond 2^53 as strings, bytes as base64. */
+function jsonValue(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return { base64: Buffer.from(v).toString('base64') };
+  if (v instanceof Map) return Object.fromEntries([...v].map(([a, b]) => [String(a), b]));
+  return v;
+}
+
+/**
+ * The first `max` live records of a set (or the namespace), in partition then index order: digest,
+ * user key when stored, generation, void-time and bins, read from the node's own index and storage.
+ */
+export function browse(node: StratoNode, nsName: string, setName: string, max: number): unknown {
+  const ns = node.namespaces.get(nsName);
+  if (!ns) return { error: `no namespace '${nsName}'` };
+  const setId = setName === '' ? 0 : ns.sets.idOf(setName, false);
+  if (setId < 0) return { records: [] };
+  const now = ns.nowCl();
+  const records: unknown[] = [];
+  for (let pid = 0; pid < N_PARTITIONS && records.length < max; pid++) {
+    for (const id of ns.index.partitionIds(pid)) {
+      if (records.length >= max) break;
+      if (setId !== 0 && ns.index.setId(id) !== setId) continue;
+      if (ns.isTombstone(id) || ns.isExpired(id, now) || ns.isTruncated(id)) continue;
+      const rec = decodeRecord(Buffer.from(ns.storage.get(ns.index, id)));
+      const bins: Record<string, unknown> = {};
+      for (const b of rec.bins) bins[b.name] = particleToValue(b.type, b.value);
+      records.push({
+        digest: Buffer.from(ns.index.digestView(id)).toString('hex'),
+        set: ns.sets.nameOf(ns.index.setId(id)),
+        key: rec.key ? particleToValue(rec.key.type, rec.key.value) : undefined,
+        generation: ns.index.generation(id),
+        voidTime: ns.index.voidTime(id),
+        bins,
+      });
+    }
+  }
+  return { records };
+}
 
 /** Largest POST body the API reads (a set-config or an abort is a few dozen bytes). */
 export const MAX_API_BODY_BYTES = 16 * 1024;
@@ -115,7 +161,7 @@ function config(node: StratoNode, context: string, id: string | null): Record<st
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body, jsonValue));
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -139,6 +185,11 @@ export async function handleApi(node: StratoNode, req: IncomingMessage, res: Ser
   const path = url.pathname;
   if (req.method === 'GET' && path === '/api/overview') return send(res, 200, overview(node));
   if (req.method === 'GET' && path === '/api/stats') return send(res, 200, stats(node));
+  if (req.method === 'GET' && path === '/api/records') {
+    const max = Math.min(MAX_BROWSE_RECORDS, Math.max(1, Number(url.searchParams.get('max') ?? 20) || 20));
+    const b = browse(node, url.searchParams.get('ns') ?? '', url.searchParams.get('set') ?? '', max);
+    return send(res, typeof b === 'object' && b !== null && 'error' in b ? 400 : 200, b);
+  }
   if (req.method === 'GET' && path === '/api/config') {
     const c = config(node, url.searchParams.get('context') ?? 'service', url.searchParams.get('id'));
     return send(res, 'error' in c ? 400 : 200, c);

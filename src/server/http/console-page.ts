@@ -40,11 +40,15 @@ input{font-family:monospace}
 <label>Context <select id="ctx"><option>service</option><option>network</option></select></label>
 <span id="cfgmsg"></span>
 <table id="cfgtable"></table></section>
+<section id="records">
+<label>Namespace <input id="rns" value="test" size="10"></label> <label>Set <input id="rset" size="14"></label>
+<label>Records <input id="rmax" value="20" size="4"></label> <button id="rgo">browse</button> <span id="rmsg"></span>
+<table id="rtable"></table></section>
 </main>
 <script>
 "use strict";
 const POLL_MS=${CONSOLE_POLL_MS}, POINTS=${CHART_POINTS};
-const TABS=[["overview","Overview"],["charts","Throughput & latency"],["sets","Sets"],["sindexes","Secondary indexes"],["udfs","UDF modules"],["jobs","Jobs"],["config","Configuration"]];
+const TABS=[["overview","Overview"],["charts","Throughput & latency"],["sets","Sets"],["sindexes","Secondary indexes"],["udfs","UDF modules"],["jobs","Jobs"],["config","Configuration"],["records","Records"]];
 const $=(id)=>document.getElementById(id);
 const esc=(s)=>String(s??"").replace(/[&<>"']/g,(c)=>"&#"+c.charCodeAt(0)+";");
 function tab(id){for(const [t] of TABS){$(t).classList.toggle("on",t===id);$("tab-"+t).classList.toggle("on",t===id);} if(id==="config")loadConfig();}
@@ -105,6 +109,11 @@ $("cfgtable").addEventListener("click",async(e)=>{const k=e.target.dataset&&e.ta
   try{await api("/api/config",{method:"POST",body:JSON.stringify({context,id,name:k,value})});}catch(err){cls="bad";msg=k+": "+err.message;}
   // the table is redrawn before the message shows, so what the message reports is on screen
   await loadConfig();$("cfgmsg").className=cls;$("cfgmsg").textContent=msg;});
+$("rgo").addEventListener("click",async()=>{
+  try{const r=await api("/api/records?ns="+encodeURIComponent($("rns").value)+"&set="+encodeURIComponent($("rset").value)+"&max="+encodeURIComponent($("rmax").value));
+    $("rmsg").className="ok";$("rmsg").textContent=r.records.length+" record(s)";
+    table($("rtable"),["Digest","Set","Key","Gen","Void time","Bins"],r.records.map((x)=>['<code>'+esc(x.digest)+'</code>',esc(x.set),esc(x.key===undefined?"":JSON.stringify(x.key)),x.generation,x.voidTime,'<code data-bins="'+esc(x.digest)+'">'+esc(JSON.stringify(x.bins))+'</code>']));}
+  catch(err){$("rmsg").className="bad";$("rmsg").textContent=err.message;}});
 tab("overview");loadOverview();poll();setInterval(poll,POLL_MS);setInterval(loadOverview,5*POLL_MS);
 </script></body></html>
 `;
