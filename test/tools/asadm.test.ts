@@ -14,6 +14,7 @@ import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { TestCluster, localNodeSpecs, info } from '../helpers/strato-cluster.js';
 import { ROOT } from '../helpers/paths.js';
 import { parseTable } from '../../src/tools/asadm/table.js';
+import { connectClient } from '../helpers/client.js';
 
 const ASADM = join(ROOT, 'bin', 'asadm.js');
 
@@ -38,7 +39,7 @@ describe('asadm on one node', () => {
 
   before(async () => {
     server = await startStrato();
-    client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+    client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
     for (let i = 0; i < 20; i++) await client.put(new Aerospike.Key('test', 'people', i), { age: i, name: `n${i}` });
   });
 
