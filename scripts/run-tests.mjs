@@ -11,7 +11,7 @@
  * STRATO_TEST_CONCURRENCY (files run at once, default 2).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,6 +50,33 @@ const child = spawn(process.execPath, [
   `--test-reporter=${join(ROOT, 'scripts', 'slowest-files-reporter.mjs')}`, '--test-reporter-destination=stdout',
   ...files,
 ], { stdio: 'inherit' });
+// node --test ends a file that ran past the timeout with SIGTERM and then waits for it; a file whose
+// main thread is blocked in native code (a client closing against unreachable nodes) never handles
+// that signal and would stall the run. Watchdog: a test file process (a child of node --test, found
+// in /proc) still alive FILE_KILL_GRACE_MS after the timeout is killed by PID.
+const FILE_KILL_GRACE_MS = 60_000;
+const firstSeen = new Map();
+const watchdog = setInterval(() => {
+  let pids = [];
+  try {
+    pids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return; // not Linux, or the runner is gone
+  }
+  const now = Date.now();
+  for (const pid of pids) {
+    if (!firstSeen.has(pid)) firstSeen.set(pid, now);
+    if (now - firstSeen.get(pid) > TIMEOUT_MS + FILE_KILL_GRACE_MS) {
+      console.error(`run-tests: test process ${pid} outlived the ${TIMEOUT_MS} ms timeout; killing it`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}, 5000);
+watchdog.unref();
 // Ctrl-C or a CI cancel reaches the whole process group; pass a plain SIGTERM on to the runner so
 // it stops its test files (which stop what they started).
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

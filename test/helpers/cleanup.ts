@@ -7,7 +7,8 @@
  *   failed half-way cannot keep its file's process, and so `npm test`, running;
  * - when the file's process ends anyway (the runner's per-file timeout sends SIGTERM, Ctrl-C, an
  *   uncaught exception), registered child processes are killed by PID on the way out, so no
- *   strato process outlives its test file.
+ *   strato process outlives its test file. (If the file's JavaScript is stuck in native code the
+ *   handler cannot run; scripts/run-tests.mjs then kills the file by PID after the timeout.)
  */
 import { after } from 'node:test';
 import type { ChildProcess } from 'node:child_process';

@@ -14,6 +14,7 @@ import Aerospike from 'aerospike';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { info } from '../helpers/strato-cluster.js';
+import { connectClient } from '../helpers/client.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const CONFIG = `service {
@@ -51,7 +52,7 @@ before(async () => {
   const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
   assert.ok(m, 'the log names the http endpoint');
   base = m[1]!;
-  client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
   for (let i = 0; i < 50; i++) await client.put(new Aerospike.Key('test', 'users', i), { n: i, name: `user${i}`, tags: ['a', i] }, {}, send);
   mkdirSync(shots, { recursive: true });
