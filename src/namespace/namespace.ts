@@ -29,6 +29,11 @@ export interface NamespaceSettings {
   evictTenthsPct: number;
   evictHistBuckets: number;
   defaultReadTouchTtlPct: number;
+  /**
+   * `geo2dsphere-within` (min-level, max-level, max-cells, level-mod): how a geo query region is
+   * covered with S2 cells; absent = Aerospike's defaults (1, 20, 12, 1).
+   */
+  geo2dsphereWithin?: { readonly minLevel: number; readonly maxLevel: number; readonly maxCells: number; readonly levelMod: number };
   /** `rack-id`: replicas of a partition go to distinct racks (cluster placement; 0 = none) */
   rackId?: number;
 }

@@ -13,7 +13,7 @@
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { FieldType, type AsMsg, type MsgField } from '../protocol/message.js';
 import { Particle } from '../protocol/particle.js';
-import { coverRegion, geoJsonParticleMatches, GeoJsonError, parseGeoJson, pointCellCenters, QUERY_COVERER_OPTIONS, S2CellId, type ParsedGeo } from '../geo/index.js';
+import { coverRegion, geoJsonParticleMatches, GeoJsonError, parseGeoJson, pointCellCenters, QUERY_COVERER_OPTIONS, S2CellId, type CovererOptions, type ParsedGeo } from '../geo/index.js';
 import type { NamespaceSindexes, Sindex } from '../sindex/namespace-sindexes.js';
 import type { IndexType, KeyType } from '../sindex/definition.js';
 import { bytesBval } from '../sindex/wyhash.js';
@@ -60,7 +60,7 @@ interface ParsedRange {
   isRange: boolean;
 }
 
-function parseRange(msg: AsMsg, f: MsgField): ParsedRange {
+function parseRange(msg: AsMsg, f: MsgField, coverer: Readonly<CovererOptions>): ParsedRange {
   const b = msg.buf;
   let p = f.start;
   const end = f.end;
@@ -113,7 +113,7 @@ function parseRange(msg: AsMsg, f: MsgField): ParsedRange {
       } else {
         let cells;
         try {
-          cells = coverRegion(query.region, QUERY_COVERER_OPTIONS);
+          cells = coverRegion(query.region, coverer);
         } catch {
           bad('geo region cover failed');
         }
@@ -134,7 +134,10 @@ function parseRange(msg: AsMsg, f: MsgField): ParsedRange {
  */
 export function openIndexQuery(msg: AsMsg, sindexes: NamespaceSindexes | undefined, setName: string): PartitionRecordSource {
   const rangeField = field(msg, FieldType.INDEX_RANGE)!;
-  const range = parseRange(msg, rangeField);
+  // a region is covered with the namespace's geo2dsphere-within parameters, as Aerospike's query does
+  const geo = sindexes?.ns.settings.geo2dsphereWithin;
+  const coverer = geo ? { minLevel: geo.minLevel, maxLevel: geo.maxLevel, maxCells: geo.maxCells, levelMod: geo.levelMod } : QUERY_COVERER_OPTIONS;
+  const range = parseRange(msg, rangeField, coverer);
   const itypeField = field(msg, FieldType.INDEX_TYPE);
   let itype: IndexType = 'default';
   if (itypeField) {
