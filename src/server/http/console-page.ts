@@ -79,7 +79,7 @@ function svg(title,names,unit){
   const colors=["#1f77b4","#d62728","#2ca02c","#9467bd"];
   const lines=names.map((n,i)=>{const s=series[n]||[];const pts=s.map((v,j)=>(j*W/Math.max(s.length-1,1)).toFixed(1)+","+(H-(v/max)*(H-10)).toFixed(1)).join(" ");return '<polyline fill="none" stroke-width="2" stroke="'+colors[i%4]+'" points="'+pts+'"/>';}).join("");
   const legend=names.map((n,i)=>'<span style="color:'+colors[i%4]+'">'+esc(n.split("|")[1])+" "+((series[n]||[]).slice(-1)[0]??0).toFixed(1)+unit+"</span>").join(" · ");
-  const head='<div class="chart" data-chart="'+esc(title)+'" data-samples="'+all.length+'"><h3>'+esc(title)+" (max "+max.toFixed(1)+unit+")</h3>";
+  const head='<div class="chart" data-chart="'+esc(title)+'" data-samples="'+all.length+'" data-peak="'+Math.max(0,...all)+'"><h3>'+esc(title)+" (max "+max.toFixed(1)+unit+")</h3>";
   const box='<svg width="'+W+'" height="'+H+'" viewBox="0 0 '+W+' '+H+'"><rect width="'+W+'" height="'+H+'" fill="#fafbfc"/>';
   return head+box+lines+"</svg><div>"+legend+"</div></div>";
 }
