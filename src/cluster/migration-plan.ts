@@ -208,6 +208,11 @@ export class PartitionProgress {
     return this.mergesLeft === 0;
   }
 
+  /** The migration is in this partition's plan and already completed. */
+  isCompleted(m: Migration): boolean {
+    return m.pid === this.plan.pid && this.all.some((x, j) => this.done[j] && x.kind === m.kind && x.from === m.from && x.to === m.to);
+  }
+
   /** Every replica filled, duplicates merged, final master in charge. */
   get ready(): boolean {
     return this.left === 0;

@@ -41,6 +41,10 @@ export interface RuntimeSimOptions {
   hostOf?: (i: number) => bigint;
   /** node i's rack-id; default 0 */
   rackOf?: (i: number) => number;
+  /** indexes of the nodes whose heartbeat addresses node i seeds from; default [0] (everyone seeds from n1) */
+  seedsOf?: (i: number) => number[];
+  /** chance (0..1) that a one-way fabric or heartbeat message is lost (see SimLinkOptions); default 0 */
+  oneWayLossRate?: number;
 }
 
 export class RuntimeSim {
@@ -56,7 +60,7 @@ export class RuntimeSim {
 
   constructor(readonly opts: RuntimeSimOptions) {
     this.prng = new Prng(opts.seed);
-    this.net = new SimLinkNetwork(this.clock, this.prng.fork(), { delayMinMs: 0.1, delayMaxMs: 3 });
+    this.net = new SimLinkNetwork(this.clock, this.prng.fork(), { delayMinMs: 0.1, delayMaxMs: 3, oneWayLossRate: opts.oneWayLossRate ?? 0 });
     for (let i = 0; i < opts.nodeCount; i++) this.nodes.push(this.makeNode(i));
   }
 
@@ -72,7 +76,7 @@ export class RuntimeSim {
       {
         nodeId: id,
         clusterName: 'sim',
-        heartbeat: { host, port: HB_PORT, advertise: `${host}:${HB_PORT}`, seeds: [`n1:${HB_PORT}`], intervalMs: 150, timeoutIntervals: 10 },
+        heartbeat: { host, port: HB_PORT, advertise: `${host}:${HB_PORT}`, seeds: (this.opts.seedsOf?.(i) ?? [0]).map((s) => `n${s + 1}:${HB_PORT}`), intervalMs: 150, timeoutIntervals: 10 },
         fabric: { host, port: FABRIC_PORT, advertise: `${host}:${FABRIC_PORT}` },
         service: `${host}:3000`,
         minClusterSize: 1,

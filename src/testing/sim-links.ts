@@ -12,6 +12,12 @@ import { PeerRequestError, type MessageHandler, type MessageLink, type MessageLi
 export interface SimLinkOptions {
   delayMinMs: number;
   delayMaxMs: number;
+  /**
+   * chance (0..1) that a one-way message is lost on a reachable link: what PeerNet does to the
+   * one-way frames queued on a connection whose connect times out or that breaks (requests fail
+   * instead, and their callers retry); default 0
+   */
+  oneWayLossRate?: number;
 }
 
 export class SimLinkNetwork {
@@ -45,6 +51,15 @@ export class SimLinkNetwork {
 
   reachable(a: string, b: string): boolean {
     return (this.groups.get(a) ?? -1) === (this.groups.get(b) ?? -1);
+  }
+
+  /** @internal Draws whether the next one-way message is lost (see SimLinkOptions.oneWayLossRate). */
+  losesOneWay(): boolean {
+    const rate = this.opts.oneWayLossRate ?? 0;
+    if (rate <= 0 || this.prng.nextFloat() >= rate) return false;
+    this.stats.sent++;
+    this.stats.lost++;
+    return true;
   }
 
   /** @internal */
@@ -106,6 +121,7 @@ class SimLink implements MessageLink {
   send(address: string, type: number, payload: Buffer): void {
     if (this.closed) return;
     const copy = Buffer.from(payload);
+    if (this.net.losesOneWay()) return;
     this.net.carry(this.host, address, (to) => to.handle(type, copy), () => undefined);
   }
 

@@ -93,6 +93,10 @@ const READY_WAIT_MS = 2000;
 /** an exchange not complete after this long is sent again (a member may have missed it) */
 const EXCHANGE_RETRANSMIT_MS = 500;
 const MAX_BUFFERED_KEYS = 8;
+/** a COMPLETE not acknowledged within this long is sent again (the link may have lost it) */
+const COMPLETE_TIMEOUT_MS = 2000;
+/** pause before sending an unacknowledged or refused COMPLETE again */
+const COMPLETE_RETRY_MS = 200;
 
 export class ClusterRuntime {
   readonly book = new AddressBook();
@@ -466,34 +470,52 @@ export class ClusterRuntime {
     if (m.kind === 'fill') this.broadcastComplete(ns, m);
   }
 
+  /**
+   * The working master completed `m`: it applies it, then tells every other member. Each member
+   * acknowledges; an unanswered or refused COMPLETE (a connection that timed out, a member that has
+   * not planned this key yet) is sent again every COMPLETE_RETRY_MS until acknowledged or until
+   * the cluster changes (the next plan starts over from versions), so no member is left with a
+   * partition that never becomes ready. A repeated completion (a merge's MIGRATE_DONE sent again
+   * after its answer was lost) is not broadcast twice.
+   */
   private broadcastComplete(ns: string, m: Migration): void {
     const ex = this.exchange;
     if (!ex?.planned) return;
+    if (!this.applyComplete(ns, m)) return;
     const payload = encodeMigration(ex.key, ns, m);
-    for (const member of ex.succession) {
-      if (member === this.opts.nodeId) continue;
-      const ep = this.book.get(member);
-      if (ep) this.fabric.send(ep.fabric, FabricType.COMPLETE, payload);
-    }
-    this.applyComplete(ns, m);
+    for (const member of ex.succession) if (member !== this.opts.nodeId) this.sendComplete(ex, member, payload);
   }
 
-  private applyComplete(ns: string, m: Migration): void {
+  private sendComplete(ex: Exchange, member: NodeId, payload: Buffer): void {
+    const attempt = (): void => {
+      if (this.stopped || this.exchange !== ex) return;
+      const ep = this.book.get(member);
+      const retry = () => void this.clock.setTimer(COMPLETE_RETRY_MS, attempt);
+      if (!ep) return retry();
+      this.fabric.request(ep.fabric, FabricType.COMPLETE, payload, COMPLETE_TIMEOUT_MS).then(() => undefined, retry);
+    };
+    attempt();
+  }
+
+  /** Applies a completion to this node's view; false when it changed nothing (already applied, or refused). */
+  private applyComplete(ns: string, m: Migration): boolean {
     const np = this.partitions.get(ns);
-    if (!np) return;
+    if (!np) return false;
     let outcome;
     try {
       outcome = np.complete(m);
     } catch (e) {
       this.opts.log.warning(`{${ns}} ignoring migration completion ${m.kind} pid ${m.pid}: ${(e as Error).message}`);
-      return;
+      return false;
     }
+    if (!outcome.applied) return false;
     if (outcome.dropSelf) this.data.dropPartition(ns, m.pid);
     if (outcome.servingChanged) this.partitionGeneration++;
     let set = this.dirty.get(ns);
     if (!set) this.dirty.set(ns, (set = new Set()));
     set.add(m.pid);
     this.requestSchedule();
+    return true;
   }
 
   /** Coalesces scheduling after completions (a completion must never re-enter the scheduler). */
@@ -545,14 +567,12 @@ export class ClusterRuntime {
       case FabricType.COMPLETE: {
         const msg = decodeMigration(payload);
         const ex = this.exchange;
-        if (!ex || msg.key !== ex.key) {
-          // completions of a key this node has not planned yet wait for its plan
-          if (ex && !ex.planned) ex.early.push({ ns: msg.namespace, m: msg.migration });
-          return;
-        }
+        // refused (the working master sends it again): a key this node has not adopted yet, or an
+        // old one (its sender stops retrying once it moves on)
+        if (!ex || msg.key !== ex.key) throw new Error('stale cluster key');
         if (!ex.planned) ex.early.push({ ns: msg.namespace, m: msg.migration });
         else this.applyComplete(msg.namespace, msg.migration);
-        return;
+        return Buffer.alloc(0);
       }
       default:
         throw new Error(`unknown fabric message ${type}`);

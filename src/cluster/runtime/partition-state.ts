@@ -23,7 +23,12 @@ export interface CompleteOutcome {
   dropSelf: boolean;
   /** the partition's serving node changed (clients must refresh their map) */
   servingChanged: boolean;
+  /** false when the migration had been applied already (a repeated COMPLETE) */
+  applied: boolean;
 }
+
+/** the order in which a partition's migrations complete (see PartitionProgress) */
+const PHASE_RANK: Readonly<Record<Migration['kind'], number>> = { merge: 0, fill: 1, handoff: 2 };
 
 export class NamespacePartitions {
   plan: MigrationPlan | undefined;
@@ -94,27 +99,43 @@ export class NamespacePartitions {
     return drops;
   }
 
-  /** Applies a finished migration (every member does, in the working master's order). */
+  /**
+   * Applies a finished migration (every member does, in the working master's order). The working
+   * master completes a partition's phases in order (merges, then fills, then the handoff), so a
+   * completion of a later phase proves every migration of the earlier phases done: those whose
+   * COMPLETE was lost or is still on its way (a retry) are applied first. A completion already
+   * applied (a retry that crossed its first copy) changes nothing (`applied` false).
+   */
   complete(m: Migration): CompleteOutcome {
     const plan = this.plan;
     if (!plan) throw new Error('no plan');
-    const p = this.progress[m.pid]!;
-    applyMigration(this.table, plan, p, m);
+    const p = this.progress[m.pid];
+    if (!p) throw new Error(`no partition ${m.pid}`);
+    if (p.isCompleted(m)) return { dropSelf: false, servingChanged: false, applied: false };
+    const outcome: CompleteOutcome = { dropSelf: false, servingChanged: false, applied: true };
+    for (;;) {
+      const next = p.runnable()[0];
+      if (next === undefined || PHASE_RANK[next.kind] >= PHASE_RANK[m.kind]) break;
+      this.applyOne(p, next, outcome);
+    }
+    this.applyOne(p, m, outcome);
+    return outcome;
+  }
+
+  private applyOne(p: PartitionProgress, m: Migration, outcome: CompleteOutcome): void {
+    applyMigration(this.table, this.plan!, p, m);
     if (p.ready) this.unready--;
-    let servingChanged = false;
     if (m.kind === 'handoff') {
       this.serving[m.pid] = m.to;
-      servingChanged = true;
+      outcome.servingChanged = true;
     }
-    let dropSelf = false;
     if (p.ready) {
       applyDrops(this.table, p);
       // outside the row once ready: whatever this node still holds of the partition goes (a
       // working master outside the row already lost its version with the handoff)
-      dropSelf = !p.plan.replicas.includes(this.self);
+      outcome.dropSelf = !p.plan.replicas.includes(this.self);
     }
     this.mine[m.pid] = this.table.get(this.self, m.pid);
-    return { dropSelf, servingChanged };
   }
 
   /** Migrations this node may start now as their sender (of the given partitions, or all). */
