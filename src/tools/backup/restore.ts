@@ -4,7 +4,7 @@
  * recreated with info commands as they are met; records that expired, lost every bin to
  * --bin-list or are outside --set-list are counted and skipped.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WriteRecord } from '../../client/write-request.js';
 import { partitionOf } from '../../util/digest.js';
@@ -43,8 +43,25 @@ export function ttlFor(voidTime: number, extraTtl: number, nowClSec: number): nu
   return v - nowClSec;
 }
 
+/** Said when a file's first line is not a backup header. */
+export const UNREADABLE_HINT =
+  'The file does not start as a backup does (Version 3.1): it is not an asbackup file, or it was written with --compress/--encrypt and needs the same options here (an encrypted file read with a wrong key reads as garbage)';
+
+/** Names a missing, unreadable or wrong-kind input file plainly, before any connection is made. */
+function checkReadable(file: string): void {
+  if (file === '-') return;
+  if (!existsSync(file)) throw new Error(`Backup file ${file} does not exist`);
+  if (statSync(file).isDirectory()) throw new Error(`Backup file ${file} is a directory (use -d to restore a directory of backup files)`);
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    throw new Error(`Backup file ${file} cannot be read (permission denied)`);
+  }
+}
+
 function listBackupFiles(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`Error while opening directory ${dir}`);
+  if (!existsSync(dir)) throw new Error(`Error while opening directory ${dir}: it does not exist`);
+  if (!statSync(dir).isDirectory()) throw new Error(`Error while opening directory ${dir}: it is a file (use -i for one backup file)`);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.asb'))
     .sort()
@@ -55,6 +72,7 @@ function listBackupFiles(dir: string): string[] {
 
 async function restore(cfg: RestoreConfig, log: ToolLog): Promise<number> {
   const files = cfg.directory !== undefined ? listBackupFiles(cfg.directory) : [cfg.inputFile!];
+  for (const f of files) checkReadable(f);
   const estimatedBytes = files.reduce((n, f) => n + (f === '-' ? 0 : statSync(f).size), 0);
   const codecs: InputCodecs = { zstd: cfg.compress };
   if (cfg.encrypt) codecs.encryption = cfg.encrypt;
@@ -184,7 +202,11 @@ async function restore(cfg: RestoreConfig, log: ToolLog): Promise<number> {
   const seconds = Math.max(0.001, (Date.now() - startMs) / 1000);
   if (failure) {
     const f = failure as Error;
-    if (f instanceof BackupParseError) log.error(`Error while parsing backup file ${f.message}`);
+    if (f instanceof BackupParseError) {
+      log.error(`Error while parsing backup file ${f.message}`);
+      // a header that does not parse is most often not a backup, or one read with the wrong codec/key
+      if (f.line <= 1) log.error(UNREADABLE_HINT);
+    }
     else log.error(f.message);
   }
   log.info(
