@@ -25,6 +25,20 @@ export interface StratoConfig {
   /** In file order; names are unique. */
   namespaces: NamespaceConfig[];
   modLua: ModLuaConfig;
+  /** `security { }`: access control on when present (Aerospike EE's stanza); undefined = off. */
+  security?: SecurityConfig | undefined;
+}
+
+/** `security { }` (Aerospike EE): users, roles and sessions. */
+export interface SecurityConfig {
+  /** `session-ttl`: seconds a login's session token stays valid (120..864000, default 86400). */
+  sessionTtl: number;
+  /** `privilege-refresh-period`: seconds (10..86400); Strato applies role changes at once, so this only bounds nothing. */
+  privilegeRefreshPeriod: number;
+  /** `enable-quotas`: role read/write quotas are enforced when true. */
+  enableQuotas: boolean;
+  /** `default-password-file`: the first-start password of the `admin` user ('' = `admin`). */
+  defaultPasswordFile: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { lexConfig, type Stanza } from './lexer.js';
-import { LIMITS, type ModLuaConfig, type NetworkConfig, type StratoConfig } from './model.js';
+import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type StratoConfig } from './model.js';
 import {
   NETWORK_ADMIN_PARAMS,
   NETWORK_FABRIC_PARAMS,
@@ -15,7 +15,7 @@ import {
   NETWORK_HTTP_PARAMS,
   NETWORK_SERVICE_PARAMS,
 } from './network-params.js';
-import { boolParam, fieldsOf, ParamTable, stringParam } from './param-spec.js';
+import { boolParam, fieldsOf, ParamTable, secondsParam, stringParam } from './param-spec.js';
 import { ParseContext, type ConfigWarning } from './parse-context.js';
 import { parseLogging } from './parse-logging.js';
 import { checkName, parseNamespace } from './parse-namespace.js';
@@ -31,7 +31,16 @@ export const MOD_LUA_PARAMS = new ParamTable<ModLuaConfig>([
   stringParam('user-path', ml('userPath'), { maxBytes: 255 }),
 ]);
 
-const TOP_LEVEL = ['service', 'logging', 'network', 'namespace', 'mod-lua'];
+const sec = fieldsOf<SecurityConfig>();
+/** The `security { }` parameters Strato implements (Aerospike EE's names and bounds). */
+export const SECURITY_PARAMS = new ParamTable<SecurityConfig>([
+  secondsParam('session-ttl', sec('sessionTtl'), { min: 120, max: 864000 }),
+  secondsParam('privilege-refresh-period', sec('privilegeRefreshPeriod'), { min: 10, max: 86400 }),
+  boolParam('enable-quotas', sec('enableQuotas')),
+  stringParam('default-password-file', sec('defaultPasswordFile'), { maxBytes: 4095 }),
+]);
+
+const TOP_LEVEL = ['service', 'logging', 'network', 'namespace', 'mod-lua', 'security'];
 
 function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): void {
   ctx.noArgs(stanza);
@@ -97,7 +106,7 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
     if (item.kind === 'param') {
       throw ctx.error(item.line, `'${item.key}' must be inside a stanza (${TOP_LEVEL.join(', ')})`);
     }
-    if (item.name === 'security' || item.name === 'xdr') throw ctx.error(item.line, `'${item.name}' is enterprise-only`);
+    if (item.name === 'xdr') throw ctx.error(item.line, `'${item.name}' is enterprise-only`);
     if (!TOP_LEVEL.includes(item.name)) throw ctx.unknownStanza(item, 'the top level');
     if (item.name !== 'namespace') {
       const prev = topLines.get(item.name);
@@ -115,6 +124,16 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
         break;
       case 'network':
         parseNetwork(ctx, cfg.network, item);
+        break;
+      case 'security':
+        ctx.noArgs(item);
+        cfg.security = { sessionTtl: 86400, privilegeRefreshPeriod: 300, enableQuotas: false, defaultPasswordFile: '' };
+        ctx.applyParams(SECURITY_PARAMS, cfg.security, item, 'security', (sub) => {
+          if (sub.kind === 'stanza' && (sub.name === 'log' || sub.name === 'ldap' || sub.name === 'syslog')) {
+            throw ctx.error(sub.line, `security '${sub.name}' stanza is not supported by Strato yet`);
+          }
+          return false;
+        });
         break;
       case 'mod-lua':
         ctx.noArgs(item);

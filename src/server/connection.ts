@@ -7,11 +7,14 @@ import { inflateSync, deflateSync } from 'node:zlib';
 import { ProtoType, ResponseBuilder, simpleReply, writeProtoHeader } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import { Info1, MSG_HEADER_BYTES } from '../protocol/message.js';
-import { dispatchMessage, type DataHandlers } from './dispatch.js';
+import { dispatchMessage, type DataHandlers, type RequestGuard } from './dispatch.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
 import type { RefusalLog } from './refusals.js';
+import type { NodeSecurity } from '../security/access.js';
+import type { ConnectionAuth } from '../security/admin.js';
+import { SecResult } from '../security/codes.js';
 
 /** Largest frame body a client may send (server's PROTO_SIZE_MAX). */
 export const PROTO_SIZE_MAX = 128 * 1024 * 1024;
@@ -44,6 +47,8 @@ export interface ConnectionContext {
   /** rate-limited warnings for malformed frames and refused requests */
   refusals?: RefusalLog;
   latency?: LatencyRegistry;
+  /** access control; undefined when the config has no `security` stanza */
+  security?: NodeSecurity | undefined;
 }
 
 export class ClientConnection implements FrameSink {
@@ -57,12 +62,20 @@ export class ClientConnection implements FrameSink {
   /** user-agent-set is accepted once per connection */
   userAgent: string | undefined;
   readonly remote: string;
+  /** the client's address without the port (allowlists) */
+  readonly address: string;
+  /** the authenticated user (security on) */
+  auth: ConnectionAuth | undefined;
+  private readonly guard: RequestGuard | undefined;
 
   constructor(
     readonly socket: Socket,
     private readonly ctx: ConnectionContext,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.address = socket.remoteAddress ?? '';
+    const security = ctx.security;
+    this.guard = security ? (msg, kind) => security.checkData(this.auth, msg, kind) : undefined;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
@@ -234,7 +247,7 @@ export class ClientConnection implements FrameSink {
       case ProtoType.INFO:
         return this.ctx.handleInfo(body, this);
       case ProtoType.ADMIN:
-        return adminNotSupported();
+        return this.ctx.security ? this.ctx.security.admin.handle(body, this) : adminNotSupported();
       case ProtoType.MESSAGE:
         return this.dispatch(body, false);
       case ProtoType.COMPRESSED:
@@ -246,7 +259,7 @@ export class ClientConnection implements FrameSink {
   }
 
   private dispatch(body: Buffer, compressedRequest: boolean): Buffer | Promise<void> {
-    const answer = dispatchMessage(this.ctx.node, this.ctx.handlers, body, this.out, this, this.ctx.latency);
+    const answer = dispatchMessage(this.ctx.node, this.ctx.handlers, body, this.out, this, this.ctx.latency, this.guard);
     if (answer instanceof Promise) return answer;
     const wantsCompressed = body.length >= 2 && (body[1]! & Info1.COMPRESS_RESPONSE) !== 0;
     if ((wantsCompressed || compressedRequest) && this.ctx.compressionEnabled() && answer.length > COMPRESS_THRESHOLD_BYTES) {
@@ -270,6 +283,7 @@ export class ClientConnection implements FrameSink {
 
   private handleCompressed(body: Buffer): Buffer | Promise<void> {
     if (!this.ctx.compressionEnabled()) return simpleReply(ResultCode.ENTERPRISE_ONLY);
+    if (this.ctx.security && !this.auth) return simpleReply(SecResult.NOT_AUTHENTICATED);
     if (body.length < 8 + 8) return this.refuseCompressed('short', 'compressed request too short');
     const declared = Number(body.readBigUInt64BE(0));
     if (declared < 8 + MSG_HEADER_BYTES || declared > COMPRESSED_REQUEST_MAX_BYTES) {

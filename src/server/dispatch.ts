@@ -5,8 +5,8 @@
  * parse is answered here with its result code.
  */
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
-import { FieldType, parseMessage, type AsMsg } from '../protocol/message.js';
-import { fieldText, keyedKind, requestKind } from '../protocol/request.js';
+import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
+import { fieldText, keyedKind, requestKind, type RequestKind } from '../protocol/request.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { executeSingleRecord } from '../transaction/single-record.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
@@ -20,6 +20,9 @@ export interface DataHandlers {
   single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer> | undefined;
 }
 
+/** Access control for one connection: a result code refusing the request, or 0. */
+export type RequestGuard = (msg: AsMsg, kind: RequestKind) => number;
+
 /**
  * Handles a type-3 body. Returns the answer frame for single-record requests, or undefined when
  * a stream handler took over (it sends its own frames through `sink`).
@@ -31,6 +34,7 @@ export function dispatchMessage(
   out: ResponseBuilder,
   sink: FrameSink,
   latency?: LatencyRegistry,
+  guard?: RequestGuard,
 ): Buffer | Promise<void> {
   let msg: AsMsg;
   try {
@@ -39,6 +43,16 @@ export function dispatchMessage(
     return simpleReply(resultCodeOf(e, ResultCode.PARAMETER));
   }
   const kind = requestKind(msg);
+  if (guard) {
+    // security on: the user's privileges (and quotas) decide before anything runs
+    const refused = guard(msg, kind);
+    if (refused !== 0) {
+      const answer = simpleReply(refused);
+      // a batch or scan/query client reads until a last frame: the refusal is one
+      if (kind === 'batch' || kind === 'scan') answer[8 + 3] = Info3.LAST;
+      return answer;
+    }
+  }
   if (kind === 'batch') {
     if (!handlers.batch) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
     return handlers.batch(msg, sink);

@@ -9,6 +9,7 @@ import { buildInfoResponse, parseInfoRequest } from './info-protocol.js';
 import { executeInfoCommand, summaryLines, type InfoContext } from './info-commands.js';
 import type { StratoNode } from './node.js';
 import { RefusalLog } from './refusals.js';
+import type { NodeSecurity } from '../security/access.js';
 
 /** Info commands whose effect is cluster-wide in Aerospike (system metadata). */
 const CLUSTER_WIDE_INFO = new Set(['truncate', 'truncate-namespace', 'truncate-undo', 'truncate-namespace-undo', 'udf-put', 'udf-remove', 'sindex-create', 'sindex-delete']);
@@ -20,11 +21,20 @@ export interface ServiceOptions {
   compressionEnabled: () => boolean;
   /** most client connections at once (proto-fd-max) */
   maxConnections: number;
+  /** access control (a `security` stanza); undefined = off */
+  security?: NodeSecurity | undefined;
 }
 
 export class Service {
   private server: Server | undefined;
   private readonly connections = new Set<ClientConnection>();
+
+  /** Open connections authenticated as `user` (queryUsers' connection count). */
+  connectionsOf(user: string): number {
+    let n = 0;
+    for (const c of this.connections) if (c.auth?.user === user) n++;
+    return n;
+  }
   private readonly ctx: ConnectionContext;
   private readonly refusals = new RefusalLog();
   boundPort = 0;
@@ -40,6 +50,7 @@ export class Service {
       stats: node.stats,
       refusals: this.refusals,
       latency: node.latency,
+      security: options.security,
       compressionEnabled: options.compressionEnabled,
       handleInfo: (body, conn) => this.handleInfo(body, conn),
       onClose: (conn) => {
@@ -52,7 +63,10 @@ export class Service {
     this.node.stats.infoRequests++;
     const ctx: InfoContext = { node: this.node, connection: conn };
     if (body.length === 0) return buildInfoResponse(summaryLines(ctx));
+    const security = this.options.security;
     const lines: [string, string][] = parseInfoRequest(body).map((cmd) => {
+      const refused = security?.checkInfo(conn.auth, cmd.name, cmd.params);
+      if (refused !== undefined) return [cmd.text, refused];
       const answer = executeInfoCommand(cmd, ctx);
       // what Aerospike spreads through system metadata reaches every member
       if (this.node.cluster && CLUSTER_WIDE_INFO.has(cmd.name) && !answer.startsWith('ERROR')) this.node.cluster.runtime.forwardInfo(cmd.text);

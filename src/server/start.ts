@@ -23,6 +23,12 @@ import { ClusterRouter } from './cluster-router.js';
 import { applyHostNodePlan, hostNodesValue, type HostNodePlan } from './host-nodes.js';
 import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory, type WorkDirectoryLock } from './work-dir.js';
 import { parseNodeId } from '../cluster/node-id.js';
+import { readFileSync } from 'node:fs';
+import type { SecurityConfig } from '../config/model.js';
+import { NodeSecurity } from '../security/access.js';
+import { AdminHandler } from '../security/admin.js';
+import { clientCredential } from '../security/credential.js';
+import { SecurityStore } from '../security/store.js';
 
 export interface StartOptions {
   configFile?: string | undefined;
@@ -102,11 +108,14 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   }
   // indexes build from the records present, so they load after the devices
   node.loadSindexes();
-  const service = new Service(node, makeDataHandlers(node, config, udf), {
+  const security = config.raw.security ? makeSecurity(config.raw.security, spec, node, clock, () => service) : undefined;
+  if (security) log.info(`security enabled: ${security.store.users.size} users, ${security.store.roles.size} user-defined roles`);
+  const service: Service = new Service(node, makeDataHandlers(node, config, udf), {
     address: spec.serviceAddress,
     port: spec.servicePort,
     compressionEnabled: () => config.compressionEnabled,
     maxConnections: config.protoFdMax,
+    security,
   });
   const port = await service.listen();
   // with --port 0 the OS picked the port: info answers (service, peers) must show the real one
@@ -166,4 +175,31 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
       log.info('finished clean shutdown - exiting');
     },
   };
+}
+
+/**
+ * Access control from the `security` stanza: users and roles from SMD (the `admin` user on the
+ * first start, with the default-password-file's password or `admin`).
+ */
+function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clock: Clock, service: () => Service | undefined): NodeSecurity {
+  let password = 'admin';
+  if (cfg.defaultPasswordFile !== '') {
+    try {
+      password = readFileSync(cfg.defaultPasswordFile, 'utf8').split('\n')[0]!.trim();
+    } catch (e) {
+      throw new Error(`security default-password-file ${cfg.defaultPasswordFile}: ${(e as Error).message}`);
+    }
+    if (password === '') throw new Error(`security default-password-file ${cfg.defaultPasswordFile}: the file holds no password`);
+  }
+  const store = new SecurityStore(spec.smd, clientCredential(password));
+  let security: NodeSecurity | undefined;
+  const admin = new AdminHandler(store, {
+    sessionTtlS: cfg.sessionTtl,
+    enableQuotas: cfg.enableQuotas,
+    clock,
+    connectionsOf: (user) => service()?.connectionsOf(user) ?? 0,
+    ratesOf: (user) => security?.ratesOf(user) ?? [0, 0],
+  });
+  security = new NodeSecurity(store, admin, node, clock, cfg.enableQuotas);
+  return security;
 }

@@ -590,7 +590,6 @@ test('a service-level nsup-period is refused pointing at the namespace', () => {
 
 test('enterprise-only parameters are refused as Aerospike CE does', () => {
   assertConfigError(`service {\n    feature-key-file /etc/x\n}\n${memNs()}`, "strato.conf:2: 'feature-key-file' is enterprise-only");
-  assertConfigError(`security {\n}\n${memNs()}`, "strato.conf:1: 'security' is enterprise-only");
   assertConfigError(withNamespace('    storage-engine pmem {\n    }'), "strato.conf:2: 'storage-engine pmem' is enterprise-only");
 });
 
@@ -789,7 +788,7 @@ test('an unknown log level is refused', () => {
 });
 
 test('a parameter outside any stanza is refused', () => {
-  assertConfigError(`cluster-name x\n${memNs()}`, "strato.conf:1: 'cluster-name' must be inside a stanza (service, logging, network, namespace, mod-lua)");
+  assertConfigError(`cluster-name x\n${memNs()}`, "strato.conf:1: 'cluster-name' must be inside a stanza (service, logging, network, namespace, mod-lua, security)");
 });
 
 test('a stanza in the wrong place says where it goes', () => {
@@ -874,4 +873,12 @@ test('network http (Strato extension) turns on the metrics endpoint; absent it i
 
 test('a bad network http port stops the start naming the line', () => {
   assert.throws(() => parse(`network {\n  http {\n    port 70000\n  }\n}\n${memNs()}`), /strato\.conf:3: .*port/);
+});
+
+test('a security stanza turns access control on with Aerospike EE\'s parameters and bounds', () => {
+  const cfg = parseConfig(`security {\n    session-ttl 1h\n    enable-quotas true\n}\n${memNs()}`, 'strato.conf');
+  assert.deepEqual(cfg.security, { sessionTtl: 3600, privilegeRefreshPeriod: 300, enableQuotas: true, defaultPasswordFile: '' });
+  assert.equal(parseConfig(memNs(), 'strato.conf').security, undefined);
+  assert.throws(() => parseConfig(`security {\n    session-ttl 60\n}\n${memNs()}`, 'strato.conf'), /strato\.conf:2: 'session-ttl' must be/);
+  assertConfigError(`security {\n    log {\n    }\n}\n${memNs()}`, "strato.conf:2: security 'log' stanza is not supported by Strato yet");
 });
