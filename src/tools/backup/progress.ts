@@ -50,6 +50,23 @@ export function formatEta(seconds: number): string {
   return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${r}s`;
 }
 
+/** How often the terminal progress bar is redrawn (ms). */
+export const PROGRESS_BAR_MS = 250;
+/** Width of the bar's `[####----]` part, in characters. */
+export const PROGRESS_BAR_WIDTH = 30;
+
+/**
+ * One frame of the terminal progress bar: `[#####-----]  45% 1234 rec ~2m3s left`, or, with no
+ * known total, the counts and rate alone. `rate` is in units of the total per second.
+ */
+export function renderBar(done: number, total: number, records: number, rate: number, width = PROGRESS_BAR_WIDTH): string {
+  if (total <= 0) return `${records} record(s), ~${Math.round(rate)}/s`;
+  const frac = Math.min(1, done / total);
+  const filled = Math.round(frac * width);
+  const eta = rate > 0 && total > done ? ` ~${formatEta((total - done) / rate)} left` : '';
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${records} rec${eta}`;
+}
+
 /**
  * Prints `<pct>% complete (~<KiB/s> KiB/s, ~<rec/s> rec/s, ~<B/rec> B/rec)` and the time left every
  * `intervalMs` (STRATO_TOOLS_PROGRESS_MS overrides the default of 10 s, which tests shorten).
@@ -60,11 +77,18 @@ export class ProgressReporter {
   private lastRecords = 0;
   private lastBytes = 0;
   readonly startMs = Date.now();
+  private barTimer: NodeJS.Timeout | undefined;
+  private barShown = false;
 
+  /**
+   * `bar`: where the terminal progress bar is drawn (redrawn in place with `\r`); by default
+   * stderr when it is a terminal, none otherwise, so logs and pipes get the periodic lines only.
+   */
   constructor(
     private readonly log: ToolLog,
     private readonly read: () => ProgressCounters,
     private readonly intervalMs = Number(process.env['STRATO_TOOLS_PROGRESS_MS'] ?? 10_000),
+    private readonly bar: ((text: string) => void) | undefined = process.stderr.isTTY ? (t) => process.stderr.write(t) : undefined,
   ) {}
 
   start(): void {
@@ -72,11 +96,36 @@ export class ProgressReporter {
       this.timer = setInterval(() => this.report(), this.intervalMs);
       this.timer.unref();
     }
+    if (this.bar) {
+      this.barTimer = setInterval(() => this.drawBar(), PROGRESS_BAR_MS);
+      this.barTimer.unref();
+    }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.barTimer) clearInterval(this.barTimer);
+    this.barTimer = undefined;
+    this.clearBar();
+  }
+
+  /** Redraws the bar now, with the rate since the start (steadier than per-frame rates). */
+  drawBar(now = Date.now()): void {
+    if (!this.bar) return;
+    const c = this.read();
+    const byBytes = c.expectedRecords === 0 && (c.expectedBytes ?? 0) > 0;
+    const done = byBytes ? c.bytes : c.records;
+    const total = byBytes ? c.expectedBytes! : c.expectedRecords;
+    const rate = (done * 1000) / Math.max(1, now - this.startMs);
+    this.bar(`\r\x1b[K${renderBar(done, total, c.records, rate)}`);
+    this.barShown = true;
+  }
+
+  /** Erases the bar so a log line starts on a clean line. */
+  private clearBar(): void {
+    if (this.bar && this.barShown) this.bar('\r\x1b[K');
+    this.barShown = false;
   }
 
   /** Prints one progress line now. */
@@ -96,6 +145,7 @@ export class ProgressReporter {
     const pct = total > 0 ? Math.min(100, Math.floor((done * 100) / total)) : -1;
     let msg = `${pct >= 0 ? `${pct}% complete, ` : ''}${c.records} record(s), ${c.bytes} byte(s) (~${kibPerSec} KiB/s, ~${recPerSec} rec/s, ~${bPerRec} B/rec)`;
     if (pct >= 0 && rate > 0 && total > done) msg += `, ~${formatEta((total - done) / rate)} remaining`;
+    this.clearBar();
     this.log.info(msg);
     this.lastMs = now;
     this.lastRecords = c.records;
