@@ -426,7 +426,7 @@ async function main(): Promise<void> {
     await node.stop();
   }
   const secs = (Date.now() - t0) / 1000;
-  console.log(`fuzz:live: ${delivered} frames read by the node in ${secs.toFixed(0)} s (${(delivered / secs).toFixed(0)} frames/s; ${sent} sent, ${answered} answered), ${rounds} rounds, ${checks} health checks passed or failed, ${crashes.length} crashes, ${stalls} stalled connections, ${serverErrors} answers with result code 1`);
+  console.log(`fuzz:live: ${delivered} frames read by the node in ${secs.toFixed(0)} s (${(delivered / secs).toFixed(0)} frames/s; ${sent} sent, ${answered} answered), ${rounds} rounds, ${checks} health checks, ${crashes.length} crashes, ${stalls} stalled connections, ${serverErrors} answers with result code 1`);
   for (const c of crashes) console.log(`  ${c}`);
   process.exitCode = crashes.length > 0 ? 1 : 0;
 }
