@@ -18,6 +18,22 @@ export class WireError extends Error {
   }
 }
 
+/** Who every connection of this process logs in as (the tools' -U/-P); undefined = no login. */
+export interface WireAuth {
+  user: string;
+  /** the clients' bcrypt of the password */
+  credential: string;
+}
+let processAuth: WireAuth | undefined;
+
+/** Sets the login every later {@link WireConnection.open} performs. */
+export function setWireAuth(auth: WireAuth | undefined): void {
+  processAuth = auth;
+}
+
+/** Admin answers that mean the node has no security: the connection needs no login. */
+const NO_SECURITY_CODES = new Set([51, 52]);
+
 type FrameHandler = (type: number, body: Buffer) => boolean; // returns true when the exchange is complete
 
 export class WireConnection {
@@ -50,7 +66,15 @@ export class WireConnection {
       }, timeoutMs);
       sock.once('connect', () => {
         clearTimeout(timer);
-        resolve(new WireConnection(sock));
+        const conn = new WireConnection(sock);
+        if (!processAuth) return resolve(conn);
+        conn.authenticate(processAuth).then(
+          () => resolve(conn),
+          (e: Error) => {
+            conn.close();
+            reject(e);
+          },
+        );
       });
       sock.once('error', (e) => {
         clearTimeout(timer);
@@ -61,6 +85,30 @@ export class WireConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** AUTHENTICATE (admin command 0) with user and credential; throws naming the result code. */
+  async authenticate(auth: WireAuth): Promise<void> {
+    const user = Buffer.from(auth.user);
+    const cred = Buffer.from(auth.credential);
+    const frame = Buffer.alloc(8 + 16 + 5 + user.length + 5 + cred.length);
+    frame[0] = 2;
+    frame[1] = 2;
+    frame.writeUIntBE(frame.length - 8, 2, 6);
+    frame[8 + 2] = 0; // AUTHENTICATE
+    frame[8 + 3] = 2; // fields
+    let p = 24;
+    for (const [id, data] of [[0, user], [3, cred]] as const) {
+      frame.writeUInt32BE(data.length + 1, p);
+      frame[p + 4] = id;
+      data.copy(frame, p + 5);
+      p += 5 + data.length;
+    }
+    const body = await this.request(frame);
+    const code = body[1] ?? 0;
+    if (code !== 0 && !NO_SECURITY_CODES.has(code)) {
+      throw new WireError(`authentication as '${auth.user}' failed: result code ${code}${code === 65 ? ' (invalid credential)' : code === 60 ? ' (invalid user)' : ''}`);
+    }
   }
 
   private onData(d: Buffer): void {

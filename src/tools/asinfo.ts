@@ -8,6 +8,7 @@
  */
 import { WireConnection } from '../client/wire-connection.js';
 import { Options, UsageError, parseCommandLine, parseHosts, type OptionSpec } from './cli-args.js';
+import { applyToolAuth, readToolAuth, type ToolAuth } from './auth-args.js';
 
 const SPECS: OptionSpec[] = [
   { long: 'host', short: 'h', value: 'required' },
@@ -17,6 +18,7 @@ const SPECS: OptionSpec[] = [
   { long: 'timeout', short: 't', value: 'required' },
   { long: 'user', short: 'U', value: 'required' },
   { long: 'password', short: 'P', value: 'optional' },
+  { long: 'auth', value: 'required' },
   { long: 'host-nodes', value: 'none' },
   { long: 'help', value: 'none' },
 ];
@@ -27,7 +29,9 @@ export const ASINFO_USAGE = `Usage: asinfo [-h host] [-p port] [-v command] [-l]
   -v, --value      the info command to send; without it, the node's summary
   -l, --lines      print each ';'-separated item on its own line
   -t, --timeout    milliseconds to wait for the answer (default 1000)
-  -U, --user / -P, --password   accepted (no security in Community Edition)
+  -U, --user       log in as this user (a node with a security stanza); none: no login
+  -P, --password   the user's password; -P alone reads it from standard input
+  --auth           INTERNAL (the default; EXTERNAL and PKI are not supported yet)
   --host-nodes     run the command on every node of that node's host (nodes-per-host), one
                    answer per node, then the host total of every numeric name=value item`;
 
@@ -52,15 +56,18 @@ export async function runAsinfo(argv: string[], io: Io = { out: (t) => process.s
   let host: string;
   let port: number;
   let timeoutMs: number;
+  let auth: ToolAuth | undefined;
   try {
     const defaultPort = opts.int('port', 3000, 1, 65535, 'port');
     [{ host, port }] = parseHosts(opts.str('host') ?? '127.0.0.1', defaultPort) as [{ host: string; port: number }];
     timeoutMs = opts.int('timeout', 1000, 1, 3_600_000, 'timeout');
+    auth = readToolAuth(opts);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`${e.message}\n`);
     return 1;
   }
+  if (auth) await applyToolAuth(auth);
   const command = opts.str('value');
   const lines = opts.has('lines');
   if (opts.has('host-nodes')) {

@@ -2,6 +2,7 @@
  * asbackup's command line: Aerospike's option names, defaults and validation rules
  * (backup_config.c), turned into a typed config.
  */
+import { readToolAuth, type ToolAuth } from '../auth-args.js';
 import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from '../cli-args.js';
 import { readKeyEnv, readKeyFile, type EncryptionMode } from './encryption.js';
 
@@ -14,6 +15,8 @@ export const MAX_PARALLEL = 100;
 export interface BackupConfig {
   hosts: { host: string; port: number }[];
   user?: string;
+  /** -U/-P/--auth: every connection logs in (undefined: no login) */
+  auth?: ToolAuth | undefined;
   namespace: string;
   sets: string[];
   binList?: string[];
@@ -165,6 +168,7 @@ export function parseBackupArgs(argv: string[], env: NodeJS.ProcessEnv = process
   };
   const user = o.str('user');
   if (user !== undefined) cfg.user = user;
+  cfg.auth = readToolAuth(o);
   if (binListText !== undefined) cfg.binList = binListText.split(',').filter((b) => b.length > 0);
   const dir = o.str('directory');
   if (dir !== undefined) cfg.directory = dir;
@@ -249,7 +253,8 @@ export function parseDateTime(s: string): bigint {
 export const BACKUP_USAGE = `Usage: asbackup [OPTIONS]
   -h, --host <host1>[:<port1>][,...]   seed host(s) (default 127.0.0.1)
   -p, --port <port>                    port (default 3000)
-  -U, --user, -P, --password           accepted; Strato has no security yet
+  -U, --user, -P, --password           log in as this user (-P alone reads the password from stdin)
+  -A, --auth                           INTERNAL only (EXTERNAL and PKI not supported yet)
   -n, --namespace <ns>                 namespace to back up (required)
   -s, --set <set>[,<set>...]           sets to back up (default: all)
   -B, --bin-list <bin>[,<bin>...]      only these bins

@@ -2,6 +2,7 @@
  * asrestore's command line: Aerospike's option names, defaults and validation rules
  * (restore_config.c), turned into a typed config.
  */
+import { readToolAuth, type ToolAuth } from '../auth-args.js';
 import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from '../cli-args.js';
 import { DEFAULT_PORT, type ParseOutcome } from './backup-args.js';
 import { readKeyEnv, readKeyFile, type EncryptionMode } from './encryption.js';
@@ -15,6 +16,8 @@ export const MAX_RESTORE_PARALLEL = 1024;
 export interface RestoreConfig {
   hosts: { host: string; port: number }[];
   user?: string;
+  /** -U/-P/--auth: every connection logs in (undefined: no login) */
+  auth?: ToolAuth | undefined;
   directory?: string;
   inputFile?: string;
   /** -n src[,dst] */
@@ -143,6 +146,7 @@ export function parseRestoreArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   };
   const user = o.str('user');
   if (user !== undefined) cfg.user = user;
+  cfg.auth = readToolAuth(o);
   if (directory !== undefined) cfg.directory = directory;
   if (inputFile !== undefined) cfg.inputFile = inputFile;
   const ns = o.str('namespace');
@@ -180,7 +184,8 @@ export function parseRestoreArgs(argv: string[], env: NodeJS.ProcessEnv = proces
 export const RESTORE_USAGE = `Usage: asrestore [OPTIONS]
   -h, --host <host1>[:<port1>][,...]   seed host(s) (default 127.0.0.1)
   -p, --port <port>                    port (default 3000)
-  -U, --user, -P, --password           accepted; Strato has no security yet
+  -U, --user, -P, --password           log in as this user (-P alone reads the password from stdin)
+  -A, --auth                           INTERNAL only (EXTERNAL and PKI not supported yet)
   -d, --directory <dir>                restore every .asb file of a directory
   -i, --input-file <file>              restore one file ('-' = standard input)
   -n, --namespace <src>[,<dst>]        restore namespace src (into dst)

@@ -1,0 +1,48 @@
+/**
+ * `-U/--user`, `-P/--password` and `--auth` for the tools: every connection a tool opens logs in
+ * (AUTHENTICATE with the clients' bcrypt credential); against a node without security the login
+ * answers SECURITY_NOT_SUPPORTED/NOT_ENABLED and the tool goes on, as Aerospike's tools do.
+ */
+import { createInterface } from 'node:readline';
+import { setWireAuth } from '../client/wire-connection.js';
+import { clientCredential } from '../security/credential.js';
+import { UsageError, type Options } from './cli-args.js';
+
+/** What the command line asked for: a user, and a password or a prompt for one. */
+export interface ToolAuth {
+  user: string;
+  /** undefined: prompt on the terminal (`-P` without a value) */
+  password: string | undefined;
+}
+
+/** Reads the options; undefined when no user was given. Throws UsageError for what cannot work. */
+export function readToolAuth(o: Options): ToolAuth | undefined {
+  const auth = o.str('auth');
+  if (auth !== undefined && auth.toUpperCase() !== 'INTERNAL') {
+    throw new UsageError(`--auth ${auth}: Strato supports INTERNAL authentication only (EXTERNAL, EXTERNAL_INSECURE and PKI not yet)`);
+  }
+  const user = o.str('user');
+  if (user === undefined) {
+    if (o.has('password')) throw new UsageError('-P/--password needs -U/--user');
+    return undefined;
+  }
+  const password = o.str('password');
+  return { user, password: password === undefined || password === '' ? undefined : password };
+}
+
+/** Makes every later connection of this process log in as `auth.user` (prompting when asked). */
+export async function applyToolAuth(auth: ToolAuth): Promise<void> {
+  const password = auth.password ?? (await promptPassword(auth.user));
+  setWireAuth({ user: auth.user, credential: clientCredential(password) });
+}
+
+async function promptPassword(user: string): Promise<string> {
+  process.stderr.write(`Enter Password for User ${user}: `);
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line;
+  } finally {
+    rl.close();
+  }
+  throw new UsageError('no password given on standard input');
+}
