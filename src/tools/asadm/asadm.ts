@@ -1,7 +1,7 @@
 /**
  * `asadm`: Aerospike's admin shell over the info protocol. Flags: -h/--host (host[:port], a comma
  * list of seeds), -p/--port, -U/--user, -P/--password, -e/--execute "<commands; separated by ;>",
- * -t/--timeout <ms>. Without -e it reads commands from stdin, one a line, prompting `Admin> `.
+ * -t/--timeout <ms>. -U/-P are reported as unused: this asadm does not log in (no admin protocol). Without -e it reads commands from stdin, one a line, prompting `Admin> `.
  * The nodes are the seeds and every peer they report (peers-clear-std).
  */
 import { createInterface } from 'node:readline';
@@ -24,7 +24,7 @@ export const ASADM_USAGE = `Usage: asadm [-h host[:port][,...]] [-p port] [-e "c
   -p, --port       service port (default 3000)
   -e, --execute    run these commands (separated by ';') and exit; without it, read commands from stdin
   -t, --timeout    milliseconds to wait for each node's answer (default 3000)
-  -U, --user / -P, --password   the server has no security: asadm says so and goes on without them
+  -U, --user / -P, --password   not used: this asadm does not log in (says so and goes on without them)
 ${HELP}`;
 
 /** The prompt of interactive mode, as asadm's. */
@@ -56,7 +56,7 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
   }
   if (opts.has('user') || opts.has('password')) {
     // never silently ignored: the operator asked for authentication the server cannot give
-    io.err('WARNING: -U/-P given, but security is not supported by the server (no access control, Community Edition): continuing without authentication\n');
+    io.err('WARNING: -U/-P given, but this asadm does not log in (it speaks only the info protocol, not the admin protocol): continuing without authentication; a node with security enabled will refuse its requests\n');
   }
   const cluster = new AdminCluster(seeds, timeoutMs);
   try {

@@ -1,7 +1,7 @@
 /**
  * asadm's commands over the info protocol: `info`, `summary`, `show …`, `manage …`, `health`.
- * Each returns the text to print and whether it failed. Where the server has no such thing
- * (users and roles without security, quiesce, histograms it does not answer) the answer says so
+ * Each returns the text to print and whether it failed. Where the server or this tool has no such
+ * thing (users and roles need the admin protocol, quiesce, histograms) the answer says so
  * instead of printing an empty table.
  */
 import { readFileSync } from 'node:fs';
@@ -288,7 +288,7 @@ async function show(c: AdminCluster, args: string[]): Promise<CommandResult> {
     }
     case 'users':
     case 'roles':
-      return fail(`show ${what}: security is not enabled on this server (Strato has no users or roles: Community Edition, no access control)`);
+      return fail(`show ${what}: not available in this asadm (users and roles are read over the admin protocol, which it does not speak yet; use a client's admin API)`);
     case 'jobs':
       return ok(await showJobs(c));
     case 'stop-writes':
@@ -495,7 +495,7 @@ async function manage(c: AdminCluster, args: string[]): Promise<CommandResult> {
       return a === 'ok' ? ok('Quiesced\n') : fail(`Failed to quiesce: ${a}`);
     }
     case 'acl':
-      return fail('manage acl: security is not enabled on this server (Strato has no users or roles)');
+      return fail('manage acl: not available in this asadm (users and roles are managed over the admin protocol, which it does not speak yet)');
     default:
       return fail(`ERROR: unknown manage subcommand '${what ?? ''}' (truncate, sindex, udfs, config, jobs, recluster, quiesce)`);
   }
