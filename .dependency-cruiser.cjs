@@ -18,6 +18,7 @@
 const LAYERS = [
   ['cli'], //           the strato command: parses flags, starts a node
   ['server'], //        the service port, connections, frames → requests, info commands, the node
+  ['security'], //      access control: users, roles, sessions, the admin protocol, one check per request kind
   ['batch', 'scan', 'query'], // multi-record requests, each row or record through a transaction
   ['transaction'], //   single-record transactions: read, write/operate/delete, UDF apply, filters
   ['udf'], //           the Lua UDF registry and runtime
