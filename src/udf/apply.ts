@@ -74,6 +74,28 @@ export const UDF_MODULE_ERROR = 'UDF: Execution Error 1';
 const log = logger.context('udf', 'udf.ts');
 const LOG_LEVELS: LogLevel[] = ['critical', 'warning', 'info', 'debug', 'detail'];
 
+/**
+ * Writes the log lines a Lua call collected (`count:u32`, then per line `level:i32 srcLen:u16 src
+ * line:i32 msgLen:u32 msg`, the layout lua-runtime.ts documents) to the node's log under context
+ * `udf`, and returns the offset just past them.
+ */
+export function forwardLuaLogs(out: Buffer, q: number): number {
+  const nLogs = out.readUInt32BE(q);
+  q += 4;
+  for (let i = 0; i < nLogs; i++) {
+    const level = out.readInt32BE(q);
+    const srcLen = out.readUInt16BE(q + 4);
+    const src = out.toString('utf8', q + 6, q + 6 + srcLen);
+    q += 6 + srcLen;
+    const line = out.readInt32BE(q);
+    const msgLen = out.readUInt32BE(q + 4);
+    const msg = out.toString('utf8', q + 8, q + 8 + msgLen);
+    q += 8 + msgLen;
+    logger.write(LOG_LEVELS[Math.min(Math.max(level, 0), 4)]!, 'udf', `${src}:${line}`, msg);
+  }
+  return q;
+}
+
 /** Runs a record UDF. Synchronous. */
 export function applyRecordUdf(
   registry: UdfRegistry,
@@ -127,19 +149,7 @@ export function applyRecordUdf(
     bins.set(name, sortOrderedLists(unpack(out, q + 4, q + 4 + vLen), 0));
     q += 4 + vLen;
   }
-  const nLogs = out.readUInt32BE(q);
-  q += 4;
-  for (let i = 0; i < nLogs; i++) {
-    const level = out.readInt32BE(q);
-    const srcLen = out.readUInt16BE(q + 4);
-    const src = out.toString('utf8', q + 6, q + 6 + srcLen);
-    q += 6 + srcLen;
-    const line = out.readInt32BE(q);
-    const msgLen = out.readUInt32BE(q + 4);
-    const msg = out.toString('utf8', q + 8, q + 8 + msgLen);
-    q += 8 + msgLen;
-    logger.write(LOG_LEVELS[Math.min(Math.max(level, 0), 4)]!, 'udf', `${src}:${line}`, msg);
-  }
+  q = forwardLuaLogs(out, q);
 
   if (status !== 0) {
     const message = payload.toString('utf8');

@@ -11,8 +11,8 @@ import { pack, unpack, type AsValue } from '../protocol/msgpack.js';
 import { Particle, particleToValue } from '../protocol/particle.js';
 import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
 import { CITRUSLEAF_EPOCH_SEC } from '../util/clock.js';
-import { logger, type LogLevel } from '../util/log.js';
-import { argsOf } from './apply.js';
+import { logger } from '../util/log.js';
+import { argsOf, forwardLuaLogs } from './apply.js';
 import { LuaCallError } from './lua-runtime.js';
 import type { UdfRegistry } from './registry.js';
 
@@ -31,7 +31,6 @@ export interface StreamOutcome {
   error?: string;
 }
 
-const LOG_LEVELS: LogLevel[] = ['critical', 'warning', 'info', 'debug', 'detail'];
 const log = logger.context('udf', 'udf.ts');
 
 /** What `I.run_stream` needs of a stored record besides its bins. */
@@ -185,18 +184,7 @@ export function applyStreamUdf(registry: UdfRegistry, module: string, fn: string
   const msgLen = out.readUInt32BE(q);
   const message = out.toString('utf8', q + 4, q + 4 + msgLen);
   q += 4 + msgLen;
-  const nLogs = out.readUInt32BE(q);
-  q += 4;
-  for (let i = 0; i < nLogs; i++) {
-    const level = out.readInt32BE(q);
-    const srcLen = out.readUInt16BE(q + 4);
-    const src = out.toString('utf8', q + 6, q + 6 + srcLen);
-    q += 6 + srcLen;
-    const line = out.readInt32BE(q);
-    const len = out.readUInt32BE(q + 4);
-    logger.write(LOG_LEVELS[Math.min(Math.max(level, 0), 4)]!, 'udf', `${src}:${line}`, out.toString('utf8', q + 8, q + 8 + len));
-    q += 8 + len;
-  }
+  forwardLuaLogs(out, q);
   if (status === 0) return { values };
   log.warning(`lua-error: result ${message}`);
   return { values, error: `UDF: Execution Error 2 : ${message}` };

@@ -319,9 +319,9 @@ test('asbackup refuses the option combinations Aerospike refuses', () => {
   assert.deepEqual(ok.config.sets, ['a', 'b,c']);
   assert.equal(ok.config.fileLimitBytes, 2 * 1024 * 1024);
   assert.equal(ok.config.socketTimeoutMs, 500);
-  // -U/-P are accepted (Strato has no security yet); -P takes the next word as its value
+  // -U/-P log in (-P takes the next word as its value); a password without a user cannot work
   assert.equal(parseBackupArgs(['-n', 'test', '-d', 'x', '-U', 'admin', '-P', 'secret']).kind, 'run');
-  assert.equal(parseBackupArgs(['-n', 'test', '-d', 'x', '-P']).kind, 'run');
+  bad(['-n', 'test', '-d', 'x', '-P'], /-P\/--password needs -U\/--user/);
   const def = parseBackupArgs(['-n', 'test', '-e']);
   assert.ok(def.kind === 'run' && def.config.estimateSamples === 10_000 && def.config.fileLimitBytes === 250 * 1024 * 1024);
 });
