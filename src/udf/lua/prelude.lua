@@ -1379,9 +1379,10 @@ function I.validate(chunk, instr_limit, time_limit_s)
   return 'n'
 end
 
--- one record UDF call; see lua-runtime.ts for the layouts
-function I.run(fname, meta, binsblob, argsblob)
-  local open, gen, ttl, lut, now, size, write_error, instr_limit, time_limit_ms, setname, digest, keyblob, pos =
+-- a record's state from the meta and bins blobs (layouts in lua-runtime.ts), with the call's
+-- instruction and time limits; record and stream UDFs both start from it
+local function record_state(meta, binsblob)
+  local open, gen, ttl, lut, now, size, write_error, instr_limit, time_limit_ms, setname, digest, keyblob =
     sunpack('>BI4I4i8i8I4Bi8I4s2s2s4', meta)
   local R = {
     open = open == 1, created = false, gen = gen, ttl = ttl, lut = lut, now = now, size = size,
@@ -1398,6 +1399,12 @@ function I.run(fname, meta, binsblob, argsblob)
     R.stored[#R.stored + 1] = name
     R.sv[name] = v
   end
+  return R, instr_limit, time_limit_ms
+end
+
+-- one record UDF call; see lua-runtime.ts for the layouts
+function I.run(fname, meta, binsblob, argsblob)
+  local R, instr_limit, time_limit_ms = record_state(meta, binsblob)
   local args, nargs = {}, 0
   if #argsblob > 0 then
     local ok, l = pcall(dec, argsblob, 1)
@@ -1448,7 +1455,7 @@ function I.internals()
   return {
     P = P, RecordMT = RecordMT, ListMT = ListMT, MapMT = MapMT, list = list, map = map,
     dec = dec, encode = encode, toval = toval, kind = kind, cstr = cstr, with_bound = with_bound,
-    setcur = function(R) CUR = R end, aerospike = AS,
+    setcur = function(R) CUR = R end, aerospike = AS, record_state = record_state,
   }
 end
 

@@ -143,24 +143,7 @@ local function server_ops(ops)
 end
 
 local function new_record(meta, binsblob)
-  local open, gen, ttl, lut, now, size, write_error, _, _, setname, digest, keyblob =
-    sunpack('>BI4I4i8i8I4Bi8I4s2s2s4', meta)
-  local R = {
-    open = open == 1, created = false, gen = gen, ttl = ttl, lut = lut, now = now, size = size,
-    setname = setname, digest = digest, key = nil, write_error = write_error,
-    stored = {}, sv = {}, cache = {}, cix = {}, n_inserts = 0, too_many = false,
-    has_updates = false, result_code = 0, n_old_bins = 0, old_stored = {}, old_sv = {},
-    ttl_set = nil, drop_key = false, logs = {},
-  }
-  if #keyblob > 0 then R.key = dec(keyblob, 1) end
-  local p = 1
-  while p <= #binsblob do
-    local name, v
-    name, v, p = sunpack('>s2s4', binsblob, p)
-    R.stored[#R.stored + 1] = name
-    R.sv[name] = v
-  end
-  return setmetatable({ [P] = R }, RecordMT)
+  return setmetatable({ [P] = (X.record_state(meta, binsblob)) }, RecordMT)
 end
 
 function I.run_stream(fname, argsblob, recsblob, instr_limit, time_limit_ms)
