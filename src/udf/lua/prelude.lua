@@ -1402,9 +1402,8 @@ local function record_state(meta, binsblob)
   return R, instr_limit, time_limit_ms
 end
 
--- one record UDF call; see lua-runtime.ts for the layouts
-function I.run(fname, meta, binsblob, argsblob)
-  local R, instr_limit, time_limit_ms = record_state(meta, binsblob)
+-- a call's arguments: the msgpack list in `argsblob`; a missing or non-list blob means none
+local function call_args(argsblob)
   local args, nargs = {}, 0
   if #argsblob > 0 then
     local ok, l = pcall(dec, argsblob, 1)
@@ -1414,6 +1413,13 @@ function I.run(fname, meta, binsblob, argsblob)
       for i = 1, nargs do args[i] = st[i] end
     end
   end
+  return args, nargs
+end
+
+-- one record UDF call; see lua-runtime.ts for the layouts
+function I.run(fname, meta, binsblob, argsblob)
+  local R, instr_limit, time_limit_ms = record_state(meta, binsblob)
+  local args, nargs = call_args(argsblob)
   local rec = setmetatable({ [P] = R }, RecordMT)
   CUR = R
   G.aerospike = AS
@@ -1455,7 +1461,7 @@ function I.internals()
   return {
     P = P, RecordMT = RecordMT, ListMT = ListMT, MapMT = MapMT, list = list, map = map,
     dec = dec, encode = encode, toval = toval, kind = kind, cstr = cstr, with_bound = with_bound,
-    setcur = function(R) CUR = R end, aerospike = AS, record_state = record_state,
+    setcur = function(R) CUR = R end, aerospike = AS, record_state = record_state, call_args = call_args,
   }
 end
 

@@ -147,15 +147,7 @@ local function new_record(meta, binsblob)
 end
 
 function I.run_stream(fname, argsblob, recsblob, instr_limit, time_limit_ms)
-  local args, nargs = {}, 0
-  if #argsblob > 0 then
-    local ok, l = pcall(dec, argsblob, 1)
-    if ok and kind(l) == 'list' then
-      local st = l[P]
-      nargs = st.n
-      for i = 1, nargs do args[i] = st[i] end
-    end
-  end
+  local args, nargs = X.call_args(argsblob)
   local pos = 1
   local function next_record()
     if pos > #recsblob then return nil end
