@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -829,6 +829,7 @@ test('loadConfigFile reads a file and names it in errors', () => {
   const bad = join(dir, 'bad.conf');
   writeFileSync(bad, memNs('    nsup-period soon'));
   assert.throws(() => loadConfigFile(bad), { name: 'ConfigError', message: `${bad}:2: 'nsup-period' must be a number of seconds with optional suffix s, m, h or d, got soon` });
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('loadConfigFile reports a missing file as a ConfigError', () => {

@@ -12,6 +12,7 @@
  */
 import { after } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 /** How long a leftover process gets to exit after SIGTERM before it is killed. */
 const LEFTOVER_STOP_GRACE_MS = 5000;
@@ -41,6 +42,30 @@ export function trackResource(name: string, close: () => unknown): () => void {
   const entry: Tracked = { name, close };
   tracked.add(entry);
   return () => tracked.delete(entry);
+}
+
+/** Temporary directories removed when the test file's process exits (whatever stopped their users). */
+const tempDirs = new Set<string>();
+
+/**
+ * Registers a temporary directory (a node's work directory, a test's scratch files) for removal
+ * when the file's process exits, so a test that kills its node by signal or fails half-way does not
+ * leave it in the system's temporary folder.
+ */
+export function trackTempDir(dir: string): string {
+  tempDirs.add(dir);
+  return dir;
+}
+
+function removeTempDirs(): void {
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a directory still in use by a dying child may resist once; the system's tmp cleaner has it
+    }
+  }
+  tempDirs.clear();
 }
 
 /** Names of what is registered now (for the harness's own tests). */
@@ -99,7 +124,10 @@ function killAllNow(): void {
 // Registered once the test file's own top-level code has run, so the file's own `after` hooks (which
 // stop what it started, in order) run first: root hooks run in the order they were registered.
 setImmediate(() => after(() => stopStarted("after this file's tests")));
-process.on('exit', killAllNow);
+process.on('exit', () => {
+  killAllNow();
+  removeTempDirs();
+});
 for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
   process.once(signal, () => {
     killAllNow();

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { trackProcess } from './cleanup.js';
+import { trackProcess, trackTempDir } from './cleanup.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const STRATO_BIN = join(ROOT, 'bin', 'strato.js');
@@ -40,7 +40,7 @@ export interface StartStratoOptions {
 
 /** Spawns strato with --port 0 and resolves once it logs the port it listens on. */
 export async function startStrato(opts: StartStratoOptions = {}): Promise<StratoProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
+  const dir = trackTempDir(mkdtempSync(join(tmpdir(), 'strato-test-')));
   opts.prepare?.(dir);
   const nodesPerHost = opts.nodesPerHost ?? 1;
   const args = [STRATO_BIN, '--port', String(opts.port ?? 0), '--nodes-per-host', String(nodesPerHost)];
@@ -100,7 +100,7 @@ export async function startStrato(opts: StartStratoOptions = {}): Promise<Strato
 
 /** Runs strato expecting it to fail at startup; resolves with its exit code and output. */
 export async function runStratoExpectingFailure(config: string): Promise<{ code: number | null; output: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'strato-test-'));
+  const dir = trackTempDir(mkdtempSync(join(tmpdir(), 'strato-test-')));
   const file = join(dir, 'strato.conf');
   writeFileSync(file, config);
   const proc = spawn(process.execPath, [STRATO_BIN, '--config-file', file, '--port', '0', '--nodes-per-host', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
