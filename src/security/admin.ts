@@ -197,15 +197,14 @@ export class AdminHandler {
     if (this.store.users.has(user)) return reply(R.USER_ALREADY_EXISTS);
     if (this.store.users.size >= ENTRIES_MAX) return reply(R.INVALID_USER);
     for (const r of roles) if (!this.store.role(r)) return reply(R.INVALID_ROLE);
-    this.store.users.set(user, { name: user, credential: password, roles: [...new Set(roles)] });
-    this.store.save();
+    this.store.putUser({ name: user, credential: password, roles: [...new Set(roles)] });
     return reply(R.OK);
   }
 
   private dropUser(fields: Fields): Buffer {
     const user = name(fields.get(F.USER));
-    if (user === undefined || !this.store.users.delete(user)) return reply(R.INVALID_USER);
-    this.store.save();
+    if (user === undefined || !this.store.users.has(user)) return reply(R.INVALID_USER);
+    this.store.dropUser(user);
     return reply(R.OK);
   }
 
@@ -215,8 +214,7 @@ export class AdminHandler {
     if (!def) return reply(R.INVALID_USER);
     const password = text(fields.get(F.PASSWORD));
     if (password === undefined || password.length === 0 || password.length > 255) return reply(R.INVALID_PASSWORD);
-    def.credential = password;
-    this.store.save();
+    this.store.putUser({ ...def, credential: password });
     return reply(R.OK);
   }
 
@@ -231,8 +229,7 @@ export class AdminHandler {
     if (user === me && (old === undefined || !sameCredential(old, def.credential))) return reply(R.INVALID_PASSWORD);
     const password = text(fields.get(F.PASSWORD));
     if (password === undefined || password.length === 0 || password.length > 255) return reply(R.INVALID_PASSWORD);
-    def.credential = password;
-    this.store.save();
+    this.store.putUser({ ...def, credential: password });
     return reply(R.OK);
   }
 
@@ -243,9 +240,8 @@ export class AdminHandler {
     const roles = fields.has(F.ROLES) ? parseNames(fields.get(F.ROLES)!) : undefined;
     if (!roles) return reply(R.INVALID_FIELD);
     for (const r of roles) if (!this.store.role(r)) return reply(R.INVALID_ROLE);
-    if (grant) def.roles = [...new Set([...def.roles, ...roles])];
-    else def.roles = def.roles.filter((r) => !roles.includes(r));
-    this.store.save();
+    const next = grant ? [...new Set([...def.roles, ...roles])] : def.roles.filter((r) => !roles.includes(r));
+    this.store.putUser({ ...def, roles: next });
     return reply(R.OK);
   }
 
@@ -260,8 +256,7 @@ export class AdminHandler {
     if (!whitelist) return reply(R.INVALID_WHITELIST);
     const quotas = this.parseQuotas(fields);
     if (typeof quotas === 'number') return reply(quotas);
-    this.store.roles.set(role, { name: role, privileges: dedupe(privileges), whitelist, readQuota: quotas[0], writeQuota: quotas[1] });
-    this.store.save();
+    this.store.putRole({ name: role, privileges: dedupe(privileges), whitelist, readQuota: quotas[0], writeQuota: quotas[1] });
     return reply(R.OK);
   }
 
@@ -291,10 +286,13 @@ export class AdminHandler {
   private dropRole(fields: Fields): Buffer {
     const def = this.userRole(fields);
     if (typeof def === 'number') return reply(def);
-    this.store.roles.delete(def.name);
-    // users lose the role, as in Aerospike
-    for (const u of this.store.users.values()) u.roles = u.roles.filter((r) => r !== def.name);
-    this.store.save();
+    this.store.change(() => {
+      this.store.dropRole(def.name);
+      // users lose the role, as in Aerospike
+      for (const u of [...this.store.users.values()]) {
+        if (u.roles.includes(def.name)) this.store.putUser({ ...u, roles: u.roles.filter((r) => r !== def.name) });
+      }
+    });
     return reply(R.OK);
   }
 
@@ -304,9 +302,8 @@ export class AdminHandler {
     const privileges = fields.has(F.PRIVILEGES) ? parsePrivileges(fields.get(F.PRIVILEGES)!) : undefined;
     if (!privileges) return reply(R.INVALID_PRIVILEGE);
     const same = (a: Privilege, b: Privilege) => a.code === b.code && a.ns === b.ns && a.set === b.set;
-    if (grant) def.privileges = dedupe([...def.privileges, ...privileges]);
-    else def.privileges = def.privileges.filter((p) => !privileges.some((q) => same(p, q)));
-    this.store.save();
+    const next = grant ? dedupe([...def.privileges, ...privileges]) : def.privileges.filter((p) => !privileges.some((q) => same(p, q)));
+    this.store.putRole({ ...def, privileges: next });
     return reply(R.OK);
   }
 
@@ -315,8 +312,7 @@ export class AdminHandler {
     if (typeof def === 'number') return reply(def);
     const whitelist = fields.has(F.WHITELIST) ? parseWhitelist(fields.get(F.WHITELIST)!) : [];
     if (!whitelist) return reply(R.INVALID_WHITELIST);
-    def.whitelist = whitelist;
-    this.store.save();
+    this.store.putRole({ ...def, whitelist });
     return reply(R.OK);
   }
 
@@ -325,9 +321,11 @@ export class AdminHandler {
     if (typeof def === 'number') return reply(def);
     const quotas = this.parseQuotas(fields);
     if (typeof quotas === 'number') return reply(quotas);
-    if (fields.has(F.READ_QUOTA)) def.readQuota = quotas[0];
-    if (fields.has(F.WRITE_QUOTA)) def.writeQuota = quotas[1];
-    this.store.save();
+    this.store.putRole({
+      ...def,
+      readQuota: fields.has(F.READ_QUOTA) ? quotas[0] : def.readQuota,
+      writeQuota: fields.has(F.WRITE_QUOTA) ? quotas[1] : def.writeQuota,
+    });
     return reply(R.OK);
   }
 

@@ -91,38 +91,87 @@ export const PREDEFINED_ROLES: ReadonlyMap<string, RoleDef> = new Map(
   [...PRIV_NAMES].map(([code, name]) => [name, { name, privileges: [{ code, ns: '', set: '' }], whitelist: [], readQuota: 0, writeQuota: 0 }]),
 );
 
-interface SmdItem {
+/**
+ * When an item last changed: milliseconds on the changing node's clock, then that node's id to
+ * order two changes in the same millisecond. A change is stamped above the item's previous stamp
+ * even when the clock went back, so it always wins over what it replaces.
+ */
+export interface Stamp {
+  t: number;
+  n: string;
+}
+
+/** The stamp of the `admin` user each node creates on its first start: below any real change. */
+export const FIRST_START_STAMP: Stamp = { t: 0, n: '' };
+
+/**
+ * One user or role as system metadata carries it between nodes and across restarts. An item
+ * without its definition is a tombstone: the name was dropped at `stamp`, so an older copy of it
+ * that a member which was away still holds does not come back.
+ */
+export type SecItem =
+  | { kind: 'user'; name: string; stamp: Stamp; user?: UserDef | undefined }
+  | { kind: 'role'; name: string; stamp: Stamp; role?: RoleDef | undefined };
+
+/** True when `a` is a later change than `b`. */
+export function laterStamp(a: Stamp, b: Stamp): boolean {
+  return a.t !== b.t ? a.t > b.t : a.n > b.n;
+}
+
+/** Most tombstones kept per kind; past it the oldest are forgotten (a member away that long may bring its copy back). */
+export const TOMBSTONES_MAX = ENTRIES_MAX;
+
+interface FileItem {
   kind: 'secret' | 'user' | 'role';
   secret?: string;
+  name?: string;
+  stamp?: Stamp;
   user?: UserDef;
   role?: RoleDef;
+}
+
+export interface SecurityStoreOptions {
+  /** where users and roles persist (undefined: memory only, for tools and unit tests) */
+  smd?: SmdStore | undefined;
+  /** the bcrypt credential of the `admin` user created on the first start */
+  adminCredential: string;
+  /** this node's id (orders changes made in the same millisecond on two nodes) */
+  nodeId: string;
+  /** wall-clock milliseconds (stamps) */
+  nowMs: () => number;
 }
 
 export class SecurityStore {
   readonly users = new Map<string, UserDef>();
   readonly roles = new Map<string, RoleDef>();
+  /** the stamp of every user and role name, dropped ones (tombstones) included */
+  private readonly userStamps = new Map<string, Stamp>();
+  private readonly roleStamps = new Map<string, Stamp>();
   private secret: Buffer;
   private readonly effective = new Map<string, Effective>();
+  private readonly smd: SmdStore | undefined;
+  /** items changed by the running admin command (sent to the other members in one message) */
+  private pending: SecItem[] | undefined;
+  /** told of every local change (the cluster sends the items to the other members) */
+  onLocalChange: ((items: SecItem[]) => void) | undefined;
 
-  /**
-   * @param smd where users and roles persist (undefined: memory only, for tools and unit tests)
-   * @param adminCredential the bcrypt credential of the `admin` user created on the first start
-   */
-  constructor(
-    private readonly smd: SmdStore | undefined,
-    adminCredential: string,
-  ) {
-    const items = smd?.load<SmdItem>('security') ?? [];
+  constructor(private readonly opts: SecurityStoreOptions) {
+    this.smd = opts.smd;
+    const items = this.smd?.load<FileItem>('security') ?? [];
     let secret: string | undefined;
     for (const it of items) {
       if (it.kind === 'secret' && it.secret) secret = it.secret;
-      else if (it.kind === 'user' && it.user) this.users.set(it.user.name, it.user);
-      else if (it.kind === 'role' && it.role) this.roles.set(it.role.name, it.role);
+      else if (it.kind === 'user' || it.kind === 'role') {
+        const item = checkItem(it);
+        if (item) this.adopt(item);
+      }
     }
+    // the session-token key stays on this node: the clients log in to each node on its own
     this.secret = secret ? Buffer.from(secret, 'hex') : randomBytes(32);
     if (!secret) {
-      // the first start: Aerospike EE creates `admin` holding user-admin
-      this.users.set('admin', { name: 'admin', credential: adminCredential, roles: ['user-admin'] });
+      // the first start: Aerospike EE creates `admin` holding user-admin. Its stamp is below any
+      // real change, so a node started later never resets a password the cluster changed.
+      if (!this.userStamps.has('admin')) this.adopt({ kind: 'user', name: 'admin', stamp: FIRST_START_STAMP, user: { name: 'admin', credential: opts.adminCredential, roles: ['user-admin'] } });
       this.save();
     }
   }
@@ -130,10 +179,111 @@ export class SecurityStore {
   /** Writes everything to SMD and drops the compiled privileges. */
   save(): void {
     this.effective.clear();
-    const items: SmdItem[] = [{ kind: 'secret', secret: this.secret.toString('hex') }];
-    for (const user of this.users.values()) items.push({ kind: 'user', user });
-    for (const role of this.roles.values()) items.push({ kind: 'role', role });
-    this.smd?.save('security', items);
+    if (!this.smd) return;
+    const items: FileItem[] = [{ kind: 'secret', secret: this.secret.toString('hex') }];
+    items.push(...this.items());
+    this.smd.save('security', items);
+  }
+
+  /** Every user and role with its stamp, tombstones included (what other members merge). */
+  items(): SecItem[] {
+    const out: SecItem[] = [];
+    for (const [name, stamp] of this.userStamps) out.push({ kind: 'user', name, stamp, user: this.users.get(name) });
+    for (const [name, stamp] of this.roleStamps) out.push({ kind: 'role', name, stamp, role: this.roles.get(name) });
+    return out;
+  }
+
+  /**
+   * Runs an admin command's changes as one: saved once and handed to `onLocalChange` together.
+   */
+  change(fn: () => void): void {
+    const outer = this.pending === undefined;
+    if (outer) this.pending = [];
+    try {
+      fn();
+    } finally {
+      if (outer) {
+        const items = this.pending!;
+        this.pending = undefined;
+        if (items.length > 0) {
+          this.save();
+          this.onLocalChange?.(items);
+        }
+      }
+    }
+  }
+
+  private stampAfter(prev: Stamp | undefined): Stamp {
+    const t = Math.max(Math.floor(this.opts.nowMs()), prev ? prev.t + 1 : 0);
+    return { t, n: this.opts.nodeId };
+  }
+
+  private local(item: SecItem): void {
+    this.change(() => {
+      this.adopt(item);
+      this.pending!.push(item);
+    });
+  }
+
+  /** Creates or replaces a user (a copy of `def` is kept). */
+  putUser(def: UserDef): void {
+    const user: UserDef = { name: def.name, credential: def.credential, roles: [...def.roles] };
+    this.local({ kind: 'user', name: def.name, stamp: this.stampAfter(this.userStamps.get(def.name)), user });
+  }
+
+  /** Drops a user, leaving a tombstone. */
+  dropUser(name: string): void {
+    this.local({ kind: 'user', name, stamp: this.stampAfter(this.userStamps.get(name)) });
+  }
+
+  putRole(def: RoleDef): void {
+    const role: RoleDef = { name: def.name, privileges: def.privileges.map((p) => ({ ...p })), whitelist: [...def.whitelist], readQuota: def.readQuota, writeQuota: def.writeQuota };
+    this.local({ kind: 'role', name: def.name, stamp: this.stampAfter(this.roleStamps.get(def.name)), role });
+  }
+
+  dropRole(name: string): void {
+    this.local({ kind: 'role', name, stamp: this.stampAfter(this.roleStamps.get(name)) });
+  }
+
+  /**
+   * Merges items another member sent (its changes, or all it has at a new cluster): each one
+   * later than what this node holds replaces it. Answers how many did; malformed items are skipped.
+   */
+  merge(remote: readonly unknown[]): number {
+    let applied = 0;
+    for (const raw of remote) {
+      const item = checkItem(raw);
+      if (!item) continue;
+      const stamps = item.kind === 'user' ? this.userStamps : this.roleStamps;
+      const mine = stamps.get(item.name);
+      if (mine && !laterStamp(item.stamp, mine)) continue;
+      this.adopt(item);
+      applied++;
+    }
+    if (applied > 0) this.save();
+    return applied;
+  }
+
+  /** Takes an item as the current state of its name (no checks of order). */
+  private adopt(item: SecItem): void {
+    this.effective.clear();
+    if (item.kind === 'user') {
+      this.userStamps.set(item.name, item.stamp);
+      if (item.user) this.users.set(item.name, item.user);
+      else this.users.delete(item.name);
+    } else {
+      this.roleStamps.set(item.name, item.stamp);
+      if (item.role) this.roles.set(item.name, item.role);
+      else this.roles.delete(item.name);
+    }
+    this.trimTombstones(item.kind === 'user' ? this.userStamps : this.roleStamps, item.kind === 'user' ? this.users : this.roles);
+  }
+
+  private trimTombstones(stamps: Map<string, Stamp>, live: Map<string, unknown>): void {
+    const dead = stamps.size - live.size;
+    if (dead <= TOMBSTONES_MAX) return;
+    const tombs = [...stamps].filter(([name]) => !live.has(name)).sort((a, b) => (laterStamp(a[1], b[1]) ? 1 : -1));
+    for (const [name] of tombs.slice(0, dead - TOMBSTONES_MAX)) stamps.delete(name);
   }
 
   role(name: string): RoleDef | undefined {
@@ -237,4 +387,39 @@ export function validWhitelistEntry(entry: string): boolean {
     return ipv4(entry.slice(0, slash)) !== undefined && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
   }
   return ipv4(entry) !== undefined || /^[0-9a-fA-F:]+$/.test(entry) && entry.includes(':');
+}
+
+/** An item from a file or another member, checked field by field; undefined when malformed. */
+function checkItem(raw: unknown): SecItem | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const it = raw as Record<string, unknown>;
+  const legacy = it['name'] === undefined;
+  // files written before items carried stamps hold the definition only
+  const def = (it['kind'] === 'user' ? it['user'] : it['role']) as Record<string, unknown> | undefined;
+  const name = legacy ? def?.['name'] : it['name'];
+  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > NAME_MAX_BYTES) return undefined;
+  const st = it['stamp'] as Record<string, unknown> | undefined;
+  const stamp: Stamp = st && Number.isFinite(st['t']) && typeof st['n'] === 'string' ? { t: st['t'] as number, n: st['n'] } : { t: 1, n: '' };
+  if (it['kind'] === 'user') {
+    if (def === undefined) return { kind: 'user', name, stamp };
+    const roles = def['roles'];
+    if (def['name'] !== name || typeof def['credential'] !== 'string' || !Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return undefined;
+    return { kind: 'user', name, stamp, user: { name, credential: def['credential'], roles: roles as string[] } };
+  }
+  if (it['kind'] === 'role') {
+    if (def === undefined) return { kind: 'role', name, stamp };
+    const privs = def['privileges'];
+    const wl = def['whitelist'];
+    if (def['name'] !== name || !Array.isArray(privs) || !Array.isArray(wl) || !wl.every((w) => typeof w === 'string')) return undefined;
+    const privileges: Privilege[] = [];
+    for (const p of privs as Record<string, unknown>[]) {
+      if (typeof p?.['code'] !== 'number' || !PRIV_NAMES.has(p['code']) || typeof p['ns'] !== 'string' || typeof p['set'] !== 'string') return undefined;
+      privileges.push({ code: p['code'], ns: p['ns'], set: p['set'] });
+    }
+    const rq = Number(def['readQuota'] ?? 0);
+    const wq = Number(def['writeQuota'] ?? 0);
+    if (!Number.isInteger(rq) || !Number.isInteger(wq) || rq < 0 || wq < 0) return undefined;
+    return { kind: 'role', name, stamp, role: { name, privileges, whitelist: wl as string[], readQuota: rq, writeQuota: wq } };
+  }
+  return undefined;
 }

@@ -19,6 +19,7 @@ import type { ClusterRuntime } from '../cluster/runtime/cluster-runtime.js';
 import type { AsMsg } from '../protocol/message.js';
 import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { SindexCatalog } from '../sindex/catalog.js';
+import type { SecurityStore } from '../security/store.js';
 
 export const BUILD_VERSION = '8.1.2.0';
 export const EDITION = 'Aerospike Community Edition';
@@ -92,6 +93,8 @@ export class StratoNode implements NamespaceLookup {
   cluster: NodeRouter | undefined;
   /** secondary index definitions and the indexes of this node's namespaces */
   readonly sindexes: SindexCatalog;
+  /** users and roles when a `security` stanza turns access control on (system metadata the cluster shares) */
+  securityStore: SecurityStore | undefined;
 
   constructor(readonly spec: NodeSpec) {
     this.startMs = spec.clock.nowMs();

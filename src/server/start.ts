@@ -20,6 +20,7 @@ import { makeDataHandlers } from './data-handlers.js';
 import { registerConfigInfo } from './config-info.js';
 import { registerSindexInfo } from './sindex-info.js';
 import { ClusterRouter } from './cluster-router.js';
+import { securitySmd } from './cluster-smd.js';
 import { applyHostNodePlan, hostNodesValue, type HostNodePlan } from './host-nodes.js';
 import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory, type WorkDirectoryLock } from './work-dir.js';
 import { parseNodeId } from '../cluster/node-id.js';
@@ -191,7 +192,10 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
     }
     if (password === '') throw new Error(`security default-password-file ${cfg.defaultPasswordFile}: the file holds no password`);
   }
-  const store = new SecurityStore(spec.smd, clientCredential(password));
+  const store = new SecurityStore({ smd: spec.smd, adminCredential: clientCredential(password), nodeId: node.nodeId, nowMs: () => clock.nowMs() });
+  node.securityStore = store;
+  // a change made here reaches the other members at once (and at every new cluster, in full)
+  store.onLocalChange = (items) => node.cluster?.runtime.broadcastSmd(securitySmd(items));
   let security: NodeSecurity | undefined;
   const admin = new AdminHandler(store, {
     sessionTtlS: cfg.sessionTtl,

@@ -32,6 +32,10 @@ export interface TestClusterOptions {
   namespaceExtra?: string;
   /** environment of every node process (e.g. STRATO_TEST_HOOKS) */
   env?: Record<string, string>;
+  /** top-level stanzas added to every node's config (e.g. security { }) */
+  extraStanzas?: string;
+  /** a work directory per node that outlives its process (default: the process's temporary one) */
+  workDirectory?: (spec: ClusterNodeSpec) => string;
 }
 
 /** Ports the OS says are free now (bound and released). */
@@ -68,7 +72,7 @@ export function clusterConfig(spec: ClusterNodeSpec, seeds: ClusterNodeSpec[], o
 service {
   cluster-name ${opts.clusterName ?? 'strato-test'}
   node-id ${spec.nodeId}
-  work-directory \${DIR}
+  work-directory ${opts.workDirectory ? opts.workDirectory(spec) : '${DIR}'}
 ${opts.serviceExtra ?? ''}
 }
 logging {
@@ -103,6 +107,7 @@ ${opts.storage ? opts.storage(spec) : '  storage-engine memory {\n    data-size 
 }`,
   )
   .join('\n')}
+${opts.extraStanzas ?? ''}
 `;
 }
 

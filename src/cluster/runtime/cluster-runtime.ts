@@ -312,6 +312,18 @@ export class ClusterRuntime {
     }
   }
 
+  /**
+   * Sends system metadata changed here (a partial snapshot `applySmd` merges) to every other
+   * member at once; a member that misses it gets the whole snapshot at the next cluster change.
+   */
+  broadcastSmd(snapshot: Buffer): void {
+    for (const m of this.view.succession) {
+      if (m === this.opts.nodeId) continue;
+      const ep = this.book.get(m);
+      if (ep) this.fabric.send(ep.fabric, FabricType.SMD_SYNC, snapshot);
+    }
+  }
+
   /** Fetches each duplicate holder's copy of a record (shipped form; absent copies are skipped). */
   async fetchDuplicates(namespace: string, digest: Buffer, holders: readonly NodeId[], timeoutMs: number): Promise<Buffer[]> {
     const msg = encodeDupRead(namespace, digest);
