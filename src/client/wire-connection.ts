@@ -172,6 +172,11 @@ export class WireConnection {
     return body!;
   }
 
+  /** Sends a request and hands each response frame's body to `onFrame` until it returns true. */
+  async frames(frame: Buffer, onFrame: (body: Buffer) => boolean): Promise<void> {
+    await this.exchange(frame, (_t, b) => onFrame(b));
+  }
+
   /**
    * Sends a request whose answer is a stream of as_msg messages (batch, scan); calls onMessage
    * for each message until one carries LAST (or a non-LAST error for scans). Resolves with the

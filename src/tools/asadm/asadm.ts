@@ -1,13 +1,16 @@
 /**
- * `asadm`: Aerospike's admin shell over the info protocol. Flags: -h/--host (host[:port], a comma
- * list of seeds), -p/--port, -U/--user, -P/--password, -e/--execute "<commands; separated by ;>",
- * -t/--timeout <ms>. -U/-P are reported as unused: this asadm does not log in (no admin protocol). Without -e it reads commands from stdin, one a line, prompting `Admin> `.
+ * `asadm`: Aerospike's admin shell over the info and admin protocols. Flags: -h/--host
+ * (host[:port], a comma list of seeds), -p/--port, -U/--user, -P/--password (alone: read from
+ * stdin), --auth INTERNAL, --enable (privileged mode, needed for manage commands), -e/--execute
+ * "<commands; separated by ;>", -t/--timeout <ms>. With -U every connection logs in. Without -e it
+ * reads commands from stdin, one a line, prompting `Admin> ` (`Admin+> ` once `enable`d).
  * The nodes are the seeds and every peer they report (peers-clear-std).
  */
 import { createInterface } from 'node:readline';
 import { Options, UsageError, parseCommandLine, parseHosts, type OptionSpec } from '../cli-args.js';
+import { applyToolAuth, readToolAuth, type ToolAuth } from '../auth-args.js';
 import { AdminCluster } from './cluster.js';
-import { HELP, runCommand } from './commands.js';
+import { HELP, runCommand, type Session } from './commands.js';
 
 const SPECS: OptionSpec[] = [
   { long: 'host', short: 'h', value: 'required' },
@@ -16,6 +19,8 @@ const SPECS: OptionSpec[] = [
   { long: 'password', short: 'P', value: 'optional' },
   { long: 'execute', short: 'e', value: 'required' },
   { long: 'timeout', short: 't', value: 'required' },
+  { long: 'auth', value: 'required' },
+  { long: 'enable', value: 'none' },
   { long: 'help', value: 'none' },
 ];
 
@@ -24,11 +29,16 @@ export const ASADM_USAGE = `Usage: asadm [-h host[:port][,...]] [-p port] [-e "c
   -p, --port       service port (default 3000)
   -e, --execute    run these commands (separated by ';') and exit; without it, read commands from stdin
   -t, --timeout    milliseconds to wait for each node's answer (default 3000)
-  -U, --user / -P, --password   not used: this asadm does not log in (says so and goes on without them)
+  -U, --user       log in as this user (a node with a security stanza)
+  -P, --password   the user's password; -P alone reads it from standard input
+  --auth           INTERNAL (the default; EXTERNAL and PKI are not supported)
+  --enable         privileged mode from the start (manage commands need it, as in asadm)
 ${HELP}`;
 
 /** The prompt of interactive mode, as asadm's. */
 export const PROMPT = 'Admin> ';
+/** The prompt in privileged mode. */
+export const PROMPT_ENABLED = 'Admin+> ';
 
 interface Io {
   out(text: string): void;
@@ -41,6 +51,7 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
   let opts: Options;
   let seeds: { host: string; port: number }[];
   let timeoutMs: number;
+  let auth: ToolAuth | undefined;
   try {
     opts = new Options(parseCommandLine(argv, SPECS));
     if (opts.has('help')) {
@@ -49,15 +60,14 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
     }
     seeds = parseHosts(opts.str('host') ?? '127.0.0.1', opts.int('port', 3000, 1, 65535, 'port'));
     timeoutMs = opts.int('timeout', 3000, 1, 3_600_000, 'timeout');
+    auth = readToolAuth(opts);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`${e.message}\n${ASADM_USAGE}`);
     return 1;
   }
-  if (opts.has('user') || opts.has('password')) {
-    // never silently ignored: the operator asked for authentication the server cannot give
-    io.err('WARNING: -U/-P given, but this asadm does not log in (it speaks only the info protocol, not the admin protocol): continuing without authentication; a node with security enabled will refuse its requests\n');
-  }
+  if (auth) await applyToolAuth(auth);
+  const session: Session = { enabled: opts.has('enable'), user: auth?.user };
   const cluster = new AdminCluster(seeds, timeoutMs);
   try {
     await cluster.discover();
@@ -69,30 +79,31 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
   if (execute !== undefined) {
     let failed = false;
     for (const cmd of execute.split(';').filter((s) => s.trim() !== '')) {
-      const r = await runOne(cluster, cmd, io);
+      const r = await runOne(cluster, cmd, io, session);
       failed ||= r;
     }
     return failed ? 1 : 0;
   }
-  io.out(`Seed:        ${seeds.map((s) => `('${s.host}', ${s.port}, None)`).join(', ')}\nConfig_file: none\nStrato asadm (info protocol) - ${cluster.nodes.length} node(s) found\n`);
+  io.out(`Seed:        ${seeds.map((s) => `('${s.host}', ${s.port}, None)`).join(', ')}\nConfig_file: none\nStrato asadm - ${cluster.nodes.length} node(s) found\n`);
   const rl = createInterface({ input: io.input, terminal: false });
-  io.out(PROMPT);
+  const prompt = () => io.out(session.enabled ? PROMPT_ENABLED : PROMPT);
+  prompt();
   for await (const line of rl) {
     const cmd = line.trim();
     if (cmd === 'exit' || cmd === 'quit') break;
     if (cmd !== '') {
       await cluster.discover().catch(() => undefined); // nodes may have come or gone
-      await runOne(cluster, cmd, io);
+      await runOne(cluster, cmd, io, session);
     }
-    io.out(PROMPT);
+    prompt();
   }
   io.out('\n');
   return 0;
 }
 
-async function runOne(cluster: AdminCluster, cmd: string, io: Io): Promise<boolean> {
+async function runOne(cluster: AdminCluster, cmd: string, io: Io, session: Session): Promise<boolean> {
   try {
-    const r = await runCommand(cluster, cmd);
+    const r = await runCommand(cluster, cmd, session);
     (r.failed ? io.err : io.out)(r.out.endsWith('\n') || r.out === '' ? r.out : `${r.out}\n`);
     return r.failed;
   } catch (e) {

@@ -94,6 +94,38 @@ export class AdminCluster {
     return this.nodes;
   }
 
+  /**
+   * The node admin commands go to, as asadm sends them (`nodes=principal`): the node the first
+   * answering node names as `cluster_principal`, else the first node.
+   */
+  async principal(): Promise<AdminNode> {
+    for (const n of this.nodes) {
+      const stats = await this.info(n, 'statistics').catch(() => undefined);
+      if (stats === undefined) continue;
+      const id = kvList(stats).get('cluster_principal');
+      return this.nodes.find((x) => x.nodeId === id) ?? n;
+    }
+    return this.nodes[0]!;
+  }
+
+  /** Runs `fn` on a connection (logged in when -U was given) to the principal, within the timeout. */
+  async admin<T>(fn: (conn: WireConnection) => Promise<T>): Promise<T> {
+    const node = await this.principal();
+    let timer: NodeJS.Timeout | undefined;
+    const conn = await WireConnection.open(node.host, node.port, this.timeoutMs);
+    try {
+      return await Promise.race([
+        fn(conn),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${node.key}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      conn.close();
+    }
+  }
+
   /** The command on every node, in node order; a failed node's answer is an Error. */
   async all(command: string): Promise<(string | Error)[]> {
     return Promise.all(this.nodes.map((n) => this.info(n, command).catch((e: Error) => e)));

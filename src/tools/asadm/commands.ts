@@ -1,14 +1,23 @@
 /**
  * asadm's commands over the info protocol: `info`, `summary`, `show …`, `manage …`, `health`.
- * Each returns the text to print and whether it failed. Where the server or this tool has no such
- * thing (users and roles need the admin protocol, quiesce, histograms) the answer says so
- * instead of printing an empty table.
+ * Each returns the text to print and whether it failed. Where the server has no such thing the
+ * answer says so instead of printing an empty table. Users and roles (show users|roles, manage
+ * acl) go over the admin protocol: acl-commands.ts.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseReplicas } from '../../client/cluster-info.js';
 import { AdminCluster, kvList } from './cluster.js';
+import { manageAcl, showRoles, showUsers } from './acl-commands.js';
 import { bytes, hms, renderTable, renderVertical, type Cell } from './table.js';
+
+/** What one asadm session carries from command to command. */
+export interface Session {
+  /** privileged mode (`enable`, or --enable): manage commands need it, as in asadm */
+  enabled: boolean;
+  /** who logged in with -U (change-password without a user) */
+  user: string | undefined;
+}
 
 export interface CommandResult {
   out: string;
@@ -50,13 +59,24 @@ export const HELP = `Commands:
   manage config service|network param <name> to <value>
   manage config namespace <ns> param <name> to <value>
   manage jobs kill trid <trid>
-  manage recluster | manage quiesce with <node>
+  manage recluster
+  manage acl create user <username> password <password> [roles <role1> <role2> ...]
+  manage acl delete user <username>
+  manage acl grant|revoke user <username> roles <role1> [<role2> ...]
+  manage acl set-password user <username> password <password>
+  manage acl change-password old <old-password> new <new-password>
+  manage acl create role <role> priv <privilege> [ns <ns> [set <set>]] [allow <addr> ...] [read <quota>] [write <quota>]
+  manage acl delete role <role>
+  manage acl grant|revoke role <role> priv <privilege> [ns <ns> [set <set>]]
+  manage acl allowlist role <role> clear | allow <addr1> [<addr2> ...]
+  manage acl quotas role <role> [read <quota>] [write <quota>]
+  enable, disable   enter/leave privileged mode (manage commands need it; -e needs --enable)
   health
   help, exit, quit
 `;
 
 /** Runs one asadm command line against the cluster. */
-export async function runCommand(c: AdminCluster, line: string): Promise<CommandResult> {
+export async function runCommand(c: AdminCluster, line: string, session: Session = { enabled: true, user: undefined }): Promise<CommandResult> {
   const words = line.trim().split(/\s+/).filter((w) => w !== '');
   const [verb, ...rest] = words;
   switch (verb?.toLowerCase()) {
@@ -70,7 +90,18 @@ export async function runCommand(c: AdminCluster, line: string): Promise<Command
       return summary(c);
     case 'show':
       return show(c, rest);
+    case 'enable':
+      session.enabled = true;
+      return ok('');
+    case 'disable':
+      session.enabled = false;
+      return ok('');
     case 'manage':
+      if (!session.enabled) return fail('ERROR: User must be in privileged mode to issue "manage" commands.\n       Type "enable" to enter privileged mode.');
+      if (rest[0] === 'acl') {
+        const r = await manageAcl(c, rest.slice(1), session);
+        return r;
+      }
       return manage(c, rest);
     case 'health':
       return health(c);
@@ -287,8 +318,9 @@ async function show(c: AdminCluster, args: string[]): Promise<CommandResult> {
       return ok(renderTable('UDF Modules', ['Filename', 'Hash', 'Type'], [...seen.values()].sort((a, b) => String(a[0]).localeCompare(String(b[0])))));
     }
     case 'users':
+      return showUsers(c, sub);
     case 'roles':
-      return fail(`show ${what}: not available in this asadm (users and roles are read over the admin protocol, which it does not speak yet; use a client's admin API)`);
+      return showRoles(c, sub);
     case 'jobs':
       return ok(await showJobs(c));
     case 'stop-writes':
@@ -494,8 +526,6 @@ async function manage(c: AdminCluster, args: string[]): Promise<CommandResult> {
       if (/^ERROR:4/i.test(a)) return fail('manage quiesce: not available on this server (Strato does not implement quiesce yet; stop a node with SIGTERM to hand its partitions over)');
       return a === 'ok' ? ok('Quiesced\n') : fail(`Failed to quiesce: ${a}`);
     }
-    case 'acl':
-      return fail('manage acl: not available in this asadm (users and roles are managed over the admin protocol, which it does not speak yet)');
     default:
       return fail(`ERROR: unknown manage subcommand '${what ?? ''}' (truncate, sindex, udfs, config, jobs, recluster, quiesce)`);
   }
