@@ -3,16 +3,15 @@
  * row answers stream out in frames as they complete, then a final LAST message.
  */
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info3, type AsMsg, type MsgField } from '../protocol/message.js';
-import type { Namespace } from '../namespace/namespace.js';
+import { Info1, Info3, type AsMsg } from '../protocol/message.js';
 import { countOutcome } from '../transaction/outcome.js';
-import { keyedKind, type KeyedKind } from '../protocol/request.js';
+import type { KeyedKind } from '../protocol/request.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import { executeSingleRecord } from '../transaction/single-record.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
-import { BatchFlag, parseBatchRequest } from './batch-request.js';
+import { BatchFlag, parseBatchRequest } from '../protocol/batch-request.js';
 
 /** Frames are flushed once they hold this many bytes, so large batches stream. */
 const FRAME_FLUSH_BYTES = 128 * 1024;
@@ -100,8 +99,6 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     await sink.drain();
   };
   const rows = request.rows;
-  let lastNsField: MsgField | undefined;
-  let lastNs: Namespace | undefined;
   let sliceStart = performance.now();
   for (let i = 0; i < rows.length; i++) {
     if (sink.closed) return;
@@ -116,18 +113,9 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
       const r = opts.router.batchRow(row.msg, row.index, out, pending);
       code = typeof r === 'number' ? r : await r;
     } else code = executeSingleRecord(node, row.msg, out, row.index, true);
-    const nsField = row.msg.fields.find((f) => f.type === FieldType.NAMESPACE);
-    if (nsField !== lastNsField) {
-      // repeat rows share their field objects, so the lookup runs once per distinct row header
-      lastNsField = nsField;
-      lastNs = nsField ? node.namespace(row.msg.buf.toString('utf8', nsField.start, nsField.end)) : undefined;
-    }
-    if (lastNs) {
-      // every row counts here, also one proxied to another node
-      const kind = keyedKind(row.msg);
-      countOutcome(lastNs.stats, kind, code, true);
-      if (opts.latency) opts.latency.recordNs(lastNs.name, batchSubKind(kind), (performance.now() - t0) * 1e6);
-    }
+    // every row counts here, also one proxied to another node
+    countOutcome(row.ns.stats, row.kind, code, true);
+    if (opts.latency) opts.latency.recordNs(row.ns.name, batchSubKind(row.kind), (performance.now() - t0) * 1e6);
     if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
     if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
     if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;

@@ -11,17 +11,18 @@
  * UNSUPPORTED_FEATURE, as Aerospike 8.1 refuses it.
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, Info3, OpType, type AsMsg } from '../protocol/message.js';
+import { Info3, OpType } from '../protocol/message.js';
+import type { ScanRequest } from '../protocol/scan-request.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle } from '../protocol/particle.js';
 import { valueToParticle } from '../values/bin-particles.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import { ScanJob } from '../scan/scan-jobs.js';
-import { applyStreamUdf, readUdfCall, StreamRecords, type StreamRecordMeta, type UdfRegistry } from '../udf/index.js';
+import { applyStreamUdf, udfCallOf, StreamRecords, type StreamRecordMeta, type UdfRegistry } from '../udf/index.js';
 import { logger } from '../util/log.js';
 import { refusalFrame, type JobContext } from './background-job.js';
-import { fieldOf, readJobRequest } from './job-request.js';
+import { readJobRequest } from './job-request.js';
 import { Pacer, walkPartitions } from './job-walk.js';
 import { recordSourceFor } from './record-source.js';
 
@@ -36,12 +37,6 @@ export interface AggregationContext extends JobContext {
   udf: UdfRegistry;
 }
 
-/** Whether a scan/query message asks for an aggregation (UDF_OP 1). */
-export function isAggregationRequest(msg: AsMsg): boolean {
-  const f = fieldOf(msg, FieldType.UDF_OP);
-  return f !== undefined && f.end - f.start === 1 && msg.buf[f.start] === 1;
-}
-
 function lastFrame(code: number): Buffer {
   const b = new ResponseBuilder(64);
   b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
@@ -50,11 +45,11 @@ function lastFrame(code: number): Buffer {
 }
 
 /** Runs an aggregation request end to end, streaming its values to `sink`. */
-export async function executeAggregation(ctx: AggregationContext, msg: AsMsg, sink: FrameSink): Promise<void> {
+export async function executeAggregation(ctx: AggregationContext, request: ScanRequest, sink: FrameSink): Promise<void> {
   let job: ScanJob;
   let prepared: ReturnType<typeof prepare>;
   try {
-    prepared = prepare(ctx, msg, sink.remote ?? '');
+    prepared = prepare(ctx, request, sink.remote ?? '');
     job = prepared.job;
   } catch (e) {
     sink.send(refusalFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
@@ -163,13 +158,13 @@ export async function executeAggregation(ctx: AggregationContext, msg: AsMsg, si
   log.debug(`finished aggregation query job ${job.trid} (${code})`);
 }
 
-function prepare(ctx: AggregationContext, msg: AsMsg, client: string) {
+function prepare(ctx: AggregationContext, request: ScanRequest, client: string) {
   if (ctx.udfExecutionDisabled?.()) throw new AsError(ResultCode.FORBIDDEN, 'udf execution disabled');
-  const req = readJobRequest(ctx.node, ctx.jobs, msg);
-  if (fieldOf(msg, FieldType.FILTER)) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'aggregation queries do not support filter expressions');
+  const req = readJobRequest(ctx.node, ctx.jobs, request);
+  if (request.filter) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'aggregation queries do not support filter expressions');
   if (req.setId < 0) throw new AsError(ResultCode.NOT_FOUND, 'unknown set');
-  const source = recordSourceFor(req.ns, msg, req.setId, ctx.secondary);
-  const call = readUdfCall(msg);
+  const source = recordSourceFor(req.ns, request, req.setId, ctx.secondary);
+  const call = udfCallOf(request.udf);
   if (!call) throw new AsError(ResultCode.PARAMETER, 'bad udf fields');
   const job = new ScanJob(req.trid, req.ns.name, req.setName, 0, req.rps, client, {
     type: 'aggregation',

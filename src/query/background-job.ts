@@ -13,15 +13,16 @@
  * limits, replication in a cluster) as a client write.
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info2, Info3, MSG_HEADER_BYTES, isReadOp, type AsMsg } from '../protocol/message.js';
+import { FieldType, Info1, Info2, Info3, MSG_HEADER_BYTES, isReadOp } from '../protocol/message.js';
+import type { ScanRequest } from '../protocol/scan-request.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { compileFilterBytes } from '../transaction/filter.js';
 import { ScanJob, type ScanJobRegistry } from '../scan/scan-jobs.js';
-import { readUdfCall } from '../udf/apply.js';
+import { udfCallOf } from '../udf/apply.js';
 import { logger } from '../util/log.js';
-import { fieldOf, readJobRequest } from './job-request.js';
+import { readJobRequest } from './job-request.js';
 import { Pacer, walkPartitions } from './job-walk.js';
 import type { QueryStatsRegistry } from './query-stats.js';
 import { recordSourceFor, type SecondaryIndexSourceFactory } from './record-source.js';
@@ -64,13 +65,6 @@ export function refusalFrame(code: number): Buffer {
   return b.finish();
 }
 
-/** Whether a scan/query message asks for a background job (write ops, or a background UDF). */
-export function isBackgroundRequest(msg: AsMsg): boolean {
-  const udfOp = fieldOf(msg, FieldType.UDF_OP);
-  if (udfOp) return udfOp.end - udfOp.start === 1 && msg.buf[udfOp.start] === 2;
-  return (msg.info2 & Info2.WRITE) !== 0;
-}
-
 function field(type: number, data: Buffer): Buffer {
   const b = Buffer.allocUnsafe(5 + data.length);
   b.writeUInt32BE(data.length + 1, 0);
@@ -83,11 +77,11 @@ function field(type: number, data: Buffer): Buffer {
  * Starts a background job for `msg` and answers the client: one LAST message with 0 once the job
  * runs, or the refusal. The job goes on after this resolves.
  */
-export async function startBackgroundJob(ctx: JobContext, msg: AsMsg, sink: FrameSink): Promise<void> {
+export async function startBackgroundJob(ctx: JobContext, req: ScanRequest, sink: FrameSink): Promise<void> {
   let job: ScanJob;
   let run: () => Promise<void>;
   try {
-    ({ job, run } = prepare(ctx, msg, sink.remote ?? ''));
+    ({ job, run } = prepare(ctx, req, sink.remote ?? ''));
   } catch (e) {
     sink.send(refusalFrame(e instanceof AsError ? e.code : ResultCode.PARAMETER));
     return;
@@ -100,24 +94,23 @@ export async function startBackgroundJob(ctx: JobContext, msg: AsMsg, sink: Fram
   });
 }
 
-function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; run: () => Promise<void> } {
-  const buf = msg.buf;
-  const isUdf = fieldOf(msg, FieldType.UDF_OP) !== undefined;
+function prepare(ctx: JobContext, request: ScanRequest, client: string): { job: ScanJob; run: () => Promise<void> } {
+  const msg = request.msg;
+  const isUdf = request.udfOp !== undefined;
   if (isUdf && ctx.udfExecutionDisabled?.()) throw new AsError(ResultCode.FORBIDDEN, 'udf execution disabled');
-  const req = readJobRequest(ctx.node, ctx.jobs, msg);
+  const req = readJobRequest(ctx.node, ctx.jobs, request);
   const ns = req.ns;
   if (req.setId < 0) throw new AsError(ResultCode.NOT_FOUND, 'unknown set');
   const maxRps = ctx.backgroundMaxRps(ns.name);
   if (req.rps > maxRps) throw new AsError(ResultCode.PARAMETER, `rps ${req.rps} exceeds background-query-max-rps ${maxRps}`);
   const rps = req.rps === 0 ? maxRps : req.rps;
-  const source = recordSourceFor(ns, msg, req.setId, ctx.secondary);
+  const source = recordSourceFor(ns, request, req.setId, ctx.secondary);
 
   // the part of every internal message after namespace, set and digest: filter, UDF fields, ops
   const tail: Buffer[] = [];
   let nTailFields = 0;
-  const filterField = fieldOf(msg, FieldType.FILTER);
-  if (filterField) {
-    const bytes = buf.subarray(filterField.start, filterField.end);
+  if (request.filter) {
+    const bytes = request.filter;
     try {
       compileFilterBytes(bytes);
     } catch {
@@ -131,15 +124,13 @@ function prepare(ctx: JobContext, msg: AsMsg, client: string): { job: ScanJob; r
   let udfModule = '';
   let udfFunction = '';
   if (isUdf) {
-    const call = readUdfCall(msg);
+    const call = udfCallOf(request.udf);
     if (!call) throw new AsError(ResultCode.PARAMETER, 'bad udf fields');
     udfModule = call.module;
     udfFunction = call.fn;
-    for (const t of [FieldType.UDF_FILENAME, FieldType.UDF_FUNCTION, FieldType.UDF_ARGLIST]) {
-      const f = fieldOf(msg, t)!;
-      tail.push(field(t, buf.subarray(f.start, f.end)));
-      nTailFields++;
-    }
+    // udfCallOf answers only when all three are present
+    tail.push(field(FieldType.UDF_FILENAME, request.udf.filename!), field(FieldType.UDF_FUNCTION, request.udf.fn!), field(FieldType.UDF_ARGLIST, request.udf.arglist!));
+    nTailFields += 3;
   } else {
     if (msg.info1 & Info1.READ) throw new AsError(ResultCode.PARAMETER, 'ops not write only');
     if (msg.ops.length === 0) throw new AsError(ResultCode.PARAMETER, 'ops query has no ops');

@@ -11,7 +11,7 @@
  * populating → SINDEX_NOT_READABLE (203).
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, type AsMsg, type MsgField } from '../protocol/message.js';
+import { BAD_SIZE, type IndexRange, type MalformedRange, type ScanRequest } from '../protocol/scan-request.js';
 import { Particle } from '../protocol/particle.js';
 import { coverRegion, geoJsonParticleMatches, GeoJsonError, parseGeoJson, pointCellCenters, QUERY_COVERER_OPTIONS, S2CellId, type CovererOptions, type ParsedGeo } from '../geo/index.js';
 import type { NamespaceSindexes, Sindex } from '../sindex/namespace-sindexes.js';
@@ -39,17 +39,8 @@ const KTYPE_BY_PARTICLE: Record<number, KeyType> = {
   [Particle.GEOJSON]: 'geo2dsphere',
 };
 
-function field(msg: AsMsg, type: number): MsgField | undefined {
-  return msg.fields.find((f) => f.type === type);
-}
-
 function bad(why: string): never {
   throw new AsError(ResultCode.PARAMETER, why);
-}
-
-/** Whether a request is a secondary-index query (an index range or name is present). */
-export function isIndexQuery(msg: AsMsg): boolean {
-  return field(msg, FieldType.INDEX_RANGE) !== undefined;
 }
 
 interface ParsedRange {
@@ -60,35 +51,16 @@ interface ParsedRange {
   isRange: boolean;
 }
 
-function parseRange(msg: AsMsg, f: MsgField, coverer: Readonly<CovererOptions>): ParsedRange {
-  const b = msg.buf;
-  let p = f.start;
-  const end = f.end;
-  const need = (n: number) => {
-    if (p + n > end) bad('index range overruns its field');
-  };
-  need(2);
-  if (b[p++] !== 1) bad('index range must hold one range');
-  const binLen = b[p++]!;
-  need(binLen + 1);
-  const bin = b.toString('utf8', p, p + binLen);
-  p += binLen;
-  const particle = b[p++]!;
-  need(4);
-  const beginLen = b.readUInt32BE(p);
-  p += 4;
-  need(beginLen);
-  const begin = b.subarray(p, p + beginLen);
-  p += beginLen;
+function parseRange(decoded: IndexRange | MalformedRange, coverer: Readonly<CovererOptions>): ParsedRange {
+  if ('malformed' in decoded) bad(decoded.malformed);
+  const { bin, particle, begin } = decoded;
+  const beginLen = begin.length;
   switch (particle) {
     case Particle.INTEGER: {
-      need(4);
-      const endLen = b.readUInt32BE(p);
-      p += 4;
-      if (beginLen !== 8 || endLen !== 8) bad('integer range bounds must be 8 bytes');
-      need(8);
+      const endValue = decoded.end;
+      if (beginLen !== 8 || endValue === undefined || endValue.length !== 8) bad('integer range bounds must be 8 bytes');
       const lo = begin.readBigInt64BE(0);
-      const hi = b.readBigInt64BE(p);
+      const hi = endValue.readBigInt64BE(0);
       if (lo > hi) bad('integer range begin after end');
       return { bin, particle, predicate: { kind: 'range', begin: lo, end: hi }, isRange: lo !== hi };
     }
@@ -132,29 +104,26 @@ function parseRange(msg: AsMsg, f: MsgField, coverer: Readonly<CovererOptions>):
  * Resolves a query to its index and returns the record source that walks it. Throws AsError
  * (PARAMETER, SINDEX_NOT_FOUND, SINDEX_NOT_READABLE).
  */
-export function openIndexQuery(msg: AsMsg, sindexes: NamespaceSindexes | undefined, setName: string): PartitionRecordSource {
-  const rangeField = field(msg, FieldType.INDEX_RANGE)!;
+export function openIndexQuery(req: ScanRequest, sindexes: NamespaceSindexes | undefined, setName: string): PartitionRecordSource {
+  const fields = req.index;
+  if (fields.range === undefined) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'index name without a range');
   // a region is covered with the namespace's geo2dsphere-within parameters, as Aerospike's query does
   const geo = sindexes?.ns.settings.geo2dsphereWithin;
   const coverer = geo ? { minLevel: geo.minLevel, maxLevel: geo.maxLevel, maxCells: geo.maxCells, levelMod: geo.levelMod } : QUERY_COVERER_OPTIONS;
-  const range = parseRange(msg, rangeField, coverer);
-  const itypeField = field(msg, FieldType.INDEX_TYPE);
+  const range = parseRange(fields.range, coverer);
   let itype: IndexType = 'default';
-  if (itypeField) {
-    if (itypeField.end - itypeField.start !== 1) bad('bad index type field');
-    const t = ITYPE_BY_BYTE[msg.buf[itypeField.start]!];
+  if (fields.type !== undefined) {
+    if (fields.type === BAD_SIZE) bad('bad index type field');
+    const t = ITYPE_BY_BYTE[fields.type];
     if (!t) bad('bad index type');
     itype = t;
   }
-  const nameField = field(msg, FieldType.INDEX_NAME);
-  const ctxField = field(msg, FieldType.INDEX_CONTEXT);
-  const expField = field(msg, FieldType.INDEX_EXPRESSION);
-  const ctx64 = ctxField ? msg.buf.toString('base64', ctxField.start, ctxField.end) : '';
-  const exp64 = expField ? msg.buf.toString('base64', expField.start, expField.end) : '';
+  const ctx64 = fields.context ? fields.context.toString('base64') : '';
+  const exp64 = fields.expression ? fields.expression.toString('base64') : '';
   const ktype = KTYPE_BY_PARTICLE[range.particle];
   let si: Sindex | undefined;
-  if (nameField) {
-    si = sindexes?.get(msg.buf.toString('utf8', nameField.start, nameField.end));
+  if (fields.name !== undefined) {
+    si = sindexes?.get(fields.name);
     if (si && si.def.ktype !== ktype) si = undefined;
   } else {
     si = sindexes?.lookup(
@@ -250,9 +219,8 @@ class IndexRecordSource implements PartitionRecordSource {
  * ids, no resume): the same index walk and re-check as a foreground query, each record once.
  */
 export function indexSourceFactory(sindexesOf: (ns: string) => NamespaceSindexes | undefined): SecondaryIndexSourceFactory {
-  return (ns: Namespace, msg: AsMsg, setId: number): RecordSource => {
-    if (!isIndexQuery(msg)) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'index name without a range');
-    const src = openIndexQuery(msg, sindexesOf(ns.name), setId > 0 ? ns.sets.nameOf(setId) : '');
+  return (ns: Namespace, req: ScanRequest, setId: number): RecordSource => {
+    const src = openIndexQuery(req, sindexesOf(ns.name), setId > 0 ? ns.sets.nameOf(setId) : '');
     return {
       kind: 'si',
       indexName: src.indexName,

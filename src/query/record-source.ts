@@ -11,7 +11,7 @@
  */
 import type { Namespace } from '../namespace/namespace.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, type AsMsg } from '../protocol/message.js';
+import type { ScanRequest } from '../protocol/scan-request.js';
 
 export interface RecordSource {
   /** `pi` for the primary index, `si` for a secondary index: Aerospike counts their jobs apart */
@@ -47,18 +47,18 @@ export function primaryIndexSource(ns: Namespace, setId: number): RecordSource {
 }
 
 /** Makes the record source of an index-filtered request, or throws the AsError to answer. */
-export type SecondaryIndexSourceFactory = (ns: Namespace, msg: AsMsg, setId: number) => RecordSource;
+export type SecondaryIndexSourceFactory = (ns: Namespace, req: ScanRequest, setId: number) => RecordSource;
 
 /**
  * Builds the source for a scan/query request on `ns`: a request with an index filter (INDEX_RANGE
  * or INDEX_NAME) needs a secondary index, found by `secondary`; without one, the primary index of
  * set `setId` (0 = the whole namespace). Throws AsError(SINDEX_NOT_FOUND) when no index answers.
  */
-export function recordSourceFor(ns: Namespace, msg: AsMsg, setId: number, secondary?: SecondaryIndexSourceFactory): RecordSource {
-  const filtered = msg.fields.some((f) => f.type === FieldType.INDEX_RANGE || f.type === FieldType.INDEX_NAME);
+export function recordSourceFor(ns: Namespace, req: ScanRequest, setId: number, secondary?: SecondaryIndexSourceFactory): RecordSource {
+  const filtered = req.index.range !== undefined || req.index.name !== undefined;
   if (!filtered) return primaryIndexSource(ns, setId);
   if (!secondary) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'no secondary index');
-  return secondary(ns, msg, setId);
+  return secondary(ns, req, setId);
 }
 
 // ---------------------------------------------------------------------------------------------

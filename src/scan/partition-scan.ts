@@ -3,7 +3,8 @@
  * digests); records stream out in frames, each partition in digest order, then a LAST message.
  */
 import { AsError, ResultCode, resultCodeOf } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info2, Info3, isUtf8Bytes, OpType, type AsMsg, type MsgField } from '../protocol/message.js';
+import { FieldType, Info1, Info2, Info3, OpType, type AsMsg } from '../protocol/message.js';
+import { BAD_SIZE, isIndexQuery, type ScanRequest } from '../protocol/scan-request.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
@@ -18,7 +19,7 @@ import { valueToParticle } from '../values/bin-particles.js';
 import { Particle } from '../protocol/particle.js';
 import { ScanJob, type ScanJobRegistry } from './scan-jobs.js';
 import type { NamespaceSindexes } from '../sindex/namespace-sindexes.js';
-import { isIndexQuery, openIndexQuery } from '../query/index-query.js';
+import { openIndexQuery } from '../query/index-query.js';
 import type { PartitionCandidates, PartitionRecordSource } from '../query/record-source.js';
 
 const FRAME_FLUSH_BYTES = 128 * 1024;
@@ -32,10 +33,6 @@ interface PartitionTask {
   after: Buffer | undefined;
   /** with `after`, for index queries: the bval the resumed record was found under */
   afterBval: bigint;
-}
-
-function fieldOf(msg: AsMsg, type: number): MsgField | undefined {
-  return msg.fields.find((f) => f.type === type);
 }
 
 /** Answers a request that fails before the scan starts: one plain message, no LAST bit. */
@@ -53,38 +50,35 @@ function lastFrame(code: number): Buffer {
   return b.finish();
 }
 
-function parseTasks(msg: AsMsg, indexQuery: boolean): PartitionTask[] {
-  const buf = msg.buf;
-  const pids = fieldOf(msg, FieldType.PID_ARRAY);
-  const digests = fieldOf(msg, FieldType.DIGEST_ARRAY);
-  const bvals = fieldOf(msg, FieldType.BVAL_ARRAY);
+function parseTasks(req: ScanRequest, indexQuery: boolean): PartitionTask[] {
+  const { pids, digests, bvals } = req.partitions;
   // an index query resumes at (bval, digest): both arrays or neither (Aerospike's rule)
-  if (bvals && !digests) throw new AsError(ResultCode.PARAMETER, 'bval array without digests');
-  if (indexQuery && digests) {
-    if (!bvals || (bvals.end - bvals.start) / 8 !== (digests.end - digests.start) / 20) {
+  if (bvals !== undefined && digests === undefined) throw new AsError(ResultCode.PARAMETER, 'bval array without digests');
+  if (indexQuery && digests !== undefined) {
+    if (bvals === undefined || bvals === BAD_SIZE || digests === BAD_SIZE || bvals.length !== digests.length) {
       throw new AsError(ResultCode.PARAMETER, 'index query resume needs one bval per digest');
     }
   }
-  if (!pids && !digests) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'partition list required');
+  if (pids === undefined && digests === undefined) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'partition list required');
   const tasks: PartitionTask[] = [];
   const seen = new Set<number>();
-  if (pids) {
-    if ((pids.end - pids.start) % 2 !== 0) throw new AsError(ResultCode.PARAMETER, 'bad pid array');
-    for (let p = pids.start; p < pids.end; p += 2) {
-      const pid = buf.readUInt16LE(p);
+  if (pids !== undefined) {
+    if (pids === BAD_SIZE) throw new AsError(ResultCode.PARAMETER, 'bad pid array');
+    for (const pid of pids) {
       if (pid >= N_PARTITIONS || seen.has(pid)) throw new AsError(ResultCode.PARAMETER, 'bad partition id');
       seen.add(pid);
       tasks.push({ pid, after: undefined, afterBval: 0n });
     }
   }
-  if (digests) {
-    if ((digests.end - digests.start) % 20 !== 0) throw new AsError(ResultCode.PARAMETER, 'bad digest array');
-    for (let p = digests.start, i = 0; p < digests.end; p += 20, i++) {
-      const pid = partitionOf(buf, p);
+  if (digests !== undefined) {
+    if (digests === BAD_SIZE) throw new AsError(ResultCode.PARAMETER, 'bad digest array');
+    for (let i = 0; i < digests.length; i++) {
+      const after = digests[i]!;
+      const pid = partitionOf(after);
       if (seen.has(pid)) throw new AsError(ResultCode.PARAMETER, 'duplicate partition');
       seen.add(pid);
-      const afterBval = indexQuery && bvals ? buf.readBigInt64LE(bvals.start + i * 8) : 0n;
-      tasks.push({ pid, after: Buffer.from(buf.subarray(p, p + 20)), afterBval });
+      const afterBval = indexQuery && Array.isArray(bvals) ? bvals[i]! : 0n;
+      tasks.push({ pid, after, afterBval });
     }
   }
   return tasks;
@@ -100,7 +94,8 @@ export interface ScanContext {
 }
 
 /** Handles a scan/query request end to end. */
-export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink, client: string): Promise<void> {
+export async function executeScan(ctx: ScanContext, req: ScanRequest, sink: FrameSink, client: string): Promise<void> {
+  const msg = req.msg;
   let ns: Namespace | undefined;
   let tasks: PartitionTask[];
   let job: ScanJob;
@@ -113,36 +108,30 @@ export async function executeScan(ctx: ScanContext, msg: AsMsg, sink: FrameSink,
   let projection = false;
   const binNames: string[] = [];
   try {
-    const nsField = fieldOf(msg, FieldType.NAMESPACE);
-    if (!nsField) throw new AsError(ResultCode.NAMESPACE);
-    ns = ctx.node.namespace(msg.buf.toString('utf8', nsField.start, nsField.end));
+    if (req.namespace === undefined) throw new AsError(ResultCode.NAMESPACE);
+    ns = ctx.node.namespace(req.namespace);
     if (!ns) throw new AsError(ResultCode.NAMESPACE);
-    const setField = fieldOf(msg, FieldType.SET);
-    if (setField) {
+    if (req.set) {
       // no stored set name can be other than UTF-8 (writes refuse it): refuse rather than rewrite
-      if (!isUtf8Bytes(msg.buf, setField.start, setField.end - setField.start)) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
-      setName = msg.buf.toString('utf8', setField.start, setField.end);
+      if (!req.set.utf8) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
+      setName = req.set.name;
     }
-    if (msg.info2 & Info2.WRITE || fieldOf(msg, FieldType.UDF_OP)) {
+    if (msg.info2 & Info2.WRITE || req.udfOp !== undefined) {
       throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'background queries are not supported yet');
     }
     if (!(msg.info3 & Info3.PARTITION_DONE)) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'client must accept partition-done');
-    const indexQuery = isIndexQuery(msg);
-    tasks = parseTasks(msg, indexQuery);
-    if (indexQuery) source = openIndexQuery(msg, ctx.sindexes?.(ns.name), setName);
-    else if (fieldOf(msg, FieldType.INDEX_NAME)) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'index name without a range');
-    const tridField = fieldOf(msg, FieldType.TRID);
-    const trid = tridField && tridField.end - tridField.start === 8 ? msg.buf.readBigUInt64BE(tridField.start) : BigInt(Date.now());
+    const indexQuery = isIndexQuery(req);
+    tasks = parseTasks(req, indexQuery);
+    if (indexQuery) source = openIndexQuery(req, ctx.sindexes?.(ns.name), setName);
+    else if (req.index.name !== undefined) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'index name without a range');
+    const trid = typeof req.trid === 'bigint' ? req.trid : BigInt(Date.now());
     if (ctx.jobs.has(trid)) throw new AsError(ResultCode.PARAMETER, 'job id in use');
-    const maxField = fieldOf(msg, FieldType.MAX_RECORDS);
-    if (maxField && maxField.end - maxField.start === 8) {
-      const m = Number(msg.buf.readBigUInt64BE(maxField.start));
+    if (typeof req.maxRecords === 'bigint') {
+      const m = Number(req.maxRecords);
       if (m > 0) maxRecords = m;
     }
-    const rpsField = fieldOf(msg, FieldType.RECS_PER_SEC);
-    if (rpsField && rpsField.end - rpsField.start === 4) rps = msg.buf.readUInt32BE(rpsField.start);
-    const filterField = fieldOf(msg, FieldType.FILTER);
-    filter = filterField ? compileFilterBytes(msg.buf.subarray(filterField.start, filterField.end)) : undefined;
+    if (typeof req.recsPerSec === 'number') rps = req.recsPerSec;
+    filter = req.filter ? compileFilterBytes(req.filter) : undefined;
     for (const op of msg.ops) {
       // 8.1.2 projections: any read op (CDT, bit, HLL, expression reads); a write op is refused
       if (!PROJECTION_OPS.has(op.opType)) throw new AsError(ResultCode.PARAMETER, 'queries take only read ops');

@@ -5,8 +5,9 @@
  * second.
  */
 import { FieldType, type AsMsg } from '../protocol/message.js';
-import { fieldText, hasField, keyedKind, type RequestKind } from '../protocol/request.js';
-import { parseBatchRequest } from '../batch/batch-request.js';
+import { fieldText, type RequestKind } from '../protocol/request.js';
+import { parseBatchRequest } from '../protocol/batch-request.js';
+import { decodeScanRequest, UdfOp } from '../protocol/scan-request.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { SecResult as R } from './codes.js';
 import { Perm, permits, type Effective, type SecurityStore } from './store.js';
@@ -79,7 +80,7 @@ export class NodeSecurity {
       let reads = 0;
       let writes = 0;
       for (const row of request.rows) {
-        const k = keyedKind(row.msg);
+        const k = row.kind;
         const code = this.permitted(eff, row.msg, permOf(k));
         if (code) return code;
         if (k === 'read') reads++;
@@ -90,8 +91,8 @@ export class NodeSecurity {
     let perm: number;
     if (kind === 'scan') {
       // a background job writes (operations) or runs a UDF on every record; a plain scan/query reads
-      const background = hasField(msg, FieldType.UDF_OP) ? msg.buf[msgFieldStart(msg, FieldType.UDF_OP)] === 2 : false;
-      if (background) perm = hasField(msg, FieldType.UDF_FILENAME) ? Perm.UDF : Perm.WRITE;
+      const req = decodeScanRequest(msg);
+      if (req.udfOp === UdfOp.BACKGROUND) perm = req.udf.filename !== undefined ? Perm.UDF : Perm.WRITE;
       else perm = (msg.info2 & 1) !== 0 ? Perm.WRITE : Perm.READ;
     } else perm = permOf(kind);
     const code = this.permitted(eff, msg, perm);
@@ -156,8 +157,4 @@ function permOf(kind: string): number {
   if (kind === 'read') return Perm.READ;
   if (kind === 'udf') return Perm.UDF;
   return Perm.WRITE;
-}
-
-function msgFieldStart(msg: AsMsg, type: number): number {
-  return msg.fields.find((f) => f.type === type)!.start;
 }

@@ -2,11 +2,11 @@
 import { executeBatch } from '../batch/batch-executor.js';
 import { executeScan } from '../scan/partition-scan.js';
 import { indexSourceFactory } from '../query/index-query.js';
-import { isBackgroundRequest, startBackgroundJob, type JobContext } from '../query/background-job.js';
-import { executeAggregation, isAggregationRequest } from '../query/aggregation.js';
+import { startBackgroundJob, type JobContext } from '../query/background-job.js';
+import { executeAggregation } from '../query/aggregation.js';
 import type { UdfRegistry } from '../udf/index.js';
-import { FieldType, parseMessage } from '../protocol/message.js';
-import { fieldText, hasField } from '../protocol/request.js';
+import { parseMessage } from '../protocol/message.js';
+import { isAggregationRequest, isBackgroundRequest, isIndexQuery } from '../protocol/scan-request.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import type { DataHandlers } from './dispatch.js';
@@ -63,18 +63,17 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
       });
       node.latency.batchIndex.recordNs(Number(process.hrtime.bigint() - t0));
     },
-    scan: async (msg, sink) => {
-      if (isBackgroundRequest(msg)) return startBackgroundJob(jobContext, msg, sink);
-      if (isAggregationRequest(msg)) {
+    scan: async (req, sink) => {
+      if (isBackgroundRequest(req)) return startBackgroundJob(jobContext, req, sink);
+      if (isAggregationRequest(req)) {
         if (!udf) return sink.send(simpleReply(ResultCode.UNSUPPORTED_FEATURE));
-        return executeAggregation({ ...jobContext, udf }, msg, sink);
+        return executeAggregation({ ...jobContext, udf }, req, sink);
       }
       const t0 = process.hrtime.bigint();
-      await executeScan({ node, jobs: node.jobs, servesPartition, sindexes }, msg, sink, sink.remote ?? '');
+      await executeScan({ node, jobs: node.jobs, servesPartition, sindexes }, req, sink, sink.remote ?? '');
       // a primary-index query (scan) counts in its namespace's pi-query histogram, an index query in si-query
-      const ns = fieldText(msg, FieldType.NAMESPACE);
-      const kind = hasField(msg, FieldType.INDEX_RANGE) ? 'si-query' : 'pi-query';
-      if (ns !== undefined) node.latency.recordNs(ns, kind, Number(process.hrtime.bigint() - t0));
+      const kind = isIndexQuery(req) ? 'si-query' : 'pi-query';
+      if (req.namespace !== undefined) node.latency.recordNs(req.namespace, kind, Number(process.hrtime.bigint() - t0));
     },
     single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
   };

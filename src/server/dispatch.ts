@@ -7,6 +7,7 @@
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { fieldText, keyedKind, requestKind, type RequestKind } from '../protocol/request.js';
+import { decodeScanRequest, type ScanRequest } from '../protocol/scan-request.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { executeSingleRecord } from '../transaction/single-record.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
@@ -15,7 +16,8 @@ import type { LatencyRegistry } from './latency.js';
 
 export interface DataHandlers {
   batch?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
-  scan?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
+  /** a scan or query of any kind (foreground, background, aggregation), decoded once */
+  scan?: (req: ScanRequest, sink: FrameSink) => Promise<void>;
   /** single-record routing in a cluster (proxy, replication); answers undefined when the node runs alone */
   single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer> | undefined;
 }
@@ -59,7 +61,7 @@ export function dispatchMessage(
   }
   if (kind === 'scan') {
     if (!handlers.scan) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
-    return handlers.scan(msg, sink);
+    return handlers.scan(decodeScanRequest(msg), sink);
   }
   const t0 = latency ? process.hrtime.bigint() : 0n;
   const answer = handlers.single?.(msg, body, out);

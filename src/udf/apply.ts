@@ -17,8 +17,8 @@
  */
 import { AsMap, LIST_FLAGS, MsgpackReader, pack, unpack, type AsList, type AsValue } from '../protocol/msgpack.js';
 import { compareValues } from '../cdt/index.js';
-import { FieldType, type AsMsg } from '../protocol/message.js';
-import { fieldBytes } from '../protocol/request.js';
+import type { AsMsg } from '../protocol/message.js';
+import { udfFieldsOf, type UdfFields } from '../protocol/scan-request.js';
 import { ResultCode, toResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import { CITRUSLEAF_EPOCH_SEC } from '../util/clock.js';
 import { logger, type LogLevel } from '../util/log.js';
@@ -235,9 +235,12 @@ const UDF_MAX_NAME_BYTES = 127;
  * answers 4 PARAMETER_ERROR then, before looking at the record).
  */
 export function readUdfCall(msg: AsMsg): UdfCall | undefined {
-  const m = fieldBytes(msg, FieldType.UDF_FILENAME);
-  const f = fieldBytes(msg, FieldType.UDF_FUNCTION);
-  const a = fieldBytes(msg, FieldType.UDF_ARGLIST);
+  return udfCallOf(udfFieldsOf(msg));
+}
+
+/** {@link readUdfCall} over a request's decoded UDF fields (a scan/query request carries them decoded). */
+export function udfCallOf(fields: UdfFields): UdfCall | undefined {
+  const { filename: m, fn: f, arglist: a } = fields;
   if (!m || !f || !a) return undefined;
   if (m.length > UDF_MAX_NAME_BYTES || f.length > UDF_MAX_NAME_BYTES) return undefined;
   return { module: cString(m), fn: cString(f), args: a };

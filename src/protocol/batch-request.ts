@@ -1,17 +1,11 @@
 /**
- * Parsing the batch-index request (protocol reference §7.1–§7.2): the parent message's batch
- * field holds the rows; each row becomes an ordinary single-record message.
+ * The typed batch-index request (protocol reference §7.1–§7.2): the parent message's batch field
+ * holds the rows; each row becomes an ordinary single-record message, with its kind and its
+ * namespace (resolved once, here) beside it, so the batch executor reads no field.
  */
-import { AsError, ResultCode } from '../protocol/result-codes.js';
-import {
-  FieldType,
-  Info1,
-  parseFieldsAndOps,
-  type AsMsg,
-  type MsgField,
-} from '../protocol/message.js';
-import { fieldText } from '../protocol/request.js';
-import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import { AsError, ResultCode } from './result-codes.js';
+import { FieldType, Info1, parseFieldsAndOps, type AsMsg, type MsgField } from './message.js';
+import { fieldText, keyedKind, type KeyedKind, type NamespaceResolver } from './request.js';
 
 export const BatchFlag = {
   INLINE_DATA_IN_MEMORY: 0x01,
@@ -28,21 +22,27 @@ const RowFlag = {
   HAS_INFO4: 0x10,
 } as const;
 
-export interface BatchRow {
+/** One row: its index in the client's list, the single-record message, its kind and namespace. */
+export interface BatchRow<N> {
   index: number;
   msg: AsMsg;
+  kind: KeyedKind;
+  /** what the resolver answered for the row's namespace (a repeat row shares its predecessor's) */
+  ns: N;
 }
 
-export interface BatchRequest {
+/** A batch-index request; `N` is whatever the resolver answers for a namespace name. */
+export interface BatchRequest<N> {
+  /** BatchFlag bits */
   flags: number;
-  rows: BatchRow[];
+  rows: BatchRow<N>[];
 }
 
 /**
  * Parses and validates every row up front, so a malformed batch is refused whole (PARAMETER)
  * before any row runs, as the reference server does.
  */
-export function parseBatchRequest(parent: AsMsg, node: NamespaceLookup, maxRows: number): BatchRequest {
+export function parseBatchRequest<N>(parent: AsMsg, node: NamespaceResolver<N>, maxRows: number): BatchRequest<N> {
   const field = parent.fields.find((f) => f.type === FieldType.BATCH || f.type === FieldType.BATCH_WITH_SET);
   if (!field) throw new AsError(ResultCode.PARAMETER, 'no batch field');
   const parentFilter = parent.fields.find((f) => f.type === FieldType.FILTER);
@@ -57,8 +57,8 @@ export function parseBatchRequest(parent: AsMsg, node: NamespaceLookup, maxRows:
   if (maxRows > 0 && nRows > maxRows) throw new AsError(ResultCode.BATCH_MAX_REQUESTS, 'too many rows');
   // each row needs at least 25 bytes, so a count past the data is caught before allocating
   if (nRows > (end - p) / 25) throw new AsError(ResultCode.PARAMETER, 'row count past end');
-  const rows: BatchRow[] = [];
-  let prev: AsMsg | undefined;
+  const rows: BatchRow<N>[] = [];
+  let prev: BatchRow<N> | undefined;
   let prevHadKey = false;
   for (let i = 0; i < nRows; i++) {
     if (p + 25 > end) throw new AsError(ResultCode.PARAMETER, 'row past end');
@@ -69,8 +69,8 @@ export function parseBatchRequest(parent: AsMsg, node: NamespaceLookup, maxRows:
     const digestField: MsgField = { type: FieldType.DIGEST, start: digestStart, end: digestStart + 20 };
     if (rowFlags & RowFlag.REPEAT) {
       if (!prev || prevHadKey) throw new AsError(ResultCode.PARAMETER, 'illegal repeat row');
-      const msg: AsMsg = { ...prev, fields: prev.fields.map((f) => (f.type === FieldType.DIGEST ? digestField : f)) };
-      rows.push({ index, msg });
+      const msg: AsMsg = { ...prev.msg, fields: prev.msg.fields.map((f) => (f.type === FieldType.DIGEST ? digestField : f)) };
+      rows.push({ index, msg, kind: prev.kind, ns: prev.ns });
       continue;
     }
     if (p + 1 > end) throw new AsError(ResultCode.PARAMETER, 'row past end');
@@ -113,13 +113,12 @@ export function parseBatchRequest(parent: AsMsg, node: NamespaceLookup, maxRows:
     if (nFields === 0) nFields = 1; // very old clients
     p = parseFieldsAndOps(buf, p, end, nFields, nOps, msg);
     const nsName = fieldText(msg, FieldType.NAMESPACE);
-    if (nsName === undefined || !node.namespace(nsName)) {
-      throw new AsError(ResultCode.PARAMETER, 'row namespace missing or unknown');
-    }
+    const ns = nsName === undefined ? undefined : node.namespace(nsName);
+    if (ns === undefined) throw new AsError(ResultCode.PARAMETER, 'row namespace missing or unknown');
     if (parentFilter && !msg.fields.some((f) => f.type === FieldType.FILTER)) msg.fields.push(parentFilter);
     prevHadKey = msg.fields.some((f) => f.type === FieldType.KEY);
-    prev = msg;
-    rows.push({ index, msg });
+    prev = { index, msg, kind: keyedKind(msg), ns };
+    rows.push(prev);
   }
   return { flags, rows };
 }
