@@ -89,6 +89,11 @@ export class ClientConnection implements FrameSink {
     return !this.busy && this.pendingBytes === 0;
   }
 
+  /** A stream answer (batch, scan/query) is still being produced; later frames wait for it. */
+  get answering(): boolean {
+    return this.busy;
+  }
+
   send(frame: Buffer, written?: () => void): void {
     if (this.closed) return written?.();
     if (written) this.socket.write(frame, () => written());

@@ -75,19 +75,27 @@ export class Service {
     return buildInfoResponse(lines);
   }
 
+  /**
+   * Serves one client connection (the listening port's, or a test's in-process socket), unless
+   * proto-fd-max connections are open already. Returns the connection, undefined when refused.
+   */
+  accept(socket: Socket): ClientConnection | undefined {
+    if (this.connections.size >= this.options.maxConnections) {
+      // Aerospike's wording (a ticker warning there too)
+      this.node.stats.clientConnectionsRefused++;
+      this.refusals.warn('proto-fd-max', `refusing client connection - proto-fd-max ${this.options.maxConnections}`);
+      socket.destroy();
+      return undefined;
+    }
+    this.node.stats.clientConnectionsOpened++;
+    const conn = new ClientConnection(socket, this.ctx);
+    this.connections.add(conn);
+    return conn;
+  }
+
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = createServer((socket: Socket) => {
-        if (this.connections.size >= this.options.maxConnections) {
-          // Aerospike's wording (a ticker warning there too)
-          this.node.stats.clientConnectionsRefused++;
-          this.refusals.warn('proto-fd-max', `refusing client connection - proto-fd-max ${this.options.maxConnections}`);
-          socket.destroy();
-          return;
-        }
-        this.node.stats.clientConnectionsOpened++;
-        this.connections.add(new ClientConnection(socket, this.ctx));
-      });
+      const server = createServer((socket: Socket) => this.accept(socket));
       server.once('error', reject);
       server.listen({ host: this.options.address, port: this.options.port }, () => {
         server.off('error', reject);

@@ -75,12 +75,21 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   }
 }
 
-/** The rest of the start-up, once the node holds its work directory. */
-async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log: ContextLogger, workLock: WorkDirectoryLock): Promise<RunningNode> {
+/**
+ * A node assembled from its configuration: namespaces opened (device records loaded), UDFs and
+ * secondary indexes loaded, and its service ready to take connections, with no port open yet.
+ * `startNode` listens on it; tests drive it in process through `Service.accept`.
+ */
+export interface AssembledNode {
+  node: StratoNode;
+  spec: NodeSpec;
+  udf: UdfRegistry;
+  service: Service;
+}
+
+/** Builds the node and its service from `config` on `clock` (see {@link AssembledNode}). */
+export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, log: ContextLogger): Promise<AssembledNode> {
   installEngines();
-  // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
-  const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';
-  const clock = opts.clock ?? (testHooks ? new OffsetClock(systemClock) : systemClock);
   const spec: NodeSpec = buildNodeSpec(config, clock);
   const node = new StratoNode(spec);
   node.loadSmd();
@@ -91,7 +100,6 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   registerConfigInfo(node, config);
   registerSindexInfo(infoRegistry);
   for (const nsCfg of config.raw.namespaces) bindSetConfig(config.raw, nsCfg, node.namespace(nsCfg.name)!);
-  if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   for (const ns of node.namespaces.values()) {
     const persistent = ns.storage.kind === 'device';
     if (persistent) log.info(`{${ns.name}} loading records from devices`);
@@ -118,6 +126,16 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
     maxConnections: config.protoFdMax,
     security,
   });
+  return { node, spec, udf, service };
+}
+
+/** The rest of the start-up, once the node holds its work directory. */
+async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log: ContextLogger, workLock: WorkDirectoryLock): Promise<RunningNode> {
+  // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
+  const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';
+  const clock = opts.clock ?? (testHooks ? new OffsetClock(systemClock) : systemClock);
+  const { node, spec, udf, service } = await assembleNode(config, clock, log);
+  if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   const port = await service.listen();
   // with --port 0 the OS picked the port: info answers (service, peers) must show the real one
   spec.servicePort = port;
