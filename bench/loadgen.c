@@ -4,7 +4,9 @@
  * threads). It exists so the measured node is not limited by a JavaScript generator sharing the
  * same 2 cores. Bounded: it stops after `seconds` (mix) or after writing every key once (load).
  *
- * usage: loadgen <port> <threads> <mode load|mix> <seconds> <read-pct> <value-bytes> <digest-file>
+ * usage: loadgen <port> <threads> <mode load|mix> <seconds> <read-pct> <value-bytes> <digest-file> [depth]
+ * depth (default 1): requests each thread sends in one write before reading their answers, like a
+ * client pipelining on one connection; latency is then per round of `depth` requests.
  * The digest file holds 20-byte digests back to back (set "bench", integer keys 0..n-1).
  * Prints one JSON line: {"ops":..,"reads":..,"writes":..,"errors":..,"p50_us":..,"p99_us":..,"seconds":..}
  */
@@ -23,7 +25,8 @@
 #define HIST_US 100000
 #define MAX_THREADS 256
 
-static int g_port, g_threads, g_load, g_read_pct, g_value_bytes;
+static int g_port, g_threads, g_load, g_read_pct, g_value_bytes, g_depth = 1;
+#define MAX_DEPTH 256
 static double g_seconds;
 static unsigned char *g_digests;
 static long g_keys;
@@ -101,34 +104,46 @@ static void *worker(void *arg) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   size_t cap = 1 << 20;
-  unsigned char *req = malloc(64 + g_value_bytes + 64), *resp = malloc(cap);
+  size_t req_bytes = 64 + (size_t)g_value_bytes + 64;
+  unsigned char *req = malloc(req_bytes * g_depth), *resp = malloc(cap);
+  int puts[MAX_DEPTH];
   double deadline = now_s() + g_seconds;
   for (;;) {
-    long k;
-    int is_put;
-    if (g_load) {
-      k = __sync_fetch_and_add(&g_next_load_key, 1);
-      if (k >= g_keys) break;
-      is_put = 1;
-    } else {
-      if (now_s() >= deadline) break;
-      k = rand_r(&st->seed) % g_keys;
-      is_put = (rand_r(&st->seed) % 100) >= g_read_pct;
+    size_t n = 0;
+    int d = 0;
+    for (; d < g_depth; d++) {
+      long k;
+      int is_put;
+      if (g_load) {
+        k = __sync_fetch_and_add(&g_next_load_key, 1);
+        if (k >= g_keys) break;
+        is_put = 1;
+      } else {
+        if (now_s() >= deadline) break;
+        k = rand_r(&st->seed) % g_keys;
+        is_put = (rand_r(&st->seed) % 100) >= g_read_pct;
+      }
+      n += build(req + n, g_digests + 20 * k, is_put);
+      puts[d] = is_put;
     }
-    size_t n = build(req, g_digests + 20 * k, is_put);
+    if (d == 0) break;
     double t0 = now_s();
     if (send_all(fd, req, n) != 0) { st->errors++; break; }
-    unsigned char h[8];
-    if (recv_all(fd, h, 8) != 0) { st->errors++; break; }
-    size_t body = 0;
-    for (int i = 2; i < 8; i++) body = (body << 8) | h[i];
-    if (body > cap) { st->errors++; break; }
-    if (recv_all(fd, resp, body) != 0) { st->errors++; break; }
+    int failed = 0;
+    for (int i = 0; i < d; i++) {
+      unsigned char h[8];
+      if (recv_all(fd, h, 8) != 0) { failed = 1; break; }
+      size_t body = 0;
+      for (int j = 2; j < 8; j++) body = (body << 8) | h[j];
+      if (body > cap) { failed = 1; break; }
+      if (recv_all(fd, resp, body) != 0) { failed = 1; break; }
+      if (body >= 6 && resp[5] != 0) st->errors++;
+      st->ops++;
+      if (puts[i]) st->writes++; else st->reads++;
+    }
+    if (failed) { st->errors++; break; }
     long us = (long)((now_s() - t0) * 1e6);
-    st->hist[us < HIST_US ? us : HIST_US - 1]++;
-    if (body >= 6 && resp[5] != 0) st->errors++;
-    st->ops++;
-    if (is_put) st->writes++; else st->reads++;
+    st->hist[us < HIST_US ? us : HIST_US - 1] += (uint32_t)d;
   }
   close(fd);
   free(req);
@@ -137,8 +152,8 @@ static void *worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 8) {
-    fprintf(stderr, "usage: loadgen <port> <threads> <load|mix> <seconds> <read-pct> <value-bytes> <digest-file>\n");
+  if (argc != 8 && argc != 9) {
+    fprintf(stderr, "usage: loadgen <port> <threads> <load|mix> <seconds> <read-pct> <value-bytes> <digest-file> [depth]\n");
     return 2;
   }
   g_port = atoi(argv[1]);
@@ -147,6 +162,8 @@ int main(int argc, char **argv) {
   g_seconds = atof(argv[4]);
   g_read_pct = atoi(argv[5]);
   g_value_bytes = atoi(argv[6]);
+  if (argc == 9) g_depth = atoi(argv[8]);
+  if (g_depth < 1 || g_depth > MAX_DEPTH) return 2;
   if (g_threads < 1 || g_threads > MAX_THREADS || g_value_bytes < 0 || g_value_bytes > 1 << 20) return 2;
   FILE *f = fopen(argv[7], "rb");
   if (!f) { perror("digest file"); return 2; }

@@ -17,6 +17,12 @@ export const ProtoType = {
 export class ResponseBuilder {
   buf: Buffer;
   pos = 8;
+  /**
+   * Where the frame being built starts in `buf`. 0 for a builder that hands each frame over
+   * (finish, takeFrame); a connection's reply builder commits frames one after another
+   * (commitFrame) so the answers to one chunk of requests leave in one write.
+   */
+  frameStart = 0;
   private msgStart = -1;
   private nFields = 0;
   private nOps = 0;
@@ -37,8 +43,51 @@ export class ResponseBuilder {
 
   /** Starts over (reusing the buffer) for a new frame. */
   reset(): void {
-    this.pos = 8;
+    this.pos = this.frameStart + 8;
     this.msgStart = -1;
+  }
+
+  /** Forgets every committed frame: the buffer is reused from its start (nothing else reads it). */
+  rewind(): void {
+    this.frameStart = 0;
+    this.reset();
+  }
+
+  /** Continues in `buf` (a fresh buffer) from its start; the old one is left to its readers. */
+  replaceBuffer(buf: Buffer): void {
+    this.buf = buf;
+    this.rewind();
+  }
+
+  /**
+   * Writes the proto header of the frame being built and keeps it in the buffer, after the frames
+   * committed before it; the next frame starts after it. Returns the frame's length in bytes.
+   */
+  commitFrame(protoType: number = ProtoType.MESSAGE): number {
+    this.ensure(0);
+    writeProtoHeader(this.buf, this.frameStart, protoType, this.pos - this.frameStart - 8);
+    const bytes = this.pos - this.frameStart;
+    this.frameStart = this.pos;
+    this.msgStart = -1;
+    return bytes;
+  }
+
+  /** Commits a complete frame made elsewhere (copied) after the frames committed so far. */
+  appendFrame(frame: Buffer): void {
+    this.pos = this.frameStart;
+    this.ensure(frame.length);
+    frame.copy(this.buf, this.pos);
+    this.pos += frame.length;
+    this.frameStart = this.pos;
+    this.msgStart = -1;
+  }
+
+  /** Takes back the frames committed from `start` on, as a copy (they will not be sent from here). */
+  uncommitFrom(start: number): Buffer {
+    const frame = Buffer.from(this.buf.subarray(start, this.frameStart));
+    this.frameStart = start;
+    this.reset();
+    return frame;
   }
 
   ensure(n: number): void {
@@ -52,6 +101,7 @@ export class ResponseBuilder {
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
+    // everything moves at its offset: marks taken from `pos` and committed frames stay valid
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -154,7 +204,7 @@ export class ResponseBuilder {
 
   /** Bytes of message data since the frame began. */
   get bodyBytes(): number {
-    return this.pos - 8;
+    return this.pos - this.frameStart - 8;
   }
 
   /**
@@ -164,20 +214,20 @@ export class ResponseBuilder {
    */
   takeFrame(protoType: number = ProtoType.MESSAGE): Buffer {
     this.ensure(0);
-    writeProtoHeader(this.buf, 0, protoType, this.pos - 8);
-    const frame = this.buf.subarray(0, this.pos);
+    writeProtoHeader(this.buf, this.frameStart, protoType, this.pos - this.frameStart - 8);
+    const frame = this.buf.subarray(this.frameStart, this.pos);
     // the last frame of a stream needs no successor buffer: allocate lazily
     this.nextBytes = this.buf.length;
     this.buf = EMPTY;
-    this.reset();
+    this.rewind();
     return frame;
   }
 
   /** Writes the proto header and returns a copy of the finished frame. */
   finish(protoType: number = ProtoType.MESSAGE): Buffer {
     this.ensure(0);
-    writeProtoHeader(this.buf, 0, protoType, this.pos - 8);
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    writeProtoHeader(this.buf, this.frameStart, protoType, this.pos - this.frameStart - 8);
+    return Buffer.from(this.buf.subarray(this.frameStart, this.pos));
   }
 }
 

@@ -7,7 +7,7 @@ import { inflateSync, deflateSync } from 'node:zlib';
 import { ProtoType, ResponseBuilder, simpleReply, writeProtoHeader } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
 import { Info1, MSG_HEADER_BYTES } from '../protocol/message.js';
-import { dispatchMessage, type DataHandlers, type RequestGuard } from './dispatch.js';
+import { ANSWER_IN_BUFFER, dispatchMessage, type DataHandlers, type RequestGuard } from './dispatch.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
@@ -36,6 +36,16 @@ export const CONNECTION_UNSENT_MAX_BYTES = 4 * 1024 * 1024;
 export const COMPRESSED_REQUEST_MAX_BYTES = 16 * 1024 * 1024;
 /** A connection's answer buffer grown past this by one large answer is dropped after it. */
 export const ANSWER_BUFFER_KEEP_MAX_BYTES = 1024 * 1024;
+/**
+ * A connection's reply buffer: the answers to one chunk of requests are built in it one after
+ * another and leave in one write. While the socket holds none of it (every write went to the
+ * kernel at once, the usual case) it is reused from its start, so an answer costs no allocation.
+ */
+export const CONNECTION_REPLY_BUFFER_BYTES = 8 * 1024;
+/** Room a new answer starts with at least; with less left the buffer is sent and renewed. */
+const REPLY_ROOM_MIN_BYTES = 2 * 1024;
+/** Answers made elsewhere (info, refusals, routed frames) up to this size join the reply buffer. */
+const REPLY_COPY_MAX_BYTES = 4 * 1024;
 
 export interface ConnectionContext {
   node: NamespaceLookup;
@@ -55,7 +65,9 @@ export class ClientConnection implements FrameSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private busy = false;
-  private out = new ResponseBuilder(4096);
+  private out = new ResponseBuilder(CONNECTION_REPLY_BUFFER_BYTES);
+  /** offset in `out.buf` up to which committed answers have been handed to the socket */
+  private flushedAt = 0;
   /** reading is paused (read-ahead or unsent bound reached) */
   private paused = false;
   closed = false;
@@ -96,6 +108,8 @@ export class ClientConnection implements FrameSink {
 
   send(frame: Buffer, written?: () => void): void {
     if (this.closed) return written?.();
+    // answers committed before this frame go first
+    this.flush();
     if (written) this.socket.write(frame, () => written());
     else this.socket.write(frame);
   }
@@ -195,9 +209,6 @@ export class ClientConnection implements FrameSink {
   }
 
   private processFrames(): void {
-    // cork only when several frames are waiting (pipelined requests): one write per answer
-    // is cheaper than a writev for the common one-request-at-a-time client
-    let corked = false;
     try {
       while (!this.closed && this.pendingBytes >= 8) {
         if (this.outputBackedUp()) return;
@@ -213,11 +224,8 @@ export class ClientConnection implements FrameSink {
         if (this.pendingBytes < 8 + size) return; // wait for the rest of the frame
         this.take(8);
         const body = this.take(size);
-        if (!corked && this.pendingBytes >= 8) {
-          this.socket.cork();
-          corked = true;
-        }
-        let answer: Buffer | Promise<void> | undefined;
+        this.makeRoom();
+        let answer: Buffer | Promise<void> | undefined | typeof ANSWER_IN_BUFFER;
         try {
           answer = this.handleFrame(type, body);
         } catch (e) {
@@ -226,6 +234,7 @@ export class ClientConnection implements FrameSink {
         }
         if (answer instanceof Promise) {
           // a stream (batch/scan) answers asynchronously; hold later frames until it is done
+          this.flush();
           this.busy = true;
           answer
             .catch(() => this.close())
@@ -236,17 +245,50 @@ export class ClientConnection implements FrameSink {
             });
           return;
         }
-        if (answer) this.socket.write(answer);
-        // one large answer must not keep its buffer for the connection's lifetime
-        if (this.out.buf.length > ANSWER_BUFFER_KEEP_MAX_BYTES) this.out = new ResponseBuilder(4096);
+        if (answer) this.queue(answer);
       }
       if (this.pendingBytes < 8 + CONNECTION_READ_AHEAD_MAX_BYTES && this.socket.writableLength <= CONNECTION_UNSENT_MAX_BYTES) this.resume();
     } finally {
-      if (corked) this.socket.uncork();
+      // everything answered for this chunk leaves in one write
+      this.flush();
     }
   }
 
-  private handleFrame(type: number, body: Buffer): Buffer | Promise<void> | undefined {
+  /** Hands the committed answers to the socket in one write; reuses the buffer once the socket holds none of it. */
+  private flush(): void {
+    const out = this.out;
+    if (out.frameStart > this.flushedAt && !this.closed) this.socket.write(out.buf.subarray(this.flushedAt, out.frameStart));
+    this.flushedAt = out.frameStart;
+    // nothing queued in the socket: every byte went to the kernel and no write holds the buffer
+    if (this.socket.writableLength === 0 || this.closed) {
+      out.rewind();
+      this.flushedAt = 0;
+    }
+  }
+
+  /** Before an answer is built: enough room in the reply buffer, or the buffer goes out and a fresh one comes. */
+  private makeRoom(): void {
+    const out = this.out;
+    const room = out.buf.length - out.frameStart;
+    if (room >= REPLY_ROOM_MIN_BYTES && out.buf.length <= ANSWER_BUFFER_KEEP_MAX_BYTES) {
+      out.reset();
+      return;
+    }
+    this.flush();
+    // one large answer must not keep its buffer for the connection's lifetime
+    if (out.buf.length > ANSWER_BUFFER_KEEP_MAX_BYTES) out.replaceBuffer(Buffer.allocUnsafe(CONNECTION_REPLY_BUFFER_BYTES));
+    else if (out.frameStart !== 0) out.replaceBuffer(Buffer.allocUnsafe(out.buf.length)); // the socket still holds the old one
+    this.flushedAt = 0;
+  }
+
+  /** Queues an answer made outside the reply buffer after the committed ones. */
+  private queue(frame: Buffer): void {
+    if (frame.length <= REPLY_COPY_MAX_BYTES) return this.out.appendFrame(frame);
+    this.flush();
+    this.socket.write(frame);
+  }
+
+  private handleFrame(type: number, body: Buffer): Buffer | Promise<void> | undefined | typeof ANSWER_IN_BUFFER {
     this.ctx.stats.requests++;
     switch (type) {
       case ProtoType.INFO:
@@ -263,18 +305,20 @@ export class ClientConnection implements FrameSink {
     }
   }
 
-  private dispatch(body: Buffer, compressedRequest: boolean): Buffer | Promise<void> {
+  private dispatch(body: Buffer, compressedRequest: boolean): Buffer | Promise<void> | typeof ANSWER_IN_BUFFER {
+    const start = this.out.frameStart;
     const answer = dispatchMessage(this.ctx.node, this.ctx.handlers, body, this.out, this, this.ctx.latency, this.guard);
     if (answer instanceof Promise) return answer;
     const wantsCompressed = body.length >= 2 && (body[1]! & Info1.COMPRESS_RESPONSE) !== 0;
-    if ((wantsCompressed || compressedRequest) && this.ctx.compressionEnabled() && answer.length > COMPRESS_THRESHOLD_BYTES) {
-      return compressFrame(answer);
-    }
-    return answer;
+    if (!(wantsCompressed || compressedRequest) || !this.ctx.compressionEnabled()) return answer;
+    const frame = answer ?? this.out.uncommitFrom(start);
+    return frame.length > COMPRESS_THRESHOLD_BYTES ? compressFrame(frame) : frame;
   }
 
   /** Counts and logs (rate-limited) a malformed frame, then closes the connection as Aerospike does. */
   private malformed(kind: string, message: string): void {
+    // the answers to the frames before it still go out, as they would have one by one
+    this.flush();
     this.ctx.stats.protoFramesMalformed++;
     this.ctx.refusals?.warn(kind, message);
     this.close();
@@ -286,7 +330,7 @@ export class ClientConnection implements FrameSink {
     return simpleReply(ResultCode.PARAMETER);
   }
 
-  private handleCompressed(body: Buffer): Buffer | Promise<void> {
+  private handleCompressed(body: Buffer): Buffer | Promise<void> | typeof ANSWER_IN_BUFFER {
     if (!this.ctx.compressionEnabled()) return simpleReply(ResultCode.ENTERPRISE_ONLY);
     if (this.ctx.security && !this.auth) return simpleReply(SecResult.NOT_AUTHENTICATED);
     if (body.length < 8 + 8) return this.refuseCompressed('short', 'compressed request too short');

@@ -22,12 +22,17 @@ export interface DataHandlers {
   single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer> | undefined;
 }
 
+/** What dispatchMessage answers when the answer frame was committed to its `out` (ResponseBuilder.commitFrame). */
+export const ANSWER_IN_BUFFER = null;
+
 /** Access control for one connection: a result code refusing the request, or 0. */
 export type RequestGuard = (msg: AsMsg, kind: RequestKind) => number;
 
 /**
- * Handles a type-3 body. Returns the answer frame for single-record requests, or undefined when
- * a stream handler took over (it sends its own frames through `sink`).
+ * Handles a type-3 body. A single-record request served here is answered in `out`: its frame is
+ * committed there after the frames before it (ANSWER_IN_BUFFER); a refusal or a routed answer
+ * comes back as a frame; a stream handler (batch, scan) sends its own frames through `sink` and
+ * its promise settles when it is done.
  */
 export function dispatchMessage(
   node: NamespaceLookup,
@@ -37,7 +42,7 @@ export function dispatchMessage(
   sink: FrameSink,
   latency?: LatencyRegistry,
   guard?: RequestGuard,
-): Buffer | Promise<void> {
+): Buffer | Promise<void> | typeof ANSWER_IN_BUFFER {
   let msg: AsMsg;
   try {
     msg = parseMessage(body, 0, body.length);
@@ -78,7 +83,8 @@ export function dispatchMessage(
   out.reset();
   executeSingleRecord(node, msg, out);
   recordLatency(latency, msg, t0);
-  return out.finish();
+  out.commitFrame();
+  return ANSWER_IN_BUFFER;
 }
 
 /** Counts a single-record transaction in its namespace's read, write (deletes too) or udf histogram. */

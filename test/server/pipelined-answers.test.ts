@@ -1,0 +1,131 @@
+/**
+ * Answers to requests a client pipelines on one connection (issue 13.1: the answers to one chunk
+ * of requests leave in one write), against a real strato process over a raw socket: every request
+ * gets its own answer, in request order, whatever mix of kinds and sizes the chunk holds.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { frame, infoFrame } from '../helpers/raw-client.js';
+import { encodeGet, encodePut } from '../../src/client/message-encoder.js';
+import { computeDigest } from '../../src/util/digest.js';
+
+const OK = 0;
+const NOT_FOUND = 2;
+const PARAMETER = 4;
+const NAMESPACE = 20;
+const PROTO_INFO = 1;
+const PROTO_MESSAGE = 3;
+
+let server: StratoProcess;
+before(async () => {
+  server = await startStrato();
+});
+after(async () => {
+  await server?.stop();
+});
+
+interface Answer {
+  type: number;
+  body: Buffer;
+}
+
+/** Sends `bytes` in one write and reads `count` complete frames back (bounded by `timeoutMs`). */
+function exchange(bytes: Buffer, count: number, timeoutMs = 10_000): Promise<Answer[]> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const answers: Answer[] = [];
+    const sock: Socket = connect({ host: '127.0.0.1', port: server.port }, () => sock.write(bytes));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`${answers.length} of ${count} answers within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
+        const size = buf.readUIntBE(2, 6);
+        answers.push({ type: buf[1]!, body: buf.subarray(8, 8 + size) });
+        buf = buf.subarray(8 + size);
+      }
+      if (answers.length >= count) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(answers);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** The value of the first bin of a read answer's body (one op, as a get of one bin answers). */
+function firstBinValue(body: Buffer): Buffer {
+  const nFields = body.readUInt16BE(18);
+  assert.equal(nFields, 0);
+  const opSize = body.readUInt32BE(22);
+  const nameLen = body[22 + 7]!;
+  return body.subarray(22 + 8 + nameLen, 22 + 4 + opSize);
+}
+
+test('requests pipelined in one chunk are each answered, in request order, across kinds and sizes', async () => {
+  const digest = (k: number) => computeDigest('pipe', 3, Buffer.from(`k${k}`));
+  const parts: Buffer[] = [];
+  const expect: ((a: Answer) => void)[] = [];
+  const rounds = 40;
+  for (let k = 0; k < rounds; k++) {
+    // values from a few bytes to 20 KB: some answers fit the reply buffer, some do not
+    const value = Buffer.alloc(k % 4 === 3 ? 20_000 + k : 10 + k * 37, 0x41 + (k % 26));
+    parts.push(encodePut('test', 'pipe', digest(k), [{ name: 'v', type: 4, value }]));
+    expect.push((a) => {
+      assert.equal(a.type, PROTO_MESSAGE);
+      assert.equal(a.body[5], OK, `put ${k}`);
+    });
+    parts.push(encodeGet('test', 'pipe', digest(k)));
+    expect.push((a) => {
+      assert.equal(a.body[5], OK, `get ${k}`);
+      assert.ok(firstBinValue(a.body).equals(value), `get ${k} answers its own record`);
+    });
+    if (k % 5 === 0) {
+      parts.push(infoFrame(['build']));
+      expect.push((a) => {
+        assert.equal(a.type, PROTO_INFO);
+        assert.match(a.body.toString(), /^build\t8\./);
+      });
+    }
+    if (k % 7 === 0) {
+      parts.push(encodeGet('ghost', 'pipe', digest(k)));
+      expect.push((a) => assert.equal(a.body[5], NAMESPACE, `ghost namespace ${k}`));
+      parts.push(encodeGet('test', 'pipe', computeDigest('pipe', 3, Buffer.from(`missing${k}`))));
+      expect.push((a) => assert.equal(a.body[5], NOT_FOUND, `missing ${k}`));
+      // a body that does not parse (an op running past its end) is answered PARAMETER, the connection stays
+      const bad = Buffer.alloc(22 + 8);
+      bad[0] = 22;
+      bad[1] = 1;
+      bad.writeUInt16BE(1, 20);
+      bad.writeUInt32BE(100, 22);
+      parts.push(frame(PROTO_MESSAGE, bad));
+      expect.push((a) => assert.equal(a.body[5], PARAMETER, `unparsable ${k}`));
+    }
+  }
+  const answers = await exchange(Buffer.concat(parts), expect.length);
+  assert.equal(answers.length, expect.length);
+  answers.forEach((a, i) => expect[i]!(a));
+});
+
+test('a thousand pipelined reads in one chunk are answered in order', async () => {
+  const parts: Buffer[] = [];
+  const n = 1000;
+  for (let k = 0; k < 10; k++) {
+    parts.push(encodePut('test', 'pipe2', computeDigest('pipe2', 3, Buffer.from(`k${k}`)), [{ name: 'v', type: 4, value: Buffer.from(`value-${k}`) }]));
+  }
+  for (let i = 0; i < n; i++) parts.push(encodeGet('test', 'pipe2', computeDigest('pipe2', 3, Buffer.from(`k${i % 10}`))));
+  const answers = await exchange(Buffer.concat(parts), 10 + n);
+  for (let i = 0; i < n; i++) {
+    const a = answers[10 + i]!;
+    assert.equal(a.body[5], OK);
+    assert.equal(firstBinValue(a.body).toString(), `value-${i % 10}`, `read ${i}`);
+  }
+});
