@@ -36,7 +36,10 @@ const CLOCK_TICKS_PER_SEC = Number(spawnSync('getconf', ['CLK_TCK'], { encoding:
 
 async function startServerProcess(args: string[]): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
-  const proc = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_FLAGS: node flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  // (--cpu-prof is not allowed in NODE_OPTIONS)
+  const nodeFlags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeFlags, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('strato did not start: ' + out)), 15000);

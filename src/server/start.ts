@@ -22,7 +22,8 @@ import { registerSindexInfo } from './sindex-info.js';
 import { ClusterRouter } from './cluster-router.js';
 import { securitySmd } from './cluster-smd.js';
 import { applyHostNodePlan, hostNodesValue, type HostNodePlan } from './host-nodes.js';
-import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory, type WorkDirectoryLock } from './work-dir.js';
+import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory } from './work-dir.js';
+import { lockDevices, type DeviceLocks, type DevicePath } from './device-locks.js';
 import { parseNodeId } from '../cluster/node-id.js';
 import { readFileSync } from 'node:fs';
 import type { SecurityConfig } from '../config/model.js';
@@ -65,14 +66,38 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const svc = config.raw.service;
   if (defaultWorkDirectory) svc.workDirectory = resolveWorkDirectory(DEFAULT_WORK_DIRECTORY, config.raw.network.service.port);
   const workLock = lockWorkDirectory(svc.workDirectory, config.raw.network.service.port, (m) => log.warning(m));
-  process.once('exit', () => workLock.release());
   log.info(`work directory ${workLock.directory}`);
+  // one node per storage file or device, too: two nodes writing one file corrupt each other
+  let deviceLocks: DeviceLocks;
   try {
-    return await startLocked(opts, config, log, workLock);
+    deviceLocks = lockDevices(devicePaths(config), config.raw.network.service.port, (m) => log.warning(m));
   } catch (e) {
     workLock.release();
     throw e;
   }
+  const locks = {
+    release() {
+      deviceLocks.release();
+      workLock.release();
+    },
+  };
+  process.once('exit', () => locks.release());
+  try {
+    return await startLocked(opts, config, log, locks);
+  } catch (e) {
+    locks.release();
+    throw e;
+  }
+}
+
+/** Every storage file and device the configuration's namespaces name. */
+function devicePaths(config: StratoRuntimeConfig): DevicePath[] {
+  const paths: DevicePath[] = [];
+  for (const ns of config.raw.namespaces) {
+    for (const f of ns.storage.files) paths.push({ namespace: ns.name, path: f.path });
+    for (const d of ns.storage.devices) paths.push({ namespace: ns.name, path: d });
+  }
+  return paths;
 }
 
 /**
@@ -129,8 +154,8 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   return { node, spec, udf, service };
 }
 
-/** The rest of the start-up, once the node holds its work directory. */
-async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log: ContextLogger, workLock: WorkDirectoryLock): Promise<RunningNode> {
+/** The rest of the start-up, once the node holds its work directory and storage files. */
+async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log: ContextLogger, locks: { release(): void }): Promise<RunningNode> {
   // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
   const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';
   const clock = opts.clock ?? (testHooks ? new OffsetClock(systemClock) : systemClock);
@@ -190,7 +215,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
       await node.cluster?.runtime.stop();
       for (const ns of node.namespaces.values()) await ns.storage.close();
       udf.close();
-      workLock.release();
+      locks.release();
       log.info('finished clean shutdown - exiting');
     },
   };
