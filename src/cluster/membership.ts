@@ -245,6 +245,21 @@ export class Membership {
   }
 
   /** New heartbeat timing (set-config): the next tick and every expiry use it. */
+  /**
+   * `recluster:` (Aerospike's clustering_cluster_reform): the principal re-forms its cluster with
+   * the same members under a new cluster key, so every node re-runs the partition balance.
+   * 'not-principal' on any other node; 'skipped' while a member is missing, a new node waits to
+   * join, or the cluster is held back (as Aerospike skips with dead, faulty or new nodes).
+   */
+  recluster(): 'ok' | 'not-principal' | 'skipped' {
+    if (this.key === 0n || this.leader !== this.nodeId) return 'not-principal';
+    if (!this.running || this.heldBack) return 'skipped';
+    const chosen = this.chooseMembers();
+    if (!sameMembers(chosen, this.members) || this.memberDiverged()) return 'skipped';
+    this.form(chosen);
+    return 'ok';
+  }
+
   setTiming(intervalMs: number, timeoutIntervals: number): void {
     if (!(intervalMs > 0 && timeoutIntervals >= 2)) throw new RangeError('heartbeat interval must be > 0 and timeout ≥ 2 intervals');
     this.intervalMs = intervalMs;

@@ -17,6 +17,8 @@ export interface NamespaceSettings {
   defaultTtlSec: number;
   nsupPeriodSec: number;
   nsupThreads: number;
+  /** seconds between the TTL / object-size histogram walks; 0 = none */
+  nsupHistPeriodSec: number;
   allowTtlWithoutNsup: boolean;
   maxRecordSizeBytes: number;
   stopWritesSysMemoryPct: number;

@@ -8,6 +8,8 @@ import { N_PARTITIONS } from '../util/digest.js';
 import { BUILD_VERSION, EDITION, type StratoNode } from './node.js';
 import type { InfoCommand } from './info-protocol.js';
 import { truncate, truncateUndo } from '../namespace/truncate.js';
+import { randomBytes } from 'node:crypto';
+import { histogramInfo } from '../namespace/nsup-histograms.js';
 import {
   clusterStable,
   clusterStatistics,
@@ -355,6 +357,37 @@ infoRegistry.set('query-abort-all', (_c, { node }) => {
     }
   }
   return `number-of-queries-killed:${n}`;
+});
+
+// the nsup TTL / object-size histograms: `histogram:namespace=<ns>;type=<t>[;set=<s>]`, as 8.1.2
+// checks it (only `namespace`, not `ns`; AS_ERR_NAMESPACE 20 for the namespace, 4 otherwise)
+infoRegistry.set('histogram', (c, { node }) => {
+  const nsName = c.params.get('namespace');
+  if (nsName === undefined) return "ERROR:20:missing 'namespace'";
+  if (nsName === '') return "ERROR:20:missing 'namespace' value";
+  const ns = node.namespace(nsName);
+  if (!ns) return 'ERROR:20:namespace not found on node';
+  const type = c.params.get('type');
+  if (type === undefined) return "ERROR:4:missing 'type'";
+  if (type === '') return "ERROR:4:missing 'type' value";
+  const set = c.params.get('set');
+  if (set === '') return "ERROR:4:missing 'set' value";
+  return histogramInfo(ns, type, set);
+});
+
+// `recluster:`: the principal re-forms the cluster under a new key (partitions re-balance); the
+// others answer as 8.1.2's non-principals do
+infoRegistry.set('recluster', (_c, { node }) => {
+  const rt = node.cluster?.runtime;
+  if (!rt) {
+    // a node on its own is its own principal: a new key, nothing to move
+    node.clusterKey = randomBytes(8).readBigUInt64BE(0).toString(16).toUpperCase().replace(/^0+/, '') || '1';
+    return 'ok';
+  }
+  const r = rt.membership.recluster();
+  if (r === 'ok') return 'ok';
+  if (r === 'not-principal') return 'ignored-by-non-principal';
+  return 'ERROR:1:unknown';
 });
 
 // as Aerospike, a bare `hist` without `=` is no parameter at all (the full list answers)

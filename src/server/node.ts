@@ -88,7 +88,8 @@ export class StratoNode implements NamespaceLookup {
   readonly loopDelay = new LoopDelayMonitor();
   partitionGeneration = 0;
   peersGeneration = 0;
-  readonly clusterKey: string;
+  /** the cluster key of a node without a cluster stanza (one-node cluster); a recluster draws a new one */
+  clusterKey: string;
   /** set when the node runs in a mesh cluster (heartbeat mode mesh) */
   cluster: NodeRouter | undefined;
   /** secondary index definitions and the indexes of this node's namespaces */

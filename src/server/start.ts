@@ -13,6 +13,7 @@ import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
 import { startNsup } from '../namespace/nsup.js';
+import { startNsupHistograms } from '../namespace/nsup-histograms.js';
 import { UdfRegistry, registerUdfInfo } from '../udf/index.js';
 import { installUdf } from '../transaction/udf-apply.js';
 import { infoRegistry } from './info-commands.js';
@@ -198,7 +199,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}${hostNote}`);
   node.loopDelay.start();
   const stopTicker = startTicker(node, () => config.tickerIntervalSec);
-  const stopNsup = [...node.namespaces.values()].map((ns) => startNsup(ns));
+  const stopNsup = [...node.namespaces.values()].flatMap((ns) => [startNsup(ns), startNsupHistograms(ns)]);
   return {
     node,
     port,

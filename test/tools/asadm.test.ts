@@ -192,6 +192,90 @@ describe('asadm on one node', () => {
   });
 });
 
+describe('nsup histograms (histogram:), show distribution and recluster on one node', () => {
+  let server: StratoProcess;
+  let client: any;
+
+  before(async () => {
+    server = await startStrato();
+    client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+  });
+
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  const hist = async (params: string) => (await info('127.0.0.1', server.port, `histogram:${params}`))[0]!;
+  const buckets = (answer: string) => answer.split(':buckets=')[1]!.split(',').map(Number);
+
+  test('histogram: answers nothing before the first walk and the errors 8.1.2 answers for bad parameters', async () => {
+    assert.equal(await hist('namespace=test;type=ttl'), '');
+    assert.equal(await hist('namespace=nope;type=ttl'), 'ERROR:20:namespace not found on node');
+    assert.equal(await hist('type=ttl'), "ERROR:20:missing 'namespace'");
+    assert.equal(await hist('namespace=test'), "ERROR:4:missing 'type'");
+    assert.equal(await hist('namespace=test;type=bogus'), 'ERROR:4:unknown hist name');
+    assert.equal(await hist('namespace=test;type=ttl;set=nosuchset'), 'ERROR:4:unknown set name');
+  });
+
+  test('after a walk every live record is counted in the TTL and object-size histograms, per namespace and per set', async () => {
+    for (let i = 0; i < 100; i++) {
+      await client.put(new Aerospike.Key('test', 'dist', i), { b: 'x'.repeat(10 * i) }, { ttl: 1000 + 100 * i });
+    }
+    const set = await info('127.0.0.1', server.port, 'set-config:context=namespace;id=test;nsup-hist-period=1');
+    assert.equal(set[0], 'ok');
+    let ttl = '';
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      ttl = await hist('namespace=test;type=ttl');
+      if (ttl !== '') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const m = /^units=seconds:hist-width=(\d+):bucket-width=(\d+):buckets=[\d,]+$/.exec(ttl);
+    assert.ok(m, ttl);
+    assert.equal(Number(m[1]), 100 * Number(m[2]));
+    // 100 buckets from now to the latest void-time (about 10,900 s away)
+    assert.ok(Number(m[2]) >= 108 && Number(m[2]) <= 110, ttl);
+    assert.equal(buckets(ttl).length, 100);
+    assert.equal(buckets(ttl).reduce((a, b) => a + b, 0), 100);
+    const lin = await hist('namespace=test;type=object-size-linear');
+    assert.match(lin, /^units=bytes:hist-width=1048576:bucket-width=1024:buckets=/);
+    assert.equal(buckets(lin).length, 1024);
+    assert.equal(buckets(lin).reduce((a, b) => a + b, 0), 100);
+    const log2 = await hist('namespace=test;type=object-size');
+    assert.match(log2, /^units=bytes(:\[\d+K?-\d+K?\)=\d+)+$/);
+    assert.equal([...log2.matchAll(/=(\d+)/g)].reduce((a, x) => a + Number(x[1]), 0), 100);
+    const perSet = await hist('namespace=test;type=ttl;set=dist');
+    assert.equal(buckets(perSet).reduce((a, b) => a + b, 0), 100);
+  });
+
+  test('show distribution prints asadm percentile sheets from the histograms', async () => {
+    const r = await asadm('-p', String(server.port), '-e', 'show distribution');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Percentage of records having ttl less than or equal to value\s+measured in Seconds/);
+    const [row] = table(r.out, 'test - TTL Distribution in Seconds');
+    assert.equal(row!.get('Node'), `127.0.0.1:${server.port}`);
+    const pcts = ['10%', '20%', '30%', '40%', '50%', '60%', '70%', '80%', '90%', '100%'].map((k) => Number(row!.get(k)));
+    assert.ok(pcts.every((v, i) => i === 0 || v >= pcts[i - 1]!), pcts.join(','));
+    // TTLs run from 1000 s to 10,900 s, evenly: the median is near 6,000 s, the maximum near 10,900 s
+    assert.ok(pcts[4]! > 4500 && pcts[4]! < 7000, pcts.join(','));
+    assert.ok(pcts[9]! >= 10_800 && pcts[9]! <= 11_100, pcts.join(','));
+    const [obj] = table(r.out, 'test - Object Size Distribution in bytes');
+    assert.equal(Number(obj!.get('100%')) % 1024, 1023, 'object sizes end one byte before a bucket boundary');
+  });
+
+  test('recluster: draws a new cluster key, and asadm manage recluster says it started', async () => {
+    const [before] = await info('127.0.0.1', server.port, 'cluster-key');
+    const [answer] = await info('127.0.0.1', server.port, 'recluster:');
+    assert.equal(answer, 'ok');
+    const [afterKey] = await info('127.0.0.1', server.port, 'cluster-key');
+    assert.notEqual(afterKey, before);
+    const r = await asadm('-p', String(server.port), '--enable', '-e', 'manage recluster');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Successfully started recluster\n');
+  });
+});
+
 describe('asadm on a three-node cluster', () => {
   let cluster: TestCluster;
 
@@ -220,6 +304,22 @@ describe('asadm on a three-node cluster', () => {
     assert.equal(sum('Primary Partitions'), 4096);
     assert.equal(sum('Secondary Partitions'), 4096);
     assert.ok(table(r.out, 'Health Check').every((x) => x.get('Status') === 'PASS'), r.out);
+  });
+
+  test('recluster: the principal draws a new key for the whole cluster; the others ignore it', async () => {
+    const keys = async () => Promise.all(cluster.specs.map(async (s) => (await info(s.host, s.servicePort, 'cluster-key'))[0]!));
+    const before = await keys();
+    const answers = await Promise.all(cluster.specs.map(async (s) => (await info(s.host, s.servicePort, 'recluster:'))[0]!));
+    assert.equal(answers.filter((a) => a === 'ok').length, 1, answers.join(','));
+    assert.equal(answers.filter((a) => a === 'ignored-by-non-principal').length, 2, answers.join(','));
+    await cluster.waitStable([0, 1, 2], 3);
+    const after = await keys();
+    assert.equal(new Set(after).size, 1);
+    assert.notEqual(after[0], before[0]);
+    const seed = cluster.specs[2]!;
+    const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '--enable', '-e', 'manage recluster');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Successfully started recluster/);
   });
 
   test('manage config sets the value on every node', async () => {

@@ -299,11 +299,8 @@ async function show(c: AdminCluster, args: string[]): Promise<CommandResult> {
     }
     case 'latencies':
       return ok(await showLatencies(c));
-    case 'distribution': {
-      const probe = await c.all('histogram:namespace=x;type=ttl');
-      if (probe.every((a) => a instanceof Error || /^ERROR:4/i.test(a))) return fail('show distribution: the server does not answer the histogram info command (TTL and object-size distributions are not available from it yet)');
-      return fail('show distribution: not implemented for this server');
-    }
+    case 'distribution':
+      return showDistribution(c, sub);
     case 'pmap':
       return ok(await showPmap(c));
     case 'sindex': {
@@ -347,6 +344,67 @@ async function show(c: AdminCluster, args: string[]): Promise<CommandResult> {
     default:
       return fail(`ERROR: unknown show subcommand '${what ?? ''}' (config, statistics, latencies, distribution, pmap, sindex, udfs, users, roles, jobs, stop-writes, racks)`);
   }
+}
+
+/**
+ * asadm's percentiles of a linear histogram (`units=…:bucket-width=W:buckets=…`): for each 10 %
+ * step, the first bucket end at which that share of the records is reached; object sizes end one
+ * byte before the bucket boundary. Undefined for an empty or unparsable answer.
+ */
+export function histogramPercentiles(answer: string, objectSize: boolean): { units: string; percentiles: number[] } | undefined {
+  const m = kvList(answer, ':');
+  const width = Number(m.get('bucket-width'));
+  const buckets = m.get('buckets')?.split(',').map(Number);
+  if (!buckets || !Number.isFinite(width) || buckets.some((b) => !Number.isFinite(b))) return undefined;
+  const total = buckets.reduce((a, b) => a + b, 0);
+  let cum = 0;
+  let pct = 0.1;
+  let result: number[] = [];
+  for (const [i, v] of buckets.entries()) {
+    cum += v;
+    const portion = total > 0 ? cum / total : 0;
+    // the float steps (0.1, 0.2, 0.30000000000000004, …) are asadm's own
+    while (portion >= pct) {
+      pct += 0.1;
+      result.push(i + 1);
+    }
+    if (pct > 1.0) break;
+  }
+  if (result.length === 0) result = new Array<number>(10).fill(0);
+  return { units: m.get('units') ?? '', percentiles: result.map((r) => (objectSize ? (r > 0 ? r * width - 1 : r) : r * width)) };
+}
+
+/** `show distribution [time_to_live|object_size]`: asadm's TTL and object-size percentile sheets. */
+async function showDistribution(c: AdminCluster, which: string | undefined): Promise<CommandResult> {
+  const kinds: { type: string; title: string; hist: string; objectSize: boolean }[] = [];
+  if (which === undefined || which === 'time_to_live') kinds.push({ type: 'ttl', title: 'TTL Distribution', hist: 'ttl', objectSize: false });
+  if (which === undefined || which === 'object_size') kinds.push({ type: 'object-size-linear', title: 'Object Size Distribution', hist: 'objsz', objectSize: true });
+  if (kinds.length === 0) return fail(`ERROR: show distribution takes time_to_live or object_size, not '${which}'`);
+  const parts: string[] = [];
+  const pctColumns = Array.from({ length: 10 }, (_, i) => `${(i + 1) * 10}%`);
+  for (const kind of kinds) {
+    for (const ns of await namespacesOf(c)) {
+      const answers = await c.all(`histogram:namespace=${ns};type=${kind.type}`);
+      const rows: Cell[][] = [];
+      let units = '';
+      c.nodes.forEach((n, i) => {
+        const a = answers[i]!;
+        const h = a instanceof Error ? undefined : histogramPercentiles(a, kind.objectSize);
+        if (!h) return;
+        units = h.units;
+        rows.push([n.key, ...h.percentiles]);
+      });
+      if (rows.length === 0) continue;
+      // asadm names the TTL unit itself and takes the object-size unit from the answer
+      const unit = kind.objectSize ? units || 'Record Blocks' : 'Seconds';
+      parts.push(
+        renderTable(`${ns} - ${kind.title} in ${unit}`, ['Node', ...pctColumns], rows, {
+          description: `Percentage of records having ${kind.hist} less than or equal to value measured in ${unit}`,
+        }),
+      );
+    }
+  }
+  return ok(parts.join('\n'));
 }
 
 async function showLatencies(c: AdminCluster): Promise<string> {
@@ -517,9 +575,9 @@ async function manage(c: AdminCluster, args: string[]): Promise<CommandResult> {
       return onAll(c, `query-abort:trid=${trid}`, `job ${trid} aborted`);
     }
     case 'recluster': {
-      const a = await c.info(c.nodes[0]!, 'recluster:').catch((e: Error) => `ERROR: ${e.message}`);
-      if (/^ERROR:4/i.test(a)) return fail('manage recluster: not available on this server (Strato re-forms the cluster by itself; recluster applies to strong-consistency rosters it does not have)');
-      return a === 'ok' ? ok('Successfully started recluster\n') : fail(`Failed to recluster: ${a}`);
+      // as asadm: to the principal only (the others would answer ignored-by-non-principal)
+      const a = await c.info(await c.principal(), 'recluster:').catch((e: Error) => `ERROR: ${e.message}`);
+      return a.toLowerCase() === 'ok' ? ok('Successfully started recluster\n') : fail(`ERROR: Failed to recluster : ${a}`);
     }
     case 'quiesce': {
       const a = await c.info(c.nodes[0]!, 'quiesce:').catch((e: Error) => `ERROR: ${e.message}`);
