@@ -238,10 +238,50 @@ function withFreshTrid(req: Buffer): Buffer {
 
 // ------------------------------------------------------------------------------------------ connection
 
-interface Answer { frames: Buffer[]; closed: boolean; rest: number; error?: string }
+export interface Answer { frames: Buffer[]; closed: boolean; rest: number; error?: string }
+
+/** One client connection of a replay. */
+export interface ReplayConnection {
+  readonly closed: boolean;
+  /**
+   * Sends `req` and gathers its complete answer (or, with `waitMs`, whatever comes within it when the
+   * recording got no answer); with `lingerMs`, then watches that long whether the node closes the
+   * connection.
+   */
+  exchange(req: Buffer, waitMs: number, lingerMs: number): Promise<Answer>;
+  close(): void;
+}
+
+/**
+ * The node a replay runs against: a real process's port (`portTarget`) or a node in the test's
+ * process (test/helpers/in-process.ts `corpusTarget`), where a recorded pause moves the node's clock
+ * instead of waiting.
+ */
+export interface ReplayTarget {
+  connect(): ReplayConnection;
+  /** the recording paused `ms` before a step: a TTL passing, an index populating, a job finishing */
+  pause(ms: number): Promise<void>;
+  /** the node's time, seconds since the Unix epoch (a remaining TTL is judged against it) */
+  nowSec(): number;
+}
+
+/** A node listening on 127.0.0.1:`port`; pauses are real waits (the process's clock runs on its own). */
+export function portTarget(port: number): ReplayTarget {
+  return {
+    connect: () => new Connection(port),
+    pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    nowSec: () => Math.round(Date.now() / 1000),
+  };
+}
+
+/** Splits what a node wrote into whole frames and the bytes after them. */
+export function answerOf(received: Buffer, closed: boolean): Answer {
+  const { frames, rest } = splitFrames(received);
+  return { frames, closed, rest };
+}
 
 /** One client connection that sends a request and collects its answer frames. */
-class Connection {
+class Connection implements ReplayConnection {
   private socket: Socket | null = null;
   private buf = Buffer.alloc(0);
   private wake: (() => void) | null = null;
@@ -462,7 +502,7 @@ function compareMessages(expected: Buffer[], actual: Buffer[], line: CorpusLine,
 }
 
 /** Why `answer` differs from what `line` recorded, or null when it matches. */
-function judge(line: CorpusLine, answer: Answer): Pick<Mismatch, 'status' | 'why'> | null {
+function judge(line: CorpusLine, answer: Answer, nowSec: number): Pick<Mismatch, 'status' | 'why'> | null {
   const expected = line.responses.map((h) => Buffer.from(h, 'hex'));
   const actual = answer.frames;
   let why: string | null = null;
@@ -473,7 +513,7 @@ function judge(line: CorpusLine, answer: Answer): Pick<Mismatch, 'status' | 'why
   } else if (expected[0]![1] === 1) {
     why = compareInfo(expected, actual, line.volatile ?? []);
   } else if (expected[0]![1] === 3 || expected[0]![1] === 4) {
-    why = compareMessages(expected, actual, line, Math.round(Date.now() / 1000));
+    why = compareMessages(expected, actual, line, nowSec);
   } else {
     const [e, a] = [Buffer.concat(expected).toString('hex'), Buffer.concat(actual).toString('hex')];
     if (e !== a) why = `expected ${e.slice(0, 120)}, got ${a.slice(0, 120)}`;
@@ -500,7 +540,7 @@ function infoFrame(text: string): Buffer {
   return Buffer.concat([header, body]);
 }
 
-async function info(conn: Connection, command: string): Promise<string> {
+async function info(conn: ReplayConnection, command: string): Promise<string> {
   const answer = await conn.exchange(infoFrame(`${command}\n`), 0, 0);
   return answer.frames.length > 0 ? (infoLines(answer.frames[0]!)[0]?.value ?? '') : '';
 }
@@ -584,10 +624,9 @@ function batchSets(b: Buffer, add: (ns: string | undefined, set: string | undefi
 }
 
 /** Empties what a scenario uses (its sets, indexes, modules) so a server can be replayed more than once. */
-async function reset(port: number, lines: CorpusLine[]): Promise<void> {
+async function reset(target: ReplayTarget, lines: CorpusLine[]): Promise<void> {
   const { sets, sindexes, udfs } = resourcesOf(lines);
-  const conn = new Connection(port);
-  await conn.open();
+  const conn = target.connect();
   try {
     for (const [ns, set] of sets) await info(conn, `truncate:namespace=${ns};set=${set}`);
     for (const [ns, set] of sets) {
@@ -611,7 +650,8 @@ async function reset(port: number, lines: CorpusLine[]): Promise<void> {
  * of what it uses. `pause_ms` waits are kept: they are part of what was recorded (a TTL passing, a
  * background job finishing).
  */
-export async function replayCorpusFile(port: number, file: string): Promise<ReplayReport> {
+export async function replayCorpusFile(node: number | ReplayTarget, file: string): Promise<ReplayReport> {
+  const target = typeof node === 'number' ? portTarget(node) : node;
   const scenarios: CorpusLine[][] = [];
   for (const line of readCorpusLines(file)) {
     const last = scenarios[scenarios.length - 1];
@@ -620,30 +660,30 @@ export async function replayCorpusFile(port: number, file: string): Promise<Repl
   }
   const report: ReplayReport = { matched: 0, mismatches: [] };
   for (const lines of scenarios) {
-    await reset(port, lines);
-    let conn = new Connection(port);
+    await reset(target, lines);
+    let conn = target.connect();
     try {
       for (const line of lines) {
-        if (line.pause_ms) await new Promise((resolve) => setTimeout(resolve, line.pause_ms));
+        if (line.pause_ms) await target.pause(line.pause_ms);
         const req = withFreshTrid(Buffer.from(line.request, 'hex'));
         const waitMs = line.responses.length > 0 ? 0 : (line.wait_ms ?? NO_ANSWER_WAIT_MS);
         let answer: Answer;
         try {
           if (line.fresh === true) {
-            const fresh = new Connection(port);
+            const fresh = target.connect();
             try {
               answer = await fresh.exchange(req, waitMs, CLOSE_LINGER_MS);
             } finally {
               fresh.close();
             }
           } else {
-            if (conn.closed) conn = new Connection(port);
+            if (conn.closed) conn = target.connect();
             answer = await conn.exchange(req, waitMs, line.closed === true ? CLOSE_LINGER_MS : 0);
           }
         } catch (err) {
           answer = { frames: [], closed: true, rest: 0, error: (err as Error).message };
         }
-        const verdict = judge(line, answer);
+        const verdict = judge(line, answer, target.nowSec());
         if (verdict === null) report.matched++;
         else report.mismatches.push({ id: `${line.scenario}#${line.step}`, desc: line.desc, ...verdict });
       }

@@ -20,6 +20,7 @@ import { loadStratoConfig } from '../../src/server/node-config.js';
 import type { ClientConnection } from '../../src/server/connection.js';
 import type { StratoNode } from '../../src/server/node.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
+import { OffsetClock, systemClock, type Clock } from '../../src/util/clock.js';
 import { logger } from '../../src/util/log.js';
 import { trackResource } from './cleanup.js';
 import { infoFrame } from './raw-client.js';
@@ -150,7 +151,13 @@ export class InProcessConnection {
 export interface InProcessOptions {
   /** aerospike.conf text (`${DIR}` is the node's temporary directory); default: the built-in default config */
   config?: string;
-  /** where the manual clock starts, ms since the epoch (default: now) */
+  /**
+   * 'manual' (default): the node's clock stands still until the test moves it ({@link InProcessNode.advance});
+   * 'running': it follows real time and `advance` moves it ahead (records written one after the
+   * other get distinct last-update times, as in a process)
+   */
+  clock?: 'manual' | 'running';
+  /** where a manual clock starts, ms since the epoch (default: now) */
   startMs?: number;
   /** log lines to stderr (default: critical only, so a test's output stays its own) */
   logLevel?: 'critical' | 'warning' | 'info';
@@ -165,9 +172,20 @@ export class InProcessNode {
 
   private constructor(
     readonly assembled: AssembledNode,
-    readonly clock: ManualClock,
+    readonly clock: ManualClock | OffsetClock,
     readonly dir: string,
   ) {}
+
+  /** Moves the node's clock `ms` ahead (record TTLs, void times, truncation and NSUP follow it). */
+  advance(ms: number): void {
+    if (this.clock instanceof ManualClock) this.clock.advanceMs(ms);
+    else this.clock.offsetMs += ms;
+  }
+
+  /** The node's time, ms since the epoch. */
+  nowMs(): number {
+    return (this.clock as Clock).nowMs();
+  }
 
   get node(): StratoNode {
     return this.assembled.node;
@@ -185,7 +203,7 @@ export class InProcessNode {
       // system metadata (UDF modules, index definitions) goes to the test's directory
       config.raw.service.workDirectory = dir;
       logger.setSinks([{ target: 'console', levels: { any: opts.logLevel ?? 'critical' } }]);
-      const clock = new ManualClock(opts.startMs ?? Date.now());
+      const clock = opts.clock === 'running' ? new OffsetClock(systemClock) : new ManualClock(opts.startMs ?? Date.now());
       const assembled = await assembleNode(config, clock, logger.context('as', 'in-process.ts'));
       const n = new InProcessNode(assembled, clock, dir);
       n.untrack = trackResource(`in-process node in ${dir}`, () => n.stop());
