@@ -46,6 +46,30 @@ export interface UserKey {
 /** Finds the namespace a request names; undefined when the node has none by that name. */
 export interface NamespaceResolver<N> {
   namespace(name: string): N | undefined;
+  /** The same lookup from the name's UTF-8 bytes buf[start, end), without making a string. */
+  namespaceAt?(buf: Buffer, start: number, end: number): N | undefined;
+}
+
+/**
+ * The last set name decoded and its bytes: clients send the same few set names over and over, so
+ * a request naming the previous set reuses its string instead of decoding a new one.
+ */
+const lastSetBytes = Buffer.alloc(MAX_SET_NAME_BYTES);
+let lastSetLength = -1;
+let lastSetName = '';
+
+/** The set name in buf[start, end) (already checked: at most 63 bytes of UTF-8). */
+function setNameAt(buf: Buffer, start: number, end: number): string {
+  const len = end - start;
+  if (len === lastSetLength) {
+    let j = 0;
+    while (j < len && lastSetBytes[j] === buf[start + j]) j++;
+    if (j === len) return lastSetName;
+  }
+  lastSetName = buf.toString('utf8', start, end);
+  buf.copy(lastSetBytes, 0, start, end);
+  lastSetLength = len;
+  return lastSetName;
 }
 
 /**
@@ -102,7 +126,7 @@ export function decodeKeyed<N>(msg: AsMsg, resolver: NamespaceResolver<N>): Keye
   const nsField = fields[nsAt]!;
   const nsLen = nsField.end - nsField.start;
   if (nsLen === 0 || nsLen > MAX_NAMESPACE_NAME_BYTES) throw new AsError(ResultCode.NAMESPACE);
-  const ns = resolver.namespace(buf.toString('utf8', nsField.start, nsField.end));
+  const ns = resolver.namespaceAt ? resolver.namespaceAt(buf, nsField.start, nsField.end) : resolver.namespace(buf.toString('utf8', nsField.start, nsField.end));
   if (ns === undefined) throw new AsError(ResultCode.NAMESPACE);
   const digestField = digestAt >= 0 ? fields[digestAt]! : undefined;
   if (!digestField || digestField.end - digestField.start !== 20) throw new AsError(ResultCode.PARAMETER, 'bad digest');
@@ -112,7 +136,7 @@ export function decodeKeyed<N>(msg: AsMsg, resolver: NamespaceResolver<N>): Keye
     if (f.end - f.start > MAX_SET_NAME_BYTES) throw new AsError(ResultCode.PARAMETER, 'set name too long');
     // set names are strings: bytes that are not UTF-8 would be rewritten, so they are refused
     if (!isUtf8Bytes(buf, f.start, f.end - f.start)) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
-    setName = buf.toString('utf8', f.start, f.end);
+    setName = setNameAt(buf, f.start, f.end);
   }
   let key: UserKey | undefined;
   if (keyAt >= 0) {

@@ -124,10 +124,10 @@ export class ResponseBuilder {
     b[p + 3] = info3;
     b[p + 4] = 0;
     b[p + 5] = resultCode;
-    b.writeUInt32BE(generation >>> 0, p + 6);
-    b.writeUInt32BE(voidTime >>> 0, p + 10);
-    b.writeUInt32BE(transactionTtl >>> 0, p + 14);
-    b.writeUInt32BE(0, p + 18);
+    putU32(b, p + 6, generation);
+    putU32(b, p + 10, voidTime);
+    putU32(b, p + 14, transactionTtl);
+    putU32(b, p + 18, 0);
     this.msgStart = p;
     this.nFields = 0;
     this.nOps = 0;
@@ -168,13 +168,14 @@ export class ResponseBuilder {
     this.ensure(8 + nameLen + valueLen);
     const b = this.buf;
     const p = this.pos;
-    b.writeUInt32BE(4 + nameLen + valueLen, p);
+    putU32(b, p, 4 + nameLen + valueLen);
     b[p + 4] = opType;
     b[p + 5] = particleType;
     b[p + 6] = 0;
     b[p + 7] = nameLen;
-    src.copy(b, p + 8, nameStart, nameStart + nameLen);
-    src.copy(b, p + 8 + nameLen, valueStart, valueStart + valueLen);
+    // names are at most 15 bytes: a loop beats Buffer.copy's view per call
+    for (let i = 0; i < nameLen; i++) b[p + 8 + i] = src[nameStart + i]!;
+    if (valueLen > 0) src.copy(b, p + 8 + nameLen, valueStart, valueStart + valueLen);
     this.pos = p + 8 + nameLen + valueLen;
     this.nOps++;
   }
@@ -186,8 +187,12 @@ export class ResponseBuilder {
   }
 
   endMessage(): void {
-    this.buf.writeUInt16BE(this.nFields, this.msgStart + 18);
-    this.buf.writeUInt16BE(this.nOps, this.msgStart + 20);
+    const b = this.buf;
+    const m = this.msgStart;
+    b[m + 18] = this.nFields >>> 8;
+    b[m + 19] = this.nFields & 0xff;
+    b[m + 20] = this.nOps >>> 8;
+    b[m + 21] = this.nOps & 0xff;
     this.msgStart = -1;
   }
 
@@ -234,7 +239,19 @@ export class ResponseBuilder {
 export function writeProtoHeader(buf: Buffer, at: number, type: number, bodyLen: number): void {
   buf[at] = PROTO_VERSION;
   buf[at + 1] = type;
-  buf.writeUIntBE(bodyLen, at + 2, 6);
+  // 48-bit big-endian length, without writeUIntBE's checks (bodyLen is a frame's length)
+  const high = Math.floor(bodyLen / 0x100000000);
+  buf[at + 2] = high >>> 8;
+  buf[at + 3] = high & 0xff;
+  putU32(buf, at + 4, bodyLen);
+}
+
+/** Writes the low 32 bits of `v` big-endian at `at` (no range checks: callers pass in-bounds offsets). */
+function putU32(b: Buffer, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
 }
 
 /** A complete frame holding a single header-only message with a result code. */

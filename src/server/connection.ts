@@ -164,6 +164,22 @@ export class ClientConnection implements FrameSink {
     return true;
   }
 
+  /** Takes a whole frame from the pending chunks and answers its body (a view when the frame sits in one chunk). */
+  private takeFrameBody(size: number): Buffer {
+    const first = this.pending[0]!;
+    const n = 8 + size;
+    if (first.length < n) {
+      this.take(8);
+      return this.take(size);
+    }
+    // one view for the body; the header was read by peekHeader
+    const body = first.subarray(8, n);
+    if (first.length === n) this.pending.shift();
+    else this.pending[0] = first.subarray(n);
+    this.pendingBytes -= n;
+    return body;
+  }
+
   /** Takes n bytes from the pending chunks (no copy when they sit in one chunk). */
   private take(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0);
@@ -222,8 +238,7 @@ export class ClientConnection implements FrameSink {
         if (type === 0 || type > 5) return this.malformed('type', `unsupported proto type ${type} from ${this.remote}`);
         if (size > PROTO_SIZE_MAX) return this.malformed('size', `invalid proto size ${size} from ${this.remote}`);
         if (this.pendingBytes < 8 + size) return; // wait for the rest of the frame
-        this.take(8);
-        const body = this.take(size);
+        const body = this.takeFrameBody(size);
         this.makeRoom();
         let answer: Buffer | Promise<void> | undefined | typeof ANSWER_IN_BUFFER;
         try {

@@ -9,7 +9,7 @@ import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.
 import { fieldText, keyedKind, requestKind, type RequestKind } from '../protocol/request.js';
 import { decodeScanRequest, type ScanRequest } from '../protocol/scan-request.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
-import { executeSingleRecord } from '../transaction/single-record.js';
+import { executeSingleRecord, lastExecuted } from '../transaction/single-record.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
@@ -68,29 +68,36 @@ export function dispatchMessage(
     if (!handlers.scan) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
     return handlers.scan(decodeScanRequest(msg), sink);
   }
-  const t0 = latency ? process.hrtime.bigint() : 0n;
-  const answer = handlers.single?.(msg, body, out);
-  if (answer !== undefined) {
-    if (!(answer instanceof Promise)) {
-      recordLatency(latency, msg, t0);
-      return answer;
+  // performance.now() is a double in ms with sub-µs resolution: no BigInt per request
+  const t0 = latency ? performance.now() : 0;
+  if (handlers.single) {
+    const answer = handlers.single(msg, body, out);
+    if (answer !== undefined) {
+      if (!(answer instanceof Promise)) {
+        recordNamedLatency(latency, msg, t0);
+        return answer;
+      }
+      return answer.then((frame) => {
+        recordNamedLatency(latency, msg, t0);
+        sink.send(frame);
+      });
     }
-    return answer.then((frame) => {
-      recordLatency(latency, msg, t0);
-      sink.send(frame);
-    });
   }
   out.reset();
   executeSingleRecord(node, msg, out);
-  recordLatency(latency, msg, t0);
+  if (latency) {
+    const kind = lastExecuted.kind;
+    if (lastExecuted.ns) latency.recordNs(lastExecuted.ns.name, kind === 'delete' ? 'write' : kind, (performance.now() - t0) * 1e6);
+    else recordNamedLatency(latency, msg, t0); // refused before its namespace was resolved: the name it sent
+  }
   out.commitFrame();
   return ANSWER_IN_BUFFER;
 }
 
-/** Counts a single-record transaction in its namespace's read, write (deletes too) or udf histogram. */
-function recordLatency(latency: LatencyRegistry | undefined, msg: AsMsg, t0: bigint): void {
+/** Counts a single-record transaction in the read, write (deletes too) or udf histogram of the namespace it names. */
+function recordNamedLatency(latency: LatencyRegistry | undefined, msg: AsMsg, t0: number): void {
   if (latency) {
     const kind = keyedKind(msg);
-    latency.recordNs(fieldText(msg, FieldType.NAMESPACE) ?? '', kind === 'delete' ? 'write' : kind, Number(process.hrtime.bigint() - t0));
+    latency.recordNs(fieldText(msg, FieldType.NAMESPACE) ?? '', kind === 'delete' ? 'write' : kind, (performance.now() - t0) * 1e6);
   }
 }

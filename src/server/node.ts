@@ -77,6 +77,9 @@ export class NodeStats {
 
 export class StratoNode implements NamespaceLookup {
   readonly namespaces = new Map<string, Namespace>();
+  /** the namespaces' names as bytes and the namespaces, in the same order (namespaceAt) */
+  private readonly namespaceNames: Buffer[] = [];
+  private readonly namespaceList: Namespace[] = [];
   readonly nodeId: string;
   readonly startMs: number;
   readonly stats = new NodeStats();
@@ -108,6 +111,10 @@ export class StratoNode implements NamespaceLookup {
       const storage = nsSpec.createStorage ? nsSpec.createStorage() : createStorageEngine({ kind: 'memory', dataSizeBytes: nsSpec.memoryDataSizeBytes });
       this.namespaces.set(nsSpec.settings.name, new Namespace(nsSpec.settings, storage, spec.clock));
     }
+    for (const [name, ns] of this.namespaces) {
+      this.namespaceNames.push(Buffer.from(name, 'utf8'));
+      this.namespaceList.push(ns);
+    }
     this.sindexes = new SindexCatalog(this.namespaces.values(), (defs) => this.spec.smd?.save('sindex', defs));
     this.clusterKey = createHash('sha1').update(`${this.nodeId}:${this.startMs}`).digest().readBigUInt64BE(0).toString(16).toUpperCase().replace(/^0+/, '') || '1';
   }
@@ -136,6 +143,20 @@ export class StratoNode implements NamespaceLookup {
 
   namespace(name: string): Namespace | undefined {
     return this.namespaces.get(name);
+  }
+
+  /** The namespace named by the UTF-8 bytes buf[start, end), compared in place (no string per request). */
+  namespaceAt(buf: Buffer, start: number, end: number): Namespace | undefined {
+    const len = end - start;
+    const names = this.namespaceNames;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name.length !== len) continue;
+      let j = 0;
+      while (j < len && name[j] === buf[start + j]) j++;
+      if (j === len) return this.namespaceList[i];
+    }
+    return undefined;
   }
 
   get clock(): Clock {

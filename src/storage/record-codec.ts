@@ -115,6 +115,31 @@ export function forEachStoredBin(
   }
 }
 
+/** Where copyStoredBins puts each bin: a response builder's addOpRaw. */
+export interface RawOpSink {
+  addOpRaw(opType: number, particleType: number, src: Buffer, nameStart: number, nameLen: number, valueStart: number, valueLen: number): void;
+}
+
+/**
+ * Copies every bin of a stored record straight into `sink` as an op of `opType` (a read answer),
+ * walking the record in place: no bin objects, no closure per record.
+ */
+export function copyStoredBins(data: Buffer, sink: RawOpSink, opType: number): void {
+  let p = binsOffset(data);
+  const n = data[p]! | (data[p + 1]! << 8);
+  p += 2;
+  for (let i = 0; i < n; i++) {
+    const nameLen = data[p++]!;
+    const nameStart = p;
+    p += nameLen;
+    const type = data[p++]!;
+    const len = (data[p]! | (data[p + 1]! << 8) | (data[p + 2]! << 16) | (data[p + 3]! << 24)) >>> 0;
+    p += 4;
+    sink.addOpRaw(opType, type, data, nameStart, nameLen, p, len);
+    p += len;
+  }
+}
+
 export function storedBinCount(data: Buffer): number {
   return data.readUInt16LE(binsOffset(data));
 }

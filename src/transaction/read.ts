@@ -7,7 +7,7 @@ import { Info1, Info2, MAX_BIN_NAME_BYTES, OpType, type AsMsg } from '../protoco
 import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle } from '../protocol/particle.js';
 import { valueToParticle } from '../values/bin-particles.js';
-import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
+import { copyStoredBins, readStoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';
 import { keyMismatch, type TxRequest } from './keyed-request.js';
@@ -113,7 +113,8 @@ function readLoaded(
 ): number {
   const index = ns.index;
   const data = ns.storage.get(index, id);
-  if (keyMismatch(req.key, readStoredKey(data))) return failed(ResultCode.KEY_MISMATCH, gen, voidTime);
+  // the stored key is looked at only when the request sent one
+  if (req.key !== undefined && keyMismatch(req.key, readStoredKey(data))) return failed(ResultCode.KEY_MISMATCH, gen, voidTime);
   let view: RecordView | undefined;
   let filter;
   try {
@@ -151,9 +152,7 @@ function readLoaded(
     return failed(ResultCode.PARAMETER, gen, voidTime);
   }
   if (msg.info1 & Info1.GET_ALL) {
-    forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
-      out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
-    });
+    copyStoredBins(data, out, OpType.READ);
     out.endMessage();
     return ResultCode.OK;
   }
@@ -162,9 +161,7 @@ function readLoaded(
     for (const op of ops) {
       if (op.opType === OpType.READ) {
         if (op.nameBytes === 0) {
-          forEachStoredBin(data, (nameStart, nameLen, type, valueStart, valueLen) => {
-            out.addOpRaw(OpType.READ, type, data, nameStart, nameLen, valueStart, valueLen);
-          });
+          copyStoredBins(data, out, OpType.READ);
           continue;
         }
         const bin = view.getBin(op.name);

@@ -13,6 +13,14 @@ import type { NamespaceLookup, TxRequest } from './keyed-request.js';
 import { countOutcome, failedAnswer } from './outcome.js';
 
 /**
+ * The namespace and kind of the request executeSingleRecord ran last (namespace undefined when the
+ * request was refused before its namespace was known). One per process, read by the caller right
+ * after the call returns: a transaction runs synchronously to its end, so the latency histogram is
+ * found without decoding the namespace field a second time.
+ */
+export const lastExecuted: { ns: TxRequest['ns'] | undefined; kind: TxRequest['kind'] } = { ns: undefined, kind: 'read' };
+
+/**
  * Executes a single-record message and appends exactly one answer message to `out` (row
  * `rowIndex` of a batch when `inBatch`). Decodes the request once; an AsError (a refused request,
  * or one raised by the transaction before its answer was complete) becomes an answer with its
@@ -25,9 +33,12 @@ export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: Resp
   let code: number;
   failedAnswer.generation = 0;
   failedAnswer.voidTime = 0;
+  lastExecuted.ns = undefined;
   try {
     if (!(msg.info2 & Info2.WRITE) && !(msg.info1 & Info1.READ)) throw new AsError(ResultCode.PARAMETER, 'neither read nor write');
     req = decodeKeyed(msg, node);
+    lastExecuted.ns = req.ns;
+    lastExecuted.kind = req.kind;
     code = runTransaction(req, out, rowIndex, inBatch);
   } catch (e) {
     code = resultCodeOf(e);
