@@ -14,6 +14,7 @@ import { executeSingleRecord } from '../transaction/single-record.js';
 import { compressFrame } from './connection.js';
 import type { StratoNode } from './node.js';
 import type { StratoRuntimeConfig } from './node-config.js';
+import { prepareOffload } from './offload.js';
 
 /** Aerospike's default `background-query-max-rps`. */
 const DEFAULT_BACKGROUND_QUERY_MAX_RPS = 10000;
@@ -75,6 +76,7 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
       const kind = isIndexQuery(req) ? 'si-query' : 'pi-query';
       if (req.namespace !== undefined) node.latency.recordNs(req.namespace, kind, Number(process.hrtime.bigint() - t0));
     },
+    prepare: (msg) => prepareOffload(node, msg),
     single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
   };
 }

@@ -18,6 +18,11 @@ export interface DataHandlers {
   batch?: (msg: AsMsg, sink: FrameSink) => Promise<void>;
   /** a scan or query of any kind (foreground, background, aggregation), decoded once */
   scan?: (req: ScanRequest, sink: FrameSink) => Promise<void>;
+  /**
+   * Starts a single-record request's long pure work off the event loop (offload.ts); a promise
+   * when there is some (the request then runs once it settles), else undefined.
+   */
+  prepare?: (msg: AsMsg) => Promise<void> | undefined;
   /** single-record routing in a cluster (proxy, replication); answers undefined when the node runs alone */
   single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer> | undefined;
 }
@@ -70,6 +75,10 @@ export function dispatchMessage(
   }
   // performance.now() is a double in ms with sub-µs resolution: no BigInt per request
   const t0 = latency ? performance.now() : 0;
+  if (handlers.prepare) {
+    const prepared = handlers.prepare(msg);
+    if (prepared) return prepared.then(() => answerPrepared(node, handlers, msg, body, sink, latency, t0));
+  }
   if (handlers.single) {
     const answer = handlers.single(msg, body, out);
     if (answer !== undefined) {
@@ -92,6 +101,31 @@ export function dispatchMessage(
   }
   out.commitFrame();
   return ANSWER_IN_BUFFER;
+}
+
+/**
+ * A single-record request whose long work was done off the event loop: answered through `sink`
+ * with a builder of its own (the connection's reply buffer has moved on meanwhile).
+ */
+async function answerPrepared(
+  node: NamespaceLookup,
+  handlers: DataHandlers,
+  msg: AsMsg,
+  body: Buffer,
+  sink: FrameSink,
+  latency: LatencyRegistry | undefined,
+  t0: number,
+): Promise<void> {
+  const out = new ResponseBuilder(512);
+  const routed = handlers.single?.(msg, body, out);
+  let frame: Buffer;
+  if (routed !== undefined) frame = await routed;
+  else {
+    executeSingleRecord(node, msg, out);
+    frame = out.finish();
+  }
+  recordNamedLatency(latency, msg, t0);
+  sink.send(frame);
 }
 
 /** Counts a single-record transaction in the read, write (deletes too) or udf histogram of the namespace it names. */

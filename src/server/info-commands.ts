@@ -7,6 +7,7 @@ import { citrusleafSec } from '../util/clock.js';
 import { N_PARTITIONS } from '../util/digest.js';
 import { BUILD_VERSION, EDITION, type StratoNode } from './node.js';
 import type { InfoCommand } from './info-protocol.js';
+import { offloadStatistics } from './offload.js';
 import { truncate, truncateUndo } from '../namespace/truncate.js';
 import { randomBytes } from 'node:crypto';
 import { histogramInfo } from '../namespace/nsup-histograms.js';
@@ -173,6 +174,7 @@ function statistics(node: StratoNode): string {
     ['proto_frames_malformed', node.stats.protoFramesMalformed],
     ['compressed_requests_refused', node.stats.compressedRequestsRefused],
     ...node.loopDelay.statistics(),
+    ...offloadStatistics(),
   ];
   return kv.map(([k, v]) => `${k}=${v}`).join(';');
 }

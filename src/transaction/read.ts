@@ -8,6 +8,7 @@ import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle } from '../protocol/particle.js';
 import { valueToParticle } from '../values/bin-particles.js';
 import { copyStoredBins, readStoredKey } from '../storage/record-codec.js';
+import { takeOffloadedParticleOp } from '../values/offloaded.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';
 import { keyMismatch, type TxRequest } from './keyed-request.js';
@@ -205,7 +206,8 @@ export function readParticleOp(
       if (!engines.cdt) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
       const bin = view.getBin(binName);
       if (!bin) return undefined;
-      return engines.cdt(bin, payload, false).result;
+      // a read of a large list or map may have been computed on a worker (server/offload.ts)
+      return (takeOffloadedParticleOp(payload, bin) ?? engines.cdt(bin, payload, false)).result;
     }
     case OpType.BITS_READ: {
       if (!engines.bits) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);

@@ -20,6 +20,7 @@ import {
 import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle, isBlobType, isStorableType, type Bin } from '../protocol/particle.js';
 import { normaliseIncoming, valueToParticle } from '../values/bin-particles.js';
+import { takeOffloadedParticleOp } from '../values/offloaded.js';
 import { decodeRecord, type StoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';
@@ -197,7 +198,8 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
           const engine = op.opType === OpType.CDT_MODIFY ? engines.cdt : op.opType === OpType.BITS_MODIFY ? engines.bits : engines.hll;
           if (!engine) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
           const current = findBin(bins, op.name);
-          const outcome = engine(current, op.value, true);
+          // a CDT op on a large bin may have been computed on a worker (server/offload.ts)
+          const outcome = (op.opType === OpType.CDT_MODIFY ? takeOffloadedParticleOp(op.value, current) : undefined) ?? engine(current, op.value, true);
           if (outcome.newBin) bins = setBin(bins, op.name, outcome.newBin.type, outcome.newBin.value);
           else if (outcome.newBin === null && current && op.opType !== OpType.CDT_MODIFY) {
             // unchanged

@@ -8,6 +8,7 @@ import { Particle } from '../protocol/particle.js';
 import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { isValidHll } from '../hll/index.js';
 import { decodeGeoJsonParticle, encodeGeoJsonParticle } from '../geo/index.js';
+import { takeOffloadedGeo } from './offloaded.js';
 
 /**
  * Validates and normalises an incoming value (integers of 1/2/4/8 bytes become 8 bytes).
@@ -36,8 +37,9 @@ export function normaliseIncoming(type: number, value: Buffer): Buffer {
       return value;
     case Particle.GEOJSON:
       if (value.length < 3) throw new AsError(ResultCode.PARAMETER, 'bad geojson');
-      // the server computes the S2 cells; whatever cells the client sent are replaced
-      return encodeGeoJsonParticle(decodeGeoJsonParticle(value).json);
+      // the server computes the S2 cells; whatever cells the client sent are replaced (a large
+      // region's were computed on a worker before the transaction: server/offload.ts)
+      return takeOffloadedGeo(value) ?? encodeGeoJsonParticle(decodeGeoJsonParticle(value).json);
     case Particle.HLL:
       if (!isValidHll(value)) throw new AsError(ResultCode.PARAMETER, 'bad hll');
       return value;

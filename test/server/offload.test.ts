@@ -1,0 +1,127 @@
+/**
+ * Long pure work off the event loop (issue 16.2, server/offload.ts): a large GeoJSON region is
+ * covered and CDT ops on large lists and maps run on a worker thread before the transaction. The
+ * answers and stored values are exactly those computed in line; a result computed on a bin that
+ * changed meanwhile is never used.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Aerospike from 'aerospike';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { connectClient } from '../helpers/client.js';
+import { WireConnection } from '../../src/client/wire-connection.js';
+import { encodeGet } from '../../src/client/message-encoder.js';
+import { computeDigest } from '../../src/util/digest.js';
+import { parseMessage } from '../../src/protocol/message.js';
+import { encodeGeoJsonParticle } from '../../src/geo/index.js';
+import { OFFLOAD_CDT_MIN_BYTES, OFFLOAD_GEOJSON_MIN_BYTES } from '../../src/server/offload.js';
+import { setOffloadedParticleOp, takeOffloadedParticleOp } from '../../src/values/offloaded.js';
+import { Particle } from '../../src/protocol/particle.js';
+
+let server: StratoProcess;
+let client: any;
+const SET = 'offload';
+const key = (k: string) => new Aerospike.Key('test', SET, k);
+const slow = { totalTimeout: 120_000, socketTimeout: 120_000 };
+
+before(async () => {
+  server = await startStrato({
+    config: `namespace test {\n  replication-factor 1\n  max-record-size 8M\n  storage-engine memory {\n    data-size 1G\n  }\n}\n`,
+  });
+  client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
+});
+after(async () => {
+  await client?.close(false);
+  await server?.stop();
+});
+
+/** The node's `offload_requests` statistic. */
+async function offloaded(): Promise<number> {
+  const conn = await WireConnection.open('127.0.0.1', server.port);
+  try {
+    const text = (await conn.info(['statistics'])).get('statistics') ?? '';
+    return Number(/offload_requests=(\d+)/.exec(text)![1]);
+  } finally {
+    conn.close();
+  }
+}
+
+/** A star-shaped polygon of `vertices` points around (10, 20). */
+function polygon(vertices: number): string {
+  const ring: [number, number][] = [];
+  for (let i = 0; i < vertices; i++) {
+    const a = (2 * Math.PI * i) / vertices;
+    const r = 1 + 0.1 * Math.sin(a * 37);
+    ring.push([10 + r * Math.cos(a), 20 + r * Math.sin(a)]);
+  }
+  ring.push(ring[0]!);
+  return JSON.stringify({ type: 'Polygon', coordinates: [ring] });
+}
+
+test('a GeoJSON polygon of 25,000 vertices is stored with the cells covering it in line gives', async () => {
+  const json = polygon(25_000);
+  assert.ok(json.length >= OFFLOAD_GEOJSON_MIN_BYTES, 'large enough to be covered on the worker');
+  const before = await offloaded();
+  await client.put(key('poly'), { g: new Aerospike.GeoJSON(json) }, {}, slow);
+  assert.equal(await offloaded(), before + 1, 'the covering ran on the worker');
+  const conn = await WireConnection.open('127.0.0.1', server.port);
+  try {
+    const body = await conn.request(encodeGet('test', SET, computeDigest(SET, 3, Buffer.from('poly'))));
+    const msg = parseMessage(body, 0, body.length);
+    assert.equal(msg.resultCode, 0);
+    assert.equal(msg.ops[0]!.particleType, Particle.GEOJSON);
+    assert.deepEqual(msg.ops[0]!.value, encodeGeoJsonParticle(json), 'flags, S2 cells and text as covered in line');
+  } finally {
+    conn.close();
+  }
+});
+
+test('an invalid large GeoJSON value is refused with GEO_INVALID_GEOJSON (160) as in line', async () => {
+  const json = JSON.stringify({ type: 'Polygon', coordinates: [[[0, 0], [1, 1], [2, 2]]], pad: 'x'.repeat(OFFLOAD_GEOJSON_MIN_BYTES) });
+  await assert.rejects(client.put(key('badpoly'), { g: new Aerospike.GeoJSON(json) }, {}, slow), (e: any) => e.code === 160);
+});
+
+test('CDT ops on a list and a map of 100,000 elements answer what the operations define', async () => {
+  const items = Array.from({ length: 100_000 }, (_, i) => (i * 7919) % 100_003);
+  assert.ok(items.length * 4 >= OFFLOAD_CDT_MIN_BYTES);
+  const before = await offloaded();
+  const appended = await client.operate(key('list'), [Aerospike.lists.appendItems('l', items)], {}, slow);
+  assert.equal(appended.bins.l, 100_000, 'append answers the new size');
+  await client.operate(key('list'), [Aerospike.lists.sort('l', 0)], {}, slow);
+  const sorted = [...items].sort((a, b) => a - b);
+  const range = await client.operate(key('list'), [Aerospike.lists.getRange('l', 500, 5)], {}, slow);
+  assert.deepEqual(range.bins.l, sorted.slice(500, 505));
+  const map: Record<string, number> = {};
+  for (let i = 0; i < 100_000; i++) map[`k${(i * 7919) % 100_003}`] = i;
+  const put = await client.operate(key('map'), [Aerospike.maps.putItems('m', map, { order: Aerospike.maps.order.KEY_ORDERED })], {}, slow);
+  assert.equal(put.bins.m, 100_000, 'put-items answers the new size');
+  const byRank = await client.operate(key('map'), [Aerospike.maps.getByRankRange('m', 10, 3, Aerospike.maps.returnType.KEY)], {}, slow);
+  const expected = Object.entries(map)
+    .sort((a, b) => a[1] - b[1])
+    .slice(10, 13)
+    .map(([k]) => k);
+  assert.deepEqual([...byRank.bins.m].sort(), expected.sort());
+  assert.equal(await offloaded(), before + 5, 'each op ran on the worker');
+  // a write between two large ops still lands: the second op sees it
+  await client.operate(key('list'), [Aerospike.lists.insert('l', 0, -1)], {}, slow);
+  const head = await client.operate(key('list'), [Aerospike.lists.getRange('l', 0, 2)], {}, slow);
+  assert.deepEqual(head.bins.l, [-1, sorted[0]]);
+});
+
+test('an error a CDT op raises on the worker is the answer in line gives (INCOMPATIBLE_TYPE on a map op to a list)', async () => {
+  await assert.rejects(client.operate(key('list'), [Aerospike.maps.getByRankRange('l', 0, 1, Aerospike.maps.returnType.KEY)], {}, slow), (e: any) => e.code === 12);
+});
+
+test('a result computed on a bin that has changed since is not used, and is used once', () => {
+  const payload = Buffer.from([0x93, 1, 2, 3]);
+  const input = { type: Particle.LIST, value: Buffer.from([0x91, 1]) };
+  const outcome = { result: { type: Particle.INTEGER, value: Buffer.alloc(8, 1) }, newBin: undefined };
+  setOffloadedParticleOp(payload, { input, outcome });
+  assert.equal(takeOffloadedParticleOp(payload, { type: Particle.LIST, value: Buffer.from([0x91, 2]) }), undefined, 'other bytes: compute in line');
+  setOffloadedParticleOp(payload, { input, outcome });
+  assert.equal(takeOffloadedParticleOp(payload, undefined), undefined, 'bin gone: compute in line');
+  setOffloadedParticleOp(payload, { input, outcome });
+  const used = takeOffloadedParticleOp(payload, { type: Particle.LIST, value: Buffer.from([0x91, 1]) });
+  assert.ok(used, 'same bytes: the computed outcome');
+  assert.equal(takeOffloadedParticleOp(payload, { type: Particle.LIST, value: Buffer.from([0x91, 1]) }), undefined, 'used once');
+});
