@@ -286,6 +286,7 @@ test('SIGKILL of a node under load: acknowledged writes stay readable, migration
   const attempted = new Set<number>(); // a write that failed at the client may still have landed (AP)
   let stop = false;
   let errors = 0;
+  let acks = 0; // acknowledged writes (acked counts keys, which repeat)
   const deadline = Date.now() + 8000; // bounded load
   const load = parallel(16, 16, async (w) => {
     let n = 0;
@@ -296,6 +297,7 @@ test('SIGKILL of a node under load: acknowledged writes stay readable, migration
       try {
         await client.put(key(k), { i: k, ver: version });
         acked.set(k, version);
+        acks++;
         const r = await client.get(key(w * 1000 + (n % 1000)));
         assert.ok(r.bins.i !== undefined);
       } catch {
@@ -303,12 +305,27 @@ test('SIGKILL of a node under load: acknowledged writes stay readable, migration
       }
     }
   });
-  await new Promise((r) => setTimeout(r, 1500));
+  // the kill lands in a running load, and the load runs on until the survivors have dropped the dead
+  // node, the client's map has followed and the client writes again (conditions polled rather than
+  // fixed waits, each bounded by the load's deadline)
+  const polled = async (cond: () => boolean | Promise<boolean>): Promise<void> => {
+    while (!(await cond()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+  await polled(() => acks >= 100);
   await cluster.kill(2);
-  await new Promise((r) => setTimeout(r, 4000));
+  const acksAtKill = acks;
+  await polled(async () => {
+    const [stats] = await info('127.0.0.1', cluster.specs[0]!.servicePort, 'statistics');
+    return kv(stats!).get('cluster_size') === '2';
+  });
+  // the client's map has moved on once it no longer lists the dead node
+  await polled(() => client.getNodes().length === 2);
+  const acksAtRecluster = acks;
+  await polled(() => acks >= acksAtRecluster + 100);
   stop = true;
   await load;
   assert.ok(acked.size > 100, `load ran (${acked.size} keys acknowledged, ${errors} errors)`);
+  assert.ok(acks > acksAtKill, `writes were acknowledged after the kill (${acksAtKill} at the kill, ${acks} at the end)`);
   await cluster.waitStable([0, 1], 2);
   for (const [k, version] of acked) {
     const r = await client.get(key(k));

@@ -4,8 +4,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { startStrato, runStratoExpectingFailure, STRATO_BIN } from '../helpers/strato-process.js';
 import { infoFrame, rawExchange } from '../helpers/raw-client.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/** Longest a test waits for a log line the node writes on its own (the ticker's, each 1 s here). */
+const LOG_WAIT_MS = 10_000;
 
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -87,8 +90,15 @@ test('a logging file sink receives the log lines, and the ticker reports per-nam
       'network {\n  service {\n    address 127.0.0.1\n    port 3000\n  }\n}\nnamespace test {\n  nsup-period 60\n  storage-engine memory {\n    data-size 64M\n  }\n}\n',
   });
   try {
-    await new Promise((r) => setTimeout(r, 1500));
-    const log = readFileSync(join(s.dir, 'strato.log'), 'utf8');
+    // the first ticker line comes one interval (1 s) after the start: read the file until it is there
+    // (bounded) rather than sleeping a fixed time
+    const ticked = /\{test\} data-usage: used-bytes/;
+    const deadline = Date.now() + LOG_WAIT_MS;
+    let log = '';
+    while (!ticked.test(log) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      log = existsSync(join(s.dir, 'strato.log')) ? readFileSync(join(s.dir, 'strato.log'), 'utf8') : '';
+    }
     assert.match(log, /GMT: INFO \(as\): \(start\.ts\) service ready/);
     assert.match(log, /\{test\} objects: all 0 master 0 prole 0/);
     assert.match(log, /\{test\} data-usage: used-bytes 0/);
