@@ -9,6 +9,7 @@ import { registerTestHooks } from './test-hooks.js';
 import { installLogProcessHooks, logger, type ContextLogger } from '../util/log.js';
 import { STRATO_VERSION } from '../util/version.js';
 import { startHttpEndpoint, type HttpEndpoint } from './http/http-server.js';
+import { ConsoleSessions, DEFAULT_CONSOLE_SESSION_TTL_S } from './http/console-auth.js';
 import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
@@ -18,6 +19,7 @@ import { UdfRegistry, registerUdfInfo } from '../udf/index.js';
 import { installUdf } from '../transaction/udf-apply.js';
 import { infoRegistry } from './info-commands.js';
 import { makeDataHandlers } from './data-handlers.js';
+import type { DataHandlers } from './dispatch.js';
 import { registerConfigInfo } from './config-info.js';
 import { registerSindexInfo } from './sindex-info.js';
 import { ClusterRouter } from './cluster-router.js';
@@ -111,6 +113,10 @@ export interface AssembledNode {
   spec: NodeSpec;
   udf: UdfRegistry;
   service: Service;
+  /** the data handlers the service runs (the console's query box runs through them too) */
+  handlers: DataHandlers;
+  /** access control; undefined without a security stanza */
+  security: NodeSecurity | undefined;
 }
 
 /** Builds the node and its service from `config` on `clock` (see {@link AssembledNode}). */
@@ -145,14 +151,15 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   node.loadSindexes();
   const security = config.raw.security ? makeSecurity(config.raw.security, spec, node, clock, () => service) : undefined;
   if (security) log.info(`security enabled: ${security.store.users.size} users, ${security.store.roles.size} user-defined roles`);
-  const service: Service = new Service(node, makeDataHandlers(node, config, udf), {
+  const handlers = makeDataHandlers(node, config, udf);
+  const service: Service = new Service(node, handlers, {
     address: spec.serviceAddress,
     port: spec.servicePort,
     compressionEnabled: () => config.compressionEnabled,
     maxConnections: config.protoFdMax,
     security,
   });
-  return { node, spec, udf, service };
+  return { node, spec, udf, service, handlers, security };
 }
 
 /** The rest of the start-up, once the node holds its work directory and storage files. */
@@ -160,7 +167,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
   const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';
   const clock = opts.clock ?? (testHooks ? new OffsetClock(systemClock) : systemClock);
-  const { node, spec, udf, service } = await assembleNode(config, clock, log);
+  const { node, spec, udf, service, handlers, security } = await assembleNode(config, clock, log);
   if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   const port = await service.listen();
   // with --port 0 the OS picked the port: info answers (service, peers) must show the real one
@@ -188,7 +195,9 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   let http: HttpEndpoint | undefined;
   if (httpConf) {
     try {
-      http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` });
+      // the console's logins last as long as the node's session tokens
+      const sessions = security ? new ConsoleSessions(security, config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S) : undefined;
+      http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` }, { handlers, sessions });
     } catch (e) {
       await node.cluster?.runtime.stop();
       await service.close();

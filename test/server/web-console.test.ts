@@ -156,6 +156,77 @@ test('sets, secondary indexes and UDF modules pages list what a client created',
   await page.screenshot({ path: join(shots, 'sindexes.png') });
 });
 
+test('the query box runs an index range query, a filtered scan and a set scan, rows matching the client', async () => {
+  await page.click('#tab-query');
+  // the index n_ix on users.n was created by the test before: a range query
+  await page.fill('#qset', 'users');
+  await page.selectOption('#qmode', 'range');
+  await page.fill('#qbin', 'n');
+  await page.fill('#qval', '10');
+  await page.fill('#qend', '14');
+  await page.click('#qgo');
+  await page.waitForFunction(() => /^\d+ record/.test(document.getElementById('qmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  assert.match((await page.textContent('#qmsg')) ?? '', /^5 record\(s\)$/);
+  const rows = await page.$$eval('#qtable tr', (trs) => trs.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  const headers = await page.$$eval('#qtable th', (ths) => ths.map((t) => t.textContent));
+  assert.deepEqual(headers, ['Digest', 'Key', 'Gen', 'n', 'name', 'tags']);
+  assert.deepEqual(rows.map((r) => Number(r[3])).sort((a, b) => a - b), [10, 11, 12, 13, 14]);
+  for (const [digest, key, gen, n, name] of rows) {
+    const rec = await client.get(new Aerospike.Key('test', 'users', Number(key)));
+    assert.equal(Buffer.from(rec.key.digest).toString('hex'), digest);
+    assert.equal(Number(gen), rec.gen);
+    assert.equal(Number(n), rec.bins.n);
+    assert.equal(JSON.parse(name!), rec.bins.name);
+  }
+  await page.screenshot({ path: join(shots, 'query.png') });
+  // a scan of the set with a bin filter (a filter expression): one record
+  await page.selectOption('#qmode', 'filter');
+  await page.fill('#qbin', 'name');
+  await page.selectOption('#qop', 'eq');
+  await page.fill('#qval', 'user7');
+  await page.click('#qgo');
+  await page.waitForFunction(() => /^1 record/.test(document.getElementById('qmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  assert.equal(await page.textContent('#qtable span[data-bin="n"]'), '7');
+  // a plain scan of the set, bounded by max
+  await page.selectOption('#qmode', 'scan');
+  await page.fill('#qmax', '7');
+  await page.click('#qgo');
+  await page.waitForFunction(() => /^7 record/.test(document.getElementById('qmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  // bad input is refused with a message, not a crash
+  await page.selectOption('#qmode', 'range');
+  await page.fill('#qval', 'abc');
+  await page.click('#qgo');
+  await page.waitForFunction(() => document.getElementById('qmsg')!.className === 'bad', undefined, { timeout: 10_000 });
+  assert.match((await page.textContent('#qmsg')) ?? '', /integer begin and end/);
+});
+
+test('a background job started by a client is aborted from the jobs page, as query-show then reports', async () => {
+  const ops = Aerospike.operations;
+  // 1 record per second over 50 records: the job stays active until it is aborted
+  const job = await client.scan('test', 'users').operate([ops.write('slow', 1)], { recordsPerSecond: 1 });
+  const trid = String(job.jobID);
+  await page.reload();
+  await page.click('#tab-jobs');
+  await page.waitForSelector(`button[data-abort="${trid}"]`, { timeout: 15_000 });
+  await page.screenshot({ path: join(shots, 'jobs.png') });
+  await page.click(`button[data-abort="${trid}"]`);
+  await page.waitForFunction((t) => (document.getElementById('jobmsg')!.textContent ?? '') === `job ${t} abort requested`, trid, { timeout: 10_000 });
+  const deadline = Date.now() + 10_000;
+  let status = '';
+  while (Date.now() < deadline) {
+    const [line] = await info('127.0.0.1', server.port, `query-show:trid=${trid}`);
+    status = /(?:^|:)status=([^:;]+)/.exec(line!)?.[1] ?? '';
+    if (!status.startsWith('active')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(status, 'done(user-aborted)');
+  // the page shows the job done, with no abort button left
+  await page.reload();
+  await page.click('#tab-jobs');
+  await page.waitForFunction((t) => [...document.querySelectorAll('#jobtable tr')].some((r) => r.textContent!.includes(t) && r.textContent!.includes('user-aborted')), trid, { timeout: 15_000 });
+  assert.equal(await page.$(`button[data-abort="${trid}"]`), null);
+});
+
 test('a record browsed in the page is the record the client reads', async () => {
   await page.click('#tab-records');
   await page.fill('#rset', 'users');

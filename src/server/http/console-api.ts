@@ -1,17 +1,38 @@
 /**
  * The web console's JSON API under `/api/`, answered from the node's own info commands (in
  * process, as an info client would see them): GET `/api/overview`, `/api/stats` (the counters the
- * page turns into throughput and latency charts), `/api/config?context=&id=`; POST
- * `/api/config` (`{context, id?, name, value}` → set-config) and `/api/jobs/abort` (`{trid}`).
+ * page turns into throughput and latency charts), `/api/config?context=&id=`, `/api/records`
+ * (record browser), `/api/session`; POST `/api/config` (`{context, id?, name, value}` →
+ * set-config), `/api/jobs/abort` (`{trid}`), `/api/query` (the query box, console-query.ts).
+ * With security on: POST `/api/login` (`{user, password}`) and `/api/logout`; every other call
+ * needs the session cookie (401 without), runs as that user (403 with the node's error when a
+ * privilege is missing: set-config and job aborts need sys-admin, records and queries read on
+ * the namespace/set), and GET `/api/users`, `/api/roles` list what the user may see (everyone
+ * for a user-admin, otherwise the user itself and its roles).
  * Answers are JSON; a refused change answers 400 with the node's error text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseInfoCommand } from '../info-protocol.js';
 import { executeInfoCommand } from '../info-commands.js';
 import type { StratoNode } from '../node.js';
+import type { DataHandlers } from '../dispatch.js';
 import { decodeRecord } from '../../storage/record-codec.js';
 import { particleToValue } from '../../protocol/particle.js';
 import { N_PARTITIONS } from '../../util/digest.js';
+import { Perm, permits, PREDEFINED_ROLES } from '../../security/store.js';
+import { PRIV_NAMES, FIRST_SCOPED_PRIV } from '../../security/codes.js';
+import type { ConnectionAuth } from '../../security/admin.js';
+import type { ConsoleSessions } from './console-auth.js';
+import { checkQuery, runConsoleQuery, type ConsoleQuery } from './console-query.js';
+
+/** What the API works with. */
+export interface ConsoleContext {
+  node: StratoNode;
+  /** the node's request handlers (the query box runs through them); undefined: no query box */
+  handlers: DataHandlers | undefined;
+  /** console logins; undefined when the node has no security stanza */
+  sessions: ConsoleSessions | undefined;
+}
 
 /** Most records one record-browser page returns (`max` is clamped to it). */
 export const MAX_BROWSE_RECORDS = 100;
@@ -180,33 +201,130 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 /** A name or value that set-config may carry: no separators of the info protocol. */
 const SAFE = /^[A-Za-z0-9_.\-{}]+$/;
 
+/** Reads `{…}` fields as strings. */
+function strOf(body: Record<string, unknown>, k: string): string | undefined {
+  return typeof body[k] === 'string' || typeof body[k] === 'number' ? String(body[k]) : undefined;
+}
+
+/** Runs an info command as the console user: the same privilege check as on a client connection. */
+function infoAs(ctx: ConsoleContext, auth: ConnectionAuth | undefined, command: string): string {
+  if (ctx.sessions) {
+    const cmd = parseInfoCommand(command);
+    const refused = ctx.sessions.security.checkInfo(auth, cmd.name, cmd.params);
+    if (refused) return refused;
+  }
+  return info(ctx.node, command);
+}
+
+/** 403 for a role violation or a missing login, 400 for any other refusal. */
+const refusalStatus = (answer: string) => (/^ERROR:8[01]\b/.test(answer) ? 403 : 400);
+
+function privilegeText(p: { code: number; ns: string; set: string }): string {
+  const name = PRIV_NAMES.get(p.code) ?? String(p.code);
+  return p.code >= FIRST_SCOPED_PRIV && p.ns ? [name, p.ns, p.set].filter((x) => x !== '').join('.') : name;
+}
+
+/** Users and roles the console user may see. */
+function usersAndRoles(sessions: ConsoleSessions, auth: ConnectionAuth, what: 'users' | 'roles'): unknown {
+  const store = sessions.security.store;
+  const eff = store.effectiveOf(auth.user);
+  const admin = eff !== undefined && permits(eff, Perm.USER_ADMIN, '', '');
+  if (what === 'users') {
+    const users = [...store.users.values()].filter((u) => admin || u.name === auth.user).sort((a, b) => a.name.localeCompare(b.name));
+    return { users: users.map((u) => ({ user: u.name, roles: u.roles })) };
+  }
+  const mine = new Set(store.users.get(auth.user)?.roles ?? []);
+  const roles = [...PREDEFINED_ROLES.values(), ...store.roles.values()].filter((r) => admin || mine.has(r.name)).sort((a, b) => a.name.localeCompare(b.name));
+  return { roles: roles.map((r) => ({ role: r.name, privileges: r.privileges.map(privilegeText), allowlist: r.whitelist, readQuota: r.readQuota, writeQuota: r.writeQuota })) };
+}
+
 /** Answers one `/api/...` request. */
-export async function handleApi(node: StratoNode, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const node = ctx.node;
   const path = url.pathname;
-  if (req.method === 'GET' && path === '/api/overview') return send(res, 200, overview(node));
-  if (req.method === 'GET' && path === '/api/stats') return send(res, 200, stats(node));
-  if (req.method === 'GET' && path === '/api/records') {
-    const max = Math.min(MAX_BROWSE_RECORDS, Math.max(1, Number(url.searchParams.get('max') ?? 20) || 20));
-    const b = browse(node, url.searchParams.get('ns') ?? '', url.searchParams.get('set') ?? '', max);
-    return send(res, typeof b === 'object' && b !== null && 'error' in b ? 400 : 200, b);
+  const sessions = ctx.sessions;
+  if (req.method === 'GET' && path === '/api/session') {
+    const auth = sessions?.authOf(req);
+    return send(res, 200, { security: sessions !== undefined, user: auth?.user });
   }
-  if (req.method === 'GET' && path === '/api/config') {
-    const c = config(node, url.searchParams.get('context') ?? 'service', url.searchParams.get('id'));
-    return send(res, 'error' in c ? 400 : 200, c);
-  }
-  if (req.method === 'POST' && (path === '/api/config' || path === '/api/jobs/abort')) {
+  if (req.method === 'POST' && path === '/api/login') {
+    if (!sessions) return send(res, 400, { error: 'security is not enabled on this node: no login needed' });
     let body: Record<string, unknown>;
     try {
       body = await readJson(req);
     } catch (e) {
       return send(res, 400, { error: (e as Error).message });
     }
-    const str = (k: string) => (typeof body[k] === 'string' || typeof body[k] === 'number' ? String(body[k]) : undefined);
+    const user = strOf(body, 'user');
+    const password = strOf(body, 'password');
+    if (!user || password === undefined) return send(res, 400, { error: 'user and password are required' });
+    const r = sessions.login(user, password, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+    if ('code' in r) return send(res, 401, { error: `login refused (result code ${r.code})`, code: r.code });
+    res.setHeader('set-cookie', sessions.cookie(r.token));
+    return send(res, 200, { user });
+  }
+  if (req.method === 'POST' && path === '/api/logout') {
+    sessions?.logout(req);
+    res.setHeader('set-cookie', 'strato_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0');
+    return send(res, 200, { ok: true });
+  }
+  const auth = sessions?.authOf(req);
+  if (sessions && !auth) return send(res, 401, { error: 'login required' });
+  if (req.method === 'GET' && path === '/api/overview') return send(res, 200, overview(node));
+  if (req.method === 'GET' && path === '/api/stats') return send(res, 200, stats(node));
+  if (req.method === 'GET' && (path === '/api/users' || path === '/api/roles')) {
+    if (!sessions || !auth) return send(res, 404, { error: 'security is not enabled on this node: no users or roles' });
+    return send(res, 200, usersAndRoles(sessions, auth, path === '/api/users' ? 'users' : 'roles'));
+  }
+  if (req.method === 'GET' && path === '/api/records') {
+    const max = Math.min(MAX_BROWSE_RECORDS, Math.max(1, Number(url.searchParams.get('max') ?? 20) || 20));
+    const nsName = url.searchParams.get('ns') ?? '';
+    const setName = url.searchParams.get('set') ?? '';
+    if (sessions && auth) {
+      const eff = sessions.security.store.effectiveOf(auth.user);
+      if (!eff || !permits(eff, Perm.READ, nsName, setName)) return send(res, 403, { error: 'ERROR:81:role violation (reading records needs read on the namespace or set)' });
+    }
+    const b = browse(node, nsName, setName, max);
+    return send(res, typeof b === 'object' && b !== null && 'error' in b ? 400 : 200, b);
+  }
+  if (req.method === 'GET' && path === '/api/config') {
+    const c = config(node, url.searchParams.get('context') ?? 'service', url.searchParams.get('id'));
+    return send(res, 'error' in c ? 400 : 200, c);
+  }
+  if (req.method === 'POST' && (path === '/api/config' || path === '/api/jobs/abort' || path === '/api/query')) {
+    let body: Record<string, unknown>;
+    try {
+      body = await readJson(req);
+    } catch (e) {
+      return send(res, 400, { error: (e as Error).message });
+    }
+    const str = (k: string) => strOf(body, k);
+    if (path === '/api/query') {
+      if (!ctx.handlers) return send(res, 404, { error: 'no query box on this endpoint' });
+      const mode = str('mode') ?? 'scan';
+      if (!['scan', 'equal', 'range', 'filter'].includes(mode)) return send(res, 400, { error: `unknown mode '${mode}'` });
+      const q: ConsoleQuery = {
+        ns: str('ns') ?? '',
+        set: str('set') ?? '',
+        mode: mode as ConsoleQuery['mode'],
+        bin: str('bin'),
+        value: str('value'),
+        end: str('end'),
+        op: str('op') as ConsoleQuery['op'],
+        max: Number(str('max') ?? 20) || 20,
+      };
+      const bad = checkQuery(q);
+      if (bad) return send(res, 400, { error: bad });
+      const guard = sessions && auth ? (msg: Parameters<typeof sessions.security.checkData>[1], kind: Parameters<typeof sessions.security.checkData>[2]) => sessions.security.checkData(auth, msg, kind) : undefined;
+      const a = await runConsoleQuery(node, ctx.handlers, guard, q);
+      if (a.resultCode !== 0 && a.records.length === 0) return send(res, a.resultCode === 81 || a.resultCode === 80 ? 403 : 400, { error: `the node answered result code ${a.resultCode}`, resultCode: a.resultCode });
+      return send(res, 200, a);
+    }
     if (path === '/api/jobs/abort') {
       const trid = str('trid');
       if (!trid || !/^\d+$/.test(trid)) return send(res, 400, { error: 'trid must be a number' });
-      const a = info(node, `query-abort:trid=${trid}`);
-      return send(res, a === 'ok' ? 200 : 400, a === 'ok' ? { ok: true } : { error: a });
+      const a = infoAs(ctx, auth, `query-abort:trid=${trid}`);
+      return send(res, a === 'ok' ? 200 : refusalStatus(a), a === 'ok' ? { ok: true } : { error: a });
     }
     const context = str('context');
     const name = str('name');
@@ -215,8 +333,8 @@ export async function handleApi(node: StratoNode, req: IncomingMessage, res: Ser
     if (!context || !name || value === undefined || ![context, name, value, ...(id ? [id] : [])].every((s) => SAFE.test(s))) {
       return send(res, 400, { error: 'context, name and value are required, without ; : = or spaces' });
     }
-    const a = info(node, `set-config:context=${context}${id ? `;id=${id}` : ''};${name}=${value}`);
-    return send(res, a === 'ok' ? 200 : 400, a === 'ok' ? { ok: true } : { error: a });
+    const a = infoAs(ctx, auth, `set-config:context=${context}${id ? `;id=${id}` : ''};${name}=${value}`);
+    return send(res, a === 'ok' ? 200 : refusalStatus(a), a === 'ok' ? { ok: true } : { error: a });
   }
   send(res, 404, { error: `no such API: ${req.method} ${path}` });
 }

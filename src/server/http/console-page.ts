@@ -1,7 +1,9 @@
 /**
  * The web console's single page: HTML, CSS and script in one string, no external assets, so it
  * works offline and ships inside the package. It polls `/api/stats` every POLL_MS and draws
- * throughput (reads/writes per second) and latency (share over 1 ms) as inline SVG lines.
+ * throughput (reads/writes per second) and latency (share over 1 ms) as inline SVG lines. With
+ * security on it shows a login form first (`/api/session`, `/api/login`) and Users and Roles
+ * tabs; the Query tab runs `/api/query`.
  */
 
 /** How often the page polls the node (ms); charts keep CHART_POINTS samples. */
@@ -13,7 +15,9 @@ export const CONSOLE_HTML = `<!doctype html>
 <style>
 body{font-family:system-ui,sans-serif;margin:0;background:#f4f6f8;color:#1d2630}
 header{background:#1d3557;color:#fff;padding:10px 16px;display:flex;gap:16px;align-items:baseline}
-header h1{font-size:18px;margin:0} header span{opacity:.85;font-size:13px}
+header h1{font-size:18px;margin:0} header span{opacity:.85;font-size:13px} header button{margin-left:auto}
+[hidden]{display:none!important}
+#login{max-width:520px;margin:40px auto;background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:16px 20px}
 nav{display:flex;gap:4px;padding:8px 16px;background:#e3e8ee}
 nav button{border:0;background:none;padding:6px 10px;cursor:pointer;border-radius:4px}
 nav button.on{background:#fff;font-weight:600}
@@ -27,7 +31,10 @@ th,td{border:1px solid #d5dbe1;padding:4px 8px;text-align:left} th{background:#e
 input{font-family:monospace}
 </style></head>
 <body>
-<header><h1>Strato</h1><span id="hdr">connecting…</span></header>
+<header><h1>Strato</h1><span id="hdr">connecting…</span><span id="who"></span><button id="logout" hidden>log out</button></header>
+<div id="login" hidden><form id="loginform"><h2>Log in</h2><p>This node has security enabled: log in with a database user.</p>
+<label>User <input id="luser" autocomplete="username"></label> <label>Password <input id="lpass" type="password" autocomplete="current-password"></label>
+<button id="lgo" type="submit">log in</button> <span id="lmsg" class="bad"></span></form></div>
 <nav id="tabs"></nav>
 <main>
 <section id="overview"><div class="cards" id="cards"></div><h2>Namespaces</h2><table id="nstable"></table></section>
@@ -35,11 +42,20 @@ input{font-family:monospace}
 <section id="sets"><table id="settable"></table></section>
 <section id="sindexes"><table id="sitable"></table></section>
 <section id="udfs"><table id="udftable"></table></section>
-<section id="jobs"><table id="jobtable"></table></section>
+<section id="jobs"><span id="jobmsg"></span><table id="jobtable"></table></section>
 <section id="config">
 <label>Context <select id="ctx"><option>service</option><option>network</option></select></label>
 <span id="cfgmsg"></span>
 <table id="cfgtable"></table></section>
+<section id="query">
+<label>Namespace <input id="qns" value="test" size="10"></label> <label>Set <input id="qset" size="12"></label>
+<label>Kind <select id="qmode"><option value="scan">scan the set</option><option value="filter">scan with a bin filter</option><option value="equal">index query: equals</option><option value="range">index query: integer range</option></select></label>
+<label>Bin <input id="qbin" size="10"></label> <select id="qop"><option>eq</option><option>ne</option><option>gt</option><option>ge</option><option>lt</option><option>le</option></select>
+<label>Value <input id="qval" size="10"></label> <label>to <input id="qend" size="8"></label>
+<label>Max <input id="qmax" value="20" size="4"></label> <button id="qgo">run</button> <span id="qmsg"></span>
+<table id="qtable"></table></section>
+<section id="users"><table id="usertable"></table></section>
+<section id="roles"><table id="roletable"></table></section>
 <section id="records">
 <label>Namespace <input id="rns" value="test" size="10"></label> <label>Set <input id="rset" size="14"></label>
 <label>Records <input id="rmax" value="20" size="4"></label> <button id="rgo">browse</button> <span id="rmsg"></span>
@@ -48,15 +64,38 @@ input{font-family:monospace}
 <script>
 "use strict";
 const POLL_MS=${CONSOLE_POLL_MS}, POINTS=${CHART_POINTS};
-const TABS=[["overview","Overview"],["charts","Throughput & latency"],["sets","Sets"],["sindexes","Secondary indexes"],["udfs","UDF modules"],["jobs","Jobs"],["config","Configuration"],["records","Records"]];
+let TABS=[["overview","Overview"],["charts","Throughput & latency"],["sets","Sets"],["sindexes","Secondary indexes"],["udfs","UDF modules"],["jobs","Jobs"],["config","Configuration"],["records","Records"],["query","Query"]];
+const SECURITY_TABS=[["users","Users"],["roles","Roles"]];
 const $=(id)=>document.getElementById(id);
 const esc=(s)=>String(s??"").replace(/[&<>"']/g,(c)=>"&#"+c.charCodeAt(0)+";");
-function tab(id){for(const [t] of TABS){$(t).classList.toggle("on",t===id);$("tab-"+t).classList.toggle("on",t===id);} if(id==="config")loadConfig();}
-$("tabs").innerHTML=TABS.map(([id,l])=>'<button id="tab-'+id+'" data-tab="'+id+'">'+l+'</button>').join("");
+function tab(id){for(const [t] of TABS){$(t).classList.toggle("on",t===id);$("tab-"+t).classList.toggle("on",t===id);} if(id==="config")loadConfig(); if(id==="users"||id==="roles")loadAccess();}
+function drawTabs(){$("tabs").innerHTML=TABS.map(([id,l])=>'<button id="tab-'+id+'" data-tab="'+id+'">'+l+'</button>').join("");}
+drawTabs();
 $("tabs").addEventListener("click",(e)=>{const t=e.target.dataset&&e.target.dataset.tab;if(t)tab(t);});
 function table(el,cols,rows){el.innerHTML="<tr>"+cols.map((c)=>"<th>"+esc(c)+"</th>").join("")+"</tr>"+rows.map((r)=>"<tr>"+r.map((c)=>"<td>"+c+"</td>").join("")+"</tr>").join("");}
 function bytes(n){const u=["B","KB","MB","GB","TB"];let i=0;while(n>=1024&&i<4){n/=1024;i++;}return (i?n.toFixed(2):n)+" "+u[i];}
-async function api(path,opts){const r=await fetch(path,opts);const j=await r.json();if(!r.ok)throw new Error(j.error||r.status);return j;}
+async function api(path,opts){const r=await fetch(path,opts);const j=await r.json();if(r.status===401&&path!=="/api/login")showLogin();if(!r.ok)throw new Error(j.error||r.status);return j;}
+function showLogin(){$("login").hidden=false;document.querySelector("main").hidden=true;$("tabs").hidden=true;}
+let started=false;
+function startConsole(user){$("login").hidden=true;document.querySelector("main").hidden=false;$("tabs").hidden=false;
+  if(user){$("who").textContent=" · user "+user;$("logout").hidden=false;if(!TABS.some(([t])=>t==="users")){TABS=TABS.concat(SECURITY_TABS);drawTabs();}}
+  if(!started){started=true;tab("overview");loadOverview();poll();setInterval(poll,POLL_MS);setInterval(loadOverview,5*POLL_MS);}else{loadOverview();}}
+$("loginform").addEventListener("submit",async(e)=>{e.preventDefault();
+  try{const r=await api("/api/login",{method:"POST",body:JSON.stringify({user:$("luser").value,password:$("lpass").value})});$("lmsg").textContent="";$("lpass").value="";startConsole(r.user);}
+  catch(err){$("lmsg").textContent=err.message;}});
+$("logout").addEventListener("click",async()=>{await api("/api/logout",{method:"POST"});location.reload();});
+async function loadAccess(){
+  try{const u=await api("/api/users");table($("usertable"),["User","Roles"],u.users.map((x)=>[esc(x.user),esc(x.roles.join(", "))]));
+    const r=await api("/api/roles");table($("roletable"),["Role","Privileges","Allowlist","Read quota","Write quota"],r.roles.map((x)=>[esc(x.role),esc(x.privileges.join(", ")),esc(x.allowlist.join(", ")),x.readQuota||"",x.writeQuota||""]));}
+  catch(err){$("usertable").innerHTML='<tr><td class="bad">'+esc(err.message)+"</td></tr>";}}
+$("qgo").addEventListener("click",async()=>{
+  const q={ns:$("qns").value,set:$("qset").value,mode:$("qmode").value,bin:$("qbin").value,op:$("qop").value,value:$("qval").value,end:$("qend").value,max:$("qmax").value};
+  $("qmsg").className="";$("qmsg").textContent="running…";
+  try{const r=await api("/api/query",{method:"POST",body:JSON.stringify(q)});
+    const names=[...new Set(r.records.flatMap((x)=>Object.keys(x.bins)))].sort();
+    $("qmsg").className="ok";$("qmsg").textContent=r.records.length+" record(s)"+(r.partitionsSkipped?" ("+r.partitionsSkipped+" partitions held by other nodes)":"")+(r.timedOut?" (timed out)":"");
+    table($("qtable"),["Digest","Key","Gen"].concat(names),r.records.map((x)=>['<code>'+esc(x.digest)+'</code>',esc(x.key===undefined?"":JSON.stringify(x.key)),x.generation].concat(names.map((n)=>'<span data-bin="'+esc(n)+'">'+esc(x.bins[n]===undefined?"":JSON.stringify(x.bins[n]))+"</span>"))));}
+  catch(err){$("qmsg").className="bad";$("qmsg").textContent=err.message;$("qtable").innerHTML="";}});
 let ov=null;
 async function loadOverview(){
   ov=await api("/api/overview");
@@ -70,7 +109,7 @@ async function loadOverview(){
   table($("jobtable"),["Transaction","Namespace","Set","Module","Status","Progress","Records",""],ov.jobs.map((j)=>[esc(j.trid),esc(j.ns),esc(j.set),esc(j["job-type"]||j.module),esc(j.status),esc(j["job-progress"]||j.progress),esc(j["recs-read"]||j["recs-succeeded"]),j.status&&/active/.test(j.status)?'<button data-abort="'+esc(j.trid)+'">abort</button>':""]));
   if(!$("ctx").dataset.filled){$("ctx").dataset.filled="1";for(const n of ov.namespaces){const o=document.createElement("option");o.value="namespace:"+n.name;o.textContent="namespace "+n.name;$("ctx").appendChild(o);}}
 }
-$("jobtable").addEventListener("click",async(e)=>{const t=e.target.dataset&&e.target.dataset.abort;if(!t)return;try{await api("/api/jobs/abort",{method:"POST",body:JSON.stringify({trid:t})});}catch(err){alert(err.message);}loadOverview();});
+$("jobtable").addEventListener("click",async(e)=>{const t=e.target.dataset&&e.target.dataset.abort;if(!t)return;let msg="job "+t+" abort requested",cls="ok";try{await api("/api/jobs/abort",{method:"POST",body:JSON.stringify({trid:t})});}catch(err){msg="job "+t+": "+err.message;cls="bad";}await loadOverview();$("jobmsg").className=cls;$("jobmsg").textContent=msg;});
 // charts: one SVG per series group, redrawn from the kept samples
 const series={};let last=null;
 function push(name,v){(series[name]=series[name]||[]).push(v);if(series[name].length>POINTS)series[name].shift();}
@@ -114,6 +153,6 @@ $("rgo").addEventListener("click",async()=>{
     $("rmsg").className="ok";$("rmsg").textContent=r.records.length+" record(s)";
     table($("rtable"),["Digest","Set","Key","Gen","Void time","Bins"],r.records.map((x)=>['<code>'+esc(x.digest)+'</code>',esc(x.set),esc(x.key===undefined?"":JSON.stringify(x.key)),x.generation,x.voidTime,'<code data-bins="'+esc(x.digest)+'">'+esc(JSON.stringify(x.bins))+'</code>']));}
   catch(err){$("rmsg").className="bad";$("rmsg").textContent=err.message;}});
-tab("overview");loadOverview();poll();setInterval(poll,POLL_MS);setInterval(loadOverview,5*POLL_MS);
+fetch("/api/session").then((r)=>r.json()).then((s)=>{if(s.security&&!s.user)showLogin();else startConsole(s.user);},()=>{$("hdr").textContent="node not answering";});
 </script></body></html>
 `;

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSource } from './metrics.js';
 import { logger } from '../../util/log.js';
-import { handleApi } from './console-api.js';
+import { handleApi, type ConsoleContext } from './console-api.js';
 import { CONSOLE_HTML } from './console-page.js';
 
 const log = logger.context('http', 'http-server.ts');
@@ -18,11 +18,12 @@ export interface HttpEndpoint {
 }
 
 /** Starts the HTTP endpoint; rejects when the address cannot be bound. */
-export async function startHttpEndpoint(address: string, port: number, src: MetricsSource): Promise<HttpEndpoint> {
+export async function startHttpEndpoint(address: string, port: number, src: MetricsSource, consoleCtx: Omit<ConsoleContext, 'node'> = { handlers: undefined, sessions: undefined }): Promise<HttpEndpoint> {
+  const ctx: ConsoleContext = { node: src.node, ...consoleCtx };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/api/')) {
-      handleApi(src.node, req, res, new URL(req.url ?? '/', 'http://localhost')).catch((e: unknown) => {
+      handleApi(ctx, req, res, new URL(req.url ?? '/', 'http://localhost')).catch((e: unknown) => {
         log.warning(`console API ${path} failed: ${(e as Error).message}`);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error' }));
       });

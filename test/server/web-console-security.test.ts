@@ -1,0 +1,171 @@
+/**
+ * The web console on a node with security on, in a real headless Chromium (Debian's, driven by
+ * playwright-core): the page asks for a login and its API answers 401 without one; a login is
+ * checked against the node's users (a wrong password is refused); the session cookie carries the
+ * user's privileges (a read-only user sees its own entry, may read records and run queries, but a
+ * set-config from the page is refused as a role violation; a sys-admin's set-config takes
+ * effect); a user-admin sees every user and role. Screenshots as web-console.test.ts takes them.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Aerospike from 'aerospike';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { info } from '../helpers/strato-cluster.js';
+import { connectClient } from '../helpers/client.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CONFIG = `service {
+  cluster-name secure-console
+}
+security {
+}
+network {
+  service {
+    address 127.0.0.1
+    port 3000
+  }
+  http {
+    address 127.0.0.1
+    port 0
+  }
+}
+namespace test {
+  replication-factor 1
+  nsup-period 120
+  storage-engine memory {
+    data-size 64M
+  }
+}
+`;
+
+let server: StratoProcess;
+let admin: any;
+let browser: Browser | undefined;
+let page: Page;
+let base: string;
+const shots = process.env['STRATO_CONSOLE_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'strato-console-sec-'));
+
+before(async () => {
+  server = await startStrato({ config: CONFIG });
+  const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
+  assert.ok(m, 'the log names the http endpoint');
+  base = m[1]!;
+  admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'admin', password: 'admin', log: { level: -1 } } as any);
+  await admin.createUser('reader', 'readpw', ['read']);
+  await admin.createUser('operator', 'oppw', ['sys-admin', 'read']);
+  await admin.createUser('writer', 'wpw', ['read-write']);
+  const w = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'writer', password: 'wpw', log: { level: -1 } } as any);
+  try {
+    for (let i = 0; i < 10; i++) await w.put(new Aerospike.Key('test', 'items', i), { i, label: `item${i}` });
+  } finally {
+    await w.close();
+  }
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+});
+
+after(async () => {
+  await browser?.close();
+  await admin?.close();
+  await server?.stop();
+});
+
+async function login(user: string, password: string): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#loginform', { state: 'visible', timeout: 15_000 });
+  await page.fill('#luser', user);
+  await page.fill('#lpass', password);
+  await page.click('#lgo');
+}
+
+test('without a login the API answers 401 and the page shows only the login form', async () => {
+  for (const path of ['/api/overview', '/api/stats', '/api/records?ns=test', '/api/users', '/api/config?context=service']) {
+    assert.equal((await fetch(`${base}${path}`)).status, 401, path);
+  }
+  const q = await fetch(`${base}/api/query`, { method: 'POST', body: JSON.stringify({ ns: 'test', set: 'items', mode: 'scan' }) });
+  assert.equal(q.status, 401);
+  const session = (await (await fetch(`${base}/api/session`)).json()) as { security: boolean; user?: string };
+  assert.deepEqual(session, { security: true });
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#loginform', { state: 'visible', timeout: 15_000 });
+  assert.equal(await page.isVisible('main'), false);
+  await page.screenshot({ path: join(shots, 'login.png') });
+});
+
+test('a wrong password is refused with the node result code', async () => {
+  await login('reader', 'nope');
+  await page.waitForFunction(() => /login refused \(result code 65\)/.test(document.getElementById('lmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  assert.equal(await page.isVisible('main'), false);
+});
+
+test('a read-only user sees itself and its role, reads records and queries, but may not set-config', async () => {
+  await login('reader', 'readpw');
+  await page.waitForFunction(() => /build 8\.1\.2\.0/.test(document.getElementById('hdr')!.textContent ?? ''), undefined, { timeout: 15_000 });
+  assert.match((await page.textContent('#who')) ?? '', /user reader/);
+  await page.click('#tab-users');
+  await page.waitForFunction(() => document.querySelectorAll('#usertable tr').length > 1, undefined, { timeout: 10_000 });
+  const users = await page.$$eval('#usertable tr', (trs) => trs.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(users, [['reader', 'read']]);
+  await page.click('#tab-roles');
+  const roles = await page.$$eval('#roletable tr', (trs) => trs.slice(1).map((r) => r.querySelector('td')!.textContent));
+  assert.deepEqual(roles, ['read']);
+  // reading data is allowed: a scan from the query box
+  await page.click('#tab-query');
+  await page.fill('#qset', 'items');
+  await page.click('#qgo');
+  await page.waitForFunction(() => /^10 record/.test(document.getElementById('qmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  // set-config needs sys-admin: refused, and nothing changes
+  await page.click('#tab-config');
+  await page.selectOption('#ctx', 'namespace:test');
+  await page.waitForSelector('input[data-name="default-ttl"]');
+  await page.fill('input[data-name="default-ttl"]', '777');
+  await page.click('button[data-set="default-ttl"]');
+  await page.waitForFunction(() => document.getElementById('cfgmsg')!.className === 'bad', undefined, { timeout: 10_000 });
+  assert.match((await page.textContent('#cfgmsg')) ?? '', /ERROR:81/);
+  const [cfg] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
+  assert.match(cfg!, /(^|;)default-ttl=0(;|$)/);
+});
+
+test('a sys-admin user changes configuration from the page; logging out ends the session', async () => {
+  await login('operator', 'oppw');
+  await page.waitForFunction(() => /user operator/.test(document.getElementById('who')!.textContent ?? ''), undefined, { timeout: 15_000 });
+  await page.click('#tab-config');
+  await page.selectOption('#ctx', 'namespace:test');
+  await page.waitForSelector('input[data-name="default-ttl"]');
+  await page.fill('input[data-name="default-ttl"]', '888');
+  await page.click('button[data-set="default-ttl"]');
+  await page.waitForFunction(() => /default-ttl set to 888/.test(document.getElementById('cfgmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  const [cfg] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
+  assert.match(cfg!, /(^|;)default-ttl=888(;|$)/);
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'strato_session');
+  assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+  await page.click('#logout');
+  await page.waitForSelector('#loginform', { state: 'visible', timeout: 10_000 });
+  // the old token no longer works
+  const r = await fetch(`${base}/api/overview`, { headers: { cookie: `strato_session=${session!.value}` } });
+  assert.equal(r.status, 401);
+});
+
+test('a user-admin sees every user and role', async () => {
+  await login('admin', 'admin');
+  await page.waitForFunction(() => /user admin/.test(document.getElementById('who')!.textContent ?? ''), undefined, { timeout: 15_000 });
+  await page.click('#tab-users');
+  await page.waitForFunction(() => document.querySelectorAll('#usertable tr').length > 4, undefined, { timeout: 10_000 });
+  const users = await page.$$eval('#usertable tr', (trs) => trs.slice(1).map((r) => r.querySelector('td')!.textContent));
+  assert.deepEqual(users, ['admin', 'operator', 'reader', 'writer']);
+  await page.screenshot({ path: join(shots, 'users.png') });
+  await page.click('#tab-roles');
+  const roles = await page.$$eval('#roletable tr', (trs) => trs.slice(1).map((r) => r.querySelector('td')!.textContent));
+  assert.ok(roles.includes('sys-admin') && roles.includes('read-write'), roles.join(','));
+  await page.screenshot({ path: join(shots, 'roles.png') });
+});
