@@ -51,6 +51,8 @@ export interface BatchOptions {
   stats: BatchStats;
   compress?: (frame: Buffer) => Buffer;
   router?: BatchRowRouter | undefined;
+  /** security on: a row refused here answers its code on its row and does not run */
+  rowCheck?: ((row: AsMsg) => number) | undefined;
 }
 
 function lastFrame(code: number): Buffer {
@@ -109,7 +111,12 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     const row = rows[i]!;
     let code: number;
     const t0 = opts.latency ? performance.now() : 0;
-    if (opts.router) {
+    const refused = opts.rowCheck ? opts.rowCheck(row.msg) : 0;
+    if (refused !== 0) {
+      out.beginMessage(refused, 0, 0, row.index);
+      out.endMessage();
+      code = refused;
+    } else if (opts.router) {
       const r = opts.router.batchRow(row.msg, row.index, out, pending);
       code = typeof r === 'number' ? r : await r;
     } else code = executeSingleRecord(node, row.msg, out, row.index, true);

@@ -39,6 +39,26 @@ export interface SecurityConfig {
   enableQuotas: boolean;
   /** `default-password-file`: the first-start password of the `admin` user ('' = `admin`). */
   defaultPasswordFile: string;
+  /** `log { }`: what the audit trail reports (lines in the log's `audit` context). */
+  log: SecurityLogConfig;
+}
+
+/** `security { log { } }`: the audit trail's reports (all off by default, as in Aerospike). */
+export interface SecurityLogConfig {
+  /** `report-authentication`: successful logins and authentications */
+  reportAuthentication: boolean;
+  /** `report-user-admin`: successful user/role administration (admin protocol) */
+  reportUserAdmin: boolean;
+  /** `report-sys-admin`: successful info commands that need an admin privilege */
+  reportSysAdmin: boolean;
+  /** `report-violation`: refused authentications, role violations, allowlist and quota refusals */
+  reportViolation: boolean;
+  /** `report-data-op <ns> [<set>]` (repeatable): successful data transactions in that scope (set '' = every set) */
+  reportDataOp: { ns: string; set: string }[];
+  /** `report-data-op-role <role>` (repeatable): data transactions of users holding the role */
+  reportDataOpRole: string[];
+  /** `report-data-op-user <user>` (repeatable): data transactions of the user */
+  reportDataOpUser: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

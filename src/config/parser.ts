@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { lexConfig, type Stanza } from './lexer.js';
-import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type StratoConfig } from './model.js';
+import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type SecurityLogConfig, type StratoConfig } from './model.js';
 import {
   NETWORK_ADMIN_PARAMS,
   NETWORK_FABRIC_PARAMS,
@@ -39,6 +39,41 @@ export const SECURITY_PARAMS = new ParamTable<SecurityConfig>([
   boolParam('enable-quotas', sec('enableQuotas')),
   stringParam('default-password-file', sec('defaultPasswordFile'), { maxBytes: 4095 }),
 ]);
+
+const secLog = fieldsOf<SecurityLogConfig>();
+/** The `security { log { } }` flags (Aerospike EE's names). */
+const SECURITY_LOG_PARAMS = new ParamTable<SecurityLogConfig>([
+  boolParam('report-authentication', secLog('reportAuthentication')),
+  boolParam('report-user-admin', secLog('reportUserAdmin')),
+  boolParam('report-sys-admin', secLog('reportSysAdmin')),
+  boolParam('report-violation', secLog('reportViolation')),
+]);
+
+/** Most report-data-op / -role / -user lines (each is checked against every data transaction). */
+export const SECURITY_LOG_SCOPES_MAX = 64;
+
+function emptySecurityLog(): SecurityLogConfig {
+  return { reportAuthentication: false, reportUserAdmin: false, reportSysAdmin: false, reportViolation: false, reportDataOp: [], reportDataOpRole: [], reportDataOpUser: [] };
+}
+
+function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Stanza): void {
+  ctx.applyParams(SECURITY_LOG_PARAMS, log, stanza, 'security log', (sub) => {
+    if (sub.kind !== 'param') return false;
+    const k = sub.key;
+    if (k !== 'report-data-op' && k !== 'report-data-op-role' && k !== 'report-data-op-user') return false;
+    const want = k === 'report-data-op' ? '<namespace> [<set>]' : k === 'report-data-op-role' ? '<role>' : '<user>';
+    const n = sub.values.length;
+    if (n < 1 || n > (k === 'report-data-op' ? 2 : 1)) throw ctx.error(sub.line, `'${k}' takes ${want}`);
+    if (sub.values.some((v) => v === '' || Buffer.byteLength(v) > 63)) throw ctx.error(sub.line, `'${k}' names must be 1..63 bytes`);
+    if (log.reportDataOp.length + log.reportDataOpRole.length + log.reportDataOpUser.length >= SECURITY_LOG_SCOPES_MAX) {
+      throw ctx.error(sub.line, `at most ${SECURITY_LOG_SCOPES_MAX} report-data-op lines`);
+    }
+    if (k === 'report-data-op') log.reportDataOp.push({ ns: sub.values[0]!, set: sub.values[1] ?? '' });
+    else if (k === 'report-data-op-role') log.reportDataOpRole.push(sub.values[0]!);
+    else log.reportDataOpUser.push(sub.values[0]!);
+    return true;
+  });
+}
 
 const TOP_LEVEL = ['service', 'logging', 'network', 'namespace', 'mod-lua', 'security'];
 
@@ -125,16 +160,27 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
       case 'network':
         parseNetwork(ctx, cfg.network, item);
         break;
-      case 'security':
+      case 'security': {
         ctx.noArgs(item);
-        cfg.security = { sessionTtl: 86400, privilegeRefreshPeriod: 300, enableQuotas: false, defaultPasswordFile: '' };
-        ctx.applyParams(SECURITY_PARAMS, cfg.security, item, 'security', (sub) => {
-          if (sub.kind === 'stanza' && (sub.name === 'log' || sub.name === 'ldap' || sub.name === 'syslog')) {
-            throw ctx.error(sub.line, `security '${sub.name}' stanza is not supported by Strato yet`);
+        const security: SecurityConfig = { sessionTtl: 86400, privilegeRefreshPeriod: 300, enableQuotas: false, defaultPasswordFile: '', log: emptySecurityLog() };
+        cfg.security = security;
+        let logLine: number | undefined;
+        ctx.applyParams(SECURITY_PARAMS, security, item, 'security', (sub) => {
+          if (sub.kind !== 'stanza') return false;
+          if (sub.name === 'log') {
+            if (logLine !== undefined) throw ctx.error(sub.line, `security 'log' stanza is already given at line ${logLine}`);
+            logLine = sub.line;
+            ctx.noArgs(sub);
+            parseSecurityLog(ctx, security.log, sub);
+            return true;
           }
+          // Aerospike 8.1 refuses it the same way (the audit trail goes to a logging syslog sink)
+          if (sub.name === 'syslog') throw ctx.error(sub.line, `'syslog' is obsolete - please use a logging context 'syslog' log sink (with context audit info)`);
+          if (sub.name === 'ldap') throw ctx.error(sub.line, `security 'ldap' stanza is not supported by Strato yet`);
           return false;
         });
         break;
+      }
       case 'mod-lua':
         ctx.noArgs(item);
         ctx.applyParams(MOD_LUA_PARAMS, cfg.modLua, item, 'mod-lua');

@@ -4,6 +4,8 @@
  * socket.
  */
 
+import type { AsMsg } from './message.js';
+
 /** Receives the frames of a multi-frame answer (batch, scan) as they are produced. */
 export interface FrameSink {
   /** `written` runs once the socket no longer needs `frame` (or the connection is gone) */
@@ -13,4 +15,9 @@ export interface FrameSink {
   readonly closed: boolean;
   /** the client's address, for job listings */
   readonly remote?: string;
+  /**
+   * Security on: the access check of one batch row on this connection (0 = allowed, else the
+   * result code the row answers with).
+   */
+  readonly rowGuard?: ((row: AsMsg) => number) | undefined;
 }

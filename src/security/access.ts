@@ -5,14 +5,21 @@
  * second.
  */
 import { FieldType, type AsMsg } from '../protocol/message.js';
-import { fieldText, type RequestKind } from '../protocol/request.js';
-import { parseBatchRequest } from '../protocol/batch-request.js';
+import { fieldText, keyedKind, type RequestKind } from '../protocol/request.js';
 import { decodeScanRequest, UdfOp } from '../protocol/scan-request.js';
-import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import { SecResult as R } from './codes.js';
 import { Perm, permits, type Effective, type SecurityStore } from './store.js';
 import type { AdminHandler, ConnectionAuth } from './admin.js';
 import type { Clock } from '../util/clock.js';
+import { recordDetail, type Audit } from './audit.js';
+
+/** A client connection as the checks see it. */
+export interface SecuredConnection {
+  /** the authenticated user; undefined before a login */
+  readonly auth: ConnectionAuth | undefined;
+  /** client `address:port` (audit lines) */
+  readonly remote: string;
+}
 
 /**
  * Info commands that need more than an authenticated user, with the permission they need
@@ -60,34 +67,22 @@ export class NodeSecurity {
   constructor(
     readonly store: SecurityStore,
     readonly admin: AdminHandler,
-    private readonly node: NamespaceLookup,
     private readonly clock: Clock,
     private readonly enableQuotas: boolean,
+    /** the audit trail (security { log { } }); undefined = nothing reported */
+    private readonly audit?: Audit | undefined,
   ) {}
 
-  /** Result code for a data message from `auth` (0 = allowed). */
-  checkData(auth: ConnectionAuth | undefined, msg: AsMsg, kind: RequestKind): number {
-    if (!auth) return R.NOT_AUTHENTICATED;
-    const eff = this.store.effectiveOf(auth.user);
-    if (!eff) return R.NOT_AUTHENTICATED;
-    if (kind === 'batch') {
-      let request;
-      try {
-        request = parseBatchRequest(msg, this.node, 0);
-      } catch {
-        return 0; // the batch handler answers the malformed batch itself
-      }
-      let reads = 0;
-      let writes = 0;
-      for (const row of request.rows) {
-        const k = row.kind;
-        const code = this.permitted(eff, row.msg, permOf(k));
-        if (code) return code;
-        if (k === 'read') reads++;
-        else writes++;
-      }
-      return this.quota(auth.user, eff, reads, writes);
-    }
+  /**
+   * Result code for a data message on `conn` (0 = allowed). A batch only needs an authenticated
+   * user here: each of its rows is checked on its own by {@link checkRow}, as Aerospike checks
+   * every batch sub-transaction and answers a refused one on its row.
+   */
+  checkData(conn: SecuredConnection, msg: AsMsg, kind: RequestKind): number {
+    const auth = conn.auth;
+    const eff = auth ? this.store.effectiveOf(auth.user) : undefined;
+    if (!auth || !eff) return this.refused(conn, R.NOT_AUTHENTICATED, kind === 'batch' ? 'batch' : dataAction(msg, kind), msg, kind);
+    if (kind === 'batch') return 0;
     let perm: number;
     if (kind === 'scan') {
       // a background job writes (operations) or runs a UDF on every record; a plain scan/query reads
@@ -95,10 +90,38 @@ export class NodeSecurity {
       if (req.udfOp === UdfOp.BACKGROUND) perm = req.udf.filename !== undefined ? Perm.UDF : Perm.WRITE;
       else perm = (msg.info2 & 1) !== 0 ? Perm.WRITE : Perm.READ;
     } else perm = permOf(kind);
-    const code = this.permitted(eff, msg, perm);
-    if (code) return code;
-    if (kind === 'scan') return 0;
-    return perm === Perm.READ ? this.quota(auth.user, eff, 1, 0) : this.quota(auth.user, eff, 0, 1);
+    return this.decide(conn, auth.user, eff, msg, kind, perm);
+  }
+
+  /** Result code for one batch row on `conn` (0 = allowed): its privilege, then the user's quota. */
+  checkRow(conn: SecuredConnection, row: AsMsg): number {
+    const auth = conn.auth;
+    const eff = auth ? this.store.effectiveOf(auth.user) : undefined;
+    const kind = keyedKind(row);
+    if (!auth || !eff) return this.refused(conn, R.NOT_AUTHENTICATED, kind, row, kind);
+    return this.decide(conn, auth.user, eff, row, kind, permOf(kind));
+  }
+
+  private decide(conn: SecuredConnection, user: string, eff: Effective, msg: AsMsg, kind: RequestKind, perm: number): number {
+    let code = this.permitted(eff, msg, perm);
+    if (code === 0 && kind !== 'scan') code = perm === Perm.READ ? this.quota(user, eff, 1, 0) : this.quota(user, eff, 0, 1);
+    const audit = this.audit;
+    if (!audit) return code;
+    if (code !== 0) return this.refused(conn, code, dataAction(msg, kind), msg, kind);
+    if (audit.wants('data', 0)) {
+      const ns = fieldText(msg, FieldType.NAMESPACE) ?? '';
+      const set = fieldText(msg, FieldType.SET) ?? '';
+      if (audit.wantsData(ns, set, user, this.store.users.get(user)?.roles ?? [])) {
+        audit.write(0, { remote: conn.remote, user }, dataAction(msg, kind), kind === 'scan' ? scopeDetail(msg) : recordDetail(msg));
+      }
+    }
+    return 0;
+  }
+
+  /** Reports a refused data request (report-violation) and answers its code. */
+  private refused(conn: SecuredConnection, code: number, action: string, msg: AsMsg, kind: RequestKind): number {
+    this.audit?.report('data', code, { remote: conn.remote, user: conn.auth?.user }, action, () => (kind === 'scan' || kind === 'batch' ? scopeDetail(msg) : recordDetail(msg)));
+    return code;
   }
 
   private permitted(eff: Effective, msg: AsMsg, perm: number): number {
@@ -137,20 +160,45 @@ export class NodeSecurity {
     return r.second === second - 1 ? [r.reads, r.writes] : [0, 0];
   }
 
-  /** Error line for an info command `auth` (undefined: not authenticated) may not run, undefined when it may. */
-  checkInfo(auth: ConnectionAuth | undefined, command: string, params: ReadonlyMap<string, string>): string | undefined {
+  /**
+   * Error line for an info command `conn` may not run, undefined when it may. `text` is the
+   * command as sent (`name:params`); what follows the colon is the audit line's detail.
+   */
+  checkInfo(conn: SecuredConnection, command: string, params: ReadonlyMap<string, string>, text: string): string | undefined {
     // commands that need no privilege run on any connection: the clients' cluster tending and
     // info-to-host calls do not authenticate their info sockets
     const perm = INFO_PERMS.get(command);
     if (perm === undefined) return undefined;
-    if (!auth) return 'ERROR:80:not authenticated';
-    const eff = this.store.effectiveOf(auth.user);
-    if (!eff) return 'ERROR:80:not authenticated';
-    // truncation may be scoped: the namespace (and set) it names
-    const ns = params.get('namespace') ?? '';
-    const set = params.get('set') ?? '';
-    return permits(eff, perm, perm === Perm.TRUNCATE ? ns : '', perm === Perm.TRUNCATE ? set : '') ? undefined : 'ERROR:81:role violation';
+    const auth = conn.auth;
+    const eff = auth ? this.store.effectiveOf(auth.user) : undefined;
+    let code: number = R.OK;
+    if (!auth || !eff) code = R.NOT_AUTHENTICATED;
+    else {
+      // truncation may be scoped: the namespace (and set) it names
+      const ns = params.get('namespace') ?? '';
+      const set = params.get('set') ?? '';
+      if (!permits(eff, perm, perm === Perm.TRUNCATE ? ns : '', perm === Perm.TRUNCATE ? set : '')) code = R.ROLE_VIOLATION;
+    }
+    this.audit?.report('sys-admin', code, { remote: conn.remote, user: auth?.user }, command, () => {
+      const colon = text.indexOf(':');
+      return colon < 0 ? undefined : text.slice(colon + 1);
+    });
+    if (code === R.NOT_AUTHENTICATED) return 'ERROR:80:not authenticated';
+    return code === R.ROLE_VIOLATION ? 'ERROR:81:role violation' : undefined;
   }
+}
+
+/** The audit trail's action: read, write, delete, udf, or the kind of scan/query. */
+function dataAction(msg: AsMsg, kind: RequestKind): string {
+  if (kind !== 'scan') return kind;
+  const req = decodeScanRequest(msg);
+  if (req.udfOp === UdfOp.BACKGROUND) return req.udf.filename !== undefined ? 'udf query' : 'ops query';
+  return 'query';
+}
+
+/** `{ns|set}` of a scan/query or batch. */
+function scopeDetail(msg: AsMsg): string {
+  return `{${fieldText(msg, FieldType.NAMESPACE) ?? ''}|${fieldText(msg, FieldType.SET) ?? ''}}`;
 }
 
 function permOf(kind: string): number {

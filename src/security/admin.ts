@@ -20,6 +20,47 @@ import {
   type SecurityStore,
 } from './store.js';
 import type { Clock } from '../util/clock.js';
+import { privilegesDetail, type Audit } from './audit.js';
+
+/** The audit trail's action for each user/role command. */
+const ADMIN_ACTIONS: ReadonlyMap<number, string> = new Map([
+  [Cmd.CREATE_USER, 'create user'],
+  [Cmd.DROP_USER, 'drop user'],
+  [Cmd.SET_PASSWORD, 'set password'],
+  [Cmd.CHANGE_PASSWORD, 'change password'],
+  [Cmd.GRANT_ROLES, 'grant roles'],
+  [Cmd.REVOKE_ROLES, 'revoke roles'],
+  [Cmd.QUERY_USERS, 'query users'],
+  [Cmd.CREATE_ROLE, 'create role'],
+  [Cmd.DROP_ROLE, 'drop role'],
+  [Cmd.GRANT_PRIVILEGES, 'add privs'],
+  [Cmd.REVOKE_PRIVILEGES, 'delete privs'],
+  [Cmd.SET_WHITELIST, 'set whitelist'],
+  [Cmd.SET_QUOTAS, 'set quotas'],
+  [Cmd.QUERY_ROLES, 'query roles'],
+]);
+
+/** `user=bruce;roles=read-write`, `role=r;privs=rw{test|setA}`…: what the command names (never a password). */
+function adminDetail(command: number, fields: Fields): string | undefined {
+  const parts: string[] = [];
+  const user = fields.get(F.USER);
+  const role = fields.get(F.ROLE);
+  if (user) parts.push(`user=${user.toString('utf8')}`);
+  if (role) parts.push(`role=${role.toString('utf8')}`);
+  const roles = fields.get(F.ROLES);
+  const names = roles ? parseNames(roles) : undefined;
+  if (names) parts.push(`roles=${names.join(',')}`);
+  const privs = fields.get(F.PRIVILEGES);
+  const parsed = privs ? parsePrivileges(privs) : undefined;
+  if (parsed) parts.push(`privs=${privilegesDetail(parsed)}`);
+  const wl = fields.get(F.WHITELIST);
+  if (wl && command !== Cmd.CREATE_ROLE) parts.push(`whitelist=${wl.toString('utf8')}`);
+  for (const [id, key] of [[F.READ_QUOTA, 'read-quota'], [F.WRITE_QUOTA, 'write-quota']] as const) {
+    const q = fields.get(id);
+    if (q && q.length === 4) parts.push(`${key}=${q.readUInt32BE(0)}`);
+  }
+  return parts.length > 0 ? parts.join(';') : undefined;
+}
 
 /** Admin header bytes after the 8-byte proto header. */
 const ADMIN_HEADER_BYTES = 16;
@@ -43,11 +84,15 @@ export interface ConnectionAuth {
 export interface AdminConnection {
   /** client address without port */
   readonly address: string;
+  /** client `address:port` (audit lines) */
+  readonly remote: string;
   auth: ConnectionAuth | undefined;
 }
 
 export interface SecurityOptions {
   sessionTtlS: number;
+  /** the audit trail (security { log { } }); undefined = nothing reported */
+  audit?: Audit | undefined;
   enableQuotas: boolean;
   clock: Clock;
   /** open connections per user (queryUsers' connection count) */
@@ -73,12 +118,26 @@ export class AdminHandler {
     const command = body[2]!;
     const fields = parseFields(body, body[3]!);
     if (!fields) return reply(R.INVALID_FIELD);
-    switch (command) {
-      case Cmd.LOGIN:
-        return this.login(fields, conn);
-      case Cmd.AUTHENTICATE:
-        return this.authenticate(fields, conn);
+    const audit = this.opts.audit;
+    if (command === Cmd.LOGIN || command === Cmd.AUTHENTICATE) {
+      const answer = command === Cmd.LOGIN ? this.login(fields, conn) : this.authenticate(fields, conn);
+      if (audit) {
+        const code = answer[9]!;
+        const action = command === Cmd.LOGIN ? 'login' : 'authentication';
+        audit.report('authentication', code, { remote: conn.remote, user: code === R.OK ? conn.auth?.user : undefined }, action, () => `user=${text(fields.get(F.USER)) ?? ''}`);
+      }
+      return answer;
     }
+    const answer = this.command(command, fields, conn);
+    const action = ADMIN_ACTIONS.get(command);
+    if (audit && action !== undefined) {
+      audit.report('user-admin', answer[9]!, { remote: conn.remote, user: conn.auth?.user }, action, () => adminDetail(command, fields));
+    }
+    return answer;
+  }
+
+  /** A user/role command (anything but login and authenticate). */
+  private command(command: number, fields: Fields, conn: AdminConnection): Buffer {
     if (!conn.auth) return reply(R.NOT_AUTHENTICATED);
     const me = conn.auth.user;
     const eff = this.store.effectiveOf(me);

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { inflateSync, deflateSync } from 'node:zlib';
 import { ProtoType, ResponseBuilder, simpleReply, writeProtoHeader } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
-import { Info1, MSG_HEADER_BYTES } from '../protocol/message.js';
+import { Info1, MSG_HEADER_BYTES, type AsMsg } from '../protocol/message.js';
 import { ANSWER_IN_BUFFER, dispatchMessage, type DataHandlers, type RequestGuard } from './dispatch.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
@@ -79,6 +79,8 @@ export class ClientConnection implements FrameSink {
   /** the authenticated user (security on) */
   auth: ConnectionAuth | undefined;
   private readonly guard: RequestGuard | undefined;
+  /** security on: each batch row's check (a refused row is answered on its row) */
+  readonly rowGuard: ((row: AsMsg) => number) | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -87,7 +89,8 @@ export class ClientConnection implements FrameSink {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.address = socket.remoteAddress ?? '';
     const security = ctx.security;
-    this.guard = security ? (msg, kind) => security.checkData(this.auth, msg, kind) : undefined;
+    this.guard = security ? (msg, kind) => security.checkData(this, msg, kind) : undefined;
+    this.rowGuard = security ? (row) => security.checkRow(this, row) : undefined;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());

@@ -61,6 +61,7 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
         compress: config.compressionEnabled ? compressFrame : undefined,
         router: node.cluster,
         latency: node.latency,
+        rowCheck: sink.rowGuard,
       });
       node.latency.batchIndex.recordNs(Number(process.hrtime.bigint() - t0));
     },

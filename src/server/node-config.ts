@@ -33,7 +33,7 @@ export function loadStratoConfig(configFile: string | undefined): StratoRuntimeC
     raw,
     warnings,
     logSinks: raw.logging.map((sink) => ({
-      target: sink.kind === 'file' ? { file: sink.path } : 'console',
+      target: sink.kind === 'file' ? { file: sink.path } : sink.kind === 'syslog' ? { syslog: { facility: sink.facility, path: sink.path, tag: sink.tag } } : 'console',
       levels: sink.levels,
     })),
     get compressionEnabled() {

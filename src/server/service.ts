@@ -65,7 +65,7 @@ export class Service {
     if (body.length === 0) return buildInfoResponse(summaryLines(ctx));
     const security = this.options.security;
     const lines: [string, string][] = parseInfoRequest(body).map((cmd) => {
-      const refused = security?.checkInfo(conn.auth, cmd.name, cmd.params);
+      const refused = security?.checkInfo(conn, cmd.name, cmd.params, cmd.text);
       if (refused !== undefined) return [cmd.text, refused];
       const answer = executeInfoCommand(cmd, ctx);
       // what Aerospike spreads through system metadata reaches every member

@@ -34,6 +34,7 @@ import { NodeSecurity } from '../security/access.js';
 import { AdminHandler } from '../security/admin.js';
 import { clientCredential } from '../security/credential.js';
 import { SecurityStore } from '../security/store.js';
+import { Audit } from '../security/audit.js';
 
 export interface StartOptions {
   configFile?: string | undefined;
@@ -250,13 +251,17 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
   // a change made here reaches the other members at once (and at every new cluster, in full)
   store.onLocalChange = (items) => node.cluster?.runtime.broadcastSmd(securitySmd(items));
   let security: NodeSecurity | undefined;
+  // audit lines go to the log's `audit` context: every sink at info or finer for it gets them
+  const auditLog = logger.context('audit', 'audit.ts');
+  const audit = new Audit(cfg.log, (line) => auditLog.info(line));
   const admin = new AdminHandler(store, {
+    audit,
     sessionTtlS: cfg.sessionTtl,
     enableQuotas: cfg.enableQuotas,
     clock,
     connectionsOf: (user) => service()?.connectionsOf(user) ?? 0,
     ratesOf: (user) => security?.ratesOf(user) ?? [0, 0],
   });
-  security = new NodeSecurity(store, admin, node, clock, cfg.enableQuotas);
+  security = new NodeSecurity(store, admin, clock, cfg.enableQuotas, audit);
   return security;
 }

@@ -4,6 +4,7 @@
  * Sinks are the console and optional files, each with a level per context.
  */
 import { closeSync, openSync, write, writeSync } from 'node:fs';
+import { SyslogSink } from './syslog.js';
 
 export type LogLevel = 'critical' | 'warning' | 'info' | 'debug' | 'detail';
 const LEVEL_RANK: Record<LogLevel, number> = { critical: 0, warning: 1, info: 2, debug: 3, detail: 4 };
@@ -16,8 +17,8 @@ const LEVEL_LABEL: Record<LogLevel, string> = {
 };
 
 export interface LogSinkSpec {
-  /** 'console' or a file path */
-  target: 'console' | { file: string };
+  /** 'console', a file path, or a local syslog socket */
+  target: 'console' | { file: string } | { syslog: { facility: string; path: string; tag: string } };
   /** level per context; 'any' is the default for unnamed contexts */
   levels: Record<string, LogLevel>;
 }
@@ -132,14 +133,26 @@ function closeOld(fd: number): void {
 export class Logger {
   private sinks: LogSinkSpec[];
   private files = new Map<string, LogFile>();
+  /** syslog sinks by sink index (each has its own socket) */
+  private syslogs = new Map<number, SyslogSink>();
   constructor(sinks: LogSinkSpec[] = [{ target: 'console', levels: { any: 'info' } }]) {
     this.sinks = sinks;
   }
 
   setSinks(sinks: LogSinkSpec[]): void {
     this.sinks = sinks;
+    for (const s of this.syslogs.values()) s.close();
+    this.syslogs.clear();
+    sinks.forEach((sink, i) => {
+      if (typeof sink.target === 'object' && 'syslog' in sink.target) {
+        const { facility, path, tag } = sink.target.syslog;
+        const s = new SyslogSink(facility, path, tag);
+        if (s.failure) process.stderr.write(`syslog sink ${path}: ${s.failure} - its lines are dropped\n`);
+        this.syslogs.set(i, s);
+      }
+    });
     const wanted = new Set<string>();
-    for (const sink of sinks) if (sink.target !== 'console') wanted.add(sink.target.file);
+    for (const sink of sinks) if (typeof sink.target === 'object' && 'file' in sink.target) wanted.add(sink.target.file);
     for (const [path, file] of this.files) {
       if (!wanted.has(path)) {
         file.close();
@@ -166,10 +179,17 @@ export class Logger {
 
   write(level: LogLevel, ctx: string, source: string, msg: string): void {
     let line: string | undefined;
-    for (const sink of this.sinks) {
+    const now = Date.now();
+    for (let i = 0; i < this.sinks.length; i++) {
+      const sink = this.sinks[i]!;
       const max = sink.levels[ctx] ?? sink.levels['any'] ?? 'info';
       if (LEVEL_RANK[level] > LEVEL_RANK[max]) continue;
-      line ??= `${formatLogTime(Date.now())}: ${LEVEL_LABEL[level]} (${ctx}): (${source}) ${msg}\n`;
+      if (sink.target !== 'console' && 'syslog' in sink.target) {
+        // syslog stamps its own time: the line starts at the level
+        this.syslogs.get(i)?.write(LEVEL_LABEL[level], `${LEVEL_LABEL[level]} (${ctx}): (${source}) ${msg}`, now);
+        continue;
+      }
+      line ??= `${formatLogTime(now)}: ${LEVEL_LABEL[level]} (${ctx}): (${source}) ${msg}\n`;
       if (sink.target === 'console') process.stderr.write(line);
       else this.files.get(sink.target.file)?.append(line);
     }

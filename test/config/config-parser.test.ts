@@ -878,8 +878,14 @@ test('a bad network http port stops the start naming the line', () => {
 
 test('a security stanza turns access control on with Aerospike EE\'s parameters and bounds', () => {
   const cfg = parseConfig(`security {\n    session-ttl 1h\n    enable-quotas true\n}\n${memNs()}`, 'strato.conf');
-  assert.deepEqual(cfg.security, { sessionTtl: 3600, privilegeRefreshPeriod: 300, enableQuotas: true, defaultPasswordFile: '' });
+  assert.deepEqual(cfg.security, {
+    sessionTtl: 3600,
+    privilegeRefreshPeriod: 300,
+    enableQuotas: true,
+    defaultPasswordFile: '',
+    log: { reportAuthentication: false, reportUserAdmin: false, reportSysAdmin: false, reportViolation: false, reportDataOp: [], reportDataOpRole: [], reportDataOpUser: [] },
+  });
   assert.equal(parseConfig(memNs(), 'strato.conf').security, undefined);
   assert.throws(() => parseConfig(`security {\n    session-ttl 60\n}\n${memNs()}`, 'strato.conf'), /strato\.conf:2: 'session-ttl' must be/);
-  assertConfigError(`security {\n    log {\n    }\n}\n${memNs()}`, "strato.conf:2: security 'log' stanza is not supported by Strato yet");
+  assertConfigError(`security {\n    ldap {\n    }\n}\n${memNs()}`, "strato.conf:2: security 'ldap' stanza is not supported by Strato yet");
 });
