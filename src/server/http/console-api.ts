@@ -206,11 +206,16 @@ function strOf(body: Record<string, unknown>, k: string): string | undefined {
   return typeof body[k] === 'string' || typeof body[k] === 'number' ? String(body[k]) : undefined;
 }
 
+/** The HTTP client's `address:port` (what audit lines name as the client). */
+function remoteOf(req: IncomingMessage): string {
+  return `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort ?? 0}`;
+}
+
 /** Runs an info command as the console user: the same privilege check as on a client connection. */
-function infoAs(ctx: ConsoleContext, auth: ConnectionAuth | undefined, command: string): string {
+function infoAs(ctx: ConsoleContext, auth: ConnectionAuth | undefined, remote: string, command: string): string {
   if (ctx.sessions) {
     const cmd = parseInfoCommand(command);
-    const refused = ctx.sessions.security.checkInfo(auth, cmd.name, cmd.params);
+    const refused = ctx.sessions.security.checkInfo({ auth, remote }, cmd.name, cmd.params, cmd.text);
     if (refused) return refused;
   }
   return info(ctx.node, command);
@@ -258,7 +263,7 @@ export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: 
     const user = strOf(body, 'user');
     const password = strOf(body, 'password');
     if (!user || password === undefined) return send(res, 400, { error: 'user and password are required' });
-    const r = sessions.login(user, password, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+    const r = sessions.login(user, password, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), remoteOf(req));
     if ('code' in r) return send(res, 401, { error: `login refused (result code ${r.code})`, code: r.code });
     res.setHeader('set-cookie', sessions.cookie(r.token));
     return send(res, 200, { user });
@@ -315,7 +320,7 @@ export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: 
       };
       const bad = checkQuery(q);
       if (bad) return send(res, 400, { error: bad });
-      const guard = sessions && auth ? (msg: Parameters<typeof sessions.security.checkData>[1], kind: Parameters<typeof sessions.security.checkData>[2]) => sessions.security.checkData(auth, msg, kind) : undefined;
+      const guard = sessions && auth ? (msg: Parameters<typeof sessions.security.checkData>[1], kind: Parameters<typeof sessions.security.checkData>[2]) => sessions.security.checkData({ auth, remote: remoteOf(req) }, msg, kind) : undefined;
       const a = await runConsoleQuery(node, ctx.handlers, guard, q);
       if (a.resultCode !== 0 && a.records.length === 0) return send(res, a.resultCode === 81 || a.resultCode === 80 ? 403 : 400, { error: `the node answered result code ${a.resultCode}`, resultCode: a.resultCode });
       return send(res, 200, a);
@@ -323,7 +328,7 @@ export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: 
     if (path === '/api/jobs/abort') {
       const trid = str('trid');
       if (!trid || !/^\d+$/.test(trid)) return send(res, 400, { error: 'trid must be a number' });
-      const a = infoAs(ctx, auth, `query-abort:trid=${trid}`);
+      const a = infoAs(ctx, auth, remoteOf(req), `query-abort:trid=${trid}`);
       return send(res, a === 'ok' ? 200 : refusalStatus(a), a === 'ok' ? { ok: true } : { error: a });
     }
     const context = str('context');
@@ -333,7 +338,7 @@ export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: 
     if (!context || !name || value === undefined || ![context, name, value, ...(id ? [id] : [])].every((s) => SAFE.test(s))) {
       return send(res, 400, { error: 'context, name and value are required, without ; : = or spaces' });
     }
-    const a = infoAs(ctx, auth, `set-config:context=${context}${id ? `;id=${id}` : ''};${name}=${value}`);
+    const a = infoAs(ctx, auth, remoteOf(req), `set-config:context=${context}${id ? `;id=${id}` : ''};${name}=${value}`);
     return send(res, a === 'ok' ? 200 : refusalStatus(a), a === 'ok' ? { ok: true } : { error: a });
   }
   send(res, 404, { error: `no such API: ${req.method} ${path}` });

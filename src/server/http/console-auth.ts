@@ -49,8 +49,8 @@ export class ConsoleSessions {
   ) {}
 
   /** Checks the login with the admin handler; the session token, or the refusing result code. */
-  login(user: string, password: string, address: string): { token: string } | { code: number } {
-    const conn: { address: string; auth: ConnectionAuth | undefined } = { address, auth: undefined };
+  login(user: string, password: string, address: string, remote = address): { token: string } | { code: number } {
+    const conn: { address: string; remote: string; auth: ConnectionAuth | undefined } = { address, remote, auth: undefined };
     const answer = this.security.admin.handle(loginBody(user, password), conn);
     // the answer is a whole admin message: proto header, then the admin header (result at byte 1)
     const code = answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL;
