@@ -54,11 +54,13 @@ before(async () => {
   const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
   assert.ok(m, 'the log names the http endpoint');
   base = m[1]!;
-  admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'admin', password: 'admin', log: { level: -1 } } as any);
+  // generous timeouts: a busy machine must not fail the setup (a login per new connection is a bcrypt)
+  const policies = { admin: { timeout: 10_000 }, write: { totalTimeout: 10_000, socketTimeout: 5_000, maxRetries: 3 } };
+  admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'admin', password: 'admin', policies, log: { level: -1 } } as any);
   await admin.createUser('reader', 'readpw', ['read']);
   await admin.createUser('operator', 'oppw', ['sys-admin', 'read']);
   await admin.createUser('writer', 'wpw', ['read-write']);
-  const w = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'writer', password: 'wpw', log: { level: -1 } } as any);
+  const w = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'writer', password: 'wpw', policies, log: { level: -1 } } as any);
   try {
     for (let i = 0; i < 10; i++) await w.put(new Aerospike.Key('test', 'items', i), { i, label: `item${i}` });
   } finally {
