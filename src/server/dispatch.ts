@@ -4,6 +4,7 @@
  * transaction/single-record.ts, which completes its answer and counts it. A body that does not
  * parse is answered here with its result code.
  */
+import { performance } from 'node:perf_hooks';
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { fieldText, keyedKind, requestKind, type RequestKind } from '../protocol/request.js';
@@ -73,7 +74,8 @@ export function dispatchMessage(
     if (!handlers.scan) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
     return handlers.scan(decodeScanRequest(msg), sink);
   }
-  // performance.now() is a double in ms with sub-µs resolution: no BigInt per request
+  // performance.now() is a double in ms with sub-µs resolution: no BigInt per request (imported:
+  // the global `performance` is a lazy getter on every access)
   const t0 = latency ? performance.now() : 0;
   if (handlers.prepare) {
     const prepared = handlers.prepare(msg);

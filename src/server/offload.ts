@@ -143,6 +143,10 @@ export function prepareOffload(node: NamespaceLookup, msg: AsMsg): Promise<void>
   if (kind !== 'read' && kind !== 'write') return undefined;
   if (pendingRequests >= OFFLOAD_MAX_PENDING_REQUESTS) return undefined;
   const ops = msg.ops;
+  // the usual request (a get, a put of plain bins) has nothing to offload: no allocation for it
+  let candidate = false;
+  for (let i = 0; i < ops.length && !candidate; i++) candidate = isCdtOp(ops[i]!) || (ops[i]!.opType === OpType.WRITE && ops[i]!.particleType === Particle.GEOJSON);
+  if (!candidate) return undefined;
   const jobs: Promise<void>[] = [];
   let bytes = 0;
   let allCdtOneBin = ops.length > 0;

@@ -135,7 +135,8 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   let touched = false;
   let deletedAll = false;
   const nowMs = ns.clock.nowMs();
-  view ??= new RecordView(ns, existed ? id : -1, req.digest);
+  // the record view is made when an op reads through it (a put of plain bins never does)
+  const viewId = existed ? id : -1;
 
   try {
     for (const op of ops) {
@@ -182,6 +183,7 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
         case OpType.HLL_READ:
         case OpType.EXP_READ: {
           if (op.opType === OpType.BITS_READ) checkBitOpParticleType(op.particleType);
+          view ??= new RecordView(ns, viewId, req.digest);
           view.setWorkingBins(bins);
           const v = readParticleOp(op.opType, op.value, view, op.name, nowMs);
           if (v === undefined) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
@@ -212,6 +214,7 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
         }
         case OpType.EXP_MODIFY: {
           if (!engines.expWrite) throw new AsError(ResultCode.UNSUPPORTED_FEATURE);
+          view ??= new RecordView(ns, viewId, req.digest);
           view.setWorkingBins(bins);
           const action = engines.expWrite(op.value, view, { nowMs }, findBin(bins, op.name) !== undefined);
           if (action.action === 'write') {
@@ -229,7 +232,7 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
     if (e instanceof AsError) return failed(e.code, oldGen, oldVoidTime);
     throw e;
   }
-  if (!ops.some((op) => isWriteOp(op.opType))) return failed(ResultCode.PARAMETER, oldGen, oldVoidTime);
+  if (!hasWriteOp(ops)) return failed(ResultCode.PARAMETER, oldGen, oldVoidTime);
 
   // store or delete the result; stop-writes refuses client writes but never deletes
   if (bins.length > 0) {
@@ -254,6 +257,11 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   emitResults(out, results);
   out.endMessage();
   return ResultCode.OK;
+}
+
+function hasWriteOp(ops: readonly MsgOp[]): boolean {
+  for (let i = 0; i < ops.length; i++) if (isWriteOp(ops[i]!.opType)) return true;
+  return false;
 }
 
 /** Ops that may answer a bin of their own (server write_master: generates_response_bin). */
