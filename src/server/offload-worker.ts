@@ -1,11 +1,14 @@
 /**
  * The offload worker thread (see offload.ts): runs the long pure part of a request — covering a
- * GeoJSON region, CDT ops on one bin — with the same engine code the transaction uses in line, and
+ * GeoJSON region, CDT ops on one bin, a large request of plain bin writes — with the same engine code the transaction uses in line, and
  * answers particles or Aerospike result codes. Any other failure is answered as `fail`, and the
  * transaction then computes the op in line (reproducing whatever went wrong there).
  */
 import { parentPort } from 'node:worker_threads';
 import { installEngines } from '../transaction/engines.js';
+import { applyPlainWrites } from '../transaction/write.js';
+import { parseMessage } from '../protocol/message.js';
+import { decodeRecord, encodeRecord } from '../storage/record-codec.js';
 import { engines } from '../transaction/extensions.js';
 import { normaliseIncoming, valueToParticle } from '../values/bin-particles.js';
 import { AsError } from '../protocol/result-codes.js';
@@ -22,6 +25,17 @@ function particle(p: { type: number; value: Buffer } | null | undefined): WirePa
 }
 
 function run(job: OffloadJob): OffloadReply {
+  if (job.kind === 'write') {
+    try {
+      const body = asBuffer(job.body);
+      const msg = parseMessage(body, 0, body.length);
+      const bins = applyPlainWrites(job.record ? decodeRecord(asBuffer(job.record)).bins : [], msg);
+      const key = job.key && { type: job.key.type, value: asBuffer(job.key.value) };
+      return { id: job.id, record: ownCopy(encodeRecord(key, bins)), binCount: bins.length };
+    } catch (e) {
+      return e instanceof AsError ? { id: job.id, code: e.code } : { id: job.id, fail: true };
+    }
+  }
   if (job.kind === 'geo') {
     try {
       return { id: job.id, geo: ownCopy(normaliseIncoming(Particle.GEOJSON, asBuffer(job.wire))) };

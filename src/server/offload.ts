@@ -2,15 +2,16 @@
  * Long pure work off the event loop (issue 16.2: no request may block the node for more than
  * 50 ms). Some requests at Aerospike's limits compute for hundreds of milliseconds in one piece:
  * covering a GeoJSON polygon of 25,000 vertices with S2 cells, a CDT op on a list or map of
- * 100,000 elements. That work is a pure function of the request (and, for a CDT op, of the bin
- * it works on), so before the transaction runs, `prepareOffload` computes it on a worker thread
+ * 100,000 elements, a put of 32,767 bins. That work is a pure function of the request (and of the
+ * bin or record it works on), so before the transaction runs, `prepareOffload` computes it on a worker thread
  * (offload-worker.ts) while the event loop serves other clients; the transaction then takes the
- * results from values/offloaded.ts. A CDT result is used only if the bin is still byte for byte
- * the one the worker started from (another client may have written it meanwhile); otherwise, as
+ * results from values/offloaded.ts. A CDT result is used only if the bin (a write's record only if
+ * the record) is still byte for byte the one the worker started from (another client may have written it meanwhile); otherwise, as
  * for every small request, the transaction computes it in line. The answer is the same either way.
  *
- * Bounds: only values of at least OFFLOAD_GEOJSON_MIN_BYTES / OFFLOAD_CDT_MIN_BYTES go to the
- * worker (smaller ones cost less than the hop); at most OFFLOAD_MAX_PENDING_REQUESTS requests and
+ * Bounds: only values of at least OFFLOAD_GEOJSON_MIN_BYTES / OFFLOAD_CDT_MIN_BYTES and requests
+ * of at least OFFLOAD_WRITE_MIN_OPS plain bin writes go to the worker (smaller ones cost less than
+ * the hop); at most OFFLOAD_MAX_PENDING_REQUESTS requests and
  * OFFLOAD_MAX_PENDING_BYTES of their inputs are in flight (beyond that a request runs in line, as
  * before); one worker (the machine's other cores serve the other nodes of a host).
  */
@@ -18,15 +19,18 @@ import { Worker } from 'node:worker_threads';
 import { Info1, Info2, OpType, type AsMsg, type MsgOp } from '../protocol/message.js';
 import { Particle } from '../protocol/particle.js';
 import { decodeKeyed, keyedKind } from '../protocol/request.js';
-import { forEachStoredBin } from '../storage/record-codec.js';
+import { forEachStoredBin, readStoredKey } from '../storage/record-codec.js';
+import { isPlainWrite } from '../transaction/write.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
-import { setOffloadedGeo, setOffloadedParticleOp, type OffloadedOutcome, type OffloadedParticle } from '../values/offloaded.js';
+import { setOffloadedGeo, setOffloadedParticleOp, setOffloadedWrite, type OffloadedOutcome, type OffloadedParticle } from '../values/offloaded.js';
 import { logger } from '../util/log.js';
 
 /** GeoJSON values at least this long (bytes of text) are covered on the worker. */
 export const OFFLOAD_GEOJSON_MIN_BYTES = 16 * 1024;
 /** CDT ops whose bin plus payloads reach this many bytes run on the worker. */
 export const OFFLOAD_CDT_MIN_BYTES = 64 * 1024;
+/** Requests of only plain bin writes with at least this many ops are applied on the worker. */
+export const OFFLOAD_WRITE_MIN_OPS = 1024;
 /** Requests with work on the worker at once; more run in line. */
 export const OFFLOAD_MAX_PENDING_REQUESTS = 32;
 /** Input bytes (bins and payloads) on their way to or on the worker at once; more run in line. */
@@ -42,12 +46,14 @@ export type WireOutcome = { result: WireParticle | undefined; newBin: WirePartic
 
 export type OffloadJob =
   | { id: number; kind: 'geo'; wire: Uint8Array }
+  | { id: number; kind: 'write'; body: Uint8Array; record: Uint8Array | undefined; key: WireParticle | undefined }
   | { id: number; kind: 'cdt'; bin: WireParticle | undefined; ops: { payload: Uint8Array; modify: boolean }[] };
 
 export type OffloadReply =
   | { id: number; geo: Uint8Array }
   | { id: number; code: number }
   | { id: number; fail: true }
+  | { id: number; record: Uint8Array; binCount: number }
   | { id: number; outcomes: WireOutcome[] };
 
 type JobInput = OffloadJob extends infer J ? (J extends { id: number } ? Omit<J, 'id'> : never) : never;
@@ -143,6 +149,11 @@ export function prepareOffload(node: NamespaceLookup, msg: AsMsg): Promise<void>
   if (kind !== 'read' && kind !== 'write') return undefined;
   if (pendingRequests >= OFFLOAD_MAX_PENDING_REQUESTS) return undefined;
   const ops = msg.ops;
+  if (kind === 'write' && ops.length >= OFFLOAD_WRITE_MIN_OPS && isPlainWrite(msg)) {
+    const job = writeJob(node, msg);
+    if (!job) return undefined;
+    return track(job.bytes, [job.done]);
+  }
   // the usual request (a get, a put of plain bins) has nothing to offload: no allocation for it
   let candidate = false;
   for (let i = 0; i < ops.length && !candidate; i++) candidate = isCdtOp(ops[i]!) || (ops[i]!.opType === OpType.WRITE && ops[i]!.particleType === Particle.GEOJSON);
@@ -172,6 +183,11 @@ export function prepareOffload(node: NamespaceLookup, msg: AsMsg): Promise<void>
     }
   }
   if (jobs.length === 0) return undefined;
+  return track(bytes, jobs);
+}
+
+/** Counts a request's jobs in flight until they settle. */
+function track(bytes: number, jobs: Promise<void>[]): Promise<void> {
   offloadedRequests++;
   pendingRequests++;
   pendingBytes += bytes;
@@ -179,6 +195,35 @@ export function prepareOffload(node: NamespaceLookup, msg: AsMsg): Promise<void>
     pendingRequests--;
     pendingBytes -= bytes;
   });
+}
+
+/**
+ * A request of plain bin writes: the worker applies its ops to the stored record (a copy) and
+ * encodes the record to store, with the key it will keep (the stored one, else the request's).
+ */
+function writeJob(node: NamespaceLookup, msg: AsMsg): { bytes: number; done: Promise<void> } | undefined {
+  let record: Buffer | undefined;
+  let key: OffloadedParticle | undefined;
+  try {
+    const req = decodeKeyed(msg, node);
+    const ns = req.ns;
+    const id = ns.findLive(req.digest);
+    if (id >= 0) {
+      record = ownCopy(ns.storage.get(ns.index, id));
+      const stored = readStoredKey(record);
+      key = stored ?? req.key;
+    } else key = req.key;
+  } catch {
+    return undefined; // the transaction refuses the request itself
+  }
+  const bytes = msg.buf.length + (record?.length ?? 0);
+  if (pendingBytes + bytes > OFFLOAD_MAX_PENDING_BYTES) return undefined;
+  const body = msg.buf;
+  const done = post({ kind: 'write', body: ownCopy(body), record, key: key && { type: key.type, value: ownCopy(key.value) } }).then((r) => {
+    if (r && 'record' in r) setOffloadedWrite(body, record, { record: asBuffer(r.record), binCount: r.binCount });
+    else if (r && 'code' in r) setOffloadedWrite(body, record, { code: r.code });
+  });
+  return { bytes, done };
 }
 
 /**

@@ -25,6 +25,8 @@ export interface StoreRequest {
   setName: string;
   key: StoredKey | undefined;
   bins: Bin[];
+  /** the record already in stored form (encodeRecord of key and bins), when it was built elsewhere */
+  encoded?: Buffer | undefined;
   /** the request's record_ttl (0 default, -1 never, -2 keep, positive seconds) */
   ttl: number;
   nowMs: number;
@@ -39,7 +41,7 @@ export interface StoreRequest {
  */
 export function storeRecord(ns: Namespace, r: StoreRequest): { generation: number; voidTime: number; id: number } | ResultCodeValue {
   const index = ns.index;
-  const size = encodedSize(r.key, r.bins);
+  const size = r.encoded ? r.encoded.length : encodedSize(r.key, r.bins);
   if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return ResultCode.RECORD_TOO_BIG;
   // a durably deleted record's entry (its tombstone) is taken over by the new record, which
   // continues its generation so the tombstone can never win at cold start
@@ -57,7 +59,7 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   const newGen = id >= 0 ? nextGeneration(oldGen) : 1;
   // an existing record keeps its set; a new one joins the request's
   const setId = r.existed ? index.setId(id) : ns.sets.idOf(r.setName, true);
-  const data = encodeRecord(r.key, r.bins);
+  const data = r.encoded ?? encodeRecord(r.key, r.bins);
   try {
     const stored = ns.records.store(id, r.digest, setId, newGen, voidTime, r.nowMs, r.key !== undefined, data, r.cause);
     return { generation: newGen, voidTime, id: stored };

@@ -20,8 +20,8 @@ import {
 import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle, isBlobType, isStorableType, type Bin } from '../protocol/particle.js';
 import { normaliseIncoming, valueToParticle } from '../values/bin-particles.js';
-import { takeOffloadedParticleOp } from '../values/offloaded.js';
-import { decodeRecord, type StoredKey } from '../storage/record-codec.js';
+import { takeOffloadedParticleOp, takeOffloadedWrite, type OffloadedWrite } from '../values/offloaded.js';
+import { decodeRecord, readStoredKey, type StoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';
 import { compileRequestFilter, passesFilter } from './filter.js';
@@ -95,12 +95,17 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
 
   let stored: { key: StoredKey | undefined; bins: Bin[] } = { key: undefined, bins: [] };
   let oldSize = 0; // the stored record's bytes, which a UDF sees as record.size
+  // a large request of plain bin writes may have been applied to this very record on a worker
+  // (server/offload.ts): then only the stored key is needed here
+  let pre: OffloadedWrite | undefined;
   if (existed) {
     const data = ns.storage.get(index, id);
     oldSize = data.length;
-    stored = decodeRecord(data);
+    pre = isUdf ? undefined : takeOffloadedWrite(msg.buf, data);
+    stored = pre ? { key: readStoredKey(data), bins: [] } : decodeRecord(data);
     if (keyMismatch(req.key, stored.key)) return failed(ResultCode.KEY_MISMATCH, oldGen, oldVoidTime);
   }
+  else if (!isUdf) pre = takeOffloadedWrite(msg.buf, undefined);
   const genCheck = checkGeneration(msg, existed, oldGen);
   if (genCheck !== ResultCode.OK) return failed(genCheck, oldGen, oldVoidTime);
   if (existed) {
@@ -138,18 +143,12 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   // the record view is made when an op reads through it (a put of plain bins never does)
   const viewId = existed ? id : -1;
 
+  if (pre && 'code' in pre) return failed(pre.code as ResultCodeValue, oldGen, oldVoidTime);
   try {
-    for (const op of ops) {
+    for (const op of pre ? [] : ops) {
       switch (op.opType) {
         case OpType.WRITE: {
-          if (op.particleType === Particle.NULL) {
-            if (replace) throw new AsError(ResultCode.PARAMETER, 'bin delete in a replace');
-            bins = removeBin(bins, op.name);
-          } else {
-            if (!isStorableType(op.particleType)) throw new AsError(ResultCode.PARAMETER, 'bad particle type');
-            const value = storedCollectionBytes(op.particleType, normaliseIncoming(op.particleType, op.value));
-            bins = setBin(bins, op.name, op.particleType, value);
-          }
+          bins = applyWriteOp(bins, op, replace);
           if (respondAll) results.push({ opType: op.opType, type: Particle.NULL, name: op.name, value: undefined });
           break;
         }
@@ -235,12 +234,13 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   if (!hasWriteOp(ops)) return failed(ResultCode.PARAMETER, oldGen, oldVoidTime);
 
   // store or delete the result; stop-writes refuses client writes but never deletes
-  if (bins.length > 0) {
+  const binCount = pre ? pre.binCount : bins.length;
+  if (binCount > 0) {
     if (ns.stopWrites.current() !== undefined) return failed(ResultCode.OUT_OF_SPACE, oldGen, oldVoidTime);
     const limit = setLimitBreached(ns, req.setName, existed);
     if (limit) return failed(ResultCode.FORBIDDEN, oldGen, oldVoidTime);
   }
-  if (bins.length === 0) {
+  if (binCount === 0) {
     if (!existed && !deletedAll) return failed(ResultCode.NOT_FOUND, oldGen, oldVoidTime);
     if (!existed) return failed(ResultCode.NOT_FOUND, oldGen, oldVoidTime);
     ns.records.remove(id, cause);
@@ -250,7 +250,7 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
     return ResultCode.OK;
   }
   void touched;
-  const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: stored.key ?? req.key, bins, ttl, nowMs, cause });
+  const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: stored.key ?? req.key, bins, encoded: pre?.record, ttl, nowMs, cause });
   if (typeof stored2 === 'number') return failed(stored2, oldGen, oldVoidTime);
   const { generation: newGen, voidTime } = stored2;
   out.beginMessage(ResultCode.OK, newGen, voidTime, rowIndex);
@@ -343,6 +343,36 @@ function removeBin(bins: Bin[], name: string): Bin[] {
     map?.set(last.name, i);
   }
   return bins;
+}
+
+/** A WRITE op: sets the bin (value checked and put in stored form) or, with a NULL particle, deletes it. */
+function applyWriteOp(bins: Bin[], op: MsgOp, replace: boolean): Bin[] {
+  if (op.particleType === Particle.NULL) {
+    if (replace) throw new AsError(ResultCode.PARAMETER, 'bin delete in a replace');
+    return removeBin(bins, op.name);
+  }
+  if (!isStorableType(op.particleType)) throw new AsError(ResultCode.PARAMETER, 'bad particle type');
+  const value = storedCollectionBytes(op.particleType, normaliseIncoming(op.particleType, op.value));
+  return setBin(bins, op.name, op.particleType, value);
+}
+
+/** True when every op of the request is a plain bin write (WRITE), which `applyPlainWrites` applies. */
+export function isPlainWrite(msg: AsMsg): boolean {
+  if (msg.info1 & Info1.READ || msg.info2 & Info2.RESPOND_ALL_OPS || msg.ops.length === 0) return false;
+  for (const op of msg.ops) if (op.opType !== OpType.WRITE) return false;
+  return true;
+}
+
+/**
+ * The bins a request of plain bin writes (isPlainWrite) leaves: its ops applied in order to the
+ * stored `bins` (none for a replace), exactly as executeWrite applies them. Throws the AsError
+ * executeWrite would. For the offload worker (server/offload-worker.ts).
+ */
+export function applyPlainWrites(bins: Bin[], msg: AsMsg): Bin[] {
+  const replace = (msg.info3 & (Info3.CREATE_OR_REPLACE | Info3.REPLACE_ONLY)) !== 0;
+  let out = replace ? [] : bins.slice();
+  for (const op of msg.ops) out = applyWriteOp(out, op, replace);
+  return out;
 }
 
 /** INCR / APPEND / PREPEND: a missing bin takes the op's value; otherwise types must match. */

@@ -32,6 +32,9 @@ export interface OffloadedParticleOp {
   outcome: OffloadedOutcome;
 }
 
+/** A request of plain bin writes applied on a worker: the record it stores, or the code refusing it. */
+export type OffloadedWrite = { record: Buffer; binCount: number } | { code: number };
+
 const geoParticles = new WeakMap<Buffer, Buffer | number>();
 const particleOps = new WeakMap<Buffer, OffloadedParticleOp>();
 
@@ -80,4 +83,26 @@ export function takeOffloadedParticleOp(
   // AsBytes carries any particle type through valueToParticle unchanged (values/bin-particles.ts)
   const result = o.result === undefined ? undefined : o.result.type === Particle.NULL ? null : new AsBytes(o.result.type, o.result.value);
   return { result, newBin: o.newBin };
+}
+
+const writes = new WeakMap<Buffer, { input: Buffer | undefined; outcome: OffloadedWrite }>();
+
+/**
+ * Records the outcome of a request of plain bin writes (keyed by the request body) computed from
+ * the stored record `input` (undefined: no record).
+ */
+export function setOffloadedWrite(body: Buffer, input: Buffer | undefined, outcome: OffloadedWrite): void {
+  writes.set(body, { input, outcome });
+}
+
+/**
+ * The outcome computed for this request body when `current` (the stored record now; undefined: no
+ * record) is byte for byte the record it was computed from; undefined otherwise. Used once.
+ */
+export function takeOffloadedWrite(body: Buffer, current: Buffer | undefined): OffloadedWrite | undefined {
+  const r = writes.get(body);
+  if (r === undefined) return undefined;
+  writes.delete(body);
+  if (r.input === undefined || current === undefined ? r.input !== current : !r.input.equals(current)) return undefined;
+  return r.outcome;
 }

@@ -2,7 +2,7 @@
  * Long pure work off the event loop (issue 16.2, server/offload.ts): a large GeoJSON region is
  * covered and CDT ops on large lists and maps run on a worker thread before the transaction. The
  * answers and stored values are exactly those computed in line; a result computed on a bin that
- * changed meanwhile is never used.
+ * changed meanwhile is never used. Large puts of plain bin writes are applied there too.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,8 +14,8 @@ import { encodeGet } from '../../src/client/message-encoder.js';
 import { computeDigest } from '../../src/util/digest.js';
 import { parseMessage } from '../../src/protocol/message.js';
 import { encodeGeoJsonParticle } from '../../src/geo/index.js';
-import { OFFLOAD_CDT_MIN_BYTES, OFFLOAD_GEOJSON_MIN_BYTES } from '../../src/server/offload.js';
-import { setOffloadedParticleOp, takeOffloadedParticleOp } from '../../src/values/offloaded.js';
+import { OFFLOAD_CDT_MIN_BYTES, OFFLOAD_GEOJSON_MIN_BYTES, OFFLOAD_WRITE_MIN_OPS } from '../../src/server/offload.js';
+import { setOffloadedParticleOp, setOffloadedWrite, takeOffloadedParticleOp, takeOffloadedWrite } from '../../src/values/offloaded.js';
 import { Particle } from '../../src/protocol/particle.js';
 
 let server: StratoProcess;
@@ -110,6 +110,59 @@ test('CDT ops on a list and a map of 100,000 elements answer what the operations
 
 test('an error a CDT op raises on the worker is the answer in line gives (INCOMPATIBLE_TYPE on a map op to a list)', async () => {
   await assert.rejects(client.operate(key('list'), [Aerospike.maps.getByRankRange('l', 0, 1, Aerospike.maps.returnType.KEY)], {}, slow), (e: any) => e.code === 12);
+});
+
+test('puts of many bins applied on the worker store what in-line puts store: merge, update, delete, replace, generation', async () => {
+  const n = OFFLOAD_WRITE_MIN_OPS * 2;
+  const first: Record<string, number | string> = {};
+  for (let i = 0; i < n; i++) first[`b${i}`] = i;
+  const before = await offloaded();
+  await client.put(key('many'), first, {}, slow);
+  // a second put updates half, adds new bins and deletes one (a null value deletes the bin)
+  const second: Record<string, number | string | null> = {};
+  for (let i = 0; i < n; i += 2) second[`b${i}`] = `s${i}`;
+  for (let i = 0; i < 10; i++) second[`new${i}`] = i;
+  second['b1'] = null;
+  await client.put(key('many'), second, {}, slow);
+  assert.equal(await offloaded(), before + 2, 'both puts ran on the worker');
+  const rec = await client.get(key('many'), slow);
+  assert.equal(rec.gen, 2);
+  const expected: Record<string, number | string> = { ...first };
+  for (const [k, v] of Object.entries(second)) {
+    if (v === null) delete expected[k];
+    else expected[k] = v;
+  }
+  assert.deepEqual(rec.bins, expected);
+  // a replace keeps only the bins it writes
+  const third: Record<string, number> = {};
+  for (let i = 0; i < n; i++) third[`r${i}`] = -i - 1;
+  await client.put(key('many'), third, {}, { ...slow, exists: Aerospike.policy.exists.REPLACE });
+  assert.deepEqual((await client.get(key('many'), slow)).bins, third);
+});
+
+test('refusals of a put of many bins are the in-line ones: a bin delete in a replace (4), create-only on a record that exists (5)', async () => {
+  const bins: Record<string, number | null> = {};
+  for (let i = 0; i < OFFLOAD_WRITE_MIN_OPS; i++) bins[`b${i}`] = i;
+  const before = await offloaded();
+  await assert.rejects(client.put(key('refused'), { ...bins, gone: null }, {}, { ...slow, exists: Aerospike.policy.exists.CREATE_OR_REPLACE }), (e: any) => e.code === 4);
+  await client.put(key('refused'), bins, {}, slow);
+  await assert.rejects(client.put(key('refused'), bins, {}, { ...slow, exists: Aerospike.policy.exists.CREATE }), (e: any) => e.code === 5);
+  assert.equal((await client.get(key('refused'), slow)).gen, 1);
+  assert.equal(await offloaded(), before + 3, 'all three went to the worker');
+});
+
+test('a write computed on a record that has changed since is not used, and is used once', () => {
+  const body = Buffer.from('request');
+  const outcome = { record: Buffer.from('new record'), binCount: 1 };
+  setOffloadedWrite(body, Buffer.from('old'), outcome);
+  assert.equal(takeOffloadedWrite(body, Buffer.from('other')), undefined, 'other bytes: compute in line');
+  setOffloadedWrite(body, Buffer.from('old'), outcome);
+  assert.equal(takeOffloadedWrite(body, undefined), undefined, 'record gone: compute in line');
+  setOffloadedWrite(body, undefined, outcome);
+  assert.equal(takeOffloadedWrite(body, Buffer.from('old')), undefined, 'record created meanwhile: compute in line');
+  setOffloadedWrite(body, Buffer.from('old'), outcome);
+  assert.equal(takeOffloadedWrite(body, Buffer.from('old')), outcome, 'same bytes: the computed record');
+  assert.equal(takeOffloadedWrite(body, Buffer.from('old')), undefined, 'used once');
 });
 
 test('a result computed on a bin that has changed since is not used, and is used once', () => {
