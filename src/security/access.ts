@@ -61,8 +61,23 @@ interface RateCount {
   lastWrites: number;
 }
 
+/** Scan/query jobs whose user is remembered (oldest forgotten first). */
+export const JOB_OWNERS_MAX = 4096;
+
+/** A scan/query job as the per-user load sees it. */
+export interface JobView {
+  readonly trid: bigint;
+  /** records-per-second limit, 0 = none */
+  readonly rps: number;
+  readonly done: boolean;
+}
+
 export class NodeSecurity {
   private readonly rates = new Map<string, RateCount>();
+  /** which user started each scan/query job (by its trid) */
+  private readonly jobOwners = new Map<bigint, { user: string; write: boolean }>();
+  /** the node's scan/query jobs (set by the node; none when unset) */
+  jobs: (() => Iterable<JobView>) | undefined;
 
   constructor(
     readonly store: SecurityStore,
@@ -87,10 +102,39 @@ export class NodeSecurity {
     if (kind === 'scan') {
       // a background job writes (operations) or runs a UDF on every record; a plain scan/query reads
       const req = decodeScanRequest(msg);
-      if (req.udfOp === UdfOp.BACKGROUND) perm = req.udf.filename !== undefined ? Perm.UDF : Perm.WRITE;
+      const background = req.udfOp === UdfOp.BACKGROUND;
+      if (background) perm = req.udf.filename !== undefined ? Perm.UDF : Perm.WRITE;
       else perm = (msg.info2 & 1) !== 0 ? Perm.WRITE : Perm.READ;
+      const code = this.decide(conn, auth.user, eff, msg, kind, perm);
+      if (code === 0 && typeof req.trid === 'bigint') this.ownJob(req.trid, auth.user, background || perm !== Perm.READ);
+      return code;
     } else perm = permOf(kind);
     return this.decide(conn, auth.user, eff, msg, kind, perm);
+  }
+
+  /** Remembers whose scan/query job `trid` is (queryUsers' scan/query load per user). */
+  private ownJob(trid: bigint, user: string, write: boolean): void {
+    this.jobOwners.delete(trid);
+    this.jobOwners.set(trid, { user, write });
+    if (this.jobOwners.size > JOB_OWNERS_MAX) this.jobOwners.delete(this.jobOwners.keys().next().value!);
+  }
+
+  /**
+   * The user's running scans/queries, as Aerospike's queryUsers reports them in read-info and
+   * write-info: [records-per-second summed over its rps-limited jobs, count of its limitless jobs]
+   * for reads (plain scans/queries) and for writes (background jobs, write-op queries).
+   */
+  scanLoadOf(user: string): { read: [number, number]; write: [number, number] } {
+    const out = { read: [0, 0] as [number, number], write: [0, 0] as [number, number] };
+    for (const job of this.jobs?.() ?? []) {
+      if (job.done) continue;
+      const owner = this.jobOwners.get(job.trid);
+      if (owner?.user !== user) continue;
+      const side = owner.write ? out.write : out.read;
+      if (job.rps > 0) side[0] += job.rps;
+      else side[1]++;
+    }
+    return out;
   }
 
   /** Result code for one batch row on `conn` (0 = allowed): its privilege, then the user's quota. */

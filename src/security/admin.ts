@@ -99,6 +99,8 @@ export interface SecurityOptions {
   connectionsOf?: (user: string) => number;
   /** per-user rate counters: [read TPS, write TPS] of the last second */
   ratesOf?: (user: string) => [number, number];
+  /** per-user scan/query load: [rps of rps-limited jobs, count of limitless jobs] for reads and writes */
+  scanLoadOf?: (user: string) => { read: [number, number]; write: [number, number] };
 }
 
 type Fields = Map<number, Buffer>;
@@ -397,13 +399,15 @@ export class AdminHandler {
     const blocks = users.map((u) => {
       const eff = this.store.effectiveOf(u.name)!;
       const [rtps, wtps] = this.opts.ratesOf?.(u.name) ?? [0, 0];
+      const load = this.opts.scanLoadOf?.(u.name) ?? { read: [0, 0], write: [0, 0] };
       const conns = Buffer.alloc(4);
       conns.writeUInt32BE(this.opts.connectionsOf?.(u.name) ?? 0);
       return frameBlock(R.OK, [
         field(F.USER, Buffer.from(u.name)),
         field(F.ROLES, encodeNames(u.roles)),
-        field(F.READ_INFO, encodeInts([eff.readQuota, rtps, 0, 0])),
-        field(F.WRITE_INFO, encodeInts([eff.writeQuota, wtps, 0, 0])),
+        // quota, single-record TPS, scan/query rps-limited, scan/query limitless (asadm's names)
+        field(F.READ_INFO, encodeInts([eff.readQuota, rtps, ...load.read])),
+        field(F.WRITE_INFO, encodeInts([eff.writeQuota, wtps, ...load.write])),
         field(F.CONNECTIONS, conns),
       ]);
     });

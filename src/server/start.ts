@@ -261,7 +261,9 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
     clock,
     connectionsOf: (user) => service()?.connectionsOf(user) ?? 0,
     ratesOf: (user) => security?.ratesOf(user) ?? [0, 0],
+    scanLoadOf: (user) => security?.scanLoadOf(user) ?? { read: [0, 0], write: [0, 0] },
   });
   security = new NodeSecurity(store, admin, clock, cfg.enableQuotas, audit);
+  security.jobs = () => node.jobs.all();
   return security;
 }

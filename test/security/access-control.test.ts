@@ -440,3 +440,40 @@ test('users, roles and passwords survive a restart', async () => {
     await kept.close();
   }
 });
+
+test('query users reports a running rps-limited scan of the user in its read info, as asadm reads it', async () => {
+  const admin = await open('admin', 'admin');
+  const clients = [admin];
+  try {
+    await admin.createUser('scanner', 'pw', ['read-write']);
+    const sc = await open('scanner', 'pw');
+    clients.push(sc);
+    for (let i = 0; i < 6; i++) await sc.put(new Aerospike.Key('test', 'slow', i), { i });
+    // 6 records at 2 per second: the scan runs for about 3 s, long enough to be seen running
+    const stream = sc.scan('test', 'slow').foreach({ recordsPerSecond: 2 } as Parameters<ReturnType<typeof sc.scan>['foreach']>[0]);
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', () => resolve());
+      stream.on('error', () => resolve());
+    });
+    try {
+      // read-info: quota, single-record TPS, scan/query rps-limited, scan/query limitless
+      const deadline = Date.now() + 10_000;
+      let info: number[] = [];
+      while (Date.now() < deadline) {
+        info = ((await admin.queryUser('scanner')) as unknown as { readInfo: number[] }).readInfo;
+        if (info[2] === 2) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(info[2], 2, `read-info ${info.join(',')}`);
+      assert.equal(info[3], 0);
+      assert.deepEqual(((await admin.queryUser('admin')) as unknown as { readInfo: number[] }).readInfo.slice(2), [0, 0]);
+    } finally {
+      // let it end on its own: closing a client under a running scan crashes the native client
+      await ended;
+    }
+    assert.deepEqual(((await admin.queryUser('scanner')) as unknown as { readInfo: number[] }).readInfo.slice(2), [0, 0], 'a finished scan no longer counts');
+    await admin.dropUser('scanner');
+  } finally {
+    for (const c of clients) await c.close();
+  }
+});
