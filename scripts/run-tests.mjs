@@ -42,7 +42,16 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/**
+ * V8's young generation per test process, MiB (each semi-space). The simulations and property tests
+ * allocate many short-lived objects; with V8's default (16 MiB) a sixth of the cluster runtime
+ * simulation's CPU went to scavenges. 32 MiB cut its CPU time by 15-20 % (3 seeds: 4.5-4.8 s -> 3.8-3.9 s).
+ * Test files inherit the runner's V8 flags; the strato processes they start do not.
+ */
+const TEST_SEMI_SPACE_MIB = 32;
+
 const child = spawn(process.execPath, [
+  `--max-semi-space-size=${TEST_SEMI_SPACE_MIB}`,
   '--test',
   `--test-concurrency=${CONCURRENCY}`,
   `--test-timeout=${TIMEOUT_MS}`,
