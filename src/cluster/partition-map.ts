@@ -59,6 +59,12 @@ export interface PlacementGroup {
   readonly rack: number;
   /** identifies the machine (one `strato` start); nodes of one host share it */
   readonly host: bigint;
+  /**
+   * quiesced when the cluster formed (Aerospike EE's `quiesce`): the node holds a copy only when
+   * the other nodes cannot hold them all (its columns come after theirs), so it is never a master
+   * while another node is not quiesced
+   */
+  readonly quiesced?: boolean;
 }
 
 /**
@@ -76,6 +82,9 @@ export function computePartitionMap(
   if (!(Number.isInteger(nPartitions) && nPartitions >= 1 && nPartitions <= N_PARTITIONS)) throw new RangeError(`partition count ${nPartitions}`);
   if (!(Number.isInteger(replicationFactor) && replicationFactor >= 1)) throw new RangeError(`replication factor ${replicationFactor}`);
   const rf = Math.min(replicationFactor, n);
+  const quiet = placement ? nodes.filter((id) => placement.get(id)?.quiesced === true) : [];
+  // quiesced nodes step back, unless every node is quiesced (then the flag is ignored, as in Aerospike)
+  if (quiet.length > 0 && quiet.length < n) return quiescedMap(nodes, quiet, nPartitions, rf, placement!);
 
   const scores = scoreTable(nodes, nPartitions); // scores[pid * n + i]
   const pairs = sortedPairs(scores, n, nPartitions);
@@ -85,6 +94,26 @@ export function computePartitionMap(
   const map: PartitionMap = Object.freeze({ succession: Object.freeze(nodes), nPartitions, replicationFactor: rf, replicas: Object.freeze(replicas) });
   assertMapInvariants(map, groups);
   return map;
+}
+
+/**
+ * The map with quiesced nodes: the first columns are balanced over the other nodes alone (as if
+ * the quiesced ones were gone, so their partitions move to the others), and only the columns those
+ * cannot fill (replication factor above their count) are balanced over the quiesced nodes.
+ */
+function quiescedMap(nodes: readonly NodeId[], quiet: readonly NodeId[], nPartitions: number, rf: number, placement: ReadonlyMap<NodeId, PlacementGroup>): PartitionMap {
+  const active = nodes.filter((id) => !quiet.includes(id));
+  const strip = (ids: readonly NodeId[]) => new Map(ids.map((id) => [id, { ...placement.get(id)!, quiesced: false }]));
+  const first = computePartitionMap(active, nPartitions, Math.min(rf, active.length), strip(active));
+  const rest = rf - first.replicationFactor;
+  const second = rest > 0 ? computePartitionMap(quiet, nPartitions, rest, strip(quiet)) : undefined;
+  const at = (sub: PartitionMap, col: Uint8Array) => {
+    const out = new Uint8Array(nPartitions);
+    for (let pid = 0; pid < nPartitions; pid++) out[pid] = nodes.indexOf(sub.succession[col[pid]!]!);
+    return out;
+  };
+  const replicas = [...first.replicas.map((c) => at(first, c)), ...(second ? second.replicas.map((c) => at(second, c)) : [])];
+  return Object.freeze({ succession: Object.freeze(nodes.slice()), nPartitions, replicationFactor: rf, replicas: Object.freeze(replicas) });
 }
 
 /** Rack and host of every node as small indexes, and how many distinct ones there are. */

@@ -175,6 +175,10 @@ export function namespaceClusterStats(node: StratoNode, ns: Namespace): Pair[] {
       ['migrate_rx_partitions_remaining', 0],
       ['migrate_records_transmitted', 0],
       ['migrate_records_received', 0],
+      // a node on its own never steps back (every node quiesced: the flag is ignored)
+      ['pending_quiesce', node.quiescePending],
+      ['effective_is_quiesced', false],
+      ['nodes_quiesced', 0],
     ];
   }
   let master = 0;
@@ -202,5 +206,18 @@ export function namespaceClusterStats(node: StratoNode, ns: Namespace): Pair[] {
     ['migrate_rx_partitions_remaining', rem.rx],
     ['migrate_records_transmitted', np.recordsTransmitted],
     ['migrate_records_received', np.recordsReceived],
+    ...quiesceStats(node, np.memberCount),
+  ];
+}
+
+/** pending_quiesce, effective_is_quiesced, nodes_quiesced as 8.1.2 reports them. */
+function quiesceStats(node: StratoNode, memberCount: number): Pair[] {
+  const quiet = node.cluster?.runtime.quiescedMembers() ?? [];
+  // when every member is quiesced the flag is ignored: nobody is effectively quiesced
+  const effective = quiet.length < memberCount ? quiet : [];
+  return [
+    ['pending_quiesce', node.quiescePending],
+    ['effective_is_quiesced', effective.includes(node.cluster!.runtime.nodeId)],
+    ['nodes_quiesced', effective.length],
   ];
 }

@@ -105,6 +105,7 @@ export class ClusterRouter implements NodeRouter {
       },
       applyReplicaRecords: (ns, packed) => data.applyReplicaRecords(ns, packed),
       bootPartitions: (ns) => data.bootPartitions(ns),
+      quiesced: () => node.quiescePending,
       partitionRecords: (ns, pid) => data.partitionRecords(ns, pid),
       applyMigratedRecords: (ns, packed) => data.applyMigratedRecords(ns, packed),
       dropPartition: (ns, pid) => data.dropPartition(ns, pid),

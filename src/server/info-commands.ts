@@ -392,5 +392,16 @@ infoRegistry.set('recluster', (_c, { node }) => {
   return 'ERROR:1:unknown';
 });
 
+// `quiesce:` / `quiesce-undo:` (Enterprise-only in Aerospike; Strato offers them like rack
+// awareness): the flag is read when the next cluster forms, so it takes effect at a recluster
+infoRegistry.set('quiesce', (_c, { node }) => {
+  node.quiescePending = true;
+  return 'ok';
+});
+infoRegistry.set('quiesce-undo', (_c, { node }) => {
+  node.quiescePending = false;
+  return 'ok';
+});
+
 // as Aerospike, a bare `hist` without `=` is no parameter at all (the full list answers)
 infoRegistry.set('latencies', (c, { node }) => node.latency.render(/(^|[:;])hist=/.test(c.text) ? c.params.get('hist') : undefined));

@@ -91,6 +91,11 @@ export class StratoNode implements NamespaceLookup {
   readonly loopDelay = new LoopDelayMonitor();
   partitionGeneration = 0;
   peersGeneration = 0;
+  /**
+   * `quiesce:` asked this node to step back (Aerospike EE's quiesce): at the next cluster change
+   * (`recluster:`) it gives its partitions to the other nodes; `quiesce-undo:` clears it
+   */
+  quiescePending = false;
   /** the cluster key of a node without a cluster stanza (one-node cluster); a recluster draws a new one */
   clusterKey: string;
   /** set when the node runs in a mesh cluster (heartbeat mode mesh) */

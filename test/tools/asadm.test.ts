@@ -322,6 +322,65 @@ describe('asadm on a three-node cluster', () => {
     assert.match(r.out, /Successfully started recluster/);
   });
 
+  test('manage quiesce then recluster moves every partition off the quiesced node, its records stay readable; undo brings it back', async () => {
+    const target = cluster.specs[0]!;
+    const key = `${target.host}:${target.servicePort}`;
+    const seed = cluster.specs[1]!;
+    const hosts = cluster.specs.map((s) => ({ addr: s.host, port: s.servicePort }));
+    const client = await connectClient({ hosts, log: { level: -1 } } as any);
+    try {
+      for (let i = 0; i < 100; i++) await client.put(new Aerospike.Key('test', 'quiet', i), { i });
+      const pmapOf = async () => {
+        const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '-e', 'show pmap');
+        return table(r.out, 'Partition Map Analysis');
+      };
+      const stat = async (s: { host: string; servicePort: number }, name: string) => new RegExp(`(?:^|;)${name}=([^;]*)`).exec((await info(s.host, s.servicePort, 'namespace/test'))[0]!)?.[1];
+      let r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '--enable', '-e', `manage quiesce with ${key}`);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(table(r.out, 'Quiesce Nodes')[0]!.get('Response'), 'ok');
+      assert.match(r.out, /Run "manage recluster" for your changes to take effect\./);
+      assert.equal(await stat(target, 'pending_quiesce'), 'true');
+      assert.equal(await stat(target, 'effective_is_quiesced'), 'false');
+      r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '--enable', '-e', 'manage recluster');
+      assert.equal(r.code, 0, r.err);
+      // bounded wait for the new cluster and its migrations
+      let rows: Map<string, string>[] = [];
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        rows = await pmapOf();
+        const t = rows.find((x) => x.get('Node') === key);
+        if (t?.get('Primary Partitions') === '0' && t.get('Secondary Partitions') === '0') break;
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      const t = rows.find((x) => x.get('Node') === key)!;
+      assert.equal(t.get('Primary Partitions'), '0', 'a quiesced node masters nothing');
+      assert.equal(t.get('Secondary Partitions'), '0', 'with two other nodes for RF 2 it holds no replica either');
+      const others = rows.filter((x) => x.get('Node') !== key);
+      assert.equal(others.reduce((a, x) => a + Number(x.get('Primary Partitions')), 0), 4096);
+      assert.equal(others.reduce((a, x) => a + Number(x.get('Secondary Partitions')), 0), 4096);
+      assert.equal(await stat(target, 'effective_is_quiesced'), 'true');
+      for (const s of cluster.specs) assert.equal(await stat(s, 'nodes_quiesced'), '1');
+      await cluster.waitStable([0, 1, 2], 3);
+      for (let i = 0; i < 100; i++) assert.equal((await client.get(new Aerospike.Key('test', 'quiet', i))).bins.i, i);
+      // undo, recluster: the node takes its share again
+      r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '--enable', '-e', `manage quiesce with ${key} undo; manage recluster`);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(table(r.out, 'Undo Quiesce for Nodes')[0]!.get('Response'), 'ok');
+      const back = Date.now() + 30_000;
+      let primary = 0;
+      while (Date.now() < back) {
+        primary = Number((await pmapOf()).find((x) => x.get('Node') === key)?.get('Primary Partitions'));
+        if (primary > 1000) break;
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      assert.ok(primary > 1000, `primary partitions back on the node: ${primary}`);
+      assert.equal(await stat(target, 'effective_is_quiesced'), 'false');
+      await cluster.waitStable([0, 1, 2], 3);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('manage config sets the value on every node', async () => {
     const seed = cluster.specs[1]!;
     const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '--enable', '-e', 'manage config namespace test param background-query-max-rps to 777');

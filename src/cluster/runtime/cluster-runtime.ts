@@ -70,6 +70,8 @@ export interface LocalData extends MigrationData {
   applyReplicaRecords(namespace: string, packed: Buffer): void;
   /** partitions holding records at boot (device data), per namespace */
   bootPartitions(namespace: string): number[];
+  /** quiesce (`quiesce:` info): read when a cluster forms; a quiesced node gives up its partitions to the others */
+  quiesced?(): boolean;
 }
 
 /** One member's part of an exchange: its partition versions and where it sits (host, racks). */
@@ -77,6 +79,7 @@ interface MemberRows {
   rows: Map<string, PartitionVersion[]>;
   host: bigint;
   racks: Map<string, number>;
+  quiesced: boolean;
 }
 
 interface Exchange {
@@ -218,6 +221,13 @@ export class ClusterRuntime {
   /** the machine this node runs on (see ClusterRuntimeOptions.hostId) */
   get hostId(): bigint {
     return this.opts.hostId ?? this.opts.nodeId;
+  }
+
+  /** the members that were quiesced when the current cluster formed (empty before the first plan) */
+  quiescedMembers(): NodeId[] {
+    const ex = this.exchange;
+    if (!ex || !ex.planned) return [];
+    return [...ex.rows].filter(([, m]) => m.quiesced).map(([id]) => id);
   }
 
   /** each member's rack-id in `namespace` under the current plan (empty before the first plan) */
@@ -373,7 +383,7 @@ export class ClusterRuntime {
     for (const [name, np] of this.partitions) own.set(name, np.ownRow());
     const racks = new Map<string, number>();
     for (const ns of this.data.namespaces()) racks.set(ns.name, ns.rackId?.() ?? 0);
-    ex.rows.set(this.opts.nodeId, { rows: own, host: this.hostId, racks });
+    ex.rows.set(this.opts.nodeId, { rows: own, host: this.hostId, racks, quiesced: this.data.quiesced?.() ?? false });
     const buffered = this.buffered.get(v.clusterKey);
     if (buffered) for (const [from, rows] of buffered) if (v.succession.includes(from)) ex.rows.set(from, rows);
     this.buffered.clear();
@@ -389,7 +399,7 @@ export class ClusterRuntime {
 
   private sendExchange(ex: Exchange, retransmit: boolean, only?: NodeId): void {
     const mine = ex.rows.get(this.opts.nodeId)!;
-    const payload = encodeExchange({ key: ex.key, from: this.opts.nodeId, retransmit, host: mine.host, rows: mine.rows, racks: mine.racks });
+    const payload = encodeExchange({ key: ex.key, from: this.opts.nodeId, retransmit, host: mine.host, rows: mine.rows, racks: mine.racks, quiesced: mine.quiesced });
     for (const m of ex.succession) {
       if (m === this.opts.nodeId || (only !== undefined && m !== only)) continue;
       const ep = this.book.get(m);
@@ -405,7 +415,7 @@ export class ClusterRuntime {
       if (!ex.succession.includes(from)) return;
       if (msg.retransmit) this.sendExchange(ex, false, from); // ours may be the one it misses
       if (ex.planned || ex.rows.has(from)) return;
-      ex.rows.set(from, { rows: msg.rows, host: msg.host, racks: msg.racks });
+      ex.rows.set(from, { rows: msg.rows, host: msg.host, racks: msg.racks, quiesced: msg.quiesced ?? false });
       this.maybePlan(ex);
       return;
     }
@@ -416,7 +426,7 @@ export class ClusterRuntime {
       m = new Map();
       this.buffered.set(msg.key, m);
     }
-    m.set(from, { rows: msg.rows, host: msg.host, racks: msg.racks });
+    m.set(from, { rows: msg.rows, host: msg.host, racks: msg.racks, quiesced: msg.quiesced ?? false });
   }
 
   private maybePlan(ex: Exchange): void {
@@ -432,7 +442,7 @@ export class ClusterRuntime {
         const row = member.rows.get(name);
         if (!row) continue;
         rows.set(node, row);
-        placement.set(node, { rack: member.racks.get(name) ?? 0, host: member.host });
+        placement.set(node, { rack: member.racks.get(name) ?? 0, host: member.host, quiesced: member.quiesced });
       }
       // a namespace is spread over the members that have it configured (its ns_cluster_size)
       const drops = np.startPlan(ex.key, ex.succession.filter((m) => rows.has(m)), rows, placement);

@@ -81,7 +81,7 @@ function nsName(name: string): Buffer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// EXCHANGE: u64 key | u64 from | u64 host | u8 retransmit | u16 namespaces |
+// EXCHANGE: u64 key | u64 from | u64 host | u8 flags (1 retransmit, 2 quiesced) | u16 namespaces |
 //           per namespace: name, u32 rack-id, 4096 × (u64 ckey, u8 flags)
 
 export interface ExchangeMessage {
@@ -95,6 +95,8 @@ export interface ExchangeMessage {
   rows: Map<string, PartitionVersion[]>;
   /** the sender's `rack-id` per namespace (0 when absent from the map) */
   racks: Map<string, number>;
+  /** the sender was quiesced when this cluster formed: it takes no partition others can hold */
+  quiesced?: boolean;
 }
 
 export function encodeExchange(m: ExchangeMessage): Buffer {
@@ -103,7 +105,7 @@ export function encodeExchange(m: ExchangeMessage): Buffer {
   head.writeBigUInt64BE(m.key, 0);
   head.writeBigUInt64BE(m.from, 8);
   head.writeBigUInt64BE(m.host, 16);
-  head[24] = m.retransmit ? 1 : 0;
+  head[24] = (m.retransmit ? 1 : 0) | (m.quiesced ? 2 : 0);
   head.writeUInt16BE(m.rows.size, 25);
   parts.push(head);
   for (const [name, row] of m.rows) {
@@ -127,7 +129,9 @@ export function decodeExchange(b: Buffer): ExchangeMessage {
   const key = r.u64();
   const from = r.u64();
   const host = r.u64();
-  const retransmit = r.u8() === 1;
+  const flags = r.u8();
+  const retransmit = (flags & 1) !== 0;
+  const quiesced = (flags & 2) !== 0;
   const n = r.u16();
   const rows = new Map<string, PartitionVersion[]>();
   const racks = new Map<string, number>();
@@ -145,7 +149,7 @@ export function decodeExchange(b: Buffer): ExchangeMessage {
     rows.set(name, row);
   }
   if (r.o !== b.length) throw new FabricDecodeError('trailing bytes after exchange');
-  return { key, from, retransmit, host, rows, racks };
+  return { key, from, retransmit, host, rows, racks, quiesced };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ export const HELP = `Commands:
   manage config namespace <ns> param <name> to <value>
   manage jobs kill trid <trid>
   manage recluster
+  manage quiesce with <node> [<node> ...] [undo]
   manage acl create user <username> password <password> [roles <role1> <role2> ...]
   manage acl delete user <username>
   manage acl grant|revoke user <username> roles <role1> [<role2> ...]
@@ -580,9 +581,17 @@ async function manage(c: AdminCluster, args: string[]): Promise<CommandResult> {
       return a.toLowerCase() === 'ok' ? ok('Successfully started recluster\n') : fail(`ERROR: Failed to recluster : ${a}`);
     }
     case 'quiesce': {
-      const a = await c.info(c.nodes[0]!, 'quiesce:').catch((e: Error) => `ERROR: ${e.message}`);
-      if (/^ERROR:4/i.test(a)) return fail('manage quiesce: not available on this server (Strato does not implement quiesce yet; stop a node with SIGTERM to hand its partitions over)');
-      return a === 'ok' ? ok('Quiesced\n') : fail(`Failed to quiesce: ${a}`);
+      // `manage quiesce with <node> [<node> …] [undo]`: node as host:port or node id
+      const wi = rest.indexOf('with');
+      const undo = rest.includes('undo');
+      const names = wi < 0 ? [] : rest.slice(wi + 1).filter((w) => w !== 'undo');
+      if (names.length === 0) return fail('Usage: manage quiesce with <node> [<node> ...] [undo]');
+      const targets = c.nodes.filter((n) => names.includes(n.key) || names.includes(n.nodeId));
+      if (targets.length !== names.length) return fail(`ERROR: no such node: ${names.filter((w) => !targets.some((n) => n.key === w || n.nodeId === w)).join(', ')}`);
+      const answers = await Promise.all(targets.map((n) => c.info(n, undo ? 'quiesce-undo:' : 'quiesce:').catch((e: Error) => `ERROR: ${e.message}`)));
+      const table = renderTable(undo ? 'Undo Quiesce for Nodes' : 'Quiesce Nodes', ['Node', 'Response'], targets.map((n, i) => [n.key, answers[i]]));
+      const failed = answers.some((a) => a !== 'ok');
+      return { out: `${table}\nRun "manage recluster" for your changes to take effect.\n`, failed };
     }
     default:
       return fail(`ERROR: unknown manage subcommand '${what ?? ''}' (truncate, sindex, udfs, config, jobs, recluster, quiesce)`);
