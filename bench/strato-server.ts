@@ -14,8 +14,21 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(extraArgs: string[] = []): Promise<BenchServer> {
-  return startServerProcess([STRATO, '--port', '0', '--nodes-per-host', '1', ...extraArgs]);
+export async function startBenchServer(extraArgs: string[] = [], nodesPerHost = 1): Promise<BenchServer> {
+  return startServerProcess([STRATO, '--port', '0', '--nodes-per-host', String(nodesPerHost), ...extraArgs], nodesPerHost > 1);
+}
+
+/** CPU time (user + system) of `pid` and every process below it, in ms (a host's nodes are the supervisor's children). */
+export function processTreeCpuMs(pid: number): number {
+  let ms = processCpuMs(pid);
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // no such process any more, or no children file: its own time only
+  }
+  for (const c of children) ms += processTreeCpuMs(Number(c));
+  return ms;
 }
 
 /** The ceiling baseline (ceiling-server.ts): canned replies, same protocol, its own process. */
@@ -34,7 +47,8 @@ export function processCpuMs(pid: number): number {
 /** Linux's USER_HZ: /proc times are in these ticks (100 on every mainstream kernel). */
 const CLOCK_TICKS_PER_SEC = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100);
 
-async function startServerProcess(args: string[]): Promise<BenchServer> {
+/** `host`: a supervisor of several nodes, ready (with its seed's port) once it says "host ready". */
+async function startServerProcess(args: string[], host = false): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
   // BENCH_NODE_FLAGS: node flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   // (--cpu-prof is not allowed in NODE_OPTIONS)
@@ -42,10 +56,10 @@ async function startServerProcess(args: string[]): Promise<BenchServer> {
   const proc = spawn(process.execPath, [...nodeFlags, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('strato did not start: ' + out)), 15000);
+    const timer = setTimeout(() => reject(new Error('strato did not start: ' + out)), host ? 60000 : 15000);
     const on = (d: Buffer) => {
       out += d.toString();
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
+      const m = host ? /host ready: .* seed [^\s:]+:(\d+)/.exec(out) : /listening on [^\s:]+:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
