@@ -3,11 +3,12 @@
  * prints throughput, latency percentiles and memory per record. Every phase is bounded.
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_KEYS (default 200000), BENCH_CONNECTIONS (16),
+ * BENCH_PIPELINE_DEPTH (8: requests per write of the native generator's pipelined line; 0 = none),
  * BENCH_ONLY (comma list of phases to run: index, memory, kv, native, device, batch, filter,
  * device-engine, backup, cluster, stall, sindex, jobs; default all).
  */
 import { spawnSync } from 'node:child_process';
-import { processCpuMs, startBenchServer, startCeilingServer, type BenchServer } from './strato-server.js';
+import { processTimesMs, startBenchServer, startCeilingServer, type BenchServer } from './strato-server.js';
 import { Worker } from 'node:worker_threads';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,8 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const KEYS = Number(process.env['BENCH_KEYS'] ?? 200_000);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const WORKERS = 2;
+/** Requests each native generator thread pipelines in one write for the pipelined line (0: no such line). */
+const PIPELINE_DEPTH = Number(process.env['BENCH_PIPELINE_DEPTH'] ?? 8);
 
 function runWorkers(tasks: KvWorkerTask[]): Promise<KvWorkerResult[]> {
   return Promise.all(
@@ -85,8 +88,8 @@ interface NativeResult {
   seconds: number;
 }
 
-function runNative(bin: string, port: number, mode: 'load' | 'mix', seconds: number, digestFile: string): NativeResult {
-  const r = spawnSync(bin, [String(port), String(CONNECTIONS), mode, String(seconds), '80', '1000', digestFile], {
+function runNative(bin: string, port: number, mode: 'load' | 'mix', seconds: number, digestFile: string, depth = 1): NativeResult {
+  const r = spawnSync(bin, [String(port), String(CONNECTIONS), mode, String(seconds), '80', '1000', digestFile, String(depth)], {
     encoding: 'utf8',
     timeout: (seconds + 120) * 1000,
   });
@@ -103,19 +106,34 @@ async function kvBenchNative(bin: string): Promise<void> {
     writeFileSync(digestFile, benchDigests());
     const load = runNative(bin, server.port, 'load', 0, digestFile);
     console.log(`kv load (native generator): ${load.ops} writes in ${load.seconds.toFixed(1)} s (${Math.round(load.ops / load.seconds)} writes/s, errors ${load.errors})`);
-    const cpu0 = processCpuMs(server.pid);
+    const cpu0 = processTimesMs(server.pid);
     const mix = runNative(bin, server.port, 'mix', SECONDS, digestFile);
-    const cpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / Math.max(1, mix.ops);
+    const cpu = cpuPerTransaction(server.pid, cpu0, mix.ops);
     console.log(
       `kv read/update 80/20 (native generator, ${CONNECTIONS} sync threads, ${KEYS} keys, 1000-byte blobs, ${SECONDS} s): ` +
         `${Math.round(mix.ops / mix.seconds)} tps (reads ${mix.reads}, updates ${mix.writes}, errors ${mix.errors}), ` +
-        `p50 ${(mix.p50_us / 1000).toFixed(3)} ms, p99 ${(mix.p99_us / 1000).toFixed(3)} ms, CPU ${cpuUs.toFixed(1)} µs/transaction`,
+        `p50 ${(mix.p50_us / 1000).toFixed(3)} ms, p99 ${(mix.p99_us / 1000).toFixed(3)} ms, CPU ${cpuText(cpu)}`,
     );
-    await ceilingLine('native generator', mix.ops / mix.seconds, cpuUs, async (ceiling) => {
-      const c0 = processCpuMs(ceiling.pid);
+    await ceilingLine('native generator', mix.ops / mix.seconds, cpu, async (ceiling) => {
+      const c0 = processTimesMs(ceiling.pid);
       const r = runNative(bin, ceiling.port, 'mix', SECONDS, digestFile);
-      return { tps: r.ops / r.seconds, cpuUs: ((processCpuMs(ceiling.pid) - c0) * 1000) / Math.max(1, r.ops) };
+      return { tps: r.ops / r.seconds, cpu: cpuPerTransaction(ceiling.pid, c0, r.ops) };
     });
+    if (PIPELINE_DEPTH > 1) {
+      // a client pipelining on its connections: the answers to one chunk of requests leave in one write
+      const p0 = processTimesMs(server.pid);
+      const piped = runNative(bin, server.port, 'mix', SECONDS, digestFile, PIPELINE_DEPTH);
+      const pipedCpu = cpuPerTransaction(server.pid, p0, piped.ops);
+      console.log(
+        `kv read/update 80/20 pipelined (native generator, ${CONNECTIONS} threads each sending ${PIPELINE_DEPTH} requests per write, ${SECONDS} s): ` +
+          `${Math.round(piped.ops / piped.seconds)} tps (errors ${piped.errors}), CPU ${cpuText(pipedCpu)}`,
+      );
+      await ceilingLine(`native generator, pipelined ${PIPELINE_DEPTH}`, piped.ops / piped.seconds, pipedCpu, async (ceiling) => {
+        const c0 = processTimesMs(ceiling.pid);
+        const r = runNative(bin, ceiling.port, 'mix', SECONDS, digestFile, PIPELINE_DEPTH);
+        return { tps: r.ops / r.seconds, cpu: cpuPerTransaction(ceiling.pid, c0, r.ops) };
+      });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.stop();
@@ -178,17 +196,35 @@ async function jsMix(port: number): Promise<ReturnType<typeof merge>> {
   return merge(results);
 }
 
+/** A process's CPU per transaction over a run, in µs: user + system and user alone. */
+interface CpuPerTransaction {
+  totalUs: number;
+  userUs: number;
+}
+
+function cpuPerTransaction(pid: number, before: { userMs: number; systemMs: number }, transactions: number): CpuPerTransaction {
+  const after = processTimesMs(pid);
+  const n = Math.max(1, transactions);
+  const userUs = ((after.userMs - before.userMs) * 1000) / n;
+  return { userUs, totalUs: userUs + ((after.systemMs - before.systemMs) * 1000) / n };
+}
+
+function cpuText(c: CpuPerTransaction): string {
+  return `${c.totalUs.toFixed(1)} µs/transaction (user ${c.userUs.toFixed(1)})`;
+}
+
 /**
  * Runs the same load against the ceiling server (canned replies, ceiling-server.ts) and prints
  * Strato's throughput as a fraction of it, and both CPU costs per transaction.
  */
-async function ceilingLine(generator: string, stratoTps: number, stratoCpuUs: number, run: (s: BenchServer) => Promise<{ tps: number; cpuUs: number }>): Promise<void> {
+async function ceilingLine(generator: string, stratoTps: number, strato: CpuPerTransaction, run: (s: BenchServer) => Promise<{ tps: number; cpu: CpuPerTransaction }>): Promise<void> {
   const ceiling = await startCeilingServer();
   try {
     const c = await run(ceiling);
     console.log(
-      `ceiling (${generator}, same load, canned replies from a minimal protocol server): ${Math.round(c.tps)} tps, CPU ${c.cpuUs.toFixed(1)} µs/transaction; ` +
-        `strato single process = ${(stratoTps / c.tps).toFixed(2)} × the ceiling's throughput at ${(stratoCpuUs / c.cpuUs).toFixed(2)} × its CPU per transaction`,
+      `ceiling (${generator}, same load, canned replies from a minimal protocol server): ${Math.round(c.tps)} tps, CPU ${cpuText(c.cpu)}; ` +
+        `strato single process = ${(stratoTps / c.tps).toFixed(2)} × the ceiling's throughput at ${(strato.totalUs / c.cpu.totalUs).toFixed(2)} × its CPU per transaction ` +
+        `(${(strato.userUs / c.cpu.userUs).toFixed(2)} × its user CPU)`,
     );
   } finally {
     await ceiling.stop();
@@ -217,23 +253,23 @@ async function kvBench(): Promise<void> {
     );
     const loadSec = (Date.now() - loadStart) / 1000;
     console.log(`kv load: ${KEYS} records of 1000-byte blobs in ${loadSec.toFixed(1)} s (${Math.round(KEYS / loadSec)} writes/s)`);
-    const cpu0 = processCpuMs(server.pid);
+    const cpu0 = processTimesMs(server.pid);
     const t0 = Date.now();
     const m = await jsMix(server.port);
     const elapsed = (Date.now() - t0) / 1000;
     const total = m.reads + m.writes;
-    const cpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / Math.max(1, total);
+    const cpu = cpuPerTransaction(server.pid, cpu0, total);
     console.log(
       `kv read/update 80/20, ${CONNECTIONS} sync connections, ${KEYS} keys, 1000-byte blobs, ${SECONDS} s: ` +
         `${Math.round(total / elapsed)} tps (reads ${m.reads}, updates ${m.writes}, errors ${m.errors}), ` +
-        `p50 ${(percentile(m.hist, total, 0.5) / 1000).toFixed(3)} ms, p99 ${(percentile(m.hist, total, 0.99) / 1000).toFixed(3)} ms, CPU ${cpuUs.toFixed(1)} µs/transaction`,
+        `p50 ${(percentile(m.hist, total, 0.5) / 1000).toFixed(3)} ms, p99 ${(percentile(m.hist, total, 0.99) / 1000).toFixed(3)} ms, CPU ${cpuText(cpu)}`,
     );
-    await ceilingLine('JS generator', total / elapsed, cpuUs, async (ceiling) => {
-      const c0 = processCpuMs(ceiling.pid);
+    await ceilingLine('JS generator', total / elapsed, cpu, async (ceiling) => {
+      const c0 = processTimesMs(ceiling.pid);
       const t = Date.now();
       const r = await jsMix(ceiling.port);
       const n = r.reads + r.writes;
-      return { tps: n / ((Date.now() - t) / 1000), cpuUs: ((processCpuMs(ceiling.pid) - c0) * 1000) / Math.max(1, n) };
+      return { tps: n / ((Date.now() - t) / 1000), cpu: cpuPerTransaction(ceiling.pid, c0, n) };
     });
     const ns = (await info.info(['namespace/test'])).get('namespace/test')!;
     const objects = statValue(ns, 'objects');

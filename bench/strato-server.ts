@@ -38,10 +38,20 @@ export async function startCeilingServer(): Promise<BenchServer> {
 
 /** CPU time (user + system) the process `pid` has used so far, in ms, from /proc/PID/stat. */
 export function processCpuMs(pid: number): number {
+  const t = processTimesMs(pid);
+  return t.userMs + t.systemMs;
+}
+
+/**
+ * User and system CPU time of `pid` so far, in ms. User time is the process's own work; system
+ * time also grows with contention for the cores (wake-ups, lock spinning), so on a shared machine
+ * the user figure is the steadier one to compare.
+ */
+export function processTimesMs(pid: number): { userMs: number; systemMs: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  return { userMs: (Number(rest[11]) * 1000) / CLOCK_TICKS_PER_SEC, systemMs: (Number(rest[12]) * 1000) / CLOCK_TICKS_PER_SEC };
 }
 
 /** Linux's USER_HZ: /proc times are in these ticks (100 on every mainstream kernel). */

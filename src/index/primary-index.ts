@@ -41,7 +41,7 @@ const CHUNK_SHIFT = 14;
 const CHUNK_MASK = ENTRIES_PER_CHUNK - 1;
 const INITIAL_BUCKETS = 16;
 /** `heads` is repacked to this many times the live bucket heads when it runs out of room. */
-const HEADS_GROWTH = 1.5;
+const HEADS_GROWTH = 1.25;
 
 export const EntryFlag = {
   HAS_KEY: 1,
