@@ -13,7 +13,8 @@
  * limits, replication in a cluster) as a client write.
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { FieldType, Info1, Info2, Info3, MSG_HEADER_BYTES, isReadOp } from '../protocol/message.js';
+import { FieldType, Info1, Info2, Info3, isReadOp } from '../protocol/message.js';
+import { RecordRequestTemplate } from '../protocol/record-template.js';
 import type { ScanRequest } from '../protocol/scan-request.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
@@ -65,14 +66,6 @@ export function refusalFrame(code: number): Buffer {
   return b.finish();
 }
 
-function field(type: number, data: Buffer): Buffer {
-  const b = Buffer.allocUnsafe(5 + data.length);
-  b.writeUInt32BE(data.length + 1, 0);
-  b[4] = type;
-  data.copy(b, 5);
-  return b;
-}
-
 /**
  * Starts a background job for `msg` and answers the client: one LAST message with 0 once the job
  * runs, or the refusal. The job goes on after this resolves.
@@ -106,20 +99,17 @@ function prepare(ctx: JobContext, request: ScanRequest, client: string): { job: 
   const rps = req.rps === 0 ? maxRps : req.rps;
   const source = recordSourceFor(ns, request, req.setId, ctx.secondary);
 
-  // the part of every internal message after namespace, set and digest: filter, UDF fields, ops
-  const tail: Buffer[] = [];
-  let nTailFields = 0;
+  // what every record's internal request carries after namespace, set and digest: filter, UDF fields, ops
+  const tailFields: { type: number; data: Buffer }[] = [];
   if (request.filter) {
-    const bytes = request.filter;
     try {
-      compileFilterBytes(bytes);
+      compileFilterBytes(request.filter);
     } catch {
       throw new AsError(ResultCode.PARAMETER, 'bad filter expression');
     }
-    tail.push(field(FieldType.FILTER, bytes));
-    nTailFields++;
+    tailFields.push({ type: FieldType.FILTER, data: request.filter });
   }
-  let info2 = Info2.WRITE | (msg.info2 & Info2.DURABLE_DELETE);
+  const info2 = Info2.WRITE | (msg.info2 & Info2.DURABLE_DELETE);
   let info3 = 0;
   let udfModule = '';
   let udfFunction = '';
@@ -129,58 +119,20 @@ function prepare(ctx: JobContext, request: ScanRequest, client: string): { job: 
     udfModule = call.module;
     udfFunction = call.fn;
     // udfCallOf answers only when all three are present
-    tail.push(field(FieldType.UDF_FILENAME, request.udf.filename!), field(FieldType.UDF_FUNCTION, request.udf.fn!), field(FieldType.UDF_ARGLIST, request.udf.arglist!));
-    nTailFields += 3;
+    tailFields.push(
+      { type: FieldType.UDF_FILENAME, data: request.udf.filename! },
+      { type: FieldType.UDF_FUNCTION, data: request.udf.fn! },
+      { type: FieldType.UDF_ARGLIST, data: request.udf.arglist! },
+    );
   } else {
     if (msg.info1 & Info1.READ) throw new AsError(ResultCode.PARAMETER, 'ops not write only');
     if (msg.ops.length === 0) throw new AsError(ResultCode.PARAMETER, 'ops query has no ops');
     info3 = Info3.UPDATE_ONLY | (msg.info3 & Info3.REPLACE_ONLY);
-    for (const op of msg.ops) {
-      if (isReadOp(op.opType)) throw new AsError(ResultCode.PARAMETER, 'ops query has read op');
-      const b = Buffer.allocUnsafe(8 + op.nameBytes + op.value.length);
-      b.writeUInt32BE(4 + op.nameBytes + op.value.length, 0);
-      b[4] = op.opType;
-      b[5] = op.particleType;
-      b[6] = op.flags;
-      b[7] = op.nameBytes;
-      b.write(op.name, 8, 'utf8');
-      op.value.copy(b, 8 + op.nameBytes);
-      tail.push(b);
-    }
+    for (const op of msg.ops) if (isReadOp(op.opType)) throw new AsError(ResultCode.PARAMETER, 'ops query has read op');
   }
-  const tailBytes = Buffer.concat(tail);
-  const nsField = field(FieldType.NAMESPACE, Buffer.from(ns.name, 'utf8'));
-  const nOps = isUdf ? 0 : msg.ops.length;
-  const recordTtl = msg.recordTtl;
-
-  /** The internal request for one record: header, namespace, set, digest, then the shared tail. */
-  const internalMessage = (digest: Buffer, setName: Buffer | undefined): Buffer => {
-    const setLen = setName ? 5 + setName.length : 0;
-    const b = Buffer.allocUnsafe(MSG_HEADER_BYTES + nsField.length + setLen + 25 + tailBytes.length);
-    b[0] = MSG_HEADER_BYTES;
-    b[1] = 0;
-    b[2] = info2;
-    b[3] = info3;
-    b[4] = 0;
-    b[5] = 0;
-    b.writeUInt32BE(0, 6); // generation: not checked
-    b.writeUInt32BE(recordTtl >>> 0, 10);
-    b.writeUInt32BE(0, 14);
-    b.writeUInt16BE(2 + (setName ? 1 : 0) + nTailFields, 18);
-    b.writeUInt16BE(nOps, 20);
-    let p = MSG_HEADER_BYTES;
-    p += nsField.copy(b, p);
-    if (setName) {
-      b.writeUInt32BE(setName.length + 1, p);
-      b[p + 4] = FieldType.SET;
-      p += 5 + setName.copy(b, p + 5);
-    }
-    b.writeUInt32BE(21, p);
-    b[p + 4] = FieldType.DIGEST;
-    p += 5 + digest.copy(b, p + 5, 0, 20);
-    tailBytes.copy(b, p);
-    return b;
-  };
+  const template = new RecordRequestTemplate({ info2, info3, recordTtl: msg.recordTtl, namespace: ns.name, fields: tailFields, ops: isUdf ? [] : msg.ops });
+  /** The internal request for one record. */
+  const internalMessage = (digest: Buffer, setName: Buffer | undefined): Buffer => template.body(digest, setName);
 
   const job = new ScanJob(req.trid, ns.name, req.setName, 0, rps, client, {
     type: isUdf ? 'background-udf' : 'background-ops',
