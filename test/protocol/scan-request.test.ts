@@ -29,8 +29,18 @@ const u16le = (...v: number[]) => Buffer.from(v.flatMap((x) => [x & 0xff, x >> 8
 const u32 = (v: number) => Buffer.from([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
 const ns = (name = 'test'): FieldSpec => ({ type: FieldType.NAMESPACE, data: Buffer.from(name) });
 
-/** A scan/query frame: fields as given, PARTITION_DONE set as clients set it. */
+let nextTrid = 1000n;
+
+/**
+ * A scan/query frame: fields as given, PARTITION_DONE set and a fresh job id (TRID) added as clients
+ * send them (without one a foreground scan's id is the node's clock in ms, and two in one ms collide).
+ */
 function scanFrame(fields: FieldSpec[], h: { info1?: number; info2?: number; info3?: number } = {}, ops: { op: number; type: number; name: string; value?: Buffer }[] = []): Buffer {
+  if (!fields.some((f) => f.type === FieldType.TRID)) {
+    const trid = Buffer.alloc(8);
+    trid.writeBigUInt64BE(nextTrid++);
+    fields = [...fields, { type: FieldType.TRID, data: trid }];
+  }
   return encodeMessage({ info1: h.info1 ?? Info1.READ, info2: h.info2 ?? 0, info3: h.info3 ?? Info3.PARTITION_DONE }, fields, ops);
 }
 
