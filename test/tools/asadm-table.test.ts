@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTable, pyCenter, renderTable, titleLine } from '../../src/tools/asadm/table.js';
+import { parseTable, pyCenter, renderTable, renderVertical, titleLine } from '../../src/tools/asadm/table.js';
 
 const AT = new Date('2026-01-02T03:04:05Z');
 
@@ -53,4 +53,23 @@ test('the title repeats across a table more than twice the terminal width, as as
   assert.equal(line.length, 400);
   assert.equal(line.split('Wide').length - 1, 2);
   assert.equal(titleLine('Narrow', 20, 160), '~~~~~~~Narrow~~~~~~~');
+});
+
+test('a vertical table is asadm row sheet: Node row first, everything left-justified, rows counted with it', () => {
+  const out = renderVertical('Service Configuration', ['10.0.0.1:3000', '10.0.0.2:3000'], [new Map([['proto-fd-max', '15000'], ['batch-max-requests', '5000']]), new Map([['proto-fd-max', '100']])], { at: AT });
+  assert.equal(
+    out,
+    [
+      // the rows are 46 wide; the title line 48 (Python's centring, then a `~` added at the front)
+      '~Service Configuration (2026-01-02 03:04:05 UTC)~',
+      'Node              |10.0.0.1:3000|10.0.0.2:3000',
+      'batch-max-requests|5000         |--           ',
+      'proto-fd-max      |15000        |100          ',
+      'Number of rows: 3',
+      '',
+    ].join('\n'),
+  );
+  const t = parseTable(out, 'Service Configuration')!;
+  assert.deepEqual(t.headers, ['Node', '10.0.0.1:3000', '10.0.0.2:3000']);
+  assert.deepEqual(t.rows[1], ['proto-fd-max', '15000', '100']);
 });

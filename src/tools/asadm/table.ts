@@ -211,13 +211,20 @@ export function renderTable(title: string, columns: Column[], rows: Cell[][], op
 }
 
 /**
- * Renders a vertical table: `columns` name the nodes; each map is one node's name → value.
- * Names are the union over nodes, sorted; a name a node lacks shows `--`.
+ * Renders a vertical table as asadm's row sheet (show config, show statistics): one row per name,
+ * the first being `Node` with the node names, one column per node; the names are left-justified
+ * to the longest, every value is left-justified to its column, the title line is two characters
+ * wider than the rows, and `Number of rows` counts the `Node` row too. Names are the union over
+ * the nodes, sorted; a name a node lacks shows `--`.
  */
-export function renderVertical(title: string, columns: string[], values: Map<string, string>[], opts?: TableOptions): string {
+export function renderVertical(title: string, columns: string[], values: Map<string, string>[], opts: TableOptions = {}): string {
   const names = [...new Set(values.flatMap((m) => [...m.keys()]))].sort();
-  const rows = names.map((n) => [n, ...values.map((m) => m.get(n))]);
-  return renderTable(title, ['Node', ...columns], rows, opts);
+  if (names.length === 0) return '';
+  const rows: string[][] = [['Node', ...columns], ...names.map((n) => [n, ...values.map((m) => m.get(n) ?? '--')])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('|'));
+  const out = [titleLine(stampedTitle(title, opts.at), lines[0]!.length + 2), ...lines, `Number of rows: ${rows.length}`, ''];
+  return out.join('\n');
 }
 
 /**
@@ -236,6 +243,12 @@ export function parseTable(out: string, title: string): { headers: string[]; row
   const rowLines = lines.slice(end - n, end);
   // header lines carry `|` (a description line does not, unless the table has one column)
   const between = lines.slice(start + 1, end - n);
+  if (between.length === 0) {
+    // a row sheet (show config/statistics) has no header lines: its first row, `Node|…`, names the columns
+    const all = lines.slice(end - n, end).map((l) => l.split('|').map((c) => c.trim()));
+    return all.length === 0 ? undefined : { headers: all[0]!, rows: all.slice(1) };
+  }
+  // header lines carry `|` (a description line does not), unless the table has one column
   const head = between.some((l) => l.includes('|')) ? between.filter((l) => l.includes('|')) : between.slice(-1);
   const segments = (l: string) => {
     const out: { a: number; b: number; s: string }[] = [];
