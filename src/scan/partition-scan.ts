@@ -124,8 +124,14 @@ export async function executeScan(ctx: ScanContext, req: ScanRequest, sink: Fram
     tasks = parseTasks(req, indexQuery);
     if (indexQuery) source = openIndexQuery(req, ctx.sindexes?.(ns.name), setName);
     else if (req.index.name !== undefined) throw new AsError(ResultCode.SINDEX_NOT_FOUND, 'index name without a range');
-    const trid = typeof req.trid === 'bigint' ? req.trid : BigInt(Date.now());
-    if (ctx.jobs.has(trid)) throw new AsError(ResultCode.PARAMETER, 'job id in use');
+    let trid: bigint;
+    if (typeof req.trid === 'bigint') {
+      trid = req.trid;
+      if (ctx.jobs.has(trid)) throw new AsError(ResultCode.PARAMETER, 'job id in use');
+    } else {
+      // a request without a job id gets one no job has (two scans in one ms no longer collide)
+      for (trid = BigInt(Date.now()); ctx.jobs.has(trid); trid++);
+    }
     if (typeof req.maxRecords === 'bigint') {
       const m = Number(req.maxRecords);
       if (m > 0) maxRecords = m;
