@@ -240,6 +240,8 @@ function cdtJob(node: NamespaceLookup, msg: AsMsg, inFlightBytes: number): { byt
     const ns = req.ns;
     const id = ns.findLive(req.digest);
     if (id >= 0) {
+      // the index knows the record's size: a small record is not read twice (storage may be a device)
+      if (ns.index.storedSize(id) + bytes < OFFLOAD_CDT_MIN_BYTES) return undefined;
       const data = ns.storage.get(ns.index, id);
       if (data.length + bytes < OFFLOAD_CDT_MIN_BYTES) return undefined;
       bin = storedBin(data, Buffer.from(ops[0]!.name, 'utf8'));
