@@ -22,7 +22,7 @@ import type { StratoNode } from '../../src/server/node.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { OffsetClock, systemClock, type Clock } from '../../src/util/clock.js';
 import { logger } from '../../src/util/log.js';
-import { trackResource } from './cleanup.js';
+import { trackResource, trackTempDir } from './cleanup.js';
 import { infoFrame } from './raw-client.js';
 
 /** Longest a connection may take to finish with what it was sent (real time; a test fails past it). */
@@ -192,7 +192,8 @@ export class InProcessNode {
   }
 
   static async start(opts: InProcessOptions = {}): Promise<InProcessNode> {
-    const dir = mkdtempSync(join(tmpdir(), 'strato-inproc-'));
+    // removed by stop(), or when the file's process exits if a test never got there
+    const dir = trackTempDir(mkdtempSync(join(tmpdir(), 'strato-inproc-')));
     try {
       let file: string | undefined;
       if (opts.config !== undefined) {
