@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { AsError, ResultCode } from './result-codes.js';
+import { shortString } from '../util/short-strings.js';
 
 export const MSG_HEADER_BYTES = 22;
 /** Most ops one request may carry (server's MAX_N_OPS). */
@@ -217,7 +218,7 @@ export function isUtf8Bytes(buf: Buffer, start: number, len: number): boolean {
  */
 function binName(buf: Buffer, start: number, len: number): string {
   if (!isUtf8Bytes(buf, start, len)) throw new AsError(ResultCode.BIN_NAME, 'bin name is not valid UTF-8');
-  return buf.toString('utf8', start, start + len);
+  return shortString(buf, start, start + len);
 }
 
 /** Returns the first field of a type, or undefined. */

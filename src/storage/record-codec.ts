@@ -8,6 +8,7 @@
  *   per bin: u8 name length, name bytes, u8 particle type, u32 value length, value bytes
  */
 import type { Bin } from '../protocol/particle.js';
+import { shortString } from '../util/short-strings.js';
 
 export interface StoredKey {
   type: number;
@@ -27,7 +28,14 @@ export function encodedSize(key: StoredKey | undefined, bins: Bin[]): number {
 }
 
 export function encodeRecord(key: StoredKey | undefined, bins: Bin[]): Buffer {
-  const out = Buffer.allocUnsafe(encodedSize(key, bins));
+  return encodeRecordInto(key, bins, Buffer.allocUnsafe(encodedSize(key, bins)));
+}
+
+/**
+ * Encodes the record at the start of `out`, which holds at least encodedSize(key, bins) bytes;
+ * returns the encoded bytes (a view of `out`).
+ */
+export function encodeRecordInto(key: StoredKey | undefined, bins: Bin[], out: Buffer): Buffer {
   let p = 0;
   out[p++] = key ? 1 : 0;
   if (key) {
@@ -49,7 +57,7 @@ export function encodeRecord(key: StoredKey | undefined, bins: Bin[]): Buffer {
     b.value.copy(out, p);
     p += b.value.length;
   }
-  return out;
+  return p === out.length ? out : out.subarray(0, p);
 }
 
 /** Decodes a stored record; bin values are views into `data`. */
@@ -68,7 +76,7 @@ export function decodeRecord(data: Buffer): DecodedRecord {
   const bins: Bin[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const nameLen = data[p++]!;
-    const name = data.toString('utf8', p, p + nameLen);
+    const name = shortString(data, p, p + nameLen);
     p += nameLen;
     const type = data[p++]!;
     const len = data.readUInt32LE(p);

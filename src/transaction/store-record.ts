@@ -8,7 +8,7 @@ import { nextGeneration } from '../namespace/namespace.js';
 import type { RecordChangeCause } from '../namespace/record-life.js';
 import type { Bin } from '../protocol/particle.js';
 import { AsError, ResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
-import { encodeRecord, encodedSize, type StoredKey } from '../storage/record-codec.js';
+import { encodeRecordInto, encodedSize, type StoredKey } from '../storage/record-codec.js';
 
 /** record_ttl -1: the record never expires. */
 export const TTL_NEVER = 0xffffffff;
@@ -16,6 +16,13 @@ export const TTL_NEVER = 0xffffffff;
 export const TTL_KEEP = 0xfffffffe;
 /** Flat-record overhead counted against max-record-size, like the server's record header. */
 const RECORD_OVERHEAD_BYTES = 16;
+/**
+ * The record being stored is encoded here: storage engines copy what they are given
+ * (StorageEngine.put) and record observers read it only during their call, so one buffer serves
+ * every write instead of a Buffer per write. A larger record gets a buffer of its own.
+ */
+const STORE_SCRATCH_BYTES = 64 * 1024;
+const storeScratch = Buffer.allocUnsafeSlow(STORE_SCRATCH_BYTES);
 
 export interface StoreRequest {
   /** index entry id when the record exists */
@@ -59,7 +66,7 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   const newGen = id >= 0 ? nextGeneration(oldGen) : 1;
   // an existing record keeps its set; a new one joins the request's
   const setId = r.existed ? index.setId(id) : ns.sets.idOf(r.setName, true);
-  const data = r.encoded ?? encodeRecord(r.key, r.bins);
+  const data = r.encoded ?? encodeRecordInto(r.key, r.bins, size <= STORE_SCRATCH_BYTES ? storeScratch : Buffer.allocUnsafe(size));
   try {
     const stored = ns.records.store(id, r.digest, setId, newGen, voidTime, r.nowMs, r.key !== undefined, data, r.cause);
     return { generation: newGen, voidTime, id: stored };
