@@ -157,7 +157,7 @@ async function infoNetwork(c: AdminCluster): Promise<string> {
       hms(num(s, 'uptime')),
     ];
   });
-  return renderTable('Network Information', ['Node', 'Node ID', 'IP', 'Build', 'Migrations', 'Cluster Size', 'Cluster Key', 'Cluster Integrity', 'Cluster Principal', 'Client Conns', 'Uptime'], rows);
+  return renderTable('Network Information', ['Node', 'Node ID', 'IP', 'Build', 'Migrations', { group: 'Cluster', columns: ['Size', 'Key', 'Integrity', 'Principal'] }, 'Client Conns', 'Uptime'], rows);
 }
 
 async function perNamespace(c: AdminCluster): Promise<{ ns: string; node: string; stats: Map<string, string>; config: Map<string, string> }[]> {
@@ -169,21 +169,61 @@ async function perNamespace(c: AdminCluster): Promise<{ ns: string; node: string
   return out;
 }
 
+/** A percentage cell as asadm prints one (`12.0 %`), `--` when absent. */
+const pct = (v: number | undefined): Cell => (v === undefined || !Number.isFinite(v) ? undefined : `${v.toFixed(1)} %`);
+
 async function infoNamespaceUsage(c: AdminCluster): Promise<string> {
-  const rows = (await perNamespace(c)).map(({ ns, node, stats, config }) => [
-    ns,
-    node,
-    num(stats, 'objects'),
-    num(stats, 'expired_objects'),
-    num(stats, 'evicted_objects'),
-    stats.get('stop_writes') === 'true' ? 'True' : 'False',
-    bytes(num(stats, 'index_used_bytes')),
-    bytes(num(stats, 'data_used_bytes')),
-    num(stats, 'data_used_pct') === undefined ? undefined : `${num(stats, 'data_used_pct')} %`,
-    num(stats, 'data_avail_pct') === undefined ? undefined : `${num(stats, 'data_avail_pct')} %`,
-    config.get('evict-used-pct') ?? '--',
-  ]);
-  return renderTable('Namespace Usage Information', ['Namespace', 'Node', 'Total Records', 'Expirations', 'Evictions', 'Stop Writes', 'Primary Index Used', 'Data Used', 'Data Used%', 'Data Avail%', 'Evict%'], rows);
+  const stats = await c.allKv('statistics');
+  const rows = (await perNamespace(c)).map(({ ns, node, stats: st, config }) => {
+    const svc = stats[c.nodes.findIndex((n) => n.key === node)] ?? new Map<string, string>();
+    // asadm reads each value from the namespace statistics, then its configuration
+    const v = (k: string) => num(st, k) ?? num(config, k);
+    const t = (k: string) => st.get(k) ?? config.get(k);
+    const budget = v('indexes-memory-budget') || undefined;
+    const indexUsed = v('index_used_bytes');
+    const sindexUsed = v('sindex_used_bytes');
+    return [
+      ns,
+      node,
+      v('evicted_objects'),
+      st.get('stop_writes') === 'true' ? 'True' : 'False',
+      pct(num(svc, 'system_free_mem_pct')),
+      pct(v('evict-sys-memory-pct')),
+      pct(v('stop-writes-sys-memory-pct')),
+      t('index-type'),
+      budget === undefined ? undefined : bytes(budget),
+      bytes(indexUsed),
+      budget === undefined || indexUsed === undefined ? undefined : pct((indexUsed * 100) / budget),
+      pct(v('evict-indexes-memory-pct')),
+      t('sindex-type'),
+      budget === undefined ? undefined : bytes(budget),
+      bytes(sindexUsed),
+      budget === undefined || sindexUsed === undefined ? undefined : pct((sindexUsed * 100) / budget),
+      pct(v('evict-indexes-memory-pct')),
+      t('storage-engine'),
+      bytes(v('data_total_bytes')),
+      bytes(v('data_used_bytes')),
+      pct(v('data_used_pct')),
+      pct(v('storage-engine.evict-used-pct')),
+      pct(v('storage-engine.stop-writes-used-pct')),
+      pct(v('data_avail_pct')),
+      pct(v('storage-engine.stop-writes-avail-pct')),
+    ];
+  });
+  return renderTable(
+    'Namespace Usage Information',
+    [
+      'Namespace',
+      'Node',
+      'Evictions',
+      'Stop Writes',
+      { group: 'System Memory', columns: ['Avail%', 'Evict%', 'Stop%'] },
+      { group: 'Primary Index', columns: ['Type', 'Total', 'Used', 'Used%', 'Evict%'] },
+      { group: 'Secondary Index', columns: ['Type', 'Total', 'Used', 'Used%', 'Evict%'] },
+      { group: 'Storage Engine', columns: ['Type', 'Total', 'Used', 'Used%', 'Evict%', 'Used Stop%', 'Avail%', 'Avail Stop%'] },
+    ],
+    rows,
+  );
 }
 
 async function infoNamespaceObject(c: AdminCluster): Promise<string> {
@@ -197,11 +237,27 @@ async function infoNamespaceObject(c: AdminCluster): Promise<string> {
     num(stats, 'master_objects'),
     num(stats, 'prole_objects'),
     num(stats, 'non_replica_objects'),
-    num(stats, 'tombstones'),
+    num(stats, 'master_tombstones'),
+    num(stats, 'prole_tombstones'),
+    num(stats, 'non_replica_tombstones'),
     num(stats, 'migrate_tx_partitions_remaining'),
     num(stats, 'migrate_rx_partitions_remaining'),
   ]);
-  return renderTable('Namespace Object Information', ['Namespace', 'Node', 'Rack ID', 'Repl Factor', 'Expirations', 'Total Records', 'Objects Master', 'Objects Prole', 'Objects Non-Replica', 'Tombstones', 'Pending Migrates Tx', 'Pending Migrates Rx'], rows);
+  return renderTable(
+    'Namespace Object Information',
+    [
+      'Namespace',
+      'Node',
+      'Rack ID',
+      'Repl Factor',
+      'Expirations',
+      'Total Records',
+      { group: 'Objects', columns: ['Master', 'Prole', 'Non-Replica'] },
+      { group: 'Tombstones', columns: ['Master', 'Prole', 'Non-Replica'] },
+      { group: 'Pending Migrates', columns: ['Tx', 'Rx'] },
+    ],
+    rows,
+  );
 }
 
 async function infoSet(c: AdminCluster): Promise<string> {
