@@ -53,6 +53,11 @@ export interface BatchOptions {
   router?: BatchRowRouter | undefined;
   /** security on: a row refused here answers its code on its row and does not run */
   rowCheck?: ((row: AsMsg) => number) | undefined;
+  /**
+   * Starts a row's long pure work off the event loop (server/offload.ts); a promise when there is
+   * some, which the row waits for (later rows wait behind it: answers keep their order)
+   */
+  prepare?: ((row: AsMsg) => Promise<void> | undefined) | undefined;
 }
 
 function lastFrame(code: number): Buffer {
@@ -112,6 +117,12 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     let code: number;
     const t0 = opts.latency ? performance.now() : 0;
     const refused = opts.rowCheck ? opts.rowCheck(row.msg) : 0;
+    const prepared = refused === 0 && opts.prepare ? opts.prepare(row.msg) : undefined;
+    if (prepared) {
+      await prepared;
+      if (sink.closed) return;
+      sliceStart = performance.now();
+    }
     if (refused !== 0) {
       out.beginMessage(refused, 0, 0, row.index);
       out.endMessage();

@@ -62,6 +62,8 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
         router: node.cluster,
         latency: node.latency,
         rowCheck: sink.rowGuard,
+        // a row's GeoJSON covering and large CDT ops (not its plain writes: offload.ts keys those by request body)
+        prepare: (row) => prepareOffload(node, row, false),
       });
       node.latency.batchIndex.recordNs(Number(process.hrtime.bigint() - t0));
     },

@@ -139,17 +139,19 @@ function isCdtOp(op: MsgOp): boolean {
 }
 
 /**
- * Starts the long pure work of a single-record request on the worker. Returns undefined when there
- * is none (the usual case: nothing to wait for), else a promise that settles once the results are
- * registered (never rejects: a lost worker leaves the work to the transaction).
+ * Starts the long pure work of a single-record request (or batch row) on the worker. Returns
+ * undefined when there is none (the usual case: nothing to wait for), else a promise that settles
+ * once the results are registered (never rejects: a lost worker leaves the work to the
+ * transaction). `writes` false leaves plain bin writes in line: their results are keyed by the
+ * request body, which batch rows share.
  */
-export function prepareOffload(node: NamespaceLookup, msg: AsMsg): Promise<void> | undefined {
+export function prepareOffload(node: NamespaceLookup, msg: AsMsg, writes = true): Promise<void> | undefined {
   if (!(msg.info2 & Info2.WRITE) && !(msg.info1 & Info1.READ)) return undefined;
   const kind = keyedKind(msg);
   if (kind !== 'read' && kind !== 'write') return undefined;
   if (pendingRequests >= OFFLOAD_MAX_PENDING_REQUESTS) return undefined;
   const ops = msg.ops;
-  if (kind === 'write' && ops.length >= OFFLOAD_WRITE_MIN_OPS && isPlainWrite(msg)) {
+  if (writes && kind === 'write' && ops.length >= OFFLOAD_WRITE_MIN_OPS && isPlainWrite(msg)) {
     const job = writeJob(node, msg);
     if (!job) return undefined;
     return track(job.bytes, [job.done]);

@@ -151,6 +151,35 @@ test('refusals of a put of many bins are the in-line ones: a bin delete in a rep
   assert.equal(await offloaded(), before + 3, 'all three went to the worker');
 });
 
+test('batch rows with a large polygon or a large CDT op run them on the worker and answer as in line', async () => {
+  const json = polygon(25_000);
+  const items = Array.from({ length: 100_000 }, (_, i) => i);
+  const before = await offloaded();
+  const results = await client.batchWrite(
+    [
+      { type: Aerospike.batchType.BATCH_WRITE, key: key('bpoly'), ops: [Aerospike.operations.write('g', new Aerospike.GeoJSON(json))] },
+      { type: Aerospike.batchType.BATCH_WRITE, key: key('blist'), ops: [Aerospike.lists.appendItems('l', items)] },
+      { type: Aerospike.batchType.BATCH_WRITE, key: key('bsmall'), ops: [Aerospike.operations.write('v', 1)] },
+    ],
+    slow,
+  );
+  assert.deepEqual(
+    results.map((r: any) => r.status),
+    [0, 0, 0],
+  );
+  assert.equal(results[1].record.bins.l, 100_000);
+  assert.equal(await offloaded(), before + 2, 'the polygon row and the list row ran on the worker');
+  const conn = await WireConnection.open('127.0.0.1', server.port);
+  try {
+    const body = await conn.request(encodeGet('test', SET, computeDigest(SET, 3, Buffer.from('bpoly'))));
+    assert.deepEqual(parseMessage(body, 0, body.length).ops[0]!.value, encodeGeoJsonParticle(json));
+  } finally {
+    conn.close();
+  }
+  const list = await client.operate(key('blist'), [Aerospike.lists.getRange('l', 99_998, 2)], {}, slow);
+  assert.deepEqual(list.bins.l, [99_998, 99_999]);
+});
+
 test('a write computed on a record that has changed since is not used, and is used once', () => {
   const body = Buffer.from('request');
   const outcome = { record: Buffer.from('new record'), binCount: 1 };
