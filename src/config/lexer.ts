@@ -41,6 +41,9 @@ export function stanzaLabel(s: Pick<Stanza, 'name' | 'args'>): string {
  * Splits text into a stanza tree.
  * @throws ConfigError for unbalanced or misplaced braces and over-deep nesting
  */
+/** `${un}` (user name) and `${dn}` (user DN) in security ldap patterns. */
+const LDAP_PLACEHOLDERS = /\$\{(un|dn)\}/g;
+
 export function lexConfig(text: string, fileName: string): ConfigTree {
   const root: Stanza = { kind: 'stanza', name: '', args: [], line: 0, items: [] };
   const stack: Stanza[] = [root];
@@ -63,8 +66,12 @@ export function lexConfig(text: string, fileName: string): ConfigTree {
       continue;
     }
 
-    // braces only ever appear as a whole token: the last one of an opening line, or a lone '}'
-    const stray = tokens.findIndex((t, idx) => (t.includes('{') && !(t === '{' && idx === tokens.length - 1)) || t.includes('}'));
+    // braces only ever appear as a whole token: the last one of an opening line, or a lone '}';
+    // inside a value only as the LDAP patterns' placeholders ${un} and ${dn} (security ldap)
+    const stray = tokens.findIndex((raw, idx) => {
+      const t = idx > 0 ? raw.replace(LDAP_PLACEHOLDERS, '') : raw;
+      return (t.includes('{') && !(t === '{' && idx === tokens.length - 1)) || t.includes('}');
+    });
     if (stray !== -1) {
       const t = tokens[stray]!;
       const brace = t.includes('{') ? '{' : '}';

@@ -41,6 +41,40 @@ export interface SecurityConfig {
   defaultPasswordFile: string;
   /** `log { }`: what the audit trail reports (lines in the log's `audit` context). */
   log: SecurityLogConfig;
+  /** `ldap { }`: external (LDAP) authentication; undefined = internal users only. */
+  ldap?: LdapConfig | undefined;
+}
+
+/** `security { ldap { } }` (Aerospike EE's names). */
+export interface LdapConfig {
+  /** `server`: ldap:// or ldaps:// URL of the LDAP server */
+  server: string;
+  /** `query-base-dn`: where users (and, without role-query-base-dn, groups) are searched */
+  queryBaseDn: string;
+  /** `user-dn-pattern`: the user's DN, `${un}` replaced by the user name ('' = search with user-query-pattern) */
+  userDnPattern: string;
+  /** `query-user-dn`: the DN the node binds as to search users and poll roles ('' = none) */
+  queryUserDn: string;
+  /** `query-user-password-file`: that DN's password (first line of the file) */
+  queryUserPasswordFile: string;
+  /** `user-query-pattern`: filter finding the user's entry (`${un}`), with query-user-dn */
+  userQueryPattern: string;
+  /** `role-query-base-dn`: where groups are searched ('' = query-base-dn) */
+  roleQueryBaseDn: string;
+  /** `role-query-pattern` (repeatable, at most 64): group filters, `${un}` user name, `${dn}` user DN */
+  roleQueryPatterns: string[];
+  /** `role-query-search-ou`: the OUs of the user's DN are roles too */
+  roleQuerySearchOu: boolean;
+  /** `polling-period`: seconds between role refreshes of logged-in LDAP users (0 = never; at most 86400) */
+  pollingPeriod: number;
+  /** `disable-tls`: plain LDAP; else ldaps:// or StartTLS on ldap:// with `tls-ca-file` */
+  disableTls: boolean;
+  /** `tls-ca-file`: CA certificate(s) that sign the LDAP server's certificate */
+  tlsCaFile: string;
+  /** `login-threads` (1..64): accepted; Strato's LDAP calls are asynchronous */
+  loginThreads: number;
+  /** `token-hash-method` sha-256 | sha-512: accepted; Strato's session tokens are HMAC-SHA-256 */
+  tokenHashMethod: 'sha-256' | 'sha-512';
 }
 
 /** `security { log { } }`: the audit trail's reports (all off by default, as in Aerospike). */

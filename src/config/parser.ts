@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { lexConfig, type Stanza } from './lexer.js';
-import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type SecurityLogConfig, type StratoConfig } from './model.js';
+import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type SecurityLogConfig, type LdapConfig, type StratoConfig } from './model.js';
 import {
   NETWORK_ADMIN_PARAMS,
   NETWORK_FABRIC_PARAMS,
@@ -15,7 +15,7 @@ import {
   NETWORK_HTTP_PARAMS,
   NETWORK_SERVICE_PARAMS,
 } from './network-params.js';
-import { boolParam, fieldsOf, ParamTable, secondsParam, stringParam } from './param-spec.js';
+import { boolParam, choiceParam, fieldsOf, ParamTable, secondsParam, stringParam, uintParam } from './param-spec.js';
 import { ParseContext, type ConfigWarning } from './parse-context.js';
 import { parseLogging } from './parse-logging.js';
 import { checkName, parseNamespace } from './parse-namespace.js';
@@ -73,6 +73,63 @@ function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Sta
     else log.reportDataOpUser.push(sub.values[0]!);
     return true;
   });
+}
+
+const ldapF = fieldsOf<LdapConfig>();
+/** The `security { ldap { } }` parameters (Aerospike EE's names and bounds). */
+const LDAP_PARAMS = new ParamTable<LdapConfig>([
+  stringParam('server', ldapF('server'), { maxBytes: 4095, check: (v) => (/^ldaps?:\/\/./.test(v) ? undefined : `must be an ldap:// or ldaps:// URL, got ${v}`) }),
+  stringParam('query-base-dn', ldapF('queryBaseDn'), { maxBytes: 4095 }),
+  stringParam('user-dn-pattern', ldapF('userDnPattern'), { maxBytes: 4095 }),
+  stringParam('query-user-dn', ldapF('queryUserDn'), { maxBytes: 4095 }),
+  stringParam('query-user-password-file', ldapF('queryUserPasswordFile'), { maxBytes: 4095 }),
+  stringParam('user-query-pattern', ldapF('userQueryPattern'), { maxBytes: 4095 }),
+  stringParam('role-query-base-dn', ldapF('roleQueryBaseDn'), { maxBytes: 4095 }),
+  boolParam('role-query-search-ou', ldapF('roleQuerySearchOu')),
+  secondsParam('polling-period', ldapF('pollingPeriod'), { min: 0, max: 86400 }),
+  boolParam('disable-tls', ldapF('disableTls')),
+  stringParam('tls-ca-file', ldapF('tlsCaFile'), { maxBytes: 4095 }),
+  uintParam('login-threads', ldapF('loginThreads'), { min: 1, max: 64 }),
+  choiceParam('token-hash-method', ldapF('tokenHashMethod'), ['sha-256', 'sha-512'] as const),
+]);
+
+/** Most role-query-pattern lines (Aerospike's MAX_ROLE_QUERY_PATTERNS). */
+export const LDAP_ROLE_QUERY_PATTERNS_MAX = 64;
+
+function parseLdap(ctx: ParseContext, stanza: Stanza): LdapConfig {
+  const ldap: LdapConfig = {
+    server: '',
+    queryBaseDn: '',
+    userDnPattern: '',
+    queryUserDn: '',
+    queryUserPasswordFile: '',
+    userQueryPattern: '',
+    roleQueryBaseDn: '',
+    roleQueryPatterns: [],
+    roleQuerySearchOu: false,
+    pollingPeriod: 300,
+    disableTls: false,
+    tlsCaFile: '',
+    loginThreads: 8,
+    tokenHashMethod: 'sha-256',
+  };
+  ctx.applyParams(LDAP_PARAMS, ldap, stanza, 'security ldap', (sub) => {
+    if (sub.kind !== 'param' || sub.key !== 'role-query-pattern') return false;
+    if (sub.values.length !== 1 || sub.values[0] === '') throw ctx.error(sub.line, `'role-query-pattern' takes one filter (no spaces)`);
+    if (ldap.roleQueryPatterns.length >= LDAP_ROLE_QUERY_PATTERNS_MAX) throw ctx.error(sub.line, `at most ${LDAP_ROLE_QUERY_PATTERNS_MAX} role-query-pattern lines`);
+    ldap.roleQueryPatterns.push(sub.values[0]!);
+    return true;
+  });
+  const missing = (what: string) => ctx.error(stanza.line, `security ldap needs ${what}`);
+  if (ldap.server === '') throw missing("'server'");
+  if (ldap.queryBaseDn === '') throw missing("'query-base-dn'");
+  if (ldap.userDnPattern === '' && (ldap.queryUserDn === '' || ldap.userQueryPattern === '')) {
+    throw missing("'user-dn-pattern', or 'query-user-dn' with 'user-query-pattern'");
+  }
+  if (ldap.queryUserDn !== '' && ldap.queryUserPasswordFile === '') throw missing("'query-user-password-file' with 'query-user-dn'");
+  if (ldap.roleQueryPatterns.length === 0 && !ldap.roleQuerySearchOu) throw missing("'role-query-pattern' (or role-query-search-ou true)");
+  if (!ldap.disableTls && ldap.tlsCaFile === '') throw missing("'tls-ca-file' unless 'disable-tls' is true");
+  return ldap;
 }
 
 const TOP_LEVEL = ['service', 'logging', 'network', 'namespace', 'mod-lua', 'security'];
@@ -176,7 +233,12 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
           }
           // Aerospike 8.1 refuses it the same way (the audit trail goes to a logging syslog sink)
           if (sub.name === 'syslog') throw ctx.error(sub.line, `'syslog' is obsolete - please use a logging context 'syslog' log sink (with context audit info)`);
-          if (sub.name === 'ldap') throw ctx.error(sub.line, `security 'ldap' stanza is not supported by Strato yet`);
+          if (sub.name === 'ldap') {
+            if (security.ldap) throw ctx.error(sub.line, `security 'ldap' stanza is already given`);
+            ctx.noArgs(sub);
+            security.ldap = parseLdap(ctx, sub);
+            return true;
+          }
           return false;
         });
         break;

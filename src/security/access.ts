@@ -76,6 +76,8 @@ export class NodeSecurity {
   private readonly rates = new Map<string, RateCount>();
   /** which user started each scan/query job (by its trid) */
   private readonly jobOwners = new Map<bigint, { user: string; write: boolean }>();
+  /** run when the node stops (timers such as the LDAP role poll) */
+  readonly closers: (() => void)[] = [];
   /** the node's scan/query jobs (set by the node; none when unset) */
   jobs: (() => Iterable<JobView>) | undefined;
 

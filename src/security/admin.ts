@@ -21,6 +21,7 @@ import {
 } from './store.js';
 import type { Clock } from '../util/clock.js';
 import { privilegesDetail, type Audit } from './audit.js';
+import type { LdapAuthenticator } from './ldap.js';
 
 /** The audit trail's action for each user/role command. */
 const ADMIN_ACTIONS: ReadonlyMap<number, string> = new Map([
@@ -86,6 +87,8 @@ export interface AdminConnection {
   readonly address: string;
   /** client `address:port` (audit lines) */
   readonly remote: string;
+  /** sends an answer later (an LDAP login); without it LDAP logins are not offered */
+  send?(frame: Buffer): void;
   auth: ConnectionAuth | undefined;
 }
 
@@ -93,6 +96,10 @@ export interface SecurityOptions {
   sessionTtlS: number;
   /** the audit trail (security { log { } }); undefined = nothing reported */
   audit?: Audit | undefined;
+  /** external authentication (security { ldap { } }); undefined = internal users only */
+  ldap?: LdapAuthenticator | undefined;
+  /** warnings (a refused LDAP login says why) */
+  log?: ((message: string) => void) | undefined;
   enableQuotas: boolean;
   clock: Clock;
   /** open connections per user (queryUsers' connection count) */
@@ -115,12 +122,24 @@ export class AdminHandler {
   ) {}
 
   /** Handles one admin body (the bytes after the proto header); answers the frame(s) to send. */
-  handle(body: Buffer, conn: AdminConnection): Buffer {
+  handle(body: Buffer, conn: AdminConnection): Buffer | Promise<void> {
     if (body.length < ADMIN_HEADER_BYTES || body.length > ADMIN_MESSAGE_MAX_BYTES) return reply(R.INVALID_COMMAND);
     const command = body[2]!;
     const fields = parseFields(body, body[3]!);
     if (!fields) return reply(R.INVALID_FIELD);
     const audit = this.opts.audit;
+    const ldap = this.opts.ldap;
+    const clear = fields.get(F.CLEAR_PASSWORD);
+    const loginUser = text(fields.get(F.USER));
+    if (command === Cmd.LOGIN && ldap && clear && loginUser && !this.store.users.has(loginUser) && conn.send) {
+      // the directory answers asynchronously; the connection answers its requests in order
+      const send = conn.send.bind(conn);
+      return this.ldapLogin(ldap, loginUser, clear.toString('utf8'), conn).then((answer) => {
+        const code = answer[9]!;
+        audit?.report('authentication', code, { remote: conn.remote, user: code === R.OK ? loginUser : undefined }, 'login', () => `user=${loginUser}`);
+        send(answer);
+      });
+    }
     if (command === Cmd.LOGIN || command === Cmd.AUTHENTICATE) {
       const answer = command === Cmd.LOGIN ? this.login(fields, conn) : this.authenticate(fields, conn);
       if (audit) {
@@ -218,7 +237,8 @@ export class AdminHandler {
     if (token && allowToken) {
       const v = this.store.verifyToken(token, this.nowS());
       if (v === 'expired') return { code: R.EXPIRED_SESSION };
-      if (!v || v.user !== user || !def) return { code: R.INVALID_CREDENTIAL, user: key };
+      // an LDAP user's token holds while this node remembers the user (after a restart: log in again)
+      if (!v || v.user !== user || (!def && !this.store.external.has(user))) return { code: R.INVALID_CREDENTIAL, user: key };
     } else {
       const credential = text(fields.get(F.CREDENTIAL));
       if (!def) return { code: R.INVALID_USER, user: key };
@@ -233,9 +253,29 @@ export class AdminHandler {
   private login(fields: Fields, conn: AdminConnection): Buffer {
     const r = this.check(fields, conn, false);
     if (r.code !== R.OK) return r.user ? this.failed(r.user, r.code) : reply(r.code);
-    conn.auth = { user: r.user! };
+    return this.loggedIn(r.user!, conn);
+  }
+
+  /** A user the node does not know, with the clients' external auth mode: asks the LDAP server. */
+  private async ldapLogin(ldap: LdapAuthenticator, user: string, password: string, conn: AdminConnection): Promise<Buffer> {
+    const key = `${user}\0${conn.address}`;
+    if (this.lockedOut(key)) return reply(R.INVALID_CREDENTIAL);
+    const r = await ldap.login(user, password);
+    if (!r.ok) {
+      this.opts.log?.(`LDAP login of ${user} refused: ${r.reason}`);
+      return this.failed(key, R.INVALID_CREDENTIAL);
+    }
+    this.store.setExternal(user, r.dn, r.roles);
+    const eff = this.store.effectiveOf(user)!;
+    if (!allowedFrom(eff.whitelist, conn.address)) return reply(R.NOT_WHITELISTED);
+    this.failures.delete(key);
+    return this.loggedIn(user, conn);
+  }
+
+  private loggedIn(user: string, conn: AdminConnection): Buffer {
+    conn.auth = { user };
     const ttl = this.opts.sessionTtlS;
-    const token = this.store.issueToken(r.user!, this.nowS() + ttl);
+    const token = this.store.issueToken(user, this.nowS() + ttl);
     const ttlBytes = Buffer.alloc(4);
     ttlBytes.writeUInt32BE(ttl);
     return message([frameBlock(R.OK, [field(F.SESSION_TOKEN, token), field(F.SESSION_TTL, ttlBytes)])]);

@@ -118,6 +118,9 @@ export function laterStamp(a: Stamp, b: Stamp): boolean {
   return a.t !== b.t ? a.t > b.t : a.n > b.n;
 }
 
+/** LDAP users remembered per node (the oldest logged-in is forgotten first; it logs in again). */
+export const EXTERNAL_USERS_MAX = ENTRIES_MAX;
+
 /** Most tombstones kept per kind; past it the oldest are forgotten (a member away that long may bring its copy back). */
 export const TOMBSTONES_MAX = ENTRIES_MAX;
 
@@ -154,6 +157,25 @@ export class SecurityStore {
   private pending: SecItem[] | undefined;
   /** told of every local change (the cluster sends the items to the other members) */
   onLocalChange: ((items: SecItem[]) => void) | undefined;
+  /**
+   * LDAP users logged in on this node: their DN and the roles the directory gave them. Never in
+   * SMD (the directory is the truth; each node asks it at login and every polling-period).
+   */
+  readonly external = new Map<string, { dn: string; roles: string[] }>();
+
+  /** Takes an LDAP user's roles (at login or a poll), forgetting the oldest past EXTERNAL_USERS_MAX. */
+  setExternal(user: string, dn: string, roles: string[]): void {
+    this.external.delete(user);
+    this.external.set(user, { dn, roles });
+    if (this.external.size > EXTERNAL_USERS_MAX) this.external.delete(this.external.keys().next().value!);
+    this.effective.delete(user);
+  }
+
+  /** Forgets an LDAP user (gone from the directory): its connections are refused from now on. */
+  dropExternal(user: string): void {
+    this.external.delete(user);
+    this.effective.delete(user);
+  }
 
   constructor(private readonly opts: SecurityStoreOptions) {
     this.smd = opts.smd;
@@ -294,7 +316,9 @@ export class SecurityStore {
   effectiveOf(user: string): Effective | undefined {
     const cached = this.effective.get(user);
     if (cached) return cached;
-    const def = this.users.get(user);
+    // an internal user wins over an LDAP one of the same name, as the login does
+    const ext = this.users.has(user) ? undefined : this.external.get(user);
+    const def = this.users.get(user) ?? (ext ? { name: user, credential: '', roles: ext.roles } : undefined);
     if (!def) return undefined;
     const eff: Effective = { global: 0, scoped: new Map(), whitelist: [], readQuota: 0, writeQuota: 0 };
     for (const roleName of def.roles) {

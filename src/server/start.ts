@@ -35,6 +35,7 @@ import { AdminHandler } from '../security/admin.js';
 import { clientCredential } from '../security/credential.js';
 import { SecurityStore } from '../security/store.js';
 import { Audit } from '../security/audit.js';
+import { LdapAuthenticator } from '../security/ldap.js';
 
 export interface StartOptions {
   configFile?: string | undefined;
@@ -226,6 +227,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
       await node.cluster?.runtime.stop();
       for (const ns of node.namespaces.values()) await ns.storage.close();
       udf.close();
+      for (const close of security?.closers ?? []) close();
       locks.release();
       log.info('finished clean shutdown - exiting');
     },
@@ -254,8 +256,12 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
   // audit lines go to the log's `audit` context: every sink at info or finer for it gets them
   const auditLog = logger.context('audit', 'audit.ts');
   const audit = new Audit(cfg.log, (line) => auditLog.info(line));
+  const ldap = cfg.ldap ? new LdapAuthenticator(cfg.ldap) : undefined;
+  const secLog = logger.context('security', 'start.ts');
   const admin = new AdminHandler(store, {
     audit,
+    ldap,
+    log: (m) => secLog.warning(m),
     sessionTtlS: cfg.sessionTtl,
     enableQuotas: cfg.enableQuotas,
     clock,
@@ -265,5 +271,28 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
   });
   security = new NodeSecurity(store, admin, clock, cfg.enableQuotas, audit);
   security.jobs = () => node.jobs.all();
+  const period = cfg.ldap?.pollingPeriod ?? 0;
+  if (ldap && period > 0) {
+    // LDAP users' roles follow the directory: refreshed every polling-period, one user at a time
+    let polling = false;
+    const timer = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      void (async () => {
+        for (const [user, ext] of [...store.external]) {
+          try {
+            const roles = await ldap.refreshRoles(user, ext.dn);
+            if (roles) store.setExternal(user, ext.dn, roles);
+            else if (cfg.ldap!.queryUserDn !== '') store.dropExternal(user);
+          } catch (e) {
+            // the server is unreachable: roles stay as they were until the next poll
+            secLog.warning(`LDAP role refresh of ${user}: ${(e as Error).message}`);
+          }
+        }
+      })().finally(() => (polling = false));
+    }, period * 1000);
+    timer.unref();
+    security.closers.push(() => clearInterval(timer));
+  }
   return security;
 }

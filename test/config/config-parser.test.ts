@@ -887,5 +887,7 @@ test('a security stanza turns access control on with Aerospike EE\'s parameters 
   });
   assert.equal(parseConfig(memNs(), 'strato.conf').security, undefined);
   assert.throws(() => parseConfig(`security {\n    session-ttl 60\n}\n${memNs()}`, 'strato.conf'), /strato\.conf:2: 'session-ttl' must be/);
-  assertConfigError(`security {\n    ldap {\n    }\n}\n${memNs()}`, "strato.conf:2: security 'ldap' stanza is not supported by Strato yet");
+  assertConfigError(`security {\n    ldap {\n    }\n}\n${memNs()}`, "strato.conf:2: security ldap needs 'server'");
+  // braces inside a value only as the LDAP placeholders
+  assertConfigError(`security {\n    session-ttl {x}\n}\n${memNs()}`, "strato.conf:2: unexpected '{' in '{x}'; braces must be separated by spaces and '{' must end its line");
 });

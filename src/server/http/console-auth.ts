@@ -51,9 +51,10 @@ export class ConsoleSessions {
   /** Checks the login with the admin handler; the session token, or the refusing result code. */
   login(user: string, password: string, address: string, remote = address): { token: string } | { code: number } {
     const conn: { address: string; remote: string; auth: ConnectionAuth | undefined } = { address, remote, auth: undefined };
+    // internal users only: the console sends no clear password, so the answer is never an LDAP promise
     const answer = this.security.admin.handle(loginBody(user, password), conn);
     // the answer is a whole admin message: proto header, then the admin header (result at byte 1)
-    const code = answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL;
+    const code = Buffer.isBuffer(answer) ? (answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL) : SecResult.INVALID_CREDENTIAL;
     if (code !== SecResult.OK || !conn.auth) return { code };
     const token = randomBytes(24).toString('base64url');
     if (this.sessions.size >= MAX_CONSOLE_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);

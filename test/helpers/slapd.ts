@@ -1,0 +1,99 @@
+/**
+ * A real OpenLDAP server (Debian's `slapd`) for a test: its own temporary slapd.conf and mdb
+ * database, listening on 127.0.0.1 at a free port, started in the foreground and stopped by PID.
+ * `.ci/run` installs slapd when it is missing; without it, startSlapd throws saying so (the test
+ * fails loudly rather than skipping).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ldapts';
+import { freePorts } from './strato-cluster.js';
+import { trackProcess, trackTempDir } from './cleanup.js';
+
+export const SLAPD_BIN = '/usr/sbin/slapd';
+const SCHEMA_DIR = '/etc/ldap/schema';
+/** How long slapd may take to accept connections. */
+const START_TIMEOUT_MS = 15_000;
+
+export interface Slapd {
+  url: string;
+  suffix: string;
+  rootDn: string;
+  rootPassword: string;
+  dir: string;
+  /** a client bound as the root DN (the caller unbinds it) */
+  admin(): Promise<Client>;
+  stop(): Promise<void>;
+}
+
+export async function startSlapd(suffix = 'dc=example,dc=com'): Promise<Slapd> {
+  if (!existsSync(SLAPD_BIN) || !existsSync(join(SCHEMA_DIR, 'core.schema'))) {
+    throw new Error(`LDAP test cannot run: ${SLAPD_BIN} or ${SCHEMA_DIR} is missing - install Debian's slapd (apt-get install slapd ldap-utils; .ci/run does)`);
+  }
+  const dir = trackTempDir(mkdtempSync(join(tmpdir(), 'strato-slapd-')));
+  mkdirSync(join(dir, 'data'));
+  const rootDn = `cn=admin,${suffix}`;
+  const rootPassword = 'root-secret';
+  const [port] = await freePorts(1);
+  const conf = [
+    ...['core', 'cosine', 'nis', 'inetorgperson'].map((s) => `include ${SCHEMA_DIR}/${s}.schema`),
+    `pidfile ${join(dir, 'slapd.pid')}`,
+    'modulepath /usr/lib/ldap',
+    'moduleload back_mdb',
+    'database mdb',
+    `suffix "${suffix}"`,
+    `rootdn "${rootDn}"`,
+    `rootpw ${rootPassword}`,
+    `directory ${join(dir, 'data')}`,
+    'maxsize 10485760',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'slapd.conf'), conf);
+  const url = `ldap://127.0.0.1:${port}`;
+  // -d 0: stay in the foreground (so the test owns the PID) without debug output
+  const proc: ChildProcess = spawn(SLAPD_BIN, ['-f', join(dir, 'slapd.conf'), '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  trackProcess(proc, `slapd pid ${proc.pid} in ${dir}`);
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        rmSync(dir, { recursive: true, force: true });
+        return resolve();
+      }
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.once('exit', () => {
+        clearTimeout(kill);
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      });
+      proc.kill('SIGTERM');
+    });
+  const admin = async () => {
+    const c = new Client({ url, timeout: 5000, connectTimeout: 5000 });
+    await c.bind(rootDn, rootPassword);
+    return c;
+  };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (proc.exitCode !== null) {
+      await stop();
+      throw new Error(`slapd exited with ${proc.exitCode}:\n${out}`);
+    }
+    try {
+      const c = await admin();
+      await c.unbind();
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`slapd did not accept a bind within ${START_TIMEOUT_MS} ms (${(e as Error).message}):\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { url, suffix, rootDn, rootPassword, dir, admin, stop };
+}

@@ -1,0 +1,176 @@
+/**
+ * LDAP external authentication (issue 17.4) against a real OpenLDAP `slapd` the test starts on
+ * 127.0.0.1 with its own configuration: users found with user-query-pattern by a query user,
+ * roles from posixGroup membership, the official client's EXTERNAL auth mode (it sends the clear
+ * password), refusals, and a role taken away in the directory reaching open connections after
+ * polling-period. The client runs in EXTERNAL_INSECURE mode: EXTERNAL sends the same LOGIN but
+ * only over TLS.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Aerospike from 'aerospike';
+import { Attribute, Change } from 'ldapts';
+import { startSlapd, type Slapd } from '../helpers/slapd.js';
+import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { connectClient } from '../helpers/client.js';
+import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.js';
+import { resultCode } from '../helpers/result-code.js';
+import { clientCredential } from '../../src/security/credential.js';
+import { parseConfig } from '../../src/config/parser.js';
+
+let slapd: Slapd;
+let server: StratoProcess;
+const BASE = 'dc=example,dc=com';
+
+before(async () => {
+  slapd = await startSlapd(BASE);
+  const c = await slapd.admin();
+  try {
+    await c.add(BASE, { objectClass: ['dcObject', 'organization'], dc: 'example', o: 'Example' });
+    await c.add(`ou=People,${BASE}`, { objectClass: 'organizationalUnit', ou: 'People' });
+    await c.add(`ou=Groups,${BASE}`, { objectClass: 'organizationalUnit', ou: 'Groups' });
+    for (const [uid, pw] of [
+      ['alice', 'alice-pw'],
+      ['bob', 'bob-pw'],
+    ]) {
+      await c.add(`uid=${uid},ou=People,${BASE}`, { objectClass: 'inetOrgPerson', uid: uid!, cn: uid!, sn: uid!, userPassword: pw! });
+    }
+    // the group's cn is the role: alice may read and write
+    await c.add(`cn=read-write,ou=Groups,${BASE}`, { objectClass: 'posixGroup', cn: 'read-write', gidNumber: '5000', memberUid: 'alice' });
+  } finally {
+    await c.unbind();
+  }
+  server = await startStrato({
+    prepare: (dir) => writeFileSync(join(dir, 'ldap-query.pw'), `${slapd.rootPassword}\n`),
+    config: `
+service {
+  cluster-name ldap
+  work-directory \${DIR}
+}
+security {
+  ldap {
+    server ${slapd.url}
+    disable-tls true
+    query-base-dn ${BASE}
+    query-user-dn ${slapd.rootDn}
+    query-user-password-file \${DIR}/ldap-query.pw
+    user-query-pattern (&(objectClass=inetOrgPerson)(uid=\${un}))
+    role-query-base-dn ou=Groups,${BASE}
+    role-query-pattern (&(objectClass=posixGroup)(memberUid=\${un}))
+    polling-period 1
+  }
+}
+namespace test {
+  replication-factor 1
+  storage-engine memory {
+    data-size 64M
+  }
+}
+`,
+  });
+});
+
+after(async () => {
+  await server?.stop();
+  await slapd?.stop();
+});
+
+function external(user: string, password: string) {
+  return connectClient({
+    hosts: [{ addr: '127.0.0.1', port: server.port }],
+    user,
+    password,
+    // EXTERNAL_INSECURE: the same LOGIN as EXTERNAL (clear password included) without the
+    // client's TLS requirement; EXTERNAL itself needs the node's TLS service port
+    authMode: Aerospike.auth.EXTERNAL_INSECURE,
+  } as Parameters<typeof connectClient>[0]);
+}
+
+/** LOGIN as the external mode sends it (user, credential, clear password); the result code. */
+async function externalLogin(user: string, password: string): Promise<number> {
+  const s = await AdminSession.open(server.port);
+  try {
+    const a = await s.ask(adminFrame(20, [adminField(0, user), adminField(3, clientCredential(password)), adminField(4, password)]));
+    return a[9]!;
+  } finally {
+    s.close();
+  }
+}
+
+test('a user only the LDAP server knows logs in with the external auth mode and gets its groups as roles', async () => {
+  const alice = await external('alice', 'alice-pw');
+  try {
+    const key = new Aerospike.Key('test', 'ldap', 'a1');
+    await alice.put(key, { v: 1 });
+    assert.equal((await alice.get(key)).bins['v'], 1);
+    const admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'admin', password: 'admin' } as Parameters<typeof connectClient>[0]);
+    try {
+      // the internal admin user still logs in as before, next to the LDAP users
+      assert.ok((await admin.queryUser('admin')).roles.includes('user-admin'));
+    } finally {
+      await admin.close();
+    }
+  } finally {
+    await alice.close();
+  }
+});
+
+test('a wrong LDAP password, an empty one and an unknown user are refused with INVALID_CREDENTIAL (65)', async () => {
+  assert.equal(await externalLogin('alice', 'wrong'), 65);
+  assert.equal(await externalLogin('alice', ''), 65);
+  assert.equal(await externalLogin('nobody', 'x'), 65);
+  // a filter-significant name is escaped, not interpreted: no entry matches it
+  assert.equal(await externalLogin('*', 'alice-pw'), 65);
+  // the internal mode never asks the directory: an unknown internal user
+  const s = await AdminSession.open(server.port);
+  try {
+    assert.equal(await s.login('alice', 'alice-pw'), 60);
+  } finally {
+    s.close();
+  }
+});
+
+test('an LDAP user in no group logs in but holds no privilege', async () => {
+  const bob = await external('bob', 'bob-pw');
+  try {
+    assert.equal(await resultCode(bob.put(new Aerospike.Key('test', 'ldap', 'b1'), { v: 1 })), 81);
+  } finally {
+    await bob.close();
+  }
+});
+
+test('a group membership removed in the directory reaches open connections after polling-period', async () => {
+  const alice = await external('alice', 'alice-pw');
+  const c = await slapd.admin();
+  try {
+    await alice.put(new Aerospike.Key('test', 'ldap', 'a2'), { v: 2 });
+    await c.modify(`cn=read-write,ou=Groups,${BASE}`, [new Change({ operation: 'delete', modification: new Attribute({ type: 'memberUid', values: ['alice'] }) })]);
+    const deadline = Date.now() + 15_000;
+    let code = 0;
+    while (Date.now() < deadline) {
+      code = await resultCode(alice.put(new Aerospike.Key('test', 'ldap', 'a3'), { v: 3 }));
+      if (code === 81) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(code, 81);
+  } finally {
+    await c.unbind();
+    await alice.close();
+  }
+});
+
+test('the ldap stanza is read with Aerospike\'s names and a missing piece is named', () => {
+  const base = (inner: string) => `namespace test {\n storage-engine memory {\n  data-size 64M\n }\n}\nsecurity {\n  ldap {\n${inner}\n  }\n}\n`;
+  const cfg = parseConfig(
+    base('    server ldap://h:389\n    disable-tls true\n    query-base-dn dc=x\n    user-dn-pattern uid=${un},dc=x\n    role-query-pattern (memberUid=${un})\n    role-query-pattern (member=${dn})\n    polling-period 10m'),
+    'ldap.conf',
+  );
+  assert.equal(cfg.security?.ldap?.userDnPattern, 'uid=${un},dc=x');
+  assert.deepEqual(cfg.security?.ldap?.roleQueryPatterns, ['(memberUid=${un})', '(member=${dn})']);
+  assert.equal(cfg.security?.ldap?.pollingPeriod, 600);
+  assert.throws(() => parseConfig(base('    server ldap://h:389\n    disable-tls true\n    query-base-dn dc=x\n    role-query-pattern (a=b)'), 'ldap.conf'), /ldap\.conf:7: security ldap needs 'user-dn-pattern', or 'query-user-dn' with 'user-query-pattern'/);
+  assert.throws(() => parseConfig(base('    server ldap://h:389\n    query-base-dn dc=x\n    user-dn-pattern uid=${un}\n    role-query-pattern (a=b)'), 'ldap.conf'), /needs 'tls-ca-file' unless 'disable-tls' is true/);
+  assert.throws(() => parseConfig(base('    server http://h'), 'ldap.conf'), /ldap\.conf:8: 'server' must be an ldap:\/\/ or ldaps:\/\/ URL/);
+});
