@@ -44,6 +44,11 @@ export const ANSWER_BUFFER_KEEP_MAX_BYTES = 1024 * 1024;
 export const CONNECTION_REPLY_BUFFER_BYTES = 8 * 1024;
 /** Room a new answer starts with at least; with less left the buffer is sent and renewed. */
 const REPLY_ROOM_MIN_BYTES = 2 * 1024;
+/**
+ * Committed answers waiting for the end of their chunk past this many bytes go to the socket at
+ * once, so large pipelined answers reach the unsent bound (and the client) without waiting.
+ */
+const REPLY_UNFLUSHED_MAX_BYTES = 64 * 1024;
 /** Answers made elsewhere (info, refusals, routed frames) up to this size join the reply buffer. */
 const REPLY_COPY_MAX_BYTES = 4 * 1024;
 
@@ -284,19 +289,25 @@ export class ClientConnection implements FrameSink {
     }
   }
 
-  /** Before an answer is built: enough room in the reply buffer, or the buffer goes out and a fresh one comes. */
+  /**
+   * Before an answer is built: the committed answers go out when they pile up, and the answer gets
+   * enough room (a fresh buffer when the socket still holds the old one's bytes).
+   */
   private makeRoom(): void {
     const out = this.out;
-    const room = out.buf.length - out.frameStart;
-    if (room >= REPLY_ROOM_MIN_BYTES && out.buf.length <= ANSWER_BUFFER_KEEP_MAX_BYTES) {
-      out.reset();
-      return;
-    }
-    this.flush();
     // one large answer must not keep its buffer for the connection's lifetime
-    if (out.buf.length > ANSWER_BUFFER_KEEP_MAX_BYTES) out.replaceBuffer(Buffer.allocUnsafe(CONNECTION_REPLY_BUFFER_BYTES));
-    else if (out.frameStart !== 0) out.replaceBuffer(Buffer.allocUnsafe(out.buf.length)); // the socket still holds the old one
-    this.flushedAt = 0;
+    const oversized = out.buf.length > ANSWER_BUFFER_KEEP_MAX_BYTES;
+    if (oversized || out.buf.length - out.frameStart < REPLY_ROOM_MIN_BYTES || out.frameStart - this.flushedAt > REPLY_UNFLUSHED_MAX_BYTES) {
+      this.flush();
+      if (oversized) {
+        out.replaceBuffer(Buffer.allocUnsafe(CONNECTION_REPLY_BUFFER_BYTES));
+        this.flushedAt = 0;
+      } else if (out.buf.length - out.frameStart < REPLY_ROOM_MIN_BYTES) {
+        out.replaceBuffer(Buffer.allocUnsafe(out.buf.length));
+        this.flushedAt = 0;
+      }
+    }
+    out.reset();
   }
 
   /** Queues an answer made outside the reply buffer after the committed ones. */

@@ -129,3 +129,33 @@ test('a thousand pipelined reads in one chunk are answered in order', async () =
     assert.equal(firstBinValue(a.body).toString(), `value-${i % 10}`, `read ${i}`);
   }
 });
+
+test('a client that pipelines reads of a large record without reading the answers is paused, not buffered without limit', async () => {
+  const digest = computeDigest('pipe3', 3, Buffer.from('big'));
+  const value = Buffer.alloc(256 * 1024, 0x63);
+  const [put] = await exchange(encodePut('test', 'pipe3', digest, [{ name: 'v', type: 4, value }]), 1);
+  assert.equal(put!.body[5], OK);
+  const rss = async () => Number(/process_rss_bytes=(\d+)/.exec((await exchange(infoFrame(['statistics']), 1))[0]!.body.toString())![1]);
+  const before = await rss();
+  const sock: Socket = await new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port: server.port }, () => resolve(s));
+  });
+  try {
+    sock.pause(); // never read: 2,000 answers of 256 KiB (500 MiB) would pile up on the node
+    const get = encodeGet('test', 'pipe3', digest);
+    sock.write(Buffer.concat(Array.from({ length: 2000 }, () => get)));
+    // wait until the client's queue stops shrinking (the node stopped reading) or is empty
+    let last = -1;
+    for (let i = 0; i < 100 && sock.writableLength !== last; i++) {
+      last = sock.writableLength;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const grown = (await rss()) - before;
+    assert.ok(grown < 64 * 1024 * 1024, `RSS grew ${grown} bytes`);
+  } finally {
+    sock.destroy();
+  }
+  // the node still answers others
+  const [again] = await exchange(encodeGet('test', 'pipe3', digest), 1);
+  assert.equal(again!.body[5], OK);
+});
