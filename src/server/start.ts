@@ -234,6 +234,11 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   };
 }
 
+/** How often (ms) user/role changes of the last SECURITY_RESEND_WINDOW_MS are sent to the other members again. */
+const SECURITY_RESEND_INTERVAL_MS = 15_000;
+/** How long (ms) a user/role change keeps being sent again. */
+const SECURITY_RESEND_WINDOW_MS = 10 * 60_000;
+
 /**
  * Access control from the `security` stanza: users and roles from SMD (the `admin` user on the
  * first start, with the default-password-file's password or `admin`).
@@ -271,6 +276,16 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
   });
   security = new NodeSecurity(store, admin, clock, cfg.enableQuotas, audit);
   security.jobs = () => node.jobs.all();
+  // fabric one-way messages are dropped while a peer is unreachable: recent changes are sent
+  // again for a while, so a short blip that does not change the cluster loses nothing (a longer
+  // one does change it, and every new cluster exchanges everything)
+  const resend = setInterval(() => {
+    if (!node.cluster) return;
+    const recent = store.itemsSince(clock.nowMs() - SECURITY_RESEND_WINDOW_MS);
+    if (recent.length > 0) node.cluster.runtime.broadcastSmd(securitySmd(recent));
+  }, SECURITY_RESEND_INTERVAL_MS);
+  resend.unref();
+  security.closers.push(() => clearInterval(resend));
   const period = cfg.ldap?.pollingPeriod ?? 0;
   if (ldap && period > 0) {
     // LDAP users' roles follow the directory: refreshed every polling-period, one user at a time
