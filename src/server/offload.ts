@@ -1,19 +1,20 @@
 /**
  * Long pure work off the event loop (issue 16.2: no request may block the node for more than
  * 50 ms). Some requests at Aerospike's limits compute for hundreds of milliseconds in one piece:
- * covering a GeoJSON polygon of 25,000 vertices with S2 cells, a CDT op on a list or map of
+ * covering a GeoJSON polygon of 25,000 vertices with S2 cells, CDT ops on a list or map of
  * 100,000 elements, a put of 32,767 bins. That work is a pure function of the request (and of the
- * bin or record it works on), so before the transaction runs, `prepareOffload` computes it on a worker thread
- * (offload-worker.ts) while the event loop serves other clients; the transaction then takes the
- * results from values/offloaded.ts. A CDT result is used only if the bin (a write's record only if
- * the record) is still byte for byte the one the worker started from (another client may have written it meanwhile); otherwise, as
- * for every small request, the transaction computes it in line. The answer is the same either way.
+ * bin or record it works on), so before the transaction runs, `prepareOffload` computes it on a
+ * worker thread (offload-worker.ts) while the event loop serves other clients; the transaction
+ * then takes the results from values/offloaded.ts. A CDT result is used only if the bin (a write's
+ * result only if the record) is still byte for byte the one the worker started from (another
+ * client may have written it meanwhile); otherwise, as for every small request, the transaction
+ * computes it in line. The answer is the same either way.
  *
  * Bounds: only values of at least OFFLOAD_GEOJSON_MIN_BYTES / OFFLOAD_CDT_MIN_BYTES and requests
  * of at least OFFLOAD_WRITE_MIN_OPS plain bin writes go to the worker (smaller ones cost less than
- * the hop); at most OFFLOAD_MAX_PENDING_REQUESTS requests and
- * OFFLOAD_MAX_PENDING_BYTES of their inputs are in flight (beyond that a request runs in line, as
- * before); one worker (the machine's other cores serve the other nodes of a host).
+ * the hop); at most OFFLOAD_MAX_PENDING_REQUESTS requests and OFFLOAD_MAX_PENDING_BYTES of their
+ * inputs are in flight (beyond that a request runs in line, as before); one worker (the machine's
+ * other cores serve the other nodes of a host).
  */
 import { Worker } from 'node:worker_threads';
 import { Info1, Info2, OpType, type AsMsg, type MsgOp } from '../protocol/message.js';
@@ -162,7 +163,7 @@ export function prepareOffload(node: NamespaceLookup, msg: AsMsg, writes = true)
   if (!candidate) return undefined;
   const jobs: Promise<void>[] = [];
   let bytes = 0;
-  let allCdtOneBin = ops.length > 0;
+  let firstCdt: MsgOp | undefined;
   for (const op of ops) {
     if (op.opType === OpType.WRITE && op.particleType === Particle.GEOJSON && op.value.length >= OFFLOAD_GEOJSON_MIN_BYTES) {
       if (pendingBytes + bytes + op.value.length > OFFLOAD_MAX_PENDING_BYTES) continue;
@@ -175,10 +176,10 @@ export function prepareOffload(node: NamespaceLookup, msg: AsMsg, writes = true)
         }),
       );
     }
-    if (!isCdtOp(op) || op.name !== ops[0]!.name) allCdtOneBin = false;
+    if (firstCdt === undefined && isCdtOp(op)) firstCdt = op;
   }
-  if (allCdtOneBin) {
-    const job = cdtJob(node, msg, pendingBytes + bytes);
+  if (firstCdt) {
+    const job = cdtJob(node, msg, firstCdt.name, pendingBytes + bytes);
     if (job) {
       bytes += job.bytes;
       jobs.push(job.done);
@@ -229,11 +230,13 @@ function writeJob(node: NamespaceLookup, msg: AsMsg): { bytes: number; done: Pro
 }
 
 /**
- * CDT ops that all work on one bin: the worker applies them in order from the stored bin, and each
- * op's outcome is registered with the bin it started from.
+ * The CDT ops on bin `name` (the first bin a CDT op of the request names): the worker applies them
+ * in order from the stored bin, and each op's outcome is registered with the bin it started from.
+ * Other ops of the request run in line; one that changes the bin between two CDT ops makes the
+ * later ones' inputs differ, so those are computed in line too.
  */
-function cdtJob(node: NamespaceLookup, msg: AsMsg, inFlightBytes: number): { bytes: number; done: Promise<void> } | undefined {
-  const ops = msg.ops;
+function cdtJob(node: NamespaceLookup, msg: AsMsg, name: string, inFlightBytes: number): { bytes: number; done: Promise<void> } | undefined {
+  const ops = msg.ops.filter((op) => isCdtOp(op) && op.name === name);
   let bytes = 0;
   for (const op of ops) bytes += op.value.length;
   let bin: OffloadedParticle | undefined;
@@ -246,7 +249,7 @@ function cdtJob(node: NamespaceLookup, msg: AsMsg, inFlightBytes: number): { byt
       if (ns.index.storedSize(id) + bytes < OFFLOAD_CDT_MIN_BYTES) return undefined;
       const data = ns.storage.get(ns.index, id);
       if (data.length + bytes < OFFLOAD_CDT_MIN_BYTES) return undefined;
-      bin = storedBin(data, Buffer.from(ops[0]!.name, 'utf8'));
+      bin = storedBin(data, Buffer.from(name, 'utf8'));
     }
   } catch {
     return undefined; // the transaction refuses the request itself

@@ -151,6 +151,30 @@ test('refusals of a put of many bins are the in-line ones: a bin delete in a rep
   assert.equal(await offloaded(), before + 3, 'all three went to the worker');
 });
 
+test('an operate mixing large CDT ops with other ops answers as in line, also when an op rewrites the bin between two CDT ops', async () => {
+  const items = Array.from({ length: 50_000 }, (_, i) => i);
+  await client.put(key('mixed'), { other: 1 }, {}, slow);
+  const before = await offloaded();
+  const r = await client.operate(
+    key('mixed'),
+    [Aerospike.lists.appendItems('l', items), Aerospike.operations.incr('other', 1), Aerospike.lists.size('l'), Aerospike.operations.read('other')],
+    {},
+    slow,
+  );
+  assert.equal(await offloaded(), before + 1, 'the CDT ops ran on the worker');
+  assert.equal(r.bins.l, 50_000);
+  assert.equal(r.bins.other, 2);
+  // the WRITE of l between the two CDT ops changes the second one's input: it is computed in line
+  const w = await client.operate(
+    key('mixed'),
+    [Aerospike.lists.sort('l', 0), Aerospike.operations.write('l', [7, 8, 9]), Aerospike.lists.getRange('l', 1, 2)],
+    {},
+    slow,
+  );
+  assert.deepEqual(w.bins.l, [8, 9]);
+  assert.deepEqual((await client.get(key('mixed'), slow)).bins, { other: 2, l: [7, 8, 9] });
+});
+
 test('batch rows with a large polygon or a large CDT op run them on the worker and answer as in line', async () => {
   const json = polygon(25_000);
   const items = Array.from({ length: 100_000 }, (_, i) => i);
