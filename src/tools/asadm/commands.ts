@@ -137,16 +137,16 @@ async function info(c: AdminCluster, args: string[]): Promise<CommandResult> {
 }
 
 async function infoNetwork(c: AdminCluster): Promise<string> {
-  const [stats, builds, services] = await Promise.all([c.allKv('statistics'), c.all('build'), c.all('service')]);
+  const [stats, builds] = await Promise.all([c.allKv('statistics'), c.all('build')]);
   const rows: Cell[][] = c.nodes.map((n, i) => {
     const s = stats[i]!;
     const principal = s.get('cluster_principal');
     const b = builds[i]!;
-    const svc = services[i]!;
     return [
       n.key,
       `${principal === n.nodeId ? '*' : ''}${n.nodeId}`,
-      svc instanceof Error ? '--' : svc.split(';')[0],
+      // asadm's IP column is the address it reached the node at (its socket's peer)
+      n.key,
       b instanceof Error ? '--' : `C-${b}`,
       num(s, 'migrate_partitions_remaining'),
       num(s, 'cluster_size'),
