@@ -91,6 +91,11 @@ const W_LOC2 = 12;
 const B_FLAGS = 52;
 const H_LOC3 = 27;
 
+/** The little-endian u32 at buf[at] (the caller knows at + 4 <= buf.length). */
+function u32le(buf: Buffer, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
+}
+
 export class PrimaryIndex {
   private chunks: Chunk[] = [];
   private freeHead = NONE;
@@ -139,12 +144,14 @@ export class PrimaryIndex {
   find(digest: Buffer, dOff = 0): number {
     const pid = partitionOf(digest, dOff);
     if (this.counts[pid] === 0) return -1;
-    const d0 = digest.readUInt32LE(dOff);
-    const d1 = digest.readUInt32LE(dOff + 4);
-    const d2 = digest.readUInt32LE(dOff + 8);
-    const d3 = digest.readUInt32LE(dOff + 12);
-    const d4 = digest.readUInt32LE(dOff + 16);
+    // the digest's words read inline (Buffer.readUInt32LE checks its offset on every call)
+    const d1 = u32le(digest, dOff + 4);
     let id = this.heads[this.bucketStart[pid]! + (d1 & (this.bucketCount[pid]! - 1))]!;
+    if (id === NONE) return -1;
+    const d0 = u32le(digest, dOff);
+    const d2 = u32le(digest, dOff + 8);
+    const d3 = u32le(digest, dOff + 12);
+    const d4 = u32le(digest, dOff + 16);
     while (id !== NONE) {
       const u32 = this.chunks[id >>> CHUNK_SHIFT]!.u32;
       const w = (id & CHUNK_MASK) * E32;
