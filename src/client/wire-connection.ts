@@ -213,6 +213,12 @@ export class WireConnection {
     body.copy(frame, 8);
     const answer = (await this.request(frame)).toString('utf8');
     const out = new Map<string, string>();
+    // a node with security answers a connection that is not logged in with one bare error line,
+    // whatever was asked: it is every command's answer
+    if (/^ERROR:\d+:[^\t\n]*\n?$/.test(answer)) {
+      for (const c of commands) out.set(c, answer.trim());
+      return out;
+    }
     for (const line of answer.split('\n')) {
       if (line.length === 0) continue;
       const tab = line.indexOf('\t');

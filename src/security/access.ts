@@ -52,6 +52,33 @@ const INFO_PERMS: ReadonlyMap<string, number> = new Map([
   ['sindex-delete', Perm.SINDEX_ADMIN],
 ]);
 
+/** The permission each of those commands needs, as Aerospike's error names it. */
+const INFO_PERM_NAMES: ReadonlyMap<string, string> = new Map([
+  ['set-config', 'set-config'],
+  ['config-set', 'set-config'],
+  ['log-set', 'logging-ctrl'],
+  ['set-log', 'logging-ctrl'],
+  ['recluster', 'service-ctrl'],
+  ['revive', 'service-ctrl'],
+  ['quiesce', 'service-ctrl'],
+  ['quiesce-undo', 'service-ctrl'],
+  ['tip', 'service-ctrl'],
+  ['tip-clear', 'service-ctrl'],
+  ['query-abort', 'query-admin'],
+  ['query-abort-all', 'query-admin'],
+  ['scan-abort', 'query-admin'],
+  ['scan-abort-all', 'query-admin'],
+  ['truncate', 'truncate'],
+  ['truncate-namespace', 'truncate'],
+  ['truncate-undo', 'truncate'],
+  ['truncate-namespace-undo', 'truncate'],
+  ['udf-put', 'udf-admin'],
+  ['udf-remove', 'udf-admin'],
+  ['udf-clear-cache', 'udf-admin'],
+  ['sindex-create', 'sindex-admin'],
+  ['sindex-delete', 'sindex-admin'],
+]);
+
 interface RateCount {
   second: number;
   reads: number;
@@ -207,12 +234,22 @@ export class NodeSecurity {
   }
 
   /**
+   * The answer to an info request on a connection that is not logged in (or whose user was
+   * dropped), undefined when it is: Aerospike answers every info request so, before any command.
+   */
+  checkInfoRequest(conn: SecuredConnection): string | undefined {
+    const auth = conn.auth;
+    if (auth && this.store.effectiveOf(auth.user)) return undefined;
+    this.audit?.report('authentication', R.NOT_AUTHENTICATED, { remote: conn.remote, user: auth?.user }, 'info request', () => undefined);
+    return `ERROR:${R.NOT_AUTHENTICATED}:not authenticated`;
+  }
+
+  /**
    * Error line for an info command `conn` may not run, undefined when it may. `text` is the
    * command as sent (`name:params`); what follows the colon is the audit line's detail.
    */
   checkInfo(conn: SecuredConnection, command: string, params: ReadonlyMap<string, string>, text: string): string | undefined {
-    // commands that need no privilege run on any connection: the clients' cluster tending and
-    // info-to-host calls do not authenticate their info sockets
+    // the connection is logged in (checkInfoRequest): most commands need nothing more
     const perm = INFO_PERMS.get(command);
     if (perm === undefined) return undefined;
     const auth = conn.auth;
@@ -230,7 +267,7 @@ export class NodeSecurity {
       return colon < 0 ? undefined : text.slice(colon + 1);
     });
     if (code === R.NOT_AUTHENTICATED) return 'ERROR:80:not authenticated';
-    return code === R.ROLE_VIOLATION ? 'ERROR:81:role violation' : undefined;
+    return code === R.ROLE_VIOLATION ? `ERROR:81:role violation - requires permission '${INFO_PERM_NAMES.get(command) ?? 'set-config'}'` : undefined;
   }
 }
 

@@ -43,6 +43,16 @@ export function parseInfoCommand(text: string): InfoCommand {
 }
 
 /** Builds the response frame from (command text, value) pairs. */
+/** An info answer of one bare line (Aerospike answers an unauthenticated request with only its error). */
+export function buildRawInfoResponse(line: string): Buffer {
+  const body = `${line}\n`;
+  const bytes = Buffer.byteLength(body);
+  const out = Buffer.allocUnsafe(8 + bytes);
+  writeProtoHeader(out, 0, ProtoType.INFO, bytes);
+  out.write(body, 8, 'utf8');
+  return out;
+}
+
 export function buildInfoResponse(lines: [string, string][]): Buffer {
   let body = '';
   for (const [cmd, value] of lines) body += `${cmd}\t${value}\n`;

@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientConnection, type ConnectionContext } from './connection.js';
 import type { DataHandlers } from './dispatch.js';
-import { buildInfoResponse, parseInfoRequest } from './info-protocol.js';
+import { buildInfoResponse, buildRawInfoResponse, parseInfoRequest } from './info-protocol.js';
 import { executeInfoCommand, summaryLines, type InfoContext } from './info-commands.js';
 import type { StratoNode } from './node.js';
 import { RefusalLog } from './refusals.js';
@@ -62,8 +62,11 @@ export class Service {
   private handleInfo(body: Buffer, conn: ClientConnection): Buffer {
     this.node.stats.infoRequests++;
     const ctx: InfoContext = { node: this.node, connection: conn };
-    if (body.length === 0) return buildInfoResponse(summaryLines(ctx));
     const security = this.options.security;
+    // security on: as Aerospike, an info request needs a logged-in connection, whatever it asks
+    const unauthenticated = security?.checkInfoRequest(conn);
+    if (unauthenticated !== undefined) return buildRawInfoResponse(unauthenticated);
+    if (body.length === 0) return buildInfoResponse(summaryLines(ctx));
     const lines: [string, string][] = parseInfoRequest(body).map((cmd) => {
       const refused = security?.checkInfo(conn, cmd.name, cmd.params, cmd.text);
       if (refused !== undefined) return [cmd.text, refused];

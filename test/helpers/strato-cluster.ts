@@ -6,6 +6,7 @@
 import { createServer } from 'node:net';
 import { infoFrame, requestFrame } from './raw-client.js';
 import { startStrato, type StratoProcess } from './strato-process.js';
+import { AdminSession } from './admin-session.js';
 
 export interface ClusterNodeSpec {
   nodeId: string;
@@ -36,6 +37,8 @@ export interface TestClusterOptions {
   extraStanzas?: string;
   /** a work directory per node that outlives its process (default: the process's temporary one) */
   workDirectory?: (spec: ClusterNodeSpec) => string;
+  /** security on: the user the helper's own info requests log in as (Aerospike refuses them otherwise) */
+  login?: { user: string; password: string };
 }
 
 /** Ports the OS says are free now (bound and released). */
@@ -138,6 +141,22 @@ export class TestCluster {
     this.procs = specs.map(() => undefined);
   }
 
+  /** An info request as the helper sends it: logged in first when the cluster has security on. */
+  private async info(host: string, port: number, ...commands: string[]): Promise<string[]> {
+    const login = this.opts.login;
+    if (!login) return info(host, port, ...commands);
+    const s = await AdminSession.open(port, host);
+    try {
+      const code = await s.login(login.user, login.password);
+      if (code !== 0) throw new Error(`login as ${login.user} on ${host}:${port} answered ${code}`);
+      const out: string[] = [];
+      for (const c of commands) out.push(await s.info(c));
+      return out;
+    } finally {
+      s.close();
+    }
+  }
+
   async start(i: number): Promise<StratoProcess> {
     const spec = this.specs[i]!;
     const seeds = (this.opts.seeds ?? [0]).map((s) => this.specs[s]!);
@@ -177,7 +196,7 @@ export class TestCluster {
         const keys = await Promise.all(
           nodes.map(async (i) => {
             const s = this.specs[i]!;
-            const [v] = await info(s.host, s.servicePort, `cluster-stable:size=${size};ignore-migrations=${ignoreMigrations}`);
+            const [v] = await this.info(s.host, s.servicePort, `cluster-stable:size=${size};ignore-migrations=${ignoreMigrations}`);
             return v ?? '';
           }),
         );
@@ -196,7 +215,7 @@ export class TestCluster {
     let total = 0;
     for (const i of nodes) {
       const s = this.specs[i]!;
-      const [v] = await info(s.host, s.servicePort, `namespace/${ns}`);
+      const [v] = await this.info(s.host, s.servicePort, `namespace/${ns}`);
       total += Number(kv(v ?? '').get(stat) ?? NaN);
     }
     return total;
@@ -204,7 +223,7 @@ export class TestCluster {
 
   async namespaceStat(i: number, stat: string, ns = 'test'): Promise<number> {
     const s = this.specs[i]!;
-    const [v] = await info(s.host, s.servicePort, `namespace/${ns}`);
+    const [v] = await this.info(s.host, s.servicePort, `namespace/${ns}`);
     return Number(kv(v ?? '').get(stat) ?? NaN);
   }
 }

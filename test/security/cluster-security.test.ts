@@ -31,6 +31,7 @@ before(async () => {
     clusterName: 'sec',
     extraStanzas: 'security {\n  session-ttl 600\n}',
     workDirectory: (s) => join(dir, s.nodeId),
+    login: { user: 'admin', password: 'admin' },
   });
   await cluster.startAll();
   await cluster.waitStable([0, 1, 2], 3);

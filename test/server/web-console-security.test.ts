@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
-import { info } from '../helpers/strato-cluster.js';
+import { AdminSession } from '../helpers/admin-session.js';
 import { connectClient } from '../helpers/client.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -43,6 +43,17 @@ namespace test {
 `;
 
 let server: StratoProcess;
+
+/** One info command on a connection logged in as admin (a node with security refuses others). */
+async function adminInfo(command: string): Promise<string> {
+  const s = await AdminSession.open(server.port);
+  try {
+    assert.equal(await s.login('admin', 'admin'), 0);
+    return await s.info(command);
+  } finally {
+    s.close();
+  }
+}
 let admin: any;
 let browser: Browser | undefined;
 let page: Page;
@@ -133,7 +144,7 @@ test('a read-only user sees itself and its role, reads records and queries, but 
   await page.click('button[data-set="default-ttl"]');
   await page.waitForFunction(() => document.getElementById('cfgmsg')!.className === 'bad', undefined, { timeout: 10_000 });
   assert.match((await page.textContent('#cfgmsg')) ?? '', /ERROR:81/);
-  const [cfg] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
+  const cfg = await adminInfo('get-config:context=namespace;id=test');
   assert.match(cfg!, /(^|;)default-ttl=0(;|$)/);
 });
 
@@ -146,7 +157,7 @@ test('a sys-admin user changes configuration from the page; logging out ends the
   await page.fill('input[data-name="default-ttl"]', '888');
   await page.click('button[data-set="default-ttl"]');
   await page.waitForFunction(() => /default-ttl set to 888/.test(document.getElementById('cfgmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
-  const [cfg] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
+  const cfg = await adminInfo('get-config:context=namespace;id=test');
   assert.match(cfg!, /(^|;)default-ttl=888(;|$)/);
   const cookies = await page.context().cookies();
   const session = cookies.find((c) => c.name === 'strato_session');
