@@ -69,6 +69,14 @@ export class NamespaceStats {
   clientUdfComplete = 0;
   clientUdfError = 0;
   clientUdfFilteredOut = 0;
+  /** client requests this node sent on to the node serving their partition: answered, failed, timed out */
+  clientProxyComplete = 0;
+  clientProxyError = 0;
+  clientProxyTimeout = 0;
+  /** batch rows this node sent on to the node serving their partition: answered, failed, timed out */
+  batchSubProxyComplete = 0;
+  batchSubProxyError = 0;
+  batchSubProxyTimeout = 0;
   batchSubReadSuccess = 0;
   batchSubReadError = 0;
   batchSubReadNotFound = 0;

@@ -26,18 +26,13 @@ import { executeInfoCommand } from './info-commands.js';
 import type { UdfRegistry } from '../udf/index.js';
 import { applySmd, smdSnapshot } from './cluster-smd.js';
 import { parseInfoCommand } from './info-protocol.js';
-import { encodeStandaloneMessage, fieldBytes, fieldText, keyedKind } from '../protocol/request.js';
+import { encodeStandaloneMessage, fieldBytes, keyedKind } from '../protocol/request.js';
+import type { Namespace } from '../namespace/namespace.js';
 
 /** A proxied request is proxied again at most this often before giving up (maps in flux). */
 const MAX_PROXY_HOPS = 3;
 const DEFAULT_PROXY_TIMEOUT_MS = 5000;
 const REPLICA_WRITE_TIMEOUT_MS = 2000;
-
-interface Target {
-  nsName: string;
-  pid: number;
-  digest: Buffer;
-}
 
 export class ClusterRouter implements NodeRouter {
   readonly runtime: ClusterRuntime;
@@ -116,39 +111,69 @@ export class ClusterRouter implements NodeRouter {
 
   /** Routes a single-record message; answers a whole frame. */
   routeSingle(msg: AsMsg, body: Buffer, hops: number, out: ResponseBuilder, resolved = false): Buffer | Promise<Buffer> {
-    const t = this.target(msg);
-    if (!t) {
+    return this.route(msg, body, hops, out, resolved, false) as Buffer | Promise<Buffer>;
+  }
+
+  /**
+   * Routes a client's single-record message arriving on a connection whose reply builder is `out`:
+   * an answer made here without waiting is committed in `out` after the frames before it
+   * (ANSWER_IN_BUFFER, null), so it leaves in the connection's next write without a copy of its
+   * own; a proxied answer or one waiting for its replicas comes back as a frame.
+   */
+  routeClient(msg: AsMsg, body: Buffer, out: ResponseBuilder): Buffer | Promise<Buffer> | null {
+    return this.route(msg, body, 0, out, false, true);
+  }
+
+  private route(msg: AsMsg, body: Buffer, hops: number, out: ResponseBuilder, resolved: boolean, commit: boolean): Buffer | Promise<Buffer> | null {
+    const rt = this.runtime;
+    const ns = namespaceOf(this.node, msg);
+    const pid = partitionOfMessage(msg);
+    const np = ns === undefined || pid < 0 ? undefined : rt.partitions.get(ns.name);
+    if (np === undefined) {
+      // no partition to route by (no namespace here, no digest): answered here with its error
       out.reset();
       executeSingleRecord(this.node, msg, out);
-      return out.finish();
+      return commit ? commitAnswer(out) : out.finish();
     }
-    const rt = this.runtime;
     if (!rt.ready) return rt.whenReady().then(() => (rt.ready ? this.routeSingle(msg, body, hops, new ResponseBuilder(512)) : simpleReply(ResultCode.TIMEOUT)));
-    const np = rt.partitions.get(t.nsName)!;
-    const serving = np.servingNode(t.pid);
+    const nsName = ns!.name;
+    const serving = np.servingNode(pid);
     const isWrite = keyedKind(msg) !== 'read';
-    const dups = serving === rt.nodeId && !resolved ? np.pendingDuplicates(t.pid) : [];
+    const dups = serving === rt.nodeId && !resolved ? np.pendingDuplicates(pid) : NO_NODES;
     if (dups.length > 0) {
       // the partition is still merging copies from a split: resolve this record first
-      return this.resolveDuplicates(t, dups).then(() => this.routeSingle(msg, body, hops, new ResponseBuilder(512), true));
+      return this.resolveDuplicates(nsName, msg, dups).then(() => this.routeSingle(msg, body, hops, new ResponseBuilder(512), true));
     }
     // a read that may touch runs on the master, as 8.1 retries a touching read there
-    const localRead = !isWrite && !this.mayReadTouch(t, msg) && np.holdsFullCopy(t.pid);
-    if (serving === rt.nodeId || localRead) {
+    if (serving === rt.nodeId || (!isWrite && !this.mayReadTouch(ns!, msg) && np.holdsFullCopy(pid))) {
       out.reset();
-      const touches = this.readTouches(t);
+      const touches = isWrite ? 0 : ns!.stats.readTouchSuccess;
       const code = executeSingleRecord(this.node, msg, out);
-      const frame = out.finish();
       if (!isWrite) {
-        this.replicateReadTouch(t, msg, touches);
-        return frame;
+        if (ns!.stats.readTouchSuccess !== touches) this.replicateInBackground(nsName, pid, msg);
+        return commit ? commitAnswer(out) : out.finish();
       }
-      const wait = code === ResultCode.OK ? this.replicate(t, msg) : undefined;
-      return wait ? wait.then(() => frame) : frame;
+      const wait = code === ResultCode.OK ? this.replicate(nsName, pid, msg) : undefined;
+      if (!wait) return commit ? commitAnswer(out) : out.finish();
+      // the answer leaves once the replicas have the record: a frame of its own, not committed
+      const frame = out.finish();
+      out.reset();
+      return wait.then(() => frame);
     }
     if (hops >= MAX_PROXY_HOPS) return simpleReply(ResultCode.TIMEOUT);
     const timeout = msg.transactionTtl > 0 ? msg.transactionTtl : DEFAULT_PROXY_TIMEOUT_MS;
-    return rt.proxy(serving, body, hops + 1, timeout).catch(() => simpleReply(ResultCode.TIMEOUT));
+    const st = ns!.stats;
+    return rt.proxy(serving, body, hops + 1, timeout).then(
+      (frame) => {
+        st.clientProxyComplete++;
+        return frame;
+      },
+      (e: unknown) => {
+        if (isTimeout(e)) st.clientProxyTimeout++;
+        else st.clientProxyError++;
+        return simpleReply(ResultCode.TIMEOUT);
+      },
+    );
   }
 
   /**
@@ -156,23 +181,29 @@ export class ClusterRouter implements NodeRouter {
    * pushed to `pending`: the batch awaits those before it sends the answers on.
    */
   batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number | Promise<number> {
-    const t = this.target(msg);
     const rt = this.runtime;
-    const np = t ? rt.partitions.get(t.nsName) : undefined;
-    // the common case answers synchronously: a row this node serves, nothing left to merge
-    if (t && np && rt.ready && np.servingNode(t.pid) === rt.nodeId && np.pendingDuplicates(t.pid).length === 0) {
-      return this.runRowHere(t, msg, rowIndex, out, pending);
+    // the common case answers synchronously and allocates nothing: a row this node serves,
+    // nothing left to merge
+    if (rt.ready) {
+      const ns = namespaceOf(this.node, msg);
+      const pid = partitionOfMessage(msg);
+      const np = ns === undefined || pid < 0 ? undefined : rt.partitions.get(ns.name);
+      if (np !== undefined && np.servingNode(pid) === rt.nodeId && np.pendingDuplicates(pid).length === 0) {
+        return this.runRowHere(ns!, pid, msg, rowIndex, out, pending);
+      }
     }
     return this.batchRowSlow(msg, rowIndex, out, pending);
   }
 
   /** Executes a batch row on this node; a successful write's replication joins `pending`. */
-  private runRowHere(t: Target, msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number {
-    const touches = this.readTouches(t);
+  private runRowHere(ns: Namespace, pid: number, msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number {
+    const isRead = keyedKind(msg) === 'read';
+    const touches = isRead ? ns.stats.readTouchSuccess : 0;
     const code = executeSingleRecord(this.node, msg, out, rowIndex, true);
-    if (keyedKind(msg) === 'read') this.replicateReadTouch(t, msg, touches);
-    else if (code === ResultCode.OK) {
-      const wait = this.replicate(t, msg);
+    if (isRead) {
+      if (ns.stats.readTouchSuccess !== touches) this.replicateInBackground(ns.name, pid, msg);
+    } else if (code === ResultCode.OK) {
+      const wait = this.replicate(ns.name, pid, msg);
       if (wait) pending.push(wait);
     }
     return code;
@@ -182,54 +213,59 @@ export class ClusterRouter implements NodeRouter {
    * True when a read may reset its record's TTL (read-touch-ttl-percent: the request's percent,
    * else a set or namespace default); such reads are not served from a replica.
    */
-  private mayReadTouch(t: Target, msg: AsMsg): boolean {
+  private mayReadTouch(ns: Namespace, msg: AsMsg): boolean {
     if (msg.recordTtl === READ_TOUCH_NEVER) return false;
     if (msg.recordTtl !== 0) return true;
-    const ns = this.node.namespace(t.nsName);
-    if (!ns) return false;
     return ns.settings.defaultReadTouchTtlPct > 0 || ns.sets.all().some((s) => (s.settings.defaultReadTouchTtlPct ?? 0) > 0);
-  }
-
-  /** The namespace's read-touch count before a read (to see whether the read touched). */
-  private readTouches(t: Target): number {
-    return this.node.namespace(t.nsName)?.stats.readTouchSuccess ?? 0;
   }
 
   /**
    * A read that touched its record ships the record to the replicas, in the background (the
    * server's read-touch is its own replicated write; the read's answer does not wait for it).
    */
-  private replicateReadTouch(t: Target, msg: AsMsg, before: number): void {
-    if (this.readTouches(t) === before) return;
-    this.replicate(t, msg)?.catch(() => undefined);
+  private replicateInBackground(nsName: string, pid: number, msg: AsMsg): void {
+    this.replicate(nsName, pid, msg)?.catch(() => undefined);
   }
 
   private async batchRowSlow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): Promise<number> {
-    const t = this.target(msg);
     const rt = this.runtime;
-    if (t && !rt.ready) await rt.whenReady();
-    const np = t ? rt.partitions.get(t.nsName) : undefined;
-    if (!t || !np || !rt.ready) return executeSingleRecord(this.node, msg, out, rowIndex, true);
-    const serving = np.servingNode(t.pid);
+    const ns = namespaceOf(this.node, msg);
+    const pid = partitionOfMessage(msg);
+    const routed = ns !== undefined && pid >= 0 && rt.partitions.has(ns.name);
+    if (routed && !rt.ready) await rt.whenReady();
+    const np = routed ? rt.partitions.get(ns!.name) : undefined;
+    if (np === undefined || !rt.ready) return executeSingleRecord(this.node, msg, out, rowIndex, true);
+    const serving = np.servingNode(pid);
     const isWrite = keyedKind(msg) !== 'read';
     if (serving === rt.nodeId) {
-      const dups = np.pendingDuplicates(t.pid);
-      if (dups.length > 0) await this.resolveDuplicates(t, dups);
+      const dups = np.pendingDuplicates(pid);
+      if (dups.length > 0) await this.resolveDuplicates(ns!.name, msg, dups);
     }
-    if (serving === rt.nodeId || (!isWrite && !this.mayReadTouch(t, msg) && np.holdsFullCopy(t.pid))) {
-      return this.runRowHere(t, msg, rowIndex, out, pending);
+    if (serving === rt.nodeId || (!isWrite && !this.mayReadTouch(ns!, msg) && np.holdsFullCopy(pid))) {
+      return this.runRowHere(ns!, pid, msg, rowIndex, out, pending);
     }
     const body = encodeStandaloneMessage(msg);
     const timeout = msg.transactionTtl > 0 ? msg.transactionTtl : DEFAULT_PROXY_TIMEOUT_MS;
-    const frame = await rt.proxy(serving, body, 1, timeout).catch(() => simpleReply(ResultCode.TIMEOUT));
+    const st = ns!.stats;
+    const frame = await rt.proxy(serving, body, 1, timeout).then(
+      (f) => {
+        st.batchSubProxyComplete++;
+        return f;
+      },
+      (e: unknown) => {
+        if (isTimeout(e)) st.batchSubProxyTimeout++;
+        else st.batchSubProxyError++;
+        return simpleReply(ResultCode.TIMEOUT);
+      },
+    );
     const answer = frame.subarray(8);
     out.appendRawMessage(answer, rowIndex);
     return answer[5]!;
   }
 
-  private async resolveDuplicates(t: Target, holders: readonly NodeId[]): Promise<void> {
-    const copies = await this.runtime.fetchDuplicates(t.nsName, t.digest, holders, REPLICA_WRITE_TIMEOUT_MS);
-    if (copies.length > 0) this.data.applyDuplicates(t.nsName, copies);
+  private async resolveDuplicates(nsName: string, msg: AsMsg, holders: readonly NodeId[]): Promise<void> {
+    const copies = await this.runtime.fetchDuplicates(nsName, fieldBytes(msg, FieldType.DIGEST)!, holders, REPLICA_WRITE_TIMEOUT_MS);
+    if (copies.length > 0) this.data.applyDuplicates(nsName, copies);
   }
 
   /** True when a scan of `pid` belongs here (this node serves it). */
@@ -254,23 +290,50 @@ export class ClusterRouter implements NodeRouter {
    * it (commit level all), or at once for commit level master (the client's policy bit, unless
    * the namespace's write-commit-level-override decides).
    */
-  private replicate(t: Target, msg: AsMsg): Promise<void> | undefined {
-    const np = this.runtime.partitions.get(t.nsName)!;
-    const targets = np.replicaTargets(t.pid);
-    if (targets.length === 0) return undefined;
-    const ns = this.node.namespace(t.nsName)!;
-    const sent = this.runtime.replicate(t.nsName, targets, packShipped([shipCurrent(ns, t.digest)]), REPLICA_WRITE_TIMEOUT_MS);
-    const override = this.commitOverride(t.nsName);
+  private replicate(nsName: string, pid: number, msg: AsMsg): Promise<void> | undefined {
+    const np = this.runtime.partitions.get(nsName)!;
+    // RF 1 (or a row of this node alone): nothing to send, and no array made per write
+    if (!np.hasOtherReplicas(pid)) return undefined;
+    const targets = np.replicaTargets(pid);
+    const ns = this.node.namespace(nsName)!;
+    const sent = this.runtime.replicate(nsName, targets, packShipped([shipCurrent(ns, fieldBytes(msg, FieldType.DIGEST)!)]), REPLICA_WRITE_TIMEOUT_MS);
+    const override = this.commitOverride(nsName);
     const level = override !== 'off' ? override : msg.info3 & Info3.COMMIT_MASTER ? 'master' : 'all';
     return level === 'all' ? sent : undefined;
   }
+}
 
-  private target(msg: AsMsg): Target | undefined {
-    const nsName = fieldText(msg, FieldType.NAMESPACE);
-    const digest = fieldBytes(msg, FieldType.DIGEST);
-    if (nsName === undefined || digest === undefined || digest.length !== 20 || !this.runtime.partitions.has(nsName)) return undefined;
-    return { nsName, pid: partitionOf(digest), digest };
+const NO_NODES: readonly NodeId[] = [];
+
+/** The namespace a message names, resolved in place (no string per request); undefined when absent here. */
+function namespaceOf(node: StratoNode, msg: AsMsg): Namespace | undefined {
+  const fields = msg.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f.type === FieldType.NAMESPACE) return node.namespaceAt(msg.buf, f.start, f.end);
   }
+  return undefined;
+}
+
+/** The partition of the message's digest (its first digest field), or -1 without a 20-byte one. */
+function partitionOfMessage(msg: AsMsg): number {
+  const fields = msg.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f.type === FieldType.DIGEST) return f.end - f.start === 20 ? partitionOf(msg.buf, f.start) : -1;
+  }
+  return -1;
+}
+
+/** A proxy that got no answer in its time (else it failed: no address, lost link, error answer). */
+function isTimeout(e: unknown): boolean {
+  return e instanceof Error && e.message.endsWith('timed out');
+}
+
+/** Commits the answer built in `out` as a frame after the ones before it (ANSWER_IN_BUFFER). */
+function commitAnswer(out: ResponseBuilder): null {
+  out.commitFrame();
+  return null;
 }
 
 function firstExternalIPv4(): string {

@@ -80,6 +80,6 @@ export function makeDataHandlers(node: StratoNode, config: StratoRuntimeConfig, 
       if (req.namespace !== undefined) node.latency.recordNs(req.namespace, kind, Number(process.hrtime.bigint() - t0));
     },
     prepare: (msg) => prepareOffload(node, msg),
-    single: (msg, body, out) => node.cluster?.routeSingle(msg, body, 0, out),
+    single: (msg, body, out, commit) => (commit ? node.cluster?.routeClient(msg, body, out) : node.cluster?.routeSingle(msg, body, 0, out)),
   };
 }

@@ -24,8 +24,12 @@ export interface DataHandlers {
    * when there is some (the request then runs once it settles), else undefined.
    */
   prepare?: (msg: AsMsg) => Promise<void> | undefined;
-  /** single-record routing in a cluster (proxy, replication); answers undefined when the node runs alone */
-  single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder) => Buffer | Promise<Buffer> | undefined;
+  /**
+   * Single-record routing in a cluster (proxy, replication); answers undefined when the node runs
+   * alone. With `commit` an answer made here without waiting is committed in `out` and the call
+   * answers ANSWER_IN_BUFFER (null); without it the answer is always a frame.
+   */
+  single?: (msg: AsMsg, body: Buffer, out: ResponseBuilder, commit: boolean) => Buffer | Promise<Buffer> | null | undefined;
 }
 
 /** What dispatchMessage answers when the answer frame was committed to its `out` (ResponseBuilder.commitFrame). */
@@ -82,7 +86,12 @@ export function dispatchMessage(
     if (prepared) return prepared.then(() => answerPrepared(node, handlers, msg, body, sink, latency, t0));
   }
   if (handlers.single) {
-    const answer = handlers.single(msg, body, out);
+    const answer = handlers.single(msg, body, out, true);
+    if (answer === ANSWER_IN_BUFFER) {
+      // run here: counted as a node running alone counts it (no second decoding of its namespace)
+      recordExecutedLatency(latency, msg, t0);
+      return ANSWER_IN_BUFFER;
+    }
     if (answer !== undefined) {
       if (!(answer instanceof Promise)) {
         recordNamedLatency(latency, msg, t0);
@@ -96,13 +105,17 @@ export function dispatchMessage(
   }
   out.reset();
   executeSingleRecord(node, msg, out);
-  if (latency) {
-    const kind = lastExecuted.kind;
-    if (lastExecuted.ns) latency.recordNs(lastExecuted.ns.name, kind === 'delete' ? 'write' : kind, (performance.now() - t0) * 1e6);
-    else recordNamedLatency(latency, msg, t0); // refused before its namespace was resolved: the name it sent
-  }
+  recordExecutedLatency(latency, msg, t0);
   out.commitFrame();
   return ANSWER_IN_BUFFER;
+}
+
+/** Counts the transaction executeSingleRecord just ran in its namespace's histogram. */
+function recordExecutedLatency(latency: LatencyRegistry | undefined, msg: AsMsg, t0: number): void {
+  if (!latency) return;
+  const kind = lastExecuted.kind;
+  if (lastExecuted.ns) latency.recordNs(lastExecuted.ns.name, kind === 'delete' ? 'write' : kind, (performance.now() - t0) * 1e6);
+  else recordNamedLatency(latency, msg, t0); // refused before its namespace was resolved: the name it sent
 }
 
 /**
@@ -119,9 +132,9 @@ async function answerPrepared(
   t0: number,
 ): Promise<void> {
   const out = new ResponseBuilder(512);
-  const routed = handlers.single?.(msg, body, out);
+  const routed = handlers.single?.(msg, body, out, false);
   let frame: Buffer;
-  if (routed !== undefined) frame = await routed;
+  if (routed !== undefined && routed !== null) frame = await routed;
   else {
     executeSingleRecord(node, msg, out);
     frame = out.finish();

@@ -53,6 +53,11 @@ export interface NodeRouter {
   readonly runtime: ClusterRuntime;
   /** Routes a single-record message here or to the serving node; answers a whole frame. */
   routeSingle(msg: AsMsg, body: Buffer, hops: number, out: ResponseBuilder): Buffer | Promise<Buffer>;
+  /**
+   * Routes a client's message read on a connection whose reply builder is `out`: null when the
+   * answer was committed in `out` (served here, nothing to wait for), else its frame.
+   */
+  routeClient(msg: AsMsg, body: Buffer, out: ResponseBuilder): Buffer | Promise<Buffer> | null;
   /** Runs one batch row here or proxied; replication of a row written here goes to `pending`. */
   batchRow(msg: AsMsg, rowIndex: number, out: ResponseBuilder, pending: Promise<void>[]): number | Promise<number>;
   /** Whether this node serves partition `pid` of namespace `nsName` (scans skip the others). */

@@ -183,12 +183,17 @@ test('a batch sent whole to one node answers every row: rows of partitions it do
   assert.equal(written.length, 200);
   assert.ok(written.every((r) => r.resultCode === 0), 'every row written');
   assert.deepEqual(written.map((r) => r.index).sort((a, b) => a - b), [...Array(200).keys()]);
+  const proxiedRows = async () => Number(kv((await info('127.0.0.1', cluster.specs[1]!.servicePort, 'namespace/test'))[0]!).get('batch_sub_proxy_complete'));
+  const proxiedBefore = await proxiedRows();
   const read = await rawBatch(cluster.specs[1]!.servicePort, encodeBatchGet('test', 'bp', digests, 5000));
   assert.equal(read.length, 200);
   for (const r of read) {
     assert.equal(r.resultCode, 0, `row ${r.index}`);
     assert.ok(r.body.includes(Buffer.from(`row-${r.index}`)), `row ${r.index} carries its own record`);
   }
+  // rows of partitions this node holds no copy of went to a node that does, and were counted
+  const proxied = (await proxiedRows()) - proxiedBefore;
+  assert.ok(proxied > 0 && proxied < 200, `${proxied} of 200 rows proxied`);
   // the replicas have them too: master and prole counts of the set add up
   const sets = await Promise.all(cluster.specs.map((s) => info(s.host, s.servicePort, 'sets/test/bp')));
   assert.equal(sets.map(([v]) => Number(/objects=(\d+)/.exec(v ?? '')?.[1] ?? 0)).reduce((a, b) => a + b), 400);

@@ -18,6 +18,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
 import { connectClient } from '../helpers/client.js';
+import { requestFrame } from '../helpers/raw-client.js';
+import { encodeGet } from '../../src/client/message-encoder.js';
+import { computeDigest } from '../../src/util/digest.js';
 
 function asinfo(...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -320,6 +323,48 @@ ${seed !== undefined ? `    mesh-seed-address-port 127.0.0.1 ${seed}` : ''}
     const onRack2 = served.filter(([h]) => h === 'B').reduce((s, [, n]) => s + n, 0);
     // every read: each partition has its copy on rack 2 once migrations finished
     assert.equal(onRack2, N, `reads served per node: ${JSON.stringify(served)}`);
+  } finally {
+    await client.close(false);
+  }
+});
+
+test('a host of two nodes with replication factor 1 answers every batch row and request on the node that stores it: nothing is proxied once migrations are done, and a request sent to the wrong node is proxied and counted', async () => {
+  const h = await host({ nodesPerHost: 2, config: memoryConfig().replace('replication-factor 2', 'replication-factor 1'), port: 0 });
+  const ports = nodePorts(h);
+  await waitStable(ports, 2);
+  const nsStats = async (port: number) => kv((await info('127.0.0.1', port, 'namespace/test'))[0]!);
+  const client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: ports[0]! }], log: { level: -1 } as any });
+  const N = 120;
+  const keyOf = (i: number) => `k${i}`;
+  try {
+    assert.equal(client.getNodes().length, 2);
+    for (let i = 0; i < N; i++) await client.put(new Aerospike.Key('test', 'px', keyOf(i)), { i });
+    const ROUNDS = 5;
+    for (let r = 0; r < ROUNDS; r++) {
+      const rows = await client.batchRead(Array.from({ length: 100 }, (_, i) => ({ key: new Aerospike.Key('test', 'px', keyOf(i)), readAllBins: true })));
+      assert.equal(rows.filter((x: any) => x.status === 0).length, 100);
+    }
+    const stats = await Promise.all(ports.map(nsStats));
+    // the client split every batch per node, and each node answered its rows itself
+    const rowsRead = stats.map((s) => Number(s.get('batch_sub_read_success')));
+    assert.ok(rowsRead.every((n) => n > 0), `batch rows answered per node: ${rowsRead}`);
+    assert.equal(rowsRead[0]! + rowsRead[1]!, ROUNDS * 100);
+    for (const [i, s] of stats.entries()) {
+      assert.equal(s.get('batch_sub_proxy_complete'), '0', `node ${i} proxied no batch row`);
+      assert.equal(s.get('client_proxy_complete'), '0', `node ${i} proxied no request`);
+      assert.equal(s.get('batch_sub_proxy_error'), '0');
+      assert.equal(s.get('client_proxy_timeout'), '0');
+    }
+    // every key read through node 0: the keys node 1 stores are proxied there, and counted
+    const onNode1 = Number(kv((await info('127.0.0.1', ports[1]!, 'namespace/test'))[0]!).get('master_objects'));
+    assert.ok(onNode1 > 0 && onNode1 < N, `node 1 stores ${onNode1} of ${N}`);
+    for (let i = 0; i < N; i++) {
+      const digest = computeDigest('px', 3, Buffer.from(keyOf(i)));
+      const answer = await requestFrame('127.0.0.1', ports[0]!, encodeGet('test', 'px', digest), 5000);
+      assert.equal(answer[8 + 5], 0, `key ${i} read through node 0`);
+    }
+    assert.equal((await nsStats(ports[0]!)).get('client_proxy_complete'), String(onNode1));
+    assert.equal((await nsStats(ports[1]!)).get('client_proxy_complete'), '0');
   } finally {
     await client.close(false);
   }

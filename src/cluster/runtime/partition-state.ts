@@ -176,6 +176,12 @@ export class NamespacePartitions {
     return this.plan?.partitions[pid]?.replicas ?? [];
   }
 
+  /** True when the row of `pid` names a node other than this one (a write here must reach it). */
+  hasOtherReplicas(pid: number): boolean {
+    const row = this.replicas(pid);
+    return row.length > 1 || (row.length === 1 && row[0] !== this.self);
+  }
+
   /** Nodes a write served here must also reach: the rest of the row (including replicas being filled). */
   replicaTargets(pid: number): NodeId[] {
     return this.replicas(pid).filter((n) => n !== this.self);
