@@ -7,6 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Aerospike from 'aerospike';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
 import { WireConnection } from '../../src/client/wire-connection.js';
@@ -36,8 +39,8 @@ after(async () => {
 });
 
 /** The node's `offload_requests` statistic. */
-async function offloaded(): Promise<number> {
-  const conn = await WireConnection.open('127.0.0.1', server.port);
+async function offloaded(port = server.port): Promise<number> {
+  const conn = await WireConnection.open('127.0.0.1', port);
   try {
     const text = (await conn.info(['statistics'])).get('statistics') ?? '';
     return Number(/offload_requests=(\d+)/.exec(text)![1]);
@@ -202,6 +205,48 @@ test('batch rows with a large polygon or a large CDT op run them on the worker a
   }
   const list = await client.operate(key('blist'), [Aerospike.lists.getRange('l', 99_998, 2)], {}, slow);
   assert.deepEqual(list.bins.l, [99_998, 99_999]);
+});
+
+test('on device storage, puts of many bins and a large CDT op done on the worker survive a restart', async () => {
+  // the data file outlives both processes (each removes its own temporary directory when stopped)
+  const dataDir = mkdtempSync(join(tmpdir(), 'offload-dev-'));
+  const config = `namespace test {\n  replication-factor 1\n  storage-engine device {\n    file ${dataDir}/d.dat\n    filesize 64M\n    write-block-size 1M\n  }\n}\n`;
+  const dev = await startStrato({ config });
+  let c: any;
+  try {
+    c = await connectClient({ hosts: [{ addr: '127.0.0.1', port: dev.port }], log: { level: -1 } as any });
+    const bins: Record<string, number | string> = {};
+    for (let i = 0; i < OFFLOAD_WRITE_MIN_OPS * 2; i++) bins[`b${i}`] = i;
+    await c.put(key('dev'), bins, {}, slow);
+    const upd: Record<string, string> = {};
+    for (let i = 0; i < OFFLOAD_WRITE_MIN_OPS * 2; i += 2) upd[`b${i}`] = `s${i}`;
+    await c.put(key('dev'), upd, {}, slow);
+    await c.operate(key('dev'), [Aerospike.lists.appendItems('l', Array.from({ length: 30_000 }, (_, i) => i))], {}, slow);
+    assert.equal(await offloaded(dev.port), 3, 'both puts and the append ran on the worker');
+    const before = await c.get(key('dev'), slow);
+    assert.equal(before.gen, 3);
+    assert.equal(before.bins.b2, 's2');
+    assert.equal(before.bins.b3, 3);
+    assert.equal(before.bins.l.length, 30_000);
+    await c.close(false);
+    c = undefined;
+    await dev.stop();
+    const again = await startStrato({ config });
+    try {
+      c = await connectClient({ hosts: [{ addr: '127.0.0.1', port: again.port }], log: { level: -1 } as any });
+      const after = await c.get(key('dev'), slow);
+      assert.equal(after.gen, 3);
+      assert.deepEqual(after.bins, before.bins, 'the cold start reads what the worker built');
+    } finally {
+      await c?.close(false);
+      c = undefined;
+      await again.stop();
+    }
+  } finally {
+    await c?.close(false);
+    await dev.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('a write computed on a record that has changed since is not used, and is used once', () => {
