@@ -178,12 +178,16 @@ export class Namespace {
     return vt !== 0 && vt <= nowCl;
   }
 
-  /** Whether the record was removed by a truncate (last-update at or before the set's cut). */
+  /**
+   * Whether the record was removed by a truncate: last updated before the namespace's or its set's
+   * cut. Strictly before, as Aerospike (as_truncate_lut_is_truncated): a record written in the
+   * millisecond of a truncate, after it, stays.
+   */
   isTruncated(id: number): boolean {
     const lut = this.index.lastUpdateMs(id);
-    if (lut <= this.sets.namespaceTruncateLutMs) return true;
+    if (lut < this.sets.namespaceTruncateLutMs) return true;
     const setId = this.index.setId(id);
-    return setId !== 0 && lut <= this.sets.truncateLutMs(setId);
+    return setId !== 0 && lut < this.sets.truncateLutMs(setId);
   }
 
   /**

@@ -24,7 +24,7 @@
  *   namespace). Backup restores arrive as client writes ('client' or 'batch').
  * - `truncated(setId, lutMs)` is called when a truncate cut is made (and when persisted cuts are
  *   re-applied at start): from then on every record of the set (0 = the whole namespace) last
- *   updated at or before `lutMs` is gone for clients. The affected records are reclaimed later in
+ *   updated before `lutMs` is gone for clients. The affected records are reclaimed later in
  *   the background; each then also arrives as a `recordChanged` with cause 'truncate'.
  * - An observer added after records exist (for instance after the cold start) builds its initial
  *   state from a full walk: for each partition `ns.index.forEachInPartition(pid, id => ...)`,
@@ -67,7 +67,7 @@ export interface RecordChange {
 export interface RecordObserver {
   /** Called synchronously once a change is durable in index+storage, before the client's answer. Must not throw. */
   recordChanged(change: RecordChange): void;
-  /** A truncate cut: every record of `setId` (0 = whole namespace) last updated at or before `lutMs` is gone. */
+  /** A truncate cut: every record of `setId` (0 = whole namespace) last updated before `lutMs` is gone. */
   truncated(setId: number, lutMs: number): void;
 }
 

@@ -94,12 +94,24 @@ test('nsup removes expired records and counts them in expired_objects', async ()
 
 test('truncating a set hides its records at once and later writes are unaffected', async () => {
   for (let i = 0; i < 10; i++) await put('trunc', `k${i}`, i);
+  server.advance(1);
   assert.equal(await info('truncate:namespace=test;set=trunc'), 'ok');
   for (let i = 0; i < 10; i++) assert.equal(await exists('trunc', `k${i}`), false);
   server.advance(5);
   await put('trunc', 'k1', 1);
   assert.equal(await exists('trunc', 'k1'), true);
   assert.match(await info('sets/test/trunc'), /objects=1:/);
+});
+
+test('a record written in the millisecond of a truncate, after it, stays: the cut removes records updated strictly before it, as Aerospike', async () => {
+  await put('trunc-ms', 'before', 1);
+  server.advance(1);
+  assert.equal(await info('truncate:namespace=test;set=trunc-ms'), 'ok');
+  // the clock has not moved: this write's last-update time equals the cut
+  await put('trunc-ms', 'same-ms', 1);
+  assert.equal(await exists('trunc-ms', 'before'), false);
+  assert.equal(await exists('trunc-ms', 'same-ms'), true);
+  assert.match(await info('sets/test/trunc-ms'), /objects=1:/);
 });
 
 test('truncate with a last-update cut keeps records written after it', async () => {
