@@ -4,14 +4,17 @@
  * network split and heal, a node joining a loaded cluster or leaving it for good. After the last fault the cluster must settle with every partition's
  * copies identical on its row, one serving node agreed by all, and no acknowledged write lost
  * (replication factor 2; the newest write wins merges). Replay one seed with
- * STRATO_RUNTIME_SEED=<n>.
+ * STRATO_RUNTIME_SEED=<n>; run more seeds with STRATO_RUNTIME_SEEDS=<count> (`npm run sim` runs 30).
+ * `npm test` runs 3 per scenario: each seed costs ~2 s of CPU, and the suite must stay quick.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuntimeSim } from '../../src/testing/runtime-simulation.js';
 
 const ONLY = process.env['STRATO_RUNTIME_SEED'] !== undefined ? Number(process.env['STRATO_RUNTIME_SEED']) : undefined;
-const SEEDS = ONLY !== undefined ? [ONLY] : [1, 2, 3, 4, 5, 6];
+/** Seeds per scenario in `npm test`; a longer campaign sets STRATO_RUNTIME_SEEDS. */
+const SEED_COUNT = Number(process.env['STRATO_RUNTIME_SEEDS'] ?? 3);
+const SEEDS = ONLY !== undefined ? [ONLY] : Array.from({ length: SEED_COUNT }, (_, i) => i + 1);
 
 type Fault = 'crash' | 'split' | 'join' | 'leave';
 
