@@ -33,6 +33,8 @@ export interface TestClusterOptions {
   namespaceExtra?: string;
   /** environment of every node process (e.g. STRATO_TEST_HOOKS) */
   env?: Record<string, string>;
+  /** extra sub-stanzas for every node's network stanza (e.g. http { }) */
+  networkExtra?: string;
   /** top-level stanzas added to every node's config (e.g. security { }) */
   extraStanzas?: string;
   /** a work directory per node that outlives its process (default: the process's temporary one) */
@@ -100,6 +102,7 @@ ${seeds.map((s) => `    mesh-seed-address-port ${s.host} ${s.heartbeatPort}`).jo
     address ${spec.host}
     port ${spec.fabricPort}
   }
+${opts.networkExtra ?? ''}
 }
 ${(opts.namespaces ?? ['test'])
   .map(

@@ -93,7 +93,7 @@ $("qgo").addEventListener("click",async()=>{
   $("qmsg").className="";$("qmsg").textContent="running…";
   try{const r=await api("/api/query",{method:"POST",body:JSON.stringify(q)});
     const names=[...new Set(r.records.flatMap((x)=>Object.keys(x.bins)))].sort();
-    $("qmsg").className="ok";$("qmsg").textContent=r.records.length+" record(s)"+(r.partitionsSkipped?" ("+r.partitionsSkipped+" partitions held by other nodes)":"")+(r.timedOut?" (timed out)":"");
+    $("qmsg").className="ok";$("qmsg").textContent=r.records.length+" record(s)"+(r.nodes.length>1?" from "+r.nodes.length+" nodes":"")+(r.partitionsSkipped?" ("+r.partitionsSkipped+" partitions no node answered)":"")+(r.peerErrors.length?" - "+r.peerErrors.join("; "):"")+(r.timedOut?" (timed out)":"");
     table($("qtable"),["Digest","Key","Gen"].concat(names),r.records.map((x)=>['<code>'+esc(x.digest)+'</code>',esc(x.key===undefined?"":JSON.stringify(x.key)),x.generation].concat(names.map((n)=>'<span data-bin="'+esc(n)+'">'+esc(x.bins[n]===undefined?"":JSON.stringify(x.bins[n]))+"</span>"))));}
   catch(err){$("qmsg").className="bad";$("qmsg").textContent=err.message;$("qtable").innerHTML="";}});
 let ov=null;

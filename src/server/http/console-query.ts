@@ -3,8 +3,11 @@
  * integer range) or a scan of a set with a bin filter (a filter expression comparing one bin with
  * a value), run through the node's own request path — the as_msg a client would send, handed to
  * the same dispatcher and access check as a client connection's — with its answer frames
- * collected and decoded into rows. The request names every partition, so on a node in a cluster
- * it answers the records of the partitions this node holds (the others are counted as skipped).
+ * collected and decoded into rows. The request names every partition; on a node in a cluster the
+ * partitions it does not hold come back as skipped, and those are then asked of the other members
+ * of the cluster in turn (a partition-scoped request to each peer's service address, through the
+ * tools' scan client), so the page gets the whole cluster's answer, as asadm or aql would, still
+ * capped at the row limit. Only partitions no member answered are counted as skipped.
  */
 import { randomBytes } from 'node:crypto';
 import { FieldType, Info1, Info3, parseFieldsAndOps, type AsMsg } from '../../protocol/message.js';
@@ -13,6 +16,8 @@ import { ResponseBuilder } from '../../protocol/response-builder.js';
 import type { FrameSink } from '../../protocol/frame-sink.js';
 import { N_PARTITIONS } from '../../util/digest.js';
 import { ExpOp, ExpType } from '../../expressions/types.js';
+import { runScan, ScanError, type ScanRecordMessage } from '../../client/scan-stream.js';
+import { formatNodeId } from '../../cluster/node-id.js';
 import { dispatchMessage, type DataHandlers, type RequestGuard } from '../dispatch.js';
 import type { StratoNode } from '../node.js';
 
@@ -20,6 +25,8 @@ import type { StratoNode } from '../node.js';
 export const MAX_QUERY_RECORDS = 200;
 /** Longest a query from the page may run (ms) before the API answers with what it has. */
 export const QUERY_TIMEOUT_MS = 10_000;
+/** Longest the console waits to connect to a peer it forwards partitions to (ms). */
+export const PEER_CONNECT_TIMEOUT_MS = 2_000;
 
 const MSG_HEADER_BYTES = 22;
 const PARTICLE_INTEGER = 1;
@@ -53,8 +60,12 @@ export interface QueryAnswer {
   records: QueryRow[];
   /** the final result code of the stream (0 = ok) */
   resultCode: number;
-  /** partitions the node answered as not its own */
+  /** partitions no member of the cluster answered (not held by this node nor by a peer asked) */
   partitionsSkipped: number;
+  /** nodes whose records are in the answer: this one, then each peer asked */
+  nodes: string[];
+  /** peers that could not answer, with why (their partitions stay skipped) */
+  peerErrors: string[];
   /** true when QUERY_TIMEOUT_MS passed before the last frame */
   timedOut: boolean;
 }
@@ -117,7 +128,7 @@ export function checkQuery(q: ConsoleQuery): string | undefined {
 }
 
 /** The as_msg body (no proto header) the page's query becomes. */
-export function queryBody(q: ConsoleQuery): Buffer {
+export function queryBody(q: ConsoleQuery, partitionIds?: readonly number[]): Buffer {
   const fields: [number, Buffer][] = [[FieldType.NAMESPACE, Buffer.from(q.ns)]];
   if (q.set !== '') fields.push([FieldType.SET, Buffer.from(q.set)]);
   fields.push([FieldType.SOCKET_TIMEOUT, u32(QUERY_TIMEOUT_MS)]);
@@ -131,8 +142,9 @@ export function queryBody(q: ConsoleQuery): Buffer {
   } else if (q.mode === 'filter') {
     fields.push([FieldType.FILTER, filterExpression(q.bin!, q.op!, q.value!)]);
   }
-  const pids = Buffer.alloc(N_PARTITIONS * 2);
-  for (let p = 0; p < N_PARTITIONS; p++) pids.writeUInt16LE(p, p * 2);
+  const n = partitionIds ? partitionIds.length : N_PARTITIONS;
+  const pids = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) pids.writeUInt16LE(partitionIds ? partitionIds[i]! : i, i * 2);
   fields.push([FieldType.PID_ARRAY, pids]);
   const max = Buffer.alloc(8);
   max.writeBigUInt64BE(BigInt(Math.max(1, Math.min(MAX_QUERY_RECORDS, q.max))));
@@ -156,7 +168,7 @@ export function queryBody(q: ConsoleQuery): Buffer {
 }
 
 /** Decodes the records of one answer frame's body; returns the LAST message's code when seen. */
-function decodeFrame(body: Buffer, out: QueryAnswer, max: number): number | undefined {
+function decodeFrame(body: Buffer, out: QueryAnswer, skipped: number[], max: number): number | undefined {
   let p = 0;
   while (p + MSG_HEADER_BYTES <= body.length) {
     const info3 = body[p + 3]!;
@@ -177,7 +189,8 @@ function decodeFrame(body: Buffer, out: QueryAnswer, max: number): number | unde
     p = parseFieldsAndOps(body, p + MSG_HEADER_BYTES, body.length, body.readUInt16BE(p + 18), body.readUInt16BE(p + 20), msg);
     if (info3 & Info3.LAST) return rc;
     if (info3 & Info3.PARTITION_DONE) {
-      if (rc !== 0) out.partitionsSkipped++;
+      // a partition-done message carries its partition id in the generation field
+      if (rc !== 0) skipped.push(msg.generation);
       continue;
     }
     if (rc !== 0 || out.records.length >= max) continue;
@@ -198,12 +211,83 @@ function decodeFrame(body: Buffer, out: QueryAnswer, max: number): number | unde
   return undefined;
 }
 
+/** `host:port` or `[v6]:port` of a peer's service address. */
+function endpointOf(service: string): { host: string; port: number } | undefined {
+  const colon = service.lastIndexOf(':');
+  if (colon <= 0) return undefined;
+  const port = Number(service.slice(colon + 1));
+  const host = service.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  return Number.isInteger(port) && port > 0 && port < 65536 ? { host, port } : undefined;
+}
+
+/** A record of a peer's answer as a row (its buffers are views of the frame: values are copied). */
+function peerRow(rec: ScanRecordMessage): QueryRow {
+  const bins: Record<string, unknown> = {};
+  for (const b of rec.bins) bins[b.name] = particleToValue(b.type, Buffer.from(b.value));
+  return {
+    digest: rec.digest.toString('hex'),
+    set: rec.set,
+    key: rec.key ? particleToValue(rec.key.type, Buffer.from(rec.key.value)) : undefined,
+    generation: rec.generation,
+    bins,
+  };
+}
+
+/**
+ * Asks the cluster's other members, one after the other in succession order, for the partitions
+ * this node skipped: each answers those it holds and skips the rest, which go to the next peer.
+ * Stops at the row cap or the query's deadline. A peer that cannot answer (unreachable, refusing)
+ * is noted in `peerErrors` and its partitions go on to the next one.
+ */
+async function askPeers(node: StratoNode, q: ConsoleQuery, answer: QueryAnswer, skipped: number[], max: number, deadlineMs: number): Promise<number[]> {
+  const rt = node.cluster?.runtime;
+  if (!rt) return skipped;
+  let pending = skipped;
+  for (const peer of rt.peers()) {
+    const remainingMs = deadlineMs - Date.now();
+    if (pending.length === 0 || answer.records.length >= max) break;
+    if (remainingMs <= 0) {
+      answer.timedOut = true;
+      break;
+    }
+    const ep = endpointOf(peer.service);
+    const name = formatNodeId(peer.id);
+    if (!ep) {
+      answer.peerErrors.push(`${name}: no usable service address '${peer.service}'`);
+      continue;
+    }
+    const body = queryBody({ ...q, max: max - answer.records.length }, pending);
+    const head = Buffer.alloc(8);
+    head.writeUIntBE(body.length, 2, 6);
+    head[0] = 2;
+    head[1] = 3;
+    const asked = pending.length;
+    try {
+      const before = answer.records.length;
+      const outcome = await runScan(
+        { ...ep, socketTimeoutMs: remainingMs, totalTimeoutMs: remainingMs, connectTimeoutMs: Math.min(PEER_CONNECT_TIMEOUT_MS, remainingMs) },
+        Buffer.concat([head, body]),
+        (rec) => {
+          if (answer.records.length < max) answer.records.push(peerRow(rec));
+        },
+      );
+      pending = outcome.unavailablePartitions;
+      if (answer.records.length > before || outcome.unavailablePartitions.length < asked) answer.nodes.push(name);
+    } catch (e) {
+      answer.peerErrors.push(`${name} (${peer.service}): ${e instanceof ScanError || e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return pending;
+}
+
 /**
  * Runs the page's query through the node's request path; `guard` is the access check of the
  * logged-in console user (undefined with security off).
  */
 export async function runConsoleQuery(node: StratoNode, handlers: DataHandlers, guard: RequestGuard | undefined, q: ConsoleQuery): Promise<QueryAnswer> {
-  const answer: QueryAnswer = { records: [], resultCode: 0, partitionsSkipped: 0, timedOut: false };
+  const answer: QueryAnswer = { records: [], resultCode: 0, partitionsSkipped: 0, nodes: [node.nodeId], peerErrors: [], timedOut: false };
+  const deadlineMs = Date.now() + QUERY_TIMEOUT_MS;
+  const skipped: number[] = [];
   const max = Math.max(1, Math.min(MAX_QUERY_RECORDS, q.max));
   let finished = false;
   let resolveDone!: () => void;
@@ -211,7 +295,7 @@ export async function runConsoleQuery(node: StratoNode, handlers: DataHandlers, 
   const take = (frame: Buffer) => {
     if (finished || frame.length < 8) return;
     // a frame may carry several messages; a compressed frame is not asked for here
-    const rc = decodeFrame(frame.subarray(8), answer, max);
+    const rc = decodeFrame(frame.subarray(8), answer, skipped, max);
     if (rc !== undefined) {
       answer.resultCode = rc;
       finished = true;
@@ -247,5 +331,17 @@ export async function runConsoleQuery(node: StratoNode, handlers: DataHandlers, 
     ]);
   }
   clearTimeout(timer);
+  // a refused or failed local run (bad filter, no such namespace, no permission) is the answer
+  if (answer.timedOut || answer.resultCode !== 0 || skipped.length === 0) {
+    answer.partitionsSkipped = skipped.length;
+    return answer;
+  }
+  if (guard) {
+    // the peers would need the console user's own login, which the console does not keep
+    answer.partitionsSkipped = skipped.length;
+    answer.peerErrors.push('security is on: only the partitions this node holds are answered (the peers would need your login)');
+    return answer;
+  }
+  answer.partitionsSkipped = (await askPeers(node, q, answer, skipped, max, deadlineMs)).length;
   return answer;
 }
