@@ -179,6 +179,36 @@ export interface NetworkConfig {
   info?: { port: number } | undefined;
   /** `http { address; port }` (Strato extension): the metrics endpoint; absent = off. */
   http?: HttpConfig | undefined;
+  /** `tls <name> { }` stanzas (Aerospike EE), in file order; names are unique. */
+  tls: TlsConfig[];
+}
+
+/**
+ * `network { tls <name> { } }` (Aerospike EE): one named TLS context that the service, fabric and
+ * heartbeat select with `tls-name`. Files are read when the node starts (errors name the line).
+ */
+export interface TlsConfig {
+  name: string;
+  /** `cert-file`: PEM certificate chain this node presents */
+  certFile?: string | undefined;
+  /** `key-file`: PEM private key of the certificate */
+  keyFile?: string | undefined;
+  /** `key-file-password`: the key's passphrase, or `file:<path>` / `env:<VAR>` / `env-b64:<VAR>` as Aerospike reads secrets */
+  keyFilePassword?: string | undefined;
+  /** `ca-file`: PEM CA certificates peers' certificates are verified against */
+  caFile?: string | undefined;
+  /** `ca-path`: a directory of PEM CA certificates (every file in it is read) */
+  caPath?: string | undefined;
+  /** `protocols`: Apache SSLProtocol-style list (`TLSv1.2`, `-all +TLSv1.3`, ...); default TLSv1.2 */
+  protocols: string;
+  /** `cipher-suite`: OpenSSL cipher list; undefined = OpenSSL's default */
+  cipherSuite?: string | undefined;
+  /** `cert-blacklist`: file of revoked serial numbers (hex, optionally followed by the issuer name) */
+  certBlacklist?: string | undefined;
+  /** `pki-user-append-ou`: a PKI login's user is `<CN>.<OU>` instead of `<CN>` */
+  pkiUserAppendOu: boolean;
+  /** where the stanza is, for `file:line` errors when its files are read at start */
+  source: { file: string; line: number; keyLines: Record<string, number> };
 }
 
 /** `network { http { } }`: where `/metrics` is served. */
@@ -200,6 +230,23 @@ export interface NetworkServiceConfig {
   alternateAccessAddresses: string[];
   alternateAccessPort: number;
   disableLocalhost: boolean;
+  /** `tls-port` (Aerospike EE): the TLS service port; 0 = no TLS listener. */
+  tlsPort: number;
+  /** `tls-address` (repeatable): TLS bind addresses; empty = the service's `address`. */
+  tlsAddresses: string[];
+  /** `tls-access-address` (repeatable): TLS addresses advertised to clients (`service-tls-std`, `peers-tls-std`). */
+  tlsAccessAddresses: string[];
+  /** 0 = same as `tls-port`. */
+  tlsAccessPort: number;
+  tlsAlternateAccessAddresses: string[];
+  tlsAlternateAccessPort: number;
+  /** `tls-name`: the `tls` stanza the TLS port serves with (and the name clients verify). */
+  tlsName?: string | undefined;
+  /**
+   * `tls-authenticate-client`: `['false']` no client certificate asked, `['any']` any certificate
+   * the CA signed, else the subject names (CN or DNS alt names) accepted. Empty = not set (`any`).
+   */
+  tlsAuthenticateClient: string[];
 }
 
 export interface MeshSeed {
@@ -223,11 +270,21 @@ export interface HeartbeatConfig {
   /** 0 = use the interface MTU. */
   mtu: number;
   protocol: 'none' | 'v3';
+  /** `tls-port` (Aerospike EE): heartbeats go over TLS on this port instead of `port`; 0 = clear. */
+  tlsPort: number;
+  tlsAddresses: string[];
+  tlsName?: string | undefined;
+  /** `tls-mesh-seed-address-port <host> <port>` (repeatable): seeds reached over TLS. */
+  tlsMeshSeeds: MeshSeed[];
 }
 
 export interface FabricConfig {
   addresses: string[];
   port: number;
+  /** `tls-port` (Aerospike EE): fabric goes over TLS on this port instead of `port`; 0 = clear. */
+  tlsPort: number;
+  tlsAddresses: string[];
+  tlsName?: string | undefined;
   extra: ExtraParams;
 }
 

@@ -33,6 +33,45 @@ export function checkAddress(text: string): string | undefined {
   return `must be an IP address, a host or interface name, or any, got ${text}`;
 }
 
+/** A `tls` stanza name as `tls-name` refers to it: what the certificate's subject names. */
+const TLS_NAME = /^[A-Za-z0-9*<>]([A-Za-z0-9._*<>-]{0,252})$/;
+
+export function checkTlsName(text: string): string | undefined {
+  return TLS_NAME.test(text) ? undefined : `must be a TLS name (letters, digits, '.', '-', '_', '*'), got ${text}`;
+}
+
+/**
+ * `tls-authenticate-client false | any | <subject name>` (names repeatable, Aerospike EE): whether
+ * the TLS service port asks clients for a certificate, and which subject names it accepts.
+ */
+function tlsAuthenticateClientParam(): ParamSpec<NetworkServiceConfig> {
+  return {
+    key: 'tls-authenticate-client',
+    aliases: [],
+    repeatable: true,
+    dynamic: false,
+    parse(tokens): Parsed<string> {
+      if (tokens.length !== 1) return fail(`takes false, any or one subject name, got ${tokens.length === 0 ? 'nothing' : tokens.join(' ')}`);
+      const v = tokens[0]!;
+      if (v === 'false' || v === 'any') return ok(v);
+      const bad = checkTlsName(v);
+      return bad === undefined ? ok(v) : fail(bad);
+    },
+    parseDynamic: () => fail('is not dynamic'),
+    apply(target, value) {
+      const v = value as string;
+      const list = target.tlsAuthenticateClient;
+      if (list.includes(v)) return `lists ${v} twice`;
+      const keyword = (x: string) => x === 'false' || x === 'any';
+      if (list.length > 0 && (keyword(v) || list.some(keyword))) return `'false' and 'any' must be the only value, got ${[...list, v].join(' ')}`;
+      list.push(v);
+      return undefined;
+    },
+    // CE's get-config shows nothing; a node with TLS shows what it enforces
+    render: (target) => target.tlsAuthenticateClient.map((v) => ['tls-authenticate-client', v] as const),
+  };
+}
+
 const svc = fieldsOf<NetworkServiceConfig>();
 export const NETWORK_SERVICE_PARAMS = new ParamTable<NetworkServiceConfig>([
   uintParam('port', svc('port'), PORT),
@@ -41,14 +80,14 @@ export const NETWORK_SERVICE_PARAMS = new ParamTable<NetworkServiceConfig>([
   listParam('access-address', (t) => t.accessAddresses, { check: checkAddress }),
   uintParam('alternate-access-port', svc('alternateAccessPort'), ACCESS_PORT()),
   listParam('alternate-access-address', (t) => t.alternateAccessAddresses, { check: checkAddress }),
-  enterpriseOnly('tls-port', '0'),
-  enterpriseOnly('tls-address'),
-  enterpriseOnly('tls-access-port', '0'),
-  enterpriseOnly('tls-access-address'),
-  enterpriseOnly('tls-alternate-access-port', '0'),
-  enterpriseOnly('tls-alternate-access-address'),
-  enterpriseOnly('tls-name', 'null'),
-  enterpriseOnly('tls-authenticate-client'),
+  uintParam('tls-port', svc('tlsPort'), PORT),
+  listParam('tls-address', (t) => t.tlsAddresses, { check: checkAddress }),
+  uintParam('tls-access-port', svc('tlsAccessPort'), ACCESS_PORT()),
+  listParam('tls-access-address', (t) => t.tlsAccessAddresses, { check: checkAddress }),
+  uintParam('tls-alternate-access-port', svc('tlsAlternateAccessPort'), ACCESS_PORT()),
+  listParam('tls-alternate-access-address', (t) => t.tlsAlternateAccessAddresses, { check: checkAddress }),
+  stringParam('tls-name', svc('tlsName'), { check: checkTlsName }),
+  tlsAuthenticateClientParam(),
   boolParam('disable-localhost', svc('disableLocalhost')),
   obsolete('external-address', "please use 'access-address'"),
 ]);
@@ -71,10 +110,10 @@ export const NETWORK_HTTP_PARAMS = new ParamTable<HttpConfig>([
   uintParam('port', http('port'), { min: 0, max: 65535 }),
 ]);
 
-/** `mesh-seed-address-port <host> <port>` (repeatable); rendered `host:port`. */
-function meshSeedParam(): ParamSpec<HeartbeatConfig> {
+/** `[tls-]mesh-seed-address-port <host> <port>` (repeatable); rendered `host:port`. */
+function meshSeedParam(key: string, seedsOf: (t: HeartbeatConfig) => MeshSeed[]): ParamSpec<HeartbeatConfig> {
   return {
-    key: 'mesh-seed-address-port',
+    key,
     aliases: [],
     repeatable: true,
     dynamic: false,
@@ -89,13 +128,14 @@ function meshSeedParam(): ParamSpec<HeartbeatConfig> {
     parseDynamic: () => fail('is not dynamic'),
     apply(target, value) {
       const seed = value as MeshSeed;
-      if (target.meshSeeds.some((s) => s.host === seed.host && s.port === seed.port)) {
+      const seeds = seedsOf(target);
+      if (seeds.some((s) => s.host === seed.host && s.port === seed.port)) {
         return `lists ${seed.host} ${seed.port} twice`;
       }
-      target.meshSeeds.push(seed);
+      seeds.push(seed);
       return undefined;
     },
-    render: (target) => target.meshSeeds.map((s) => ['mesh-seed-address-port', `${s.host}:${s.port}`] as const),
+    render: (target) => seedsOf(target).map((s) => [key, `${s.host}:${s.port}`] as const),
   };
 }
 
@@ -107,7 +147,7 @@ export const NETWORK_HEARTBEAT_PARAMS = new ParamTable<HeartbeatConfig>([
   choiceParam('mode', hb('mode'), ['mesh', 'multicast']),
   listParam('address', (t) => t.addresses, { check: checkAddress }),
   uintParam('port', hb('port'), PORT),
-  meshSeedParam(),
+  meshSeedParam('mesh-seed-address-port', (t) => t.meshSeeds),
   listParam('multicast-group', (t) => t.multicastGroups, {
     check: (t) => (isIP(t) !== 0 ? undefined : `must be an IP address, got ${t}`),
   }),
@@ -117,10 +157,10 @@ export const NETWORK_HEARTBEAT_PARAMS = new ParamTable<HeartbeatConfig>([
   uintParam('connect-timeout-ms', hb('connectTimeoutMs'), { min: 50, max: 0xffff_ffff, ...dyn('connect-timeout-ms') }),
   uintParam('mtu', hb('mtu'), { max: 0xffff_ffff, ...dyn('mtu') }),
   choiceParam('protocol', hb('protocol'), ['none', 'v3'], dyn('protocol')),
-  enterpriseOnly('tls-address'),
-  enterpriseOnly('tls-port'),
-  enterpriseOnly('tls-name'),
-  enterpriseOnly('tls-mesh-seed-address-port'),
+  listParam('tls-address', (t) => t.tlsAddresses, { check: checkAddress }),
+  uintParam('tls-port', hb('tlsPort'), PORT),
+  stringParam('tls-name', hb('tlsName'), { check: checkTlsName }),
+  meshSeedParam('tls-mesh-seed-address-port', (t) => t.tlsMeshSeeds),
   obsolete('mcast-ttl', "please use 'multicast-ttl'"),
 ]);
 
@@ -130,9 +170,9 @@ const fdyn = (key: string) => ({ dynamic: true, dynamicKey: `fabric.${key}` });
 
 export const NETWORK_FABRIC_PARAMS = new ParamTable<FabricConfig>([
   listParam('address', (t) => t.addresses, { check: checkAddress }),
-  enterpriseOnly('tls-address'),
-  enterpriseOnly('tls-port', '0'),
-  enterpriseOnly('tls-name', 'null'),
+  listParam('tls-address', (t) => t.tlsAddresses, { check: checkAddress }),
+  uintParam('tls-port', fab('tlsPort'), PORT),
+  stringParam('tls-name', fab('tlsName'), { check: checkTlsName }),
   uintParam('channel-bulk-fds', fx('channel-bulk-fds', 2), { min: 1, max: 128 }),
   uintParam('channel-bulk-recv-threads', fx('channel-bulk-recv-threads', 4), { min: 1, max: 128, ...fdyn('channel-bulk-recv-threads') }),
   uintParam('channel-ctrl-fds', fx('channel-ctrl-fds', 1), { min: 1, max: 128 }),

@@ -79,6 +79,7 @@ const STANZA_HOMES = new Map<string, string>([
   ['fabric', 'network'],
   ['admin', 'network'],
   ['info', 'network'],
+  ['tls', 'network'],
   ['storage-engine', 'a namespace'],
   ['set', 'a namespace'],
   ['geo2dsphere-within', 'a namespace'],

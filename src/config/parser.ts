@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { lexConfig, type Stanza } from './lexer.js';
-import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type SecurityLogConfig, type LdapConfig, type StratoConfig } from './model.js';
+import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type SecurityLogConfig, type LdapConfig, type StratoConfig, type TlsConfig } from './model.js';
 import {
   NETWORK_ADMIN_PARAMS,
   NETWORK_FABRIC_PARAMS,
@@ -14,7 +14,9 @@ import {
   NETWORK_INFO_PARAMS,
   NETWORK_HTTP_PARAMS,
   NETWORK_SERVICE_PARAMS,
+  checkTlsName,
 } from './network-params.js';
+import { newTlsConfig, TLS_PARAMS } from './tls-params.js';
 import { boolParam, choiceParam, fieldsOf, ParamTable, secondsParam, stringParam, uintParam } from './param-spec.js';
 import { ParseContext, type ConfigWarning } from './parse-context.js';
 import { parseLogging } from './parse-logging.js';
@@ -139,10 +141,13 @@ function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): vo
   const seen = new Map<string, number>();
   for (const item of stanza.items) {
     if (item.kind === 'param') throw ctx.unknownParam(item, 'network');
+    if (item.name === 'tls') {
+      net.tls.push(parseTls(ctx, net, item));
+      continue;
+    }
     const prev = seen.get(item.name);
     if (prev !== undefined) throw ctx.error(item.line, `'${item.name}' stanza is already configured at line ${prev}`);
     seen.set(item.name, item.line);
-    if (item.name === 'tls') throw ctx.error(item.line, "'tls' is enterprise-only");
     ctx.noArgs(item);
     switch (item.name) {
       case 'service':
@@ -174,6 +179,69 @@ function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): vo
       default:
         throw ctx.unknownStanza(item, 'the network stanza');
     }
+  }
+}
+
+/** `tls <name> { }`: one named TLS context (Aerospike EE); names are unique. */
+function parseTls(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): TlsConfig {
+  if (stanza.args.length !== 1) {
+    throw ctx.error(stanza.line, stanza.args.length === 0 ? 'tls stanza needs a name' : `tls takes one name, got '${stanza.args.join(' ')}'`);
+  }
+  const name = stanza.args[0]!;
+  const bad = checkTlsName(name);
+  if (bad !== undefined) throw ctx.error(stanza.line, `tls name ${bad}`);
+  const prev = net.tls.find((t) => t.name === name);
+  if (prev) throw ctx.error(stanza.line, `tls '${name}' is already configured at line ${prev.source.line}`);
+  const tls = newTlsConfig(name, ctx.fileName, stanza.line);
+  ctx.applyParams(TLS_PARAMS, tls, stanza, `tls ${name}`);
+  for (const item of stanza.items) if (item.kind === 'param') tls.source.keyLines[item.key] ??= item.line;
+  return tls;
+}
+
+/**
+ * The TLS names the service, fabric and heartbeat use must name a `tls` stanza holding what that
+ * listener needs: a certificate and key, and CAs where peers' certificates are verified.
+ */
+function checkTlsUse(ctx: ParseContext, cfg: StratoConfig): void {
+  const net = cfg.network;
+  const uses: { label: string; target: object; port: number; name: string | undefined; verifiesPeers: boolean }[] = [
+    {
+      label: 'service',
+      target: net.service,
+      port: net.service.tlsPort,
+      name: net.service.tlsName,
+      verifiesPeers: net.service.tlsAuthenticateClient[0] !== 'false',
+    },
+    { label: 'fabric', target: net.fabric, port: net.fabric.tlsPort, name: net.fabric.tlsName, verifiesPeers: true },
+    { label: 'heartbeat', target: net.heartbeat, port: net.heartbeat.tlsPort, name: net.heartbeat.tlsName, verifiesPeers: true },
+  ];
+  for (const u of uses) {
+    const line = (key: string) => ctx.book.lineOf(u.target, key) ?? ctx.book.lineOfProblem({ reason: '', target: u.target });
+    if (u.port === 0) {
+      if (u.name !== undefined) throw ctx.error(line('tls-name'), `${u.label} 'tls-name' needs 'tls-port'`);
+      continue;
+    }
+    if (u.name === undefined) throw ctx.error(line('tls-port'), `${u.label} 'tls-port' needs 'tls-name'`);
+    const tls = net.tls.find((t) => t.name === u.name);
+    if (!tls) throw ctx.error(line('tls-name'), `${u.label} 'tls-name' ${u.name} names no 'tls' stanza`);
+    if (tls.certFile === undefined || tls.keyFile === undefined) {
+      throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'cert-file' and 'key-file' (the ${u.label} TLS port uses it)`);
+    }
+    if (u.verifiesPeers && tls.caFile === undefined && tls.caPath === undefined) {
+      const why = u.label === 'service' ? "'tls-authenticate-client' is not false" : 'nodes verify each other';
+      throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'ca-file' or 'ca-path' (${u.label}: ${why})`);
+    }
+  }
+  const hb = net.heartbeat;
+  if (hb.tlsPort !== 0 && hb.meshSeeds.length > 0) {
+    throw ctx.error(ctx.book.lineOf(hb, 'mesh-seed-address-port') ?? 1, "heartbeats go over TLS ('tls-port'): seeds are 'tls-mesh-seed-address-port' lines");
+  }
+  if (hb.tlsPort === 0 && hb.tlsMeshSeeds.length > 0) {
+    throw ctx.error(ctx.book.lineOf(hb, 'tls-mesh-seed-address-port') ?? 1, "'tls-mesh-seed-address-port' needs heartbeat 'tls-port'");
+  }
+  const svc = net.service;
+  if (svc.tlsPort === 0 && svc.tlsAuthenticateClient.length > 0) {
+    throw ctx.error(ctx.book.lineOf(svc, 'tls-authenticate-client') ?? 1, "'tls-authenticate-client' needs service 'tls-port'");
   }
 }
 
@@ -273,6 +341,7 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
   }
   const p = checkNetwork(cfg);
   if (p) throw ctx.problem(p);
+  checkTlsUse(ctx, cfg);
   if (onWarning) for (const w of ctx.warnings) onWarning(w);
   return cfg;
 }

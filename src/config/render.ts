@@ -45,7 +45,7 @@ function heartbeatPairs(hb: HeartbeatConfig): RenderedPair[] {
   const modePairs: RenderedPair[] =
     hb.mode === 'multicast'
       ? [['mode', 'multicast'], ...pick('address', 'multicast-group', 'port', 'multicast-ttl')]
-      : [['mode', 'mesh'], ...pick('address', 'port'), ['tls-port', '0'], ['tls-name', 'null'], ...pick('mesh-seed-address-port')];
+      : [['mode', 'mesh'], ...pick('address', 'port', 'tls-address', 'tls-port', 'tls-name', 'mesh-seed-address-port', 'tls-mesh-seed-address-port')];
   return [...modePairs, ...pick('interval', 'timeout', 'connect-timeout-ms', 'mtu', 'protocol')];
 }
 

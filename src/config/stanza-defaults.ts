@@ -74,6 +74,9 @@ export function newHeartbeatConfig(): HeartbeatConfig {
     connectTimeoutMs: 500,
     mtu: 0,
     protocol: 'v3',
+    tlsPort: 0,
+    tlsAddresses: [],
+    tlsMeshSeeds: [],
   };
 }
 
@@ -88,10 +91,18 @@ export function newNetworkConfig(): NetworkConfig {
       alternateAccessAddresses: [],
       alternateAccessPort: 0,
       disableLocalhost: false,
+      tlsPort: 0,
+      tlsAddresses: [],
+      tlsAccessAddresses: [],
+      tlsAccessPort: 0,
+      tlsAlternateAccessAddresses: [],
+      tlsAlternateAccessPort: 0,
+      tlsAuthenticateClient: [],
     },
     heartbeat: newHeartbeatConfig(),
-    fabric: { addresses: [], port: 3001, extra: {} },
+    fabric: { addresses: [], port: 3001, tlsPort: 0, tlsAddresses: [], extra: {} },
     admin: { addresses: [], port: 0, disableLocalhost: false },
+    tls: [],
   };
 }
 

@@ -62,6 +62,15 @@ function adminDetail(command: number, fields: Fields): string | undefined {
   }
   return parts.length > 0 ? parts.join(';') : undefined;
 }
+import { clientCredential } from './credential.js';
+
+/**
+ * What the clients' createPKIUser stores as the password (their bcrypt of "nopassword"): such a
+ * user logs in with a client certificate only.
+ */
+let pkiOnlyCredential: string | undefined;
+/** computed on first use: a bcrypt round is tens of milliseconds, not worth paying at import */
+const isPkiOnly = (credential: string) => credential === (pkiOnlyCredential ??= clientCredential('nopassword'));
 
 /** Admin header bytes after the 8-byte proto header. */
 const ADMIN_HEADER_BYTES = 16;
@@ -90,6 +99,8 @@ export interface AdminConnection {
   /** sends an answer later (an LDAP login); without it LDAP logins are not offered */
   send?(frame: Buffer): void;
   auth: ConnectionAuth | undefined;
+  /** the user a verified TLS client certificate names (its CN), for PKI logins; undefined on clear connections */
+  readonly pkiUser?: string | undefined;
 }
 
 export interface SecurityOptions {
@@ -226,15 +237,34 @@ export class AdminHandler {
     return reply(code);
   }
 
-  /** Checks user + credential (or token) and the allowlist; answers a result code. */
+  /**
+   * Checks user + credential (or token) and the allowlist; answers a result code. Without a user
+   * field the clients' PKI mode is meant: LOGIN proves the user with the connection's verified
+   * client certificate (its CN names the user), AUTHENTICATE with the session token alone.
+   */
   private check(fields: Fields, conn: AdminConnection, allowToken: boolean): { code: number; user?: string } {
-    const user = text(fields.get(F.USER));
+    const token = fields.get(F.SESSION_TOKEN);
+    const pki = !fields.has(F.USER);
+    let user = text(fields.get(F.USER));
+    if (pki) {
+      if (token && allowToken) {
+        const v = this.store.verifyToken(token, this.nowS());
+        if (v === 'expired') return { code: R.EXPIRED_SESSION };
+        if (!v) return { code: R.INVALID_CREDENTIAL };
+        user = v.user;
+      } else {
+        // no certificate (clear port, or tls-authenticate-client false): nothing proves who this is
+        if (conn.pkiUser === undefined || fields.has(F.CREDENTIAL)) return { code: R.INVALID_CREDENTIAL };
+        user = conn.pkiUser;
+      }
+    }
     if (user === undefined || user.length === 0) return { code: R.INVALID_USER };
     const key = `${user}\0${conn.address}`;
     if (this.lockedOut(key)) return { code: R.INVALID_CREDENTIAL };
-    const token = fields.get(F.SESSION_TOKEN);
     const def = this.store.users.get(user);
-    if (token && allowToken) {
+    if (pki) {
+      if (!def) return { code: R.INVALID_USER, user: key };
+    } else if (token && allowToken) {
       const v = this.store.verifyToken(token, this.nowS());
       if (v === 'expired') return { code: R.EXPIRED_SESSION };
       // an LDAP user's token holds while this node remembers the user (after a restart: log in again)
@@ -242,7 +272,10 @@ export class AdminHandler {
     } else {
       const credential = text(fields.get(F.CREDENTIAL));
       if (!def) return { code: R.INVALID_USER, user: key };
-      if (credential === undefined || !sameCredential(credential, def.credential)) return { code: R.INVALID_CREDENTIAL, user: key };
+      // a PKI-only user (the clients create it with the hash of "nopassword") has no password to log in with
+      if (credential === undefined || isPkiOnly(def.credential) || !sameCredential(credential, def.credential)) {
+        return { code: R.INVALID_CREDENTIAL, user: key };
+      }
     }
     const eff = this.store.effectiveOf(user)!;
     if (!allowedFrom(eff.whitelist, conn.address)) return { code: R.NOT_WHITELISTED };

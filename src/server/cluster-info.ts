@@ -105,6 +105,29 @@ export function peersValue(node: StratoNode): string {
 }
 
 /**
+ * `peers-tls-std` / `peers-tls-alt` (Aerospike EE): the members' TLS service endpoints and the TLS
+ * name each presents, `<gen>,<default TLS port>,[[<id>,<tls-name>,[<addr>:<port>]],...]`; a node
+ * without a TLS port answers as Community Edition does.
+ */
+export function peersTlsValue(node: StratoNode): string {
+  const tls = node.spec.tls;
+  if (!tls) return 'ERROR:25:enterprise only';
+  const peers = node.cluster?.runtime.peers() ?? [];
+  const list = peers.filter((p) => p.tls !== undefined).map((p) => `[${formatNodeId(p.id)},${p.tlsName ?? ''},[${p.tls}]]`).join(',');
+  return `${peersGeneration(node)},${tls.port},[${list}]`;
+}
+
+/** `service-tls-std`: this node's TLS service endpoint, `<addr>:<port>` ('' without a TLS port). */
+export function serviceTlsValue(node: StratoNode): string {
+  const tls = node.spec.tls;
+  return tls ? joinHostPort(tls.address, tls.port) : '';
+}
+
+function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
  * `cluster-stable[:size=N;ignore-migrations=BOOL;namespace=NS]`: the cluster key when the
  * cluster is formed, of the expected size and (unless told to ignore them) done migrating;
  * otherwise the reference server's `ERROR::...` answers.

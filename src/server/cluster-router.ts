@@ -76,6 +76,7 @@ export class ClusterRouter implements NodeRouter {
       },
       fabric: { host: fabBind, port: fab.port, advertise: joinAddress(advertiseHost(fabBind), fab.port) },
       service: joinAddress(advertiseHost(serviceBind), raw.network.service.accessPort || servicePort),
+      serviceTls: node.spec.tls ? { endpoint: joinAddress(node.spec.tls.address, node.spec.tls.port), name: node.spec.tls.name } : undefined,
       minClusterSize: Math.max(1, raw.service.minClusterSize),
       migrateThreads: () => raw.service.migrateThreads,
       migrateFillDelaySec: () => Number(raw.service.extra['migrate-fill-delay'] ?? 0),

@@ -83,6 +83,8 @@ export class ClientConnection implements FrameSink {
   readonly address: string;
   /** the authenticated user (security on) */
   auth: ConnectionAuth | undefined;
+  /** the user a verified TLS client certificate names (PKI login); undefined on clear connections */
+  pkiUser: string | undefined;
   private readonly guard: RequestGuard | undefined;
   /** security on: each batch row's check (a refused row is answered on its row) */
   readonly rowGuard: ((row: AsMsg) => number) | undefined;

@@ -24,6 +24,8 @@ import {
   replicasMasterValue,
   replicasValue,
   servicesValue,
+  peersTlsValue,
+  serviceTlsValue,
 } from './cluster-info.js';
 
 export const FEATURES =
@@ -211,8 +213,10 @@ const builtin: Record<string, InfoHandler> = {
   'peers-clear-alt': (_c, { node }) => peersValue(node),
   'alumni-clear-std': (_c, { node }) => peersValue(node),
   'alumni-clear-alt': (_c, { node }) => peersValue(node),
-  'peers-tls-std': () => 'ERROR:25:enterprise only',
-  'peers-tls-alt': () => 'ERROR:25:enterprise only',
+  'peers-tls-std': (_c, { node }) => peersTlsValue(node),
+  'peers-tls-alt': (_c, { node }) => peersTlsValue(node),
+  'service-tls-std': (_c, { node }) => serviceTlsValue(node),
+  'service-tls-alt': (_c, { node }) => serviceTlsValue(node),
   services: (_c, { node }) => servicesValue(node),
   'services-alumni': () => '',
   'services-alternate': () => '',

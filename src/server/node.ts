@@ -41,6 +41,8 @@ export interface NodeSpec {
   clock: Clock;
   /** where system metadata lives; undefined = not persisted */
   smd?: SmdStore | undefined;
+  /** the TLS service endpoint clients are told about (`service-tls-std`, `peers-tls-std`); undefined = none */
+  tls?: { address: string; port: number; name: string } | undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
  * gracefully (stop accepting, let in-flight requests finish, then close).
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { ClientConnection, type ConnectionContext } from './connection.js';
 import type { DataHandlers } from './dispatch.js';
 import { buildInfoResponse, buildRawInfoResponse, parseInfoRequest } from './info-protocol.js';
@@ -10,6 +11,19 @@ import { executeInfoCommand, summaryLines, type InfoContext } from './info-comma
 import type { StratoNode } from './node.js';
 import { RefusalLog } from './refusals.js';
 import type { NodeSecurity } from '../security/access.js';
+import { certificateMatches, isBlacklisted, pkiUserOf, type TlsContext } from './tls-contexts.js';
+
+/** A TLS client that has not finished its handshake after this long is dropped. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The TLS service port (Aerospike EE's `tls-port`), served alongside the clear one. */
+export interface ServiceTlsOptions {
+  address: string;
+  port: number;
+  context: TlsContext;
+  /** `tls-authenticate-client`: ['false'] no client certificate, ['any'] any the CA signed, else accepted subject names */
+  authenticateClient: readonly string[];
+}
 
 /** Info commands whose effect is cluster-wide in Aerospike (system metadata). */
 const CLUSTER_WIDE_INFO = new Set(['truncate', 'truncate-namespace', 'truncate-undo', 'truncate-namespace-undo', 'udf-put', 'udf-remove', 'sindex-create', 'sindex-delete']);
@@ -23,10 +37,15 @@ export interface ServiceOptions {
   maxConnections: number;
   /** access control (a `security` stanza); undefined = off */
   security?: NodeSecurity | undefined;
+  /** the TLS service port; undefined = none */
+  tls?: ServiceTlsOptions | undefined;
 }
 
 export class Service {
   private server: Server | undefined;
+  private tlsServer: Server | undefined;
+  /** the TLS port actually bound (0 = none) */
+  tlsBoundPort = 0;
   private readonly connections = new Set<ClientConnection>();
 
   /** Open connections authenticated as `user` (queryUsers' connection count). */
@@ -79,10 +98,11 @@ export class Service {
   }
 
   /**
-   * Serves one client connection (the listening port's, or a test's in-process socket), unless
+   * Serves one client connection (the listening ports', or a test's in-process socket), unless
    * proto-fd-max connections are open already. Returns the connection, undefined when refused.
+   * @param pkiUser the user a verified TLS client certificate names (PKI login)
    */
-  accept(socket: Socket): ClientConnection | undefined {
+  accept(socket: Socket, pkiUser?: string): ClientConnection | undefined {
     if (this.connections.size >= this.options.maxConnections) {
       // Aerospike's wording (a ticker warning there too)
       this.node.stats.clientConnectionsRefused++;
@@ -92,29 +112,70 @@ export class Service {
     }
     this.node.stats.clientConnectionsOpened++;
     const conn = new ClientConnection(socket, this.ctx);
+    conn.pkiUser = pkiUser;
     this.connections.add(conn);
     return conn;
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((socket: Socket) => this.accept(socket));
-      server.once('error', reject);
-      server.listen({ host: this.options.address, port: this.options.port }, () => {
-        server.off('error', reject);
-        const addr = server.address();
-        this.boundPort = typeof addr === 'object' && addr ? addr.port : this.options.port;
-        this.server = server;
-        resolve(this.boundPort);
-      });
+  /** The TLS service port's options; undefined = none. */
+  get tlsOptions(): ServiceTlsOptions | undefined {
+    return this.options.tls;
+  }
+
+  /** Opens the service port, then the TLS port when configured; resolves with the service port. */
+  async listen(): Promise<number> {
+    const server = createServer((socket: Socket) => this.accept(socket));
+    this.boundPort = await listenOn(server, this.options.address, this.options.port);
+    this.server = server;
+    const tls = this.options.tls;
+    if (tls) {
+      try {
+        this.tlsServer = this.openTls(tls);
+        this.tlsBoundPort = await listenOn(this.tlsServer, tls.address, tls.port);
+      } catch (e) {
+        this.tlsServer = undefined;
+        await new Promise<void>((r) => server.close(() => r()));
+        this.server = undefined;
+        throw new Error(`cannot open the TLS service port ${tls.address}:${tls.port}: ${(e as Error).message}`);
+      }
+    }
+    return this.boundPort;
+  }
+
+  /** The TLS listener: the handshake verifies a client certificate unless tls-authenticate-client is false. */
+  private openTls(tls: ServiceTlsOptions): Server {
+    const verify = tls.authenticateClient[0] !== 'false';
+    const names = verify && tls.authenticateClient[0] !== 'any' && tls.authenticateClient.length > 0 ? tls.authenticateClient : undefined;
+    const server = createTlsServer(
+      { ...tls.context.options, requestCert: verify, rejectUnauthorized: verify, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+      (socket: TLSSocket) => {
+        const cert = verify ? socket.getPeerCertificate() : undefined;
+        const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+        if (cert && isBlacklisted(tls.context, cert)) {
+          this.refusals.warn('tls-blacklist', `refusing TLS client ${peer} - certificate serial ${cert.serialNumber} is in cert-blacklist`);
+          socket.destroy();
+          return;
+        }
+        if (cert && names && !certificateMatches(cert, names)) {
+          this.refusals.warn('tls-name', `refusing TLS client ${peer} - certificate names ${cert.subject?.CN ?? 'nothing'}, not ${names.join(' or ')}`);
+          socket.destroy();
+          return;
+        }
+        this.accept(socket, pkiUserOf(cert));
+      },
+    );
+    server.on('tlsClientError', (e, socket) => {
+      this.refusals.warn('tls-handshake', `TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${e.message}`);
     });
+    return server;
   }
 
   /** Stops accepting, waits (bounded) for connections to go idle, then closes them. */
   async close(graceMs = 5000): Promise<void> {
-    const server = this.server;
+    const servers = [this.server, this.tlsServer].filter((s): s is Server => s !== undefined);
     this.server = undefined;
-    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    this.tlsServer = undefined;
+    const closed = Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && [...this.connections].some((c) => !c.idle)) {
       await new Promise((r) => setTimeout(r, 10));
@@ -122,4 +183,16 @@ export class Service {
     for (const c of this.connections) c.close();
     await closed;
   }
+}
+
+/** Listens and resolves with the port bound (the one asked for, or the OS's pick for 0). */
+function listenOn(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
 }

@@ -29,7 +29,10 @@ import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory } from 
 import { lockDevices, type DeviceLocks, type DevicePath } from './device-locks.js';
 import { parseNodeId } from '../cluster/node-id.js';
 import { readFileSync } from 'node:fs';
-import type { SecurityConfig } from '../config/model.js';
+import { networkInterfaces } from 'node:os';
+import type { NetworkServiceConfig, SecurityConfig } from '../config/model.js';
+import { loadTlsContexts, type TlsContext } from './tls-contexts.js';
+import type { ServiceTlsOptions } from './service.js';
 import { NodeSecurity } from '../security/access.js';
 import { AdminHandler } from '../security/admin.js';
 import { clientCredential } from '../security/credential.js';
@@ -153,6 +156,9 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   node.loadSindexes();
   const security = config.raw.security ? makeSecurity(config.raw.security, spec, node, clock, () => service) : undefined;
   if (security) log.info(`security enabled: ${security.store.users.size} users, ${security.store.roles.size} user-defined roles`);
+  const net = config.raw.network;
+  const tlsContexts = loadTlsContexts(net.tls);
+  const svcTls = net.service.tlsPort !== 0 ? serviceTls(net.service, spec.serviceAddress, tlsContexts) : undefined;
   const handlers = makeDataHandlers(node, config, udf);
   const service: Service = new Service(node, handlers, {
     address: spec.serviceAddress,
@@ -160,6 +166,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
     compressionEnabled: () => config.compressionEnabled,
     maxConnections: config.protoFdMax,
     security,
+    tls: svcTls,
   });
   return { node, spec, udf, service, handlers, security };
 }
@@ -174,6 +181,12 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   const port = await service.listen();
   // with --port 0 the OS picked the port: info answers (service, peers) must show the real one
   spec.servicePort = port;
+  const svcTls = service.tlsOptions;
+  const net = config.raw.network;
+  if (svcTls) {
+    spec.tls = { address: advertisedAddress(net.service.tlsAccessAddresses[0] ?? svcTls.address), port: net.service.tlsAccessPort || service.tlsBoundPort, name: svcTls.context.name };
+    log.info(`TLS service port ${svcTls.address}:${service.tlsBoundPort} (tls-name ${svcTls.context.name}, tls-authenticate-client ${svcTls.authenticateClient.join(' ')})`);
+  }
   infoRegistry.set('host-nodes', () => hostNodesValue(spec.serviceAddress, port, opts.hostNode));
   const hbMode = config.raw.network.heartbeat.mode;
   if (hbMode === 'multicast') {
@@ -238,6 +251,25 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
 const SECURITY_RESEND_INTERVAL_MS = 15_000;
 /** How long (ms) a user/role change keeps being sent again. */
 const SECURITY_RESEND_WINDOW_MS = 10 * 60_000;
+
+/** The TLS service port's options: bind address (tls-address, else the service's), context, client checks. */
+function serviceTls(svc: NetworkServiceConfig, serviceAddress: string, contexts: Map<string, TlsContext>): ServiceTlsOptions {
+  const bind = svc.tlsAddresses[0];
+  return {
+    address: bind === undefined ? serviceAddress : bind === 'any' ? '0.0.0.0' : bind,
+    port: svc.tlsPort,
+    // the parser checked that tls-name names a tls stanza
+    context: contexts.get(svc.tlsName!)!,
+    authenticateClient: svc.tlsAuthenticateClient.length > 0 ? svc.tlsAuthenticateClient : ['any'],
+  };
+}
+
+/** An address clients can dial: a wildcard bind is advertised as the first external IPv4 address. */
+function advertisedAddress(bind: string): string {
+  if (bind !== '0.0.0.0' && bind !== 'any') return bind;
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
 
 /**
  * Access control from the `security` stanza: users and roles from SMD (the `admin` user on the

@@ -22,6 +22,7 @@ import {
 import { GEO2DSPHERE_PARAMS, NAMESPACE_PARAMS, SET_PARAMS } from '../../src/config/namespace-params.js';
 import { DEVICE_STORAGE_PARAMS, MEMORY_STORAGE_PARAMS } from '../../src/config/storage-params.js';
 import { MOD_LUA_PARAMS, parseConfig } from '../../src/config/parser.js';
+import { newTlsConfig, TLS_PARAMS } from '../../src/config/tls-params.js';
 import { LOG_CONTEXTS } from '../../src/config/parse-logging.js';
 import {
   newDeviceStorage,
@@ -81,6 +82,27 @@ const CONTEXTS: Context[] = [
   { name: 'storage-engine memory', props: storageKinds[0]!.properties!, table: MEMORY_STORAGE_PARAMS, defaults: newMemoryStorage(), stanzas: ['type'] },
   { name: 'storage-engine device', props: storageKinds[1]!.properties!, table: DEVICE_STORAGE_PARAMS, defaults: newDeviceStorage(), stanzas: ['type'] },
   { name: 'mod-lua', props: top['mod-lua']!.properties!, table: MOD_LUA_PARAMS, defaults: newModLuaConfig() },
+  { name: 'tls', props: net['tls']!.items!.properties!, table: TLS_PARAMS, defaults: newTlsConfig('t', 'x', 1), stanzas: ['name'] },
+];
+
+/** Aerospike EE's TLS parameters, which Strato's free edition implements (README Security). */
+const TLS_EE: readonly string[] = [
+  'network.service tls-port',
+  'network.service tls-addresses',
+  'network.service tls-access-port',
+  'network.service tls-access-addresses',
+  'network.service tls-alternate-access-port',
+  'network.service tls-alternate-access-addresses',
+  'network.service tls-name',
+  'network.service tls-authenticate-client',
+  'network.heartbeat tls-port',
+  'network.heartbeat tls-addresses',
+  'network.heartbeat tls-name',
+  'network.heartbeat tls-mesh-seed-address-ports',
+  'network.fabric tls-port',
+  'network.fabric tls-addresses',
+  'network.fabric tls-name',
+  ...['ca-file', 'ca-path', 'cert-blacklist', 'cert-file', 'cipher-suite', 'key-file', 'key-file-password', 'pki-user-append-ou', 'protocols'].map((k) => `tls ${k}`),
 ];
 
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -91,6 +113,7 @@ const SAFE = Number.MAX_SAFE_INTEGER;
  * default, min, max, type.
  */
 const DIFFERENCES: Record<string, string> = {
+  ...Object.fromEntries(TLS_EE.map((k) => [`${k} ee`, 'Strato implements TLS (EE-only in Aerospike), see README Security'])),
   // service
   'service batch-index-threads default': 'Aerospike sets it to the number of CPUs at start (the corpus, recorded on 2 CPUs, shows 2); the schema lists 1; Strato does the same as the server',
   'service service-threads default': 'Aerospike sets it to the number of CPUs at start; the schema lists 1; Strato does the same as the server',
@@ -218,7 +241,8 @@ test("enterprise-only stanzas of the schema are refused with CE's reason (securi
   const ns = (body: string) => `namespace t {\n${body}\n    storage-engine memory {\n        data-size 1G\n    }\n}\n`;
   assert.ok(parseConfig(`security {\n}\n${ns('')}`, 'x').security);
   assert.throws(() => parseConfig(`xdr {\n}\n${ns('')}`, 'x'), /'xdr' is enterprise-only/);
-  assert.throws(() => parseConfig(`network {\n    tls t {\n    }\n}\n${ns('')}`, 'x'), /'tls' is enterprise-only/);
+  // TLS is Strato's free edition's too (README Security): a tls stanza parses
+  assert.equal(parseConfig(`network {\n    tls t {\n    }\n}\n${ns('')}`, 'x').network.tls[0]!.name, 't');
   assert.equal(storageKinds[2]!.properties!['type']!.enum![0], 'pmem');
   assert.throws(
     () => parseConfig('namespace t {\n    storage-engine pmem {\n        file /p\n        filesize 1G\n    }\n}\n', 'x'),

@@ -23,6 +23,9 @@ export interface NodeEndpoints {
   heartbeat: string;
   fabric: string;
   service: string;
+  /** the TLS service endpoint ("host:port") and the TLS name it presents, when the node has one */
+  tls?: string | undefined;
+  tlsName?: string | undefined;
 }
 
 /** Where each known node listens. */
@@ -37,7 +40,7 @@ export class AddressBook {
 
   set(id: NodeId, ep: NodeEndpoints): void {
     const old = this.byNode.get(id);
-    if (old && old.heartbeat === ep.heartbeat && old.fabric === ep.fabric && old.service === ep.service) return;
+    if (old && old.heartbeat === ep.heartbeat && old.fabric === ep.fabric && old.service === ep.service && old.tls === ep.tls && old.tlsName === ep.tlsName) return;
     if (!old && this.byNode.size >= MAX_BOOK_ENTRIES) return;
     this.byNode.set(id, ep);
     this.version++;
@@ -117,7 +120,7 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
   /** Feeds one received heartbeat frame; malformed ones are dropped (counted by the caller). */
   receive(payload: Buffer): boolean {
     let hb: Heartbeat;
-    let book: { ep: NodeEndpoints; peers: [string, string, string, string][] };
+    let book: { ep: NodeEndpoints; peers: string[][] };
     try {
       const n = payload.readUInt32BE(0);
       hb = decodeHeartbeat(payload.subarray(4, 4 + n));
@@ -130,14 +133,17 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
     this.lastHeardMs.set(hb.nodeId, this.clock.nowMs());
     this.book.set(hb.nodeId, book.ep);
     for (const p of book.peers.slice(0, MAX_BOOK_ENTRIES)) {
-      if (!Array.isArray(p) || p.length !== 4 || !p.every((x) => typeof x === 'string')) continue;
+      // [id, heartbeat, fabric, service] and, for a node with a TLS service port, [tls, tls name]
+      if (!Array.isArray(p) || (p.length !== 4 && p.length !== 6) || !p.every((x) => typeof x === 'string')) continue;
       let id: NodeId;
       try {
         id = parseNodeId(p[0]);
       } catch {
         continue;
       }
-      if (id !== this.self && !this.book.has(id)) this.book.set(id, { heartbeat: p[1], fabric: p[2], service: p[3] });
+      if (id !== this.self && !this.book.has(id)) {
+        this.book.set(id, { heartbeat: p[1]!, fabric: p[2]!, service: p[3]!, ...(p.length === 6 ? { tls: p[4]!, tlsName: p[5]! } : {}) });
+      }
     }
     this.cb?.(hb.nodeId, hb);
     return true;
@@ -145,7 +151,9 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
 
   private encode(hb: Heartbeat): Buffer {
     const bytes = encodeHeartbeat(hb);
-    const peers = this.book.entries().map(([id, ep]) => [formatNodeId(id), ep.heartbeat, ep.fabric, ep.service]);
+    const peers = this.book
+      .entries()
+      .map(([id, ep]) => [formatNodeId(id), ep.heartbeat, ep.fabric, ep.service, ...(ep.tls !== undefined ? [ep.tls, ep.tlsName ?? ''] : [])]);
     const json = Buffer.from(JSON.stringify({ ep: this.mine, peers }));
     const out = Buffer.allocUnsafe(4 + bytes.length + json.length);
     out.writeUInt32BE(bytes.length, 0);
@@ -157,5 +165,13 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
 
 function isEndpoints(x: unknown): x is NodeEndpoints {
   const e = x as NodeEndpoints;
-  return typeof e === 'object' && e !== null && typeof e.heartbeat === 'string' && typeof e.fabric === 'string' && typeof e.service === 'string';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.heartbeat === 'string' &&
+    typeof e.fabric === 'string' &&
+    typeof e.service === 'string' &&
+    (e.tls === undefined || typeof e.tls === 'string') &&
+    (e.tlsName === undefined || typeof e.tlsName === 'string')
+  );
 }

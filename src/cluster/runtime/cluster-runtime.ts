@@ -36,6 +36,8 @@ export interface ClusterRuntimeOptions {
   fabric: { host: string; port: number; advertise: string };
   /** the service endpoint clients use ("host:port") */
   service: string;
+  /** the TLS service endpoint ("host:port") and its TLS name, when the node has a TLS port */
+  serviceTls?: { endpoint: string; name: string } | undefined;
   minClusterSize: number;
   migrateThreads: () => number;
   migrateFillDelaySec: () => number;
@@ -144,7 +146,12 @@ export class ClusterRuntime {
       }
     });
     this.fabric = links('fabric', (type, payload) => this.onFabric(type, payload));
-    const mine: NodeEndpoints = { heartbeat: opts.heartbeat.advertise, fabric: opts.fabric.advertise, service: opts.service };
+    const mine: NodeEndpoints = {
+      heartbeat: opts.heartbeat.advertise,
+      fabric: opts.fabric.advertise,
+      service: opts.service,
+      ...(opts.serviceTls ? { tls: opts.serviceTls.endpoint, tlsName: opts.serviceTls.name } : {}),
+    };
     this.transport = new HeartbeatTransport(opts.nodeId, this.hbNet, opts.heartbeat.seeds, mine, this.book, opts.heartbeat.intervalMs * 3, this.clock);
     this.membership = new Membership({
       nodeId: opts.nodeId,
@@ -267,20 +274,20 @@ export class ClusterRuntime {
     });
   }
 
-  /** Peers (members other than this node) with their service endpoints, for `peers-clear-std`. */
-  peers(): { id: NodeId; service: string }[] {
-    const out: { id: NodeId; service: string }[] = [];
+  /** Peers (members other than this node) with their service endpoints, for `peers-clear-std` / `peers-tls-std`. */
+  peers(): { id: NodeId; service: string; tls?: string | undefined; tlsName?: string | undefined }[] {
+    const out: { id: NodeId; service: string; tls?: string | undefined; tlsName?: string | undefined }[] = [];
     for (const id of this.view.succession) {
       if (id === this.opts.nodeId) continue;
       const ep = this.book.get(id);
-      if (ep) out.push({ id, service: ep.service });
+      if (ep) out.push({ id, service: ep.service, tls: ep.tls, tlsName: ep.tlsName });
     }
     return out;
   }
 
   get peersGeneration(): number {
     const key = this.peers()
-      .map((p) => `${p.id}@${p.service}`)
+      .map((p) => `${p.id}@${p.service}@${p.tls ?? ''}`)
       .join(',');
     if (key !== this.lastPeersKey) {
       this.lastPeersKey = key;

@@ -1,0 +1,223 @@
+/**
+ * The `tls <name> { }` stanzas made usable: each named context's files are read once at start into
+ * node:tls options (a bad file or value stops the start with `file:line: reason`), and the checks
+ * Aerospike EE applies to a peer's certificate: subject names (`tls-authenticate-client`, node
+ * names between cluster members), the `cert-blacklist`, and the PKI user a client certificate names.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSecureContext, type PeerCertificate, type SecureContextOptions } from 'node:tls';
+import { ConfigError } from '../config/errors.js';
+import type { TlsConfig } from '../config/model.js';
+
+/** Most CA files read from one `ca-path` directory (a bound on start-up work). */
+export const CA_PATH_MAX_FILES = 1024;
+/** Largest certificate, key, CA or blacklist file read (a PEM bundle is far smaller). */
+export const TLS_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** One usable TLS context: node:tls options plus the checks applied after a handshake. */
+export interface TlsContext {
+  name: string;
+  /** cert, key, passphrase, ca, ciphers, min/max version (for servers and clients alike) */
+  options: SecureContextOptions;
+  /** revoked certificates: upper-case hex serial (no leading zeros) → issuer text, '' = any issuer */
+  blacklist: Map<string, string[]>;
+}
+
+type Protocol = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+const PROTOCOLS: readonly Protocol[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/**
+ * Apache SSLProtocol-style `protocols` (what Aerospike reads): words `all`, `TLSv1`, `TLSv1.1`,
+ * `TLSv1.2`, `TLSv1.3`, each optionally prefixed `+` or `-`; a bare word replaces the set. Node's
+ * TLS takes a contiguous range, so the answer is the lowest and highest protocol enabled.
+ * @throws Error naming the word it cannot use
+ */
+export function parseProtocols(text: string): { minVersion: Protocol; maxVersion: Protocol } {
+  let enabled = new Set<Protocol>();
+  for (const word of text.split(/[\s,]+/).filter((w) => w.length > 0)) {
+    const sign = word[0] === '+' || word[0] === '-' ? word[0] : '';
+    const name = sign ? word.slice(1) : word;
+    const set: Protocol[] = name.toLowerCase() === 'all' ? [...PROTOCOLS] : PROTOCOLS.filter((p) => p.toLowerCase() === name.toLowerCase());
+    if (set.length === 0) {
+      if (/^sslv[23]$/i.test(name)) throw new Error(`protocol ${name} is not supported (insecure)`);
+      throw new Error(`unknown protocol '${word}' (TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, all)`);
+    }
+    if (sign === '') enabled = new Set(set);
+    else for (const p of set) sign === '+' ? enabled.add(p) : enabled.delete(p);
+  }
+  const on = PROTOCOLS.filter((p) => enabled.has(p));
+  if (on.length === 0) throw new Error(`'${text}' enables no protocol`);
+  return { minVersion: on[0]!, maxVersion: on[on.length - 1]! };
+}
+
+/**
+ * Aerospike's secret references for `key-file-password`: `file:<path>` (first line of the file),
+ * `env:<VAR>`, `env-b64:<VAR>` (base64), else the text itself.
+ */
+function resolveSecret(text: string): string {
+  if (text.startsWith('file:')) return readBounded(text.slice(5)).toString('utf8').split('\n')[0]!.replace(/\r$/, '');
+  if (text.startsWith('env-b64:') || text.startsWith('env:')) {
+    const b64 = text.startsWith('env-b64:');
+    const name = text.slice(b64 ? 8 : 4);
+    const v = process.env[name];
+    if (v === undefined) throw new Error(`environment variable ${name} is not set`);
+    return b64 ? Buffer.from(v, 'base64').toString('utf8') : v;
+  }
+  return text;
+}
+
+function readBounded(path: string): Buffer {
+  const size = statSync(path).size;
+  if (size > TLS_FILE_MAX_BYTES) throw new Error(`${path} is larger than ${TLS_FILE_MAX_BYTES} bytes`);
+  return readFileSync(path);
+}
+
+/** `cert-blacklist` lines: `<hex serial> [<issuer name>]`; `#` starts a comment. */
+function parseBlacklist(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line.length === 0) continue;
+    const sp = line.search(/\s/);
+    const serialText = sp < 0 ? line : line.slice(0, sp);
+    if (!/^[0-9A-Fa-f]+$/.test(serialText)) throw new Error(`'${serialText}' is not a hex serial number`);
+    const serial = normalSerial(serialText);
+    const issuer = sp < 0 ? '' : line.slice(sp).trim();
+    out.set(serial, [...(out.get(serial) ?? []), issuer]);
+  }
+  return out;
+}
+
+function normalSerial(hex: string): string {
+  return hex.toUpperCase().replace(/^0+(?=.)/, '');
+}
+
+/**
+ * Reads the files of one `tls` stanza into a usable context.
+ * @throws ConfigError naming the stanza line of the parameter at fault
+ */
+export function loadTlsContext(cfg: TlsConfig): TlsContext {
+  const at = (key: string) => cfg.source.keyLines[key] ?? cfg.source.line;
+  const fail = (key: string, why: string): never => {
+    throw new ConfigError(cfg.source.file, at(key), `tls '${cfg.name}' '${key}' ${why}`);
+  };
+  const read = (key: string, path: string): Buffer => {
+    try {
+      return readBounded(path);
+    } catch (e) {
+      return fail(key, `cannot be read: ${(e as Error).message}`);
+    }
+  };
+  if (cfg.pkiUserAppendOu) fail('pki-user-append-ou', 'true is not supported by Strato yet (PKI users are the certificate CN)');
+  const options: SecureContextOptions = {};
+  try {
+    Object.assign(options, parseProtocols(cfg.protocols));
+  } catch (e) {
+    fail('protocols', (e as Error).message);
+  }
+  if (cfg.certFile !== undefined) options.cert = read('cert-file', cfg.certFile);
+  if (cfg.keyFile !== undefined) options.key = read('key-file', cfg.keyFile);
+  if (cfg.keyFilePassword !== undefined) {
+    try {
+      options.passphrase = resolveSecret(cfg.keyFilePassword);
+    } catch (e) {
+      fail('key-file-password', (e as Error).message);
+    }
+  }
+  const cas: Buffer[] = [];
+  if (cfg.caFile !== undefined) cas.push(read('ca-file', cfg.caFile));
+  if (cfg.caPath !== undefined) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(cfg.caPath).sort();
+    } catch (e) {
+      fail('ca-path', `cannot be read: ${(e as Error).message}`);
+    }
+    if (names.length > CA_PATH_MAX_FILES) fail('ca-path', `holds more than ${CA_PATH_MAX_FILES} files`);
+    for (const n of names) {
+      const p = join(cfg.caPath, n);
+      if (!statSync(p).isFile()) continue;
+      const text = read('ca-path', p);
+      // OpenSSL's hashed directories also hold CRLs and other files: only certificates count
+      if (text.includes('-----BEGIN CERTIFICATE-----')) cas.push(text);
+    }
+    if (cas.length === 0) fail('ca-path', 'holds no PEM certificate');
+  }
+  if (cas.length > 0) options.ca = cas;
+  if (cfg.cipherSuite !== undefined) options.ciphers = cfg.cipherSuite;
+  let blacklist = new Map<string, string[]>();
+  if (cfg.certBlacklist !== undefined) {
+    try {
+      blacklist = parseBlacklist(read('cert-blacklist', cfg.certBlacklist).toString('utf8'));
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      fail('cert-blacklist', (e as Error).message);
+    }
+  }
+  // let OpenSSL judge the certificate, key, passphrase and cipher list now rather than at the first connection
+  try {
+    createSecureContext(options);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const key = /cipher/i.test(msg) ? 'cipher-suite' : /pass|decrypt|bad decrypt/i.test(msg) ? 'key-file-password' : /key/i.test(msg) ? 'key-file' : /ca|certificate/i.test(msg) && !options.cert ? 'ca-file' : 'cert-file';
+    fail(key, `does not load: ${msg}`);
+  }
+  return { name: cfg.name, options, blacklist };
+}
+
+/** Loads every `tls` stanza by name. @throws ConfigError */
+export function loadTlsContexts(all: readonly TlsConfig[]): Map<string, TlsContext> {
+  return new Map(all.map((t) => [t.name, loadTlsContext(t)]));
+}
+
+/** The subject names a certificate answers to: its CN and its DNS subject alternative names. */
+export function certificateNames(cert: PeerCertificate): string[] {
+  const names: string[] = [];
+  const cn = cert.subject?.CN;
+  if (typeof cn === 'string') names.push(cn);
+  else if (Array.isArray(cn)) names.push(...(cn as string[]));
+  for (const part of (cert.subjectaltname ?? '').split(',')) {
+    const m = /^\s*DNS:(.+)$/.exec(part);
+    if (m) names.push(m[1]!.trim());
+  }
+  return names;
+}
+
+/** A name matches a pattern exactly or through a leading `*.` wildcard label (either side). */
+function nameMatches(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y) return true;
+  const wild = (w: string, n: string) => w.startsWith('*.') && n.includes('.') && n.slice(n.indexOf('.')) === w.slice(1);
+  return wild(x, y) || wild(y, x);
+}
+
+/** Whether the certificate names one of `accepted` (CN or DNS alt name, wildcards allowed). */
+export function certificateMatches(cert: PeerCertificate, accepted: readonly string[]): boolean {
+  const names = certificateNames(cert);
+  return accepted.some((a) => names.some((n) => nameMatches(n, a)));
+}
+
+function issuerText(cert: PeerCertificate): string {
+  return Object.entries(cert.issuer ?? {})
+    .map(([k, v]) => `/${k}=${Array.isArray(v) ? v.join(',') : v}`)
+    .join('');
+}
+
+/** Whether `cert-blacklist` revokes this certificate (serial, and issuer when the line names one). */
+export function isBlacklisted(ctx: TlsContext, cert: PeerCertificate): boolean {
+  if (ctx.blacklist.size === 0 || !cert.serialNumber) return false;
+  const issuers = ctx.blacklist.get(normalSerial(cert.serialNumber));
+  if (!issuers) return false;
+  const issuer = issuerText(cert);
+  return issuers.some((i) => i === '' || i === issuer);
+}
+
+/** The user a PKI login is (Aerospike EE: the client certificate's subject CN); undefined = none. */
+export function pkiUserOf(cert: PeerCertificate | undefined): string | undefined {
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  const name = Array.isArray(cn) ? (cn as string[])[0] : cn;
+  return typeof name === 'string' && name.length > 0 ? name : undefined;
+}

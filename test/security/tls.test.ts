@@ -1,0 +1,301 @@
+/**
+ * TLS on the service port (issue 17.3) against real strato processes, with certificates the test
+ * makes with openssl: the official client's `tls` config and `host:port:tlsname` hosts, the info
+ * answers clients discover TLS endpoints with, mutual TLS (`tls-authenticate-client` any / subject
+ * names) refusing a client without a certificate or with another name, PKI login (the client's
+ * AUTH_PKI mode: the certificate's CN is the user), and config errors naming file:line.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import Aerospike from 'aerospike';
+import { runStratoExpectingFailure, startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { connectClient } from '../helpers/client.js';
+import { createTestPki, type CertFiles, type TestPki } from '../helpers/tls-certs.js';
+
+const TLS_NAME = 'strato.test';
+let pki: TestPki;
+let serverCert: CertFiles;
+let alice: CertFiles;
+let ghost: CertFiles;
+let bob: CertFiles;
+let plain: StratoProcess; // TLS without client certificates, no security
+let plainTlsPort: number;
+let mutual: StratoProcess; // security on, tls-authenticate-client alice / ghost
+let mutualTlsPort: number;
+
+/** A port free right now (the TLS port cannot be 0: Aerospike's range is 1024..65535). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function config(tlsPort: number, extra: { security?: boolean; authenticate: string[] }): string {
+  return `
+service {
+  cluster-name tls-test
+}
+${extra.security ? 'security {\n}\n' : ''}
+network {
+  tls ${TLS_NAME} {
+    cert-file ${serverCert.cert}
+    key-file ${serverCert.key}
+    ca-file ${pki.caFile}
+  }
+  service {
+    address 127.0.0.1
+    port 3000
+    tls-port ${tlsPort}
+    tls-name ${TLS_NAME}
+${extra.authenticate.map((a) => `    tls-authenticate-client ${a}`).join('\n')}
+  }
+}
+namespace test {
+  replication-factor 1
+  storage-engine memory {
+    data-size 64M
+  }
+}
+`;
+}
+
+before(async () => {
+  pki = createTestPki();
+  serverCert = pki.issue(TLS_NAME);
+  alice = pki.issue('alice');
+  ghost = pki.issue('ghost');
+  bob = pki.issue('bob');
+  plainTlsPort = await freePort();
+  plain = await startStrato({ config: config(plainTlsPort, { authenticate: ['false'] }) });
+  mutualTlsPort = await freePort();
+  mutual = await startStrato({ config: config(mutualTlsPort, { security: true, authenticate: ['alice', 'ghost'] }) });
+  const admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: mutual.port }], user: 'admin', password: 'admin' });
+  try {
+    await admin.createPKIUser('alice', ['read-write']);
+  } finally {
+    await admin.close();
+  }
+});
+
+after(async () => {
+  await plain?.stop();
+  await mutual?.stop();
+  pki?.remove();
+});
+
+const tlsHost = (port: number) => [{ addr: '127.0.0.1', port, tlsname: TLS_NAME }];
+const FAST_FAIL = { connTimeoutMs: 2000, loginTimeoutMs: 2000, policies: { info: { timeout: 2000 } } };
+
+/** The clients' PKI LOGIN: admin command 20 with no field. */
+const PKI_LOGIN = (() => {
+  const frame = Buffer.alloc(24);
+  frame[0] = 2;
+  frame[1] = 2;
+  frame.writeUIntBE(16, 2, 6);
+  frame[10] = 20;
+  return frame;
+})();
+
+/** Sends one info command over a raw TLS connection; rejects when the handshake or the node refuses. */
+async function rawTlsInfo(port: number, command: string, opts: ConnectionOptions): Promise<string> {
+  const body = Buffer.from(`${command}\n`);
+  const head = Buffer.alloc(8);
+  head[0] = 2;
+  head[1] = 1;
+  head.writeUIntBE(body.length, 2, 6);
+  const answer = await rawTlsFrame(port, Buffer.concat([head, body]), opts);
+  return answer.subarray(8).toString().trim();
+}
+
+/** Sends one frame over a raw TLS connection and resolves with the whole answer frame. */
+function rawTlsFrame(port: number, frame: Buffer, opts: ConnectionOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sock = tlsConnect({ host: '127.0.0.1', port, servername: TLS_NAME, ca: readFileSync(pki.caFile), ...opts });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('no answer in 5 s'));
+    }, 5000);
+    let buf = Buffer.alloc(0);
+    sock.on('secureConnect', () => sock.write(frame));
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(buf.subarray(0, 8 + buf.readUIntBE(2, 6)));
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      reject(new Error('connection closed before an answer'));
+    });
+  });
+}
+
+test('the official client connects over TLS (tls config, host tlsname) and writes and reads a record', async () => {
+  const client = await connectClient({ hosts: tlsHost(plainTlsPort), tls: { cafile: pki.caFile } });
+  try {
+    const key = new Aerospike.Key('test', 'tls', 'k1');
+    await client.put(key, { a: 1, s: 'over tls' });
+    const rec = await client.get(key);
+    assert.deepEqual(rec.bins, { a: 1, s: 'over tls' });
+  } finally {
+    await client.close();
+  }
+});
+
+test('the client refuses a node whose certificate does not name the tlsname it expects', async () => {
+  await assert.rejects(connectClient({ hosts: [{ addr: '127.0.0.1', port: plainTlsPort, tlsname: 'other.name' }], tls: { cafile: pki.caFile }, ...FAST_FAIL }));
+});
+
+test('service-tls-std and peers-tls-std answer the TLS endpoint and name clients discover', async () => {
+  assert.equal(await rawTlsInfo(plainTlsPort, 'service-tls-std', {}), `service-tls-std\t127.0.0.1:${plainTlsPort}`);
+  // a lone node has no peers; the default port is the TLS port
+  assert.equal(await rawTlsInfo(plainTlsPort, 'peers-tls-std', {}), `peers-tls-std\t0,${plainTlsPort},[]`);
+  // the clear port answers the same, and keeps serving clear clients
+  const clear = await connectClient({ hosts: [{ addr: '127.0.0.1', port: plain.port }] });
+  try {
+    const info = await clear.infoAny('service-tls-std');
+    assert.equal(info.trim(), `service-tls-std\t127.0.0.1:${plainTlsPort}`);
+  } finally {
+    await clear.close();
+  }
+});
+
+test('a node without a TLS port answers the TLS info commands as Community Edition', async () => {
+  const node = await startStrato({});
+  try {
+    const client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: node.port }] });
+    try {
+      await assert.rejects(client.infoAny('peers-tls-std'), /enterprise only/);
+      assert.equal((await client.infoAny('service-tls-std')).trim(), 'service-tls-std');
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
+test('mutual TLS refuses a client without a certificate', async () => {
+  await assert.rejects(rawTlsInfo(mutualTlsPort, 'status', {}));
+  await assert.rejects(connectClient({ hosts: tlsHost(mutualTlsPort), tls: { cafile: pki.caFile }, user: 'admin', password: 'admin', ...FAST_FAIL }));
+});
+
+test('mutual TLS refuses a certificate whose subject is not a tls-authenticate-client name', async () => {
+  await assert.rejects(rawTlsInfo(mutualTlsPort, 'status', { cert: readFileSync(bob.cert), key: readFileSync(bob.key) }));
+  // the node's log line reaches the test through a pipe: wait for it (bounded)
+  const refusal = /refusing TLS client .* certificate names bob, not alice or ghost/;
+  for (let i = 0; i < 100 && !refusal.test(mutual.output()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(mutual.output(), refusal);
+});
+
+test('mutual TLS refuses a certificate another CA signed', async () => {
+  const other = createTestPki('Other CA');
+  try {
+    const forged = other.issue('alice');
+    await assert.rejects(rawTlsInfo(mutualTlsPort, 'status', { cert: readFileSync(forged.cert), key: readFileSync(forged.key) }));
+  } finally {
+    other.remove();
+  }
+});
+
+test('mutual TLS accepts a listed name, and a password login works over it', async () => {
+  assert.equal(await rawTlsInfo(mutualTlsPort, 'status', { cert: readFileSync(alice.cert), key: readFileSync(alice.key) }), 'status\tok');
+  const client = await connectClient({ hosts: tlsHost(mutualTlsPort), tls: { cafile: pki.caFile, certfile: alice.cert, keyfile: alice.key }, user: 'admin', password: 'admin' });
+  try {
+    const users = await client.queryUsers();
+    assert.ok(users.some((u) => u.name === 'alice'));
+  } finally {
+    await client.close();
+  }
+});
+
+test('PKI login: the client certificate CN is the user, with that user roles', async () => {
+  const client = await connectClient({
+    hosts: tlsHost(mutualTlsPort),
+    tls: { cafile: pki.caFile, certfile: alice.cert, keyfile: alice.key },
+    authMode: Aerospike.auth.AUTH_PKI,
+  });
+  try {
+    const key = new Aerospike.Key('test', 'pki', 'k1');
+    await client.put(key, { who: 'alice' });
+    assert.deepEqual((await client.get(key)).bins, { who: 'alice' });
+    // read-write holds no user-admin: alice cannot create users
+    await assert.rejects(client.createUser('mallory', 'pw', ['read']), (e: unknown) => (e as { code?: number }).code === 81);
+  } finally {
+    await client.close();
+  }
+});
+
+test('PKI login with a certificate naming no user is refused with INVALID_USER', async () => {
+  await assert.rejects(
+    connectClient({ hosts: tlsHost(mutualTlsPort), tls: { cafile: pki.caFile, certfile: ghost.cert, keyfile: ghost.key }, authMode: Aerospike.auth.AUTH_PKI, ...FAST_FAIL }),
+  );
+  // what the node answered the client's PKI LOGIN (the client reports only that it could not connect)
+  const answer = await rawTlsFrame(mutualTlsPort, PKI_LOGIN, { cert: readFileSync(ghost.cert), key: readFileSync(ghost.key) });
+  assert.equal(answer[9], 60); // INVALID_USER
+  const ok = await rawTlsFrame(mutualTlsPort, PKI_LOGIN, { cert: readFileSync(alice.cert), key: readFileSync(alice.key) });
+  assert.equal(ok[9], 0);
+});
+
+test('a PKI-only user cannot log in with a password', async () => {
+  await assert.rejects(
+    connectClient({ hosts: [{ addr: '127.0.0.1', port: mutual.port }], user: 'alice', password: 'nopassword', ...FAST_FAIL }),
+    (e: unknown) => (e as { code?: number }).code === 65,
+  );
+});
+
+test('PKI login on the clear port (no certificate) is refused', async () => {
+  // the clients refuse PKI without TLS themselves; send the PKI LOGIN frame (no fields) directly
+  const { connect } = await import('node:net');
+  const answer = await new Promise<Buffer>((resolve, reject) => {
+    const sock = connect({ host: '127.0.0.1', port: mutual.port });
+    const frame = Buffer.alloc(24);
+    frame[0] = 2;
+    frame[1] = 2;
+    frame.writeUIntBE(16, 2, 6);
+    frame[10] = 20; // LOGIN, no fields
+    sock.on('connect', () => sock.write(frame));
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 24) {
+        sock.destroy();
+        resolve(buf);
+      }
+    });
+    sock.on('error', reject);
+  });
+  assert.equal(answer[9], 65); // INVALID_CREDENTIAL
+});
+
+test('a tls-name naming no tls stanza stops the start naming file and line', async () => {
+  const r = await runStratoExpectingFailure(config(4333, { authenticate: ['false'] }).replace(`tls-name ${TLS_NAME}`, 'tls-name nosuch'));
+  assert.equal(r.code, 1);
+  assert.match(r.output, /strato\.conf:16: service 'tls-name' nosuch names no 'tls' stanza/);
+});
+
+test('an unreadable cert-file stops the start naming file and line', async () => {
+  const r = await runStratoExpectingFailure(config(4333, { authenticate: ['false'] }).replace(serverCert.cert, '/nonexistent/cert.pem'));
+  assert.equal(r.code, 1);
+  assert.match(r.output, /strato\.conf:8: tls 'strato\.test' 'cert-file' cannot be read: ENOENT/);
+});
+
+test('mutual TLS without ca-file or ca-path stops the start naming the tls stanza', async () => {
+  const r = await runStratoExpectingFailure(config(4333, { authenticate: ['any'] }).replace(/\s*ca-file .*/, ''));
+  assert.equal(r.code, 1);
+  assert.match(r.output, /strato\.conf:7: tls 'strato\.test' needs 'ca-file' or 'ca-path'/);
+});
