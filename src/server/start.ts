@@ -157,6 +157,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   const security = config.raw.security ? makeSecurity(config.raw.security, spec, node, clock, () => service) : undefined;
   if (security) log.info(`security enabled: ${security.store.users.size} users, ${security.store.roles.size} user-defined roles`);
   const net = config.raw.network;
+  if (net.heartbeat.tlsPort !== 0 || net.fabric.tlsPort !== 0) throw new Error('heartbeat and fabric tls-port are not supported by Strato yet');
   const tlsContexts = loadTlsContexts(net.tls);
   const svcTls = net.service.tlsPort !== 0 ? serviceTls(net.service, spec.serviceAddress, tlsContexts) : undefined;
   const handlers = makeDataHandlers(node, config, udf);
