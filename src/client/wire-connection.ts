@@ -4,6 +4,7 @@
  * connections). Streams (batch, scan) deliver every frame until a message with LAST.
  */
 import { connect, type Socket } from 'node:net';
+import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, type SecureContextOptions } from 'node:tls';
 import { inflateSync } from 'node:zlib';
 
 const LAST = 0x01;
@@ -18,17 +19,41 @@ export class WireError extends Error {
   }
 }
 
-/** Who every connection of this process logs in as (the tools' -U/-P); undefined = no login. */
-export interface WireAuth {
-  user: string;
-  /** the clients' bcrypt of the password */
-  credential: string;
-}
+/**
+ * Who every connection of this process logs in as (the tools' -U/-P, or `--auth PKI`);
+ * undefined = no login.
+ */
+export type WireAuth =
+  | {
+      user: string;
+      /** the clients' bcrypt of the password */
+      credential: string;
+    }
+  | { pki: true };
 let processAuth: WireAuth | undefined;
 
 /** Sets the login every later {@link WireConnection.open} performs. */
 export function setWireAuth(auth: WireAuth | undefined): void {
   processAuth = auth;
+}
+
+/** TLS for every connection of this process (the tools' --tls-* options); undefined = clear. */
+export interface WireTls {
+  /** CA certificates, client certificate and key, protocol range, ciphers */
+  options: SecureContextOptions;
+  /** the name a node's certificate must present when the host gives none (`--tls-name`) */
+  defaultName?: string | undefined;
+}
+let processTls: WireTls | undefined;
+
+/** Makes every later {@link WireConnection.open} connect over TLS (undefined: clear). */
+export function setWireTls(tls: WireTls | undefined): void {
+  processTls = tls;
+}
+
+/** Whether connections go over TLS (discovery then asks for the TLS peers). */
+export function wireTlsEnabled(): boolean {
+  return processTls !== undefined;
 }
 
 /** Admin answers that mean the node has no security: the connection needs no login. */
@@ -57,14 +82,20 @@ export class WireConnection {
     socket.on('close', () => fail());
   }
 
-  static open(host: string, port: number, timeoutMs = 5000): Promise<WireConnection> {
+  /**
+   * Connects (over TLS when {@link setWireTls} set it), then logs in when {@link setWireAuth} did.
+   * @param tlsName the name the node's certificate must present (TLS only; default `--tls-name`, else the host)
+   */
+  static open(host: string, port: number, timeoutMs = 5000, tlsName?: string): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
-      const sock = connect({ host, port });
+      const tls = processTls;
+      const name = tlsName || tls?.defaultName || host;
+      const sock = tls ? tlsConnect({ host, port, ...tls.options, servername: isIpLiteral(name) ? undefined : name, checkServerIdentity: (_h, cert) => checkServerIdentity(name, cert) }) : connect({ host, port });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new WireError(`connect to ${host}:${port} timed out`));
       }, timeoutMs);
-      sock.once('connect', () => {
+      sock.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         const conn = new WireConnection(sock);
         if (!processAuth) return resolve(conn);
@@ -87,8 +118,24 @@ export class WireConnection {
     this.socket.destroy();
   }
 
-  /** AUTHENTICATE (admin command 0) with user and credential; throws naming the result code. */
+  /**
+   * AUTHENTICATE (admin command 0) with user and credential, or the clients' PKI LOGIN (command 20
+   * without fields: the client certificate names the user); throws naming the result code.
+   */
   async authenticate(auth: WireAuth): Promise<void> {
+    if ('pki' in auth) {
+      const frame = Buffer.alloc(24);
+      frame[0] = 2;
+      frame[1] = 2;
+      frame.writeUIntBE(16, 2, 6);
+      frame[8 + 2] = 20; // LOGIN, no fields
+      const body = await this.request(frame);
+      const code = body[1] ?? 0;
+      if (code !== 0 && !NO_SECURITY_CODES.has(code)) {
+        throw new WireError(`PKI login failed: result code ${code}${code === 60 ? ' (the certificate names no user)' : code === 65 ? ' (no client certificate)' : ''}`);
+      }
+      return;
+    }
     const user = Buffer.from(auth.user);
     const cred = Buffer.from(auth.credential);
     const frame = Buffer.alloc(8 + 16 + 5 + user.length + 5 + cred.length);
@@ -227,6 +274,15 @@ export class WireConnection {
     }
     return out;
   }
+}
+
+function isIpLiteral(name: string): boolean {
+  return /^[0-9.]+$/.test(name) || name.includes(':');
+}
+
+/** Node's check, against the name Aerospike's tools verify (the TLS name, not the dialled host). */
+function checkServerIdentity(name: string, cert: Parameters<typeof defaultCheckServerIdentity>[1]): Error | undefined {
+  return defaultCheckServerIdentity(name, cert);
 }
 
 /** Offset just past the as_msg starting at `p`. */

@@ -8,7 +8,8 @@
  */
 import { WireConnection } from '../client/wire-connection.js';
 import { Options, UsageError, parseCommandLine, parseHosts, type OptionSpec } from './cli-args.js';
-import { applyToolAuth, readToolAuth, type ToolAuth } from './auth-args.js';
+import { applyToolAuth, readStdinLine, readToolAuth, type ToolAuth } from './auth-args.js';
+import { applyToolTls, readToolTls, TLS_OPTION_SPECS, TLS_USAGE, type ToolTls } from './tls-args.js';
 
 const SPECS: OptionSpec[] = [
   { long: 'host', short: 'h', value: 'required' },
@@ -21,6 +22,7 @@ const SPECS: OptionSpec[] = [
   { long: 'auth', value: 'required' },
   { long: 'host-nodes', value: 'none' },
   { long: 'help', value: 'none' },
+  ...TLS_OPTION_SPECS,
 ];
 
 export const ASINFO_USAGE = `Usage: asinfo [-h host] [-p port] [-v command] [-l] [-t timeout-ms]
@@ -31,9 +33,10 @@ export const ASINFO_USAGE = `Usage: asinfo [-h host] [-p port] [-v command] [-l]
   -t, --timeout    milliseconds to wait for the answer (default 1000)
   -U, --user       log in as this user (a node with a security stanza); none: no login
   -P, --password   the user's password; -P alone reads it from standard input
-  --auth           INTERNAL (the default; EXTERNAL and PKI are not supported yet)
+  --auth           INTERNAL (the default) or PKI (the TLS client certificate names the user)
   --host-nodes     run the command on every node of that node's host (nodes-per-host), one
-                   answer per node, then the host total of every numeric name=value item`;
+                   answer per node, then the host total of every numeric name=value item
+${TLS_USAGE}`;
 
 interface Io {
   out(text: string): void;
@@ -55,18 +58,22 @@ export async function runAsinfo(argv: string[], io: Io = { out: (t) => process.s
   }
   let host: string;
   let port: number;
+  let tlsName: string | undefined;
   let timeoutMs: number;
   let auth: ToolAuth | undefined;
+  let tls: ToolTls | undefined;
   try {
     const defaultPort = opts.int('port', 3000, 1, 65535, 'port');
-    [{ host, port }] = parseHosts(opts.str('host') ?? '127.0.0.1', defaultPort) as [{ host: string; port: number }];
+    [{ host, port, tlsName }] = parseHosts(opts.str('host') ?? '127.0.0.1', defaultPort) as [{ host: string; port: number; tlsName?: string }];
     timeoutMs = opts.int('timeout', 1000, 1, 3_600_000, 'timeout');
+    tls = readToolTls(opts);
     auth = readToolAuth(opts);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`${e.message}\n`);
     return 1;
   }
+  if (tls) await applyToolTls(tls, readStdinLine);
   if (auth) await applyToolAuth(auth);
   const command = opts.str('value');
   const lines = opts.has('lines');
@@ -80,7 +87,7 @@ export async function runAsinfo(argv: string[], io: Io = { out: (t) => process.s
   let answer: Map<string, string>;
   try {
     answer = await withTimeout(timeoutMs, async () => {
-      const conn = await WireConnection.open(host, port, timeoutMs);
+      const conn = await WireConnection.open(host, port, timeoutMs, tlsName);
       try {
         return await conn.info(command === undefined ? [] : [command]);
       } finally {

@@ -8,18 +8,29 @@ import { setWireAuth } from '../client/wire-connection.js';
 import { clientCredential } from '../security/credential.js';
 import { UsageError, type Options } from './cli-args.js';
 
-/** What the command line asked for: a user, and a password or a prompt for one. */
-export interface ToolAuth {
-  user: string;
-  /** undefined: prompt on the terminal (`-P` without a value) */
-  password: string | undefined;
-}
+/**
+ * What the command line asked for: a user, and a password or a prompt for one; or PKI (the TLS
+ * client certificate names the user).
+ */
+export type ToolAuth =
+  | {
+      user: string;
+      /** undefined: prompt on the terminal (`-P` without a value) */
+      password: string | undefined;
+    }
+  | { pki: true };
 
 /** Reads the options; undefined when no user was given. Throws UsageError for what cannot work. */
 export function readToolAuth(o: Options): ToolAuth | undefined {
-  const auth = o.str('auth');
-  if (auth !== undefined && auth.toUpperCase() !== 'INTERNAL') {
-    throw new UsageError(`--auth ${auth}: Strato supports INTERNAL authentication only (EXTERNAL, EXTERNAL_INSECURE and PKI not yet)`);
+  const auth = o.str('auth')?.toUpperCase();
+  if (auth === 'PKI') {
+    // as Aerospike's tools: PKI needs TLS and a client certificate, and takes no user or password
+    if (!o.has('tls-enable') || !o.has('tls-certfile')) throw new UsageError('--auth PKI needs --tls-enable with --tls-certfile and --tls-keyfile');
+    if (o.has('user') || o.has('password')) throw new UsageError('--auth PKI takes no -U/-P: the certificate names the user');
+    return { pki: true };
+  }
+  if (auth !== undefined && auth !== 'INTERNAL') {
+    throw new UsageError(`--auth ${o.str('auth')}: Strato supports INTERNAL and PKI authentication (EXTERNAL and EXTERNAL_INSECURE not yet)`);
   }
   const user = o.str('user');
   if (user === undefined) {
@@ -32,12 +43,18 @@ export function readToolAuth(o: Options): ToolAuth | undefined {
 
 /** Makes every later connection of this process log in as `auth.user` (prompting when asked). */
 export async function applyToolAuth(auth: ToolAuth): Promise<void> {
+  if ('pki' in auth) return setWireAuth({ pki: true });
   const password = auth.password ?? (await promptPassword(auth.user));
   setWireAuth({ user: auth.user, credential: clientCredential(password) });
 }
 
 async function promptPassword(user: string): Promise<string> {
   process.stderr.write(`Enter Password for User ${user}: `);
+  return readStdinLine();
+}
+
+/** One line of standard input (a prompted secret). */
+export async function readStdinLine(): Promise<string> {
   const rl = createInterface({ input: process.stdin, terminal: false });
   try {
     for await (const line of rl) return line;

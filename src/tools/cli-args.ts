@@ -113,17 +113,20 @@ export class Options {
   }
 }
 
-/** Parses `host[:port][,host[:port]...]` with a default port; IPv6 in brackets. */
-export function parseHosts(spec: string, defaultPort: number): { host: string; port: number }[] {
+/**
+ * Parses `host[:port][,host[:port]...]` with a default port; IPv6 in brackets; Aerospike's
+ * `host:tlsname:port` form names the TLS name the node's certificate must present.
+ */
+export function parseHosts(spec: string, defaultPort: number): { host: string; port: number; tlsName?: string }[] {
   return spec
     .split(',')
     .filter((s) => s.length > 0)
     .map((h) => {
-      const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(h) ?? /^([^:]+)(?::(?:[^:]*:)?(\d+))?$/.exec(h);
+      const m = /^\[([^\]]+)\](?::(?:([^:]*):)?(\d+))?$/.exec(h) ?? /^([^:]+)(?::(?:([^:]*):)?(\d+))?$/.exec(h);
       if (!m) throw new UsageError(`Invalid host ${h}`);
-      const port = m[2] ? Number(m[2]) : defaultPort;
-      if (!(port >= 1 && port <= 65535)) throw new UsageError(`Invalid port value ${m[2]}`);
-      return { host: m[1]!, port };
+      const port = m[3] ? Number(m[3]) : defaultPort;
+      if (!(port >= 1 && port <= 65535)) throw new UsageError(`Invalid port value ${m[3]}`);
+      return m[2] ? { host: m[1]!, port, tlsName: m[2] } : { host: m[1]!, port };
     });
 }
 

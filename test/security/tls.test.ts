@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/paths.js';
 import Aerospike from 'aerospike';
 import { runStratoExpectingFailure, startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
@@ -280,6 +283,52 @@ test('PKI login on the clear port (no certificate) is refused', async () => {
     sock.on('error', reject);
   });
   assert.equal(answer[9], 65); // INVALID_CREDENTIAL
+});
+
+/** Runs one of Strato's tools (bin/<tool>.js) to its end (20 s at most). */
+function runTool(tool: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [join(ROOT, 'bin', `${tool}.js`), ...args], { timeout: 20_000 }, (e, out, err) => {
+      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
+    });
+    child.stdin!.end();
+  });
+}
+
+test('asinfo --tls-enable asks a node over TLS, with host:tlsname:port or --tls-name', async () => {
+  const a = await runTool('asinfo', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:${TLS_NAME}:${plainTlsPort}`, '-v', 'service-tls-std']);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(a.out.trim(), `127.0.0.1:${plainTlsPort}`);
+  const b = await runTool('asinfo', ['--tls-enable', '--tls-cafile', pki.caFile, '--tls-name', TLS_NAME, '-h', '127.0.0.1', '-p', String(plainTlsPort), '-v', 'status']);
+  assert.equal(b.code, 0, b.err);
+  assert.equal(b.out.trim(), 'ok');
+});
+
+test('asinfo refuses a node whose certificate does not present the TLS name', async () => {
+  const r = await runTool('asinfo', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:wrong.name:${plainTlsPort}`, '-v', 'status']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /wrong\.name/);
+});
+
+test('asinfo with a client certificate and --auth PKI logs in on a mutual-TLS node', async () => {
+  const tls = ['--tls-enable', '--tls-cafile', pki.caFile, '--tls-certfile', alice.cert, '--tls-keyfile', alice.key, '-h', `127.0.0.1:${TLS_NAME}:${mutualTlsPort}`];
+  const ok = await runTool('asinfo', [...tls, '--auth', 'PKI', '-v', 'status']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal(ok.out.trim(), 'ok');
+  // a sys-admin command: alice holds read-write only
+  const refused = await runTool('asinfo', [...tls, '--auth', 'PKI', '-v', 'set-config:context=service;ticker-interval=10']);
+  assert.match(refused.out + refused.err, /ERROR:81|role violation/i);
+  const noCert = await runTool('asinfo', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:${TLS_NAME}:${mutualTlsPort}`, '-v', 'status']);
+  assert.equal(noCert.code, 1);
+});
+
+test('TLS options without --tls-enable, and --auth PKI without a certificate, are refused by name', async () => {
+  const a = await runTool('asinfo', ['--tls-cafile', pki.caFile, '-v', 'status']);
+  assert.equal(a.code, 1);
+  assert.match(a.err, /--tls-cafile needs --tls-enable/);
+  const b = await runTool('asinfo', ['--tls-enable', '--auth', 'PKI', '-v', 'status']);
+  assert.equal(b.code, 1);
+  assert.match(b.err, /--auth PKI needs --tls-enable with --tls-certfile/);
 });
 
 test('a tls-name naming no tls stanza stops the start naming file and line', async () => {

@@ -67,7 +67,7 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
     return 1;
   }
   if (auth) await applyToolAuth(auth);
-  const session: Session = { enabled: opts.has('enable'), user: auth?.user };
+  const session: Session = { enabled: opts.has('enable'), user: auth && 'user' in auth ? auth.user : undefined };
   const cluster = new AdminCluster(seeds, timeoutMs);
   try {
     await cluster.discover();
