@@ -7,7 +7,8 @@
  */
 import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/cluster-runtime.js';
 import { parseNodeId, type NodeId } from '../cluster/node-id.js';
-import { joinAddress } from '../cluster/net/peer-net.js';
+import { joinAddress, type PeerTls } from '../cluster/net/peer-net.js';
+import { isBlacklisted, loadTlsContexts, type TlsContext } from './tls-contexts.js';
 import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
@@ -61,20 +62,33 @@ export class ClusterRouter implements NodeRouter {
     const bindOf = (addrs: string[]) => (addrs[0] === undefined || addrs[0] === 'any' ? '0.0.0.0' : addrs[0]);
     const serviceBind = node.spec.serviceAddress;
     const advertiseHost = (bind: string) => (bind === '0.0.0.0' ? (raw.network.service.accessAddresses[0] ?? firstExternalIPv4()) : bind);
-    const hbBind = bindOf(hb.addresses.length > 0 ? hb.addresses : [serviceBind]);
-    const fabBind = bindOf(fab.addresses.length > 0 ? fab.addresses : [serviceBind]);
+    // with a tls-port, that link runs over TLS on it (and its own addresses, else the clear ones)
+    const tlsContexts = hb.tlsPort !== 0 || fab.tlsPort !== 0 ? loadTlsContexts(raw.network.tls) : new Map<string, TlsContext>();
+    const peerTls = (name: string | undefined): PeerTls | undefined => {
+      const ctx = name === undefined ? undefined : tlsContexts.get(name);
+      return ctx ? { options: ctx.options, name: ctx.name, accept: (cert) => !isBlacklisted(ctx, cert) } : undefined;
+    };
+    const hbTls = hb.tlsPort !== 0 ? peerTls(hb.tlsName) : undefined;
+    const fabTls = fab.tlsPort !== 0 ? peerTls(fab.tlsName) : undefined;
+    const hbAddrs = hbTls && hb.tlsAddresses.length > 0 ? hb.tlsAddresses : hb.addresses;
+    const fabAddrs = fabTls && fab.tlsAddresses.length > 0 ? fab.tlsAddresses : fab.addresses;
+    const hbBind = bindOf(hbAddrs.length > 0 ? hbAddrs : [serviceBind]);
+    const fabBind = bindOf(fabAddrs.length > 0 ? fabAddrs : [serviceBind]);
+    const hbPort = hbTls ? hb.tlsPort : hb.port;
+    const fabPort = fabTls ? fab.tlsPort : fab.port;
     const opts: ClusterRuntimeOptions = {
       nodeId: parseNodeId(node.nodeId),
       clusterName: raw.service.clusterName,
       heartbeat: {
         host: hbBind,
-        port: hb.port,
-        advertise: joinAddress(advertiseHost(hbBind), hb.port),
-        seeds: hb.meshSeeds.map((s) => joinAddress(s.host, s.port)),
+        port: hbPort,
+        advertise: joinAddress(advertiseHost(hbBind), hbPort),
+        seeds: (hbTls ? hb.tlsMeshSeeds : hb.meshSeeds).map((s) => joinAddress(s.host, s.port)),
         intervalMs: hb.intervalMs,
         timeoutIntervals: hb.timeoutIntervals,
+        tls: hbTls,
       },
-      fabric: { host: fabBind, port: fab.port, advertise: joinAddress(advertiseHost(fabBind), fab.port) },
+      fabric: { host: fabBind, port: fabPort, advertise: joinAddress(advertiseHost(fabBind), fabPort), tls: fabTls },
       service: joinAddress(advertiseHost(serviceBind), raw.network.service.accessPort || servicePort),
       serviceTls: node.spec.tls ? { endpoint: joinAddress(node.spec.tls.address, node.spec.tls.port), name: node.spec.tls.name } : undefined,
       minClusterSize: Math.max(1, raw.service.minClusterSize),

@@ -157,7 +157,6 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   const security = config.raw.security ? makeSecurity(config.raw.security, spec, node, clock, () => service) : undefined;
   if (security) log.info(`security enabled: ${security.store.users.size} users, ${security.store.roles.size} user-defined roles`);
   const net = config.raw.network;
-  if (net.heartbeat.tlsPort !== 0 || net.fabric.tlsPort !== 0) throw new Error('heartbeat and fabric tls-port are not supported by Strato yet');
   const tlsContexts = loadTlsContexts(net.tls);
   const svcTls = net.service.tlsPort !== 0 ? serviceTls(net.service, spec.serviceAddress, tlsContexts) : undefined;
   const handlers = makeDataHandlers(node, config, udf);
@@ -202,7 +201,10 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
       await service.close();
       throw new Error(`cannot open the heartbeat/fabric ports: ${(e as Error).message}`);
     }
-    log.info(`mesh heartbeats on port ${config.raw.network.heartbeat.port}, fabric on port ${config.raw.network.fabric.port}`);
+    const { heartbeat: hbNet, fabric: fabNet } = config.raw.network;
+    const hbText = hbNet.tlsPort !== 0 ? `TLS port ${hbNet.tlsPort} (tls-name ${hbNet.tlsName})` : `port ${hbNet.port}`;
+    const fabText = fabNet.tlsPort !== 0 ? `TLS port ${fabNet.tlsPort} (tls-name ${fabNet.tlsName})` : `port ${fabNet.port}`;
+    log.info(`mesh heartbeats on ${hbText}, fabric on ${fabText}`);
   }
   for (const ns of node.namespaces.values()) {
     log.info(`{${ns.name}} namespace ready: ${ns.storage.kind} storage, replication-factor ${ns.settings.replicationFactor}`);

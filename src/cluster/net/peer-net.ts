@@ -9,6 +9,14 @@
  *        u8 type | u32 request id | payload
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import {
+  checkServerIdentity,
+  connect as tlsConnect,
+  createServer as createTlsServer,
+  type PeerCertificate,
+  type SecureContextOptions,
+  type TLSSocket,
+} from 'node:tls';
 
 const HEADER_BYTES = 4 + 1 + 1 + 4;
 const KIND_ONEWAY = 0;
@@ -39,6 +47,19 @@ export interface MessageLink {
 /** Builds a node's link for one purpose (heartbeat or fabric port) around its message handler. */
 export type MessageLinkFactory = (purpose: 'heartbeat' | 'fabric', handler: MessageHandler) => MessageLink;
 
+/**
+ * TLS between nodes (Aerospike EE's heartbeat / fabric `tls-name`): both sides present a
+ * certificate the CA signed that names `name`, and each verifies the other's.
+ */
+export interface PeerTls {
+  /** certificate, key, CAs, protocol range, ciphers */
+  options: SecureContextOptions;
+  /** the name every node's certificate presents (CN or DNS alt name) */
+  name: string;
+  /** a further check of a verified certificate (the cert-blacklist); false refuses the peer */
+  accept?: (cert: PeerCertificate) => boolean;
+}
+
 export interface PeerNetOptions {
   /** largest frame accepted; a peer sending more is disconnected */
   maxFrameBytes: number;
@@ -46,9 +67,17 @@ export interface PeerNetOptions {
   connectTimeoutMs: number;
   /** frames queued while connecting, beyond which one-way messages are dropped */
   maxQueuedFrames: number;
+  /** undefined = clear TCP */
+  tls?: PeerTls | undefined;
 }
 
 const DEFAULTS: PeerNetOptions = { maxFrameBytes: 64 * 1024 * 1024, connectTimeoutMs: 1000, maxQueuedFrames: 10_000 };
+
+/** Whether a verified peer certificate names the cluster's TLS name and passes the extra check. */
+function peerAccepted(tls: PeerTls, cert: PeerCertificate | undefined): boolean {
+  if (!cert || Object.keys(cert).length === 0) return false;
+  return checkServerIdentity(tls.name, cert) === undefined && (tls.accept?.(cert) ?? true);
+}
 
 interface Pending {
   resolve(b: Buffer): void;
@@ -106,10 +135,13 @@ class OutgoingLink {
     opts: PeerNetOptions,
   ) {
     const [host, port] = splitAddress(address);
-    this.socket = connect({ host, port });
+    const tls = opts.tls;
+    this.socket = tls
+      ? tlsConnect({ host, port, ...tls.options, servername: tls.name, checkServerIdentity: (_h, cert) => (peerAccepted(tls, cert) ? undefined : new Error(`peer ${address} does not present TLS name ${tls.name}`)) })
+      : connect({ host, port });
     this.socket.setNoDelay(true);
     const timer = setTimeout(() => this.socket.destroy(new Error('connect timeout')), opts.connectTimeoutMs);
-    this.socket.once('connect', () => {
+    this.socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       this.connected = true;
       for (const f of this.queue) this.socket.write(f);
@@ -163,7 +195,16 @@ export class PeerNet implements MessageLink {
 
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.accept(socket));
+      const tls = this.opts.tls;
+      const server = tls
+        ? createTlsServer({ ...tls.options, requestCert: true, rejectUnauthorized: true, handshakeTimeout: this.opts.connectTimeoutMs * 10 }, (socket: TLSSocket) => {
+            // the CA verified the certificate during the handshake; it must also name the cluster's TLS name
+            if (!peerAccepted(tls, socket.getPeerCertificate())) return void socket.destroy();
+            this.accept(socket);
+          })
+        : createServer((socket) => this.accept(socket));
+      // a failed handshake only ends that connection
+      if (tls) server.on('tlsClientError', () => undefined);
       server.once('error', reject);
       server.listen({ host, port }, () => {
         server.off('error', reject);

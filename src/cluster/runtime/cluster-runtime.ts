@@ -12,7 +12,7 @@ import type { Migration } from '../migration-plan.js';
 import type { PartitionVersion } from '../partition-version.js';
 import type { PlacementGroup } from '../partition-map.js';
 import { AddressBook, DEPARTURE_MESSAGE, HeartbeatTransport, HEARTBEAT_MESSAGE, type NodeEndpoints } from '../net/heartbeat-transport.js';
-import { PeerNet, type MessageLink, type MessageLinkFactory } from '../net/peer-net.js';
+import { PeerNet, type MessageLink, type MessageLinkFactory, type PeerTls } from '../net/peer-net.js';
 import { NamespacePartitions } from './partition-state.js';
 import {
   decodeDupRead,
@@ -32,8 +32,10 @@ import { MigrationSender, type MigrationData } from './migrator.js';
 export interface ClusterRuntimeOptions {
   nodeId: NodeId;
   clusterName: string;
-  heartbeat: { host: string; port: number; advertise: string; seeds: string[]; intervalMs: number; timeoutIntervals: number };
-  fabric: { host: string; port: number; advertise: string };
+  /** `tls`: heartbeats go over TLS (heartbeat `tls-port`/`tls-name`); undefined = clear */
+  heartbeat: { host: string; port: number; advertise: string; seeds: string[]; intervalMs: number; timeoutIntervals: number; tls?: PeerTls | undefined };
+  /** `tls`: fabric goes over TLS (fabric `tls-port`/`tls-name`); undefined = clear */
+  fabric: { host: string; port: number; advertise: string; tls?: PeerTls | undefined };
   /** the service endpoint clients use ("host:port") */
   service: string;
   /** the TLS service endpoint ("host:port") and its TLS name, when the node has a TLS port */
@@ -95,6 +97,8 @@ interface Exchange {
 }
 
 const READY_WAIT_MS = 2000;
+/** Least time a TLS heartbeat connection gets to finish its handshake. */
+const TLS_CONNECT_TIMEOUT_MS = 2000;
 /** an exchange not complete after this long is sent again (a member may have missed it) */
 const EXCHANGE_RETRANSMIT_MS = 500;
 const MAX_BUFFERED_KEYS = 8;
@@ -137,7 +141,14 @@ export class ClusterRuntime {
     const links: MessageLinkFactory =
       opts.links ??
       ((purpose, handler) =>
-        purpose === 'heartbeat' ? new PeerNet(handler, { maxFrameBytes: 1024 * 1024, connectTimeoutMs: opts.heartbeat.intervalMs * 3 }) : new PeerNet(handler));
+        purpose === 'heartbeat'
+          ? new PeerNet(handler, {
+              maxFrameBytes: 1024 * 1024,
+              // a TLS handshake is several round trips and public-key work: give it time on a busy machine
+              connectTimeoutMs: opts.heartbeat.tls ? Math.max(TLS_CONNECT_TIMEOUT_MS, opts.heartbeat.intervalMs * 3) : opts.heartbeat.intervalMs * 3,
+              tls: opts.heartbeat.tls,
+            })
+          : new PeerNet(handler, opts.fabric.tls ? { tls: opts.fabric.tls, connectTimeoutMs: TLS_CONNECT_TIMEOUT_MS } : {}));
     this.hbNet = links('heartbeat', (type, payload) => {
       if (type === HEARTBEAT_MESSAGE) this.transport.receive(payload);
       else if (type === DEPARTURE_MESSAGE) {
