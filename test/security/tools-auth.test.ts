@@ -57,7 +57,11 @@ test('asinfo logs in with -U/-P (or a password on stdin) and runs a privileged c
   assert.match(wrong.err, /authentication as 'admin' failed: result code 65/);
   const pki = await run('asinfo', ['-p', p, '-U', 'admin', '-P', 'admin', '--auth', 'PKI', '-v', 'build']);
   assert.equal(pki.code, 1);
-  assert.match(pki.err, /INTERNAL authentication only/);
+  // PKI needs TLS with a client certificate (test/security/tls.test.ts logs in that way)
+  assert.match(pki.err, /--auth PKI needs --tls-enable with --tls-certfile/);
+  const external = await run('asinfo', ['-p', p, '-U', 'admin', '-P', 'admin', '--auth', 'EXTERNAL', '-v', 'build']);
+  assert.equal(external.code, 1);
+  assert.match(external.err, /INTERNAL and PKI authentication/);
   // a node without security: the login is skipped as the clients skip it
   const plain = await run('asinfo', ['-p', String(open.port), '-U', 'admin', '-P', 'admin', '-v', 'build']);
   assert.equal(plain.code, 0, plain.err);
