@@ -460,6 +460,40 @@ describe('asadm on a node with security', () => {
     assert.equal(after.get('Allowlist'), undefined, 'an empty allowlist column is not shown');
   });
 
+  test('show users statistics prints each user per node: connections, quota, usage and activity as asadm', async () => {
+    // quotas need enable-quotas: a node of its own
+    const quotas = await startStrato({ config: `security {\n  enable-quotas true\n}\n${NS}` });
+    const as = (user: string, password: string, cmd: string) => asadm('-p', String(quotas.port), '-U', user, '-P', password, '--enable', '-e', cmd);
+    let carol: any;
+    try {
+      let r = await as('admin', 'admin', 'manage acl create role quota_r priv read read 1500; manage acl create user carol password pw roles quota_r');
+      assert.equal(r.code, 0, r.err);
+      carol = await connectClient({ hosts: [{ addr: '127.0.0.1', port: quotas.port }], user: 'carol', password: 'pw', log: { level: -1 } as any });
+      for (let i = 0; i < 20; i++) await carol.exists(new Aerospike.Key('test', 'people', i));
+      r = await as('admin', 'admin', 'show users stat');
+      assert.equal(r.code, 0, r.err);
+      const t = parseTable(r.out, 'Users');
+      assert.ok(t, r.out);
+      assert.deepEqual(t.headers.slice(0, 3), ['User', 'Node', 'Connections']);
+      assert.ok(t.headers.includes('Read Quota') && t.headers.includes('Read Usage%') && t.headers.includes('Read Single Record TPS'), t.headers.join(','));
+      assert.ok(t.headers.includes('Write Quota') && t.headers.includes('Write PI/SI Query Limited RPS') && t.headers.includes('Write PI/SI Query Limitless'), t.headers.join(','));
+      const rows = table(r.out, 'Users');
+      const c = rows.find((x) => x.get('User') === 'carol');
+      assert.equal(c?.get('Node'), `127.0.0.1:${quotas.port}`);
+      assert.ok(Number(c?.get('Connections')) >= 1, `carol's client holds connections: ${c?.get('Connections')}`);
+      assert.equal(c?.get('Read Quota'), '1.500 K');
+      assert.match(c?.get('Read Usage%') ?? '', /^\d+\.\d\d %$/);
+      assert.equal(c?.get('Read PI/SI Query Limitless'), '0');
+      // asadm's own logged-in connection is admin's
+      assert.ok(Number(rows.find((x) => x.get('User') === 'admin')?.get('Connections')) >= 1);
+      const one = await as('admin', 'admin', 'show users statistics carol');
+      assert.deepEqual(table(one.out, 'Users').map((x) => x.get('User')), ['carol']);
+    } finally {
+      await carol?.close();
+      await quotas.stop();
+    }
+  });
+
   test('set-password and change-password take effect at the next login; delete removes the user and the role', async () => {
     let r = await as('admin', 'admin', 'manage acl create user bob password first roles read; manage acl set-password user bob password second');
     assert.equal(r.code, 0, r.err);

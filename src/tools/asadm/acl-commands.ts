@@ -26,7 +26,7 @@ import {
   type PrivilegeSpec,
 } from '../../client/admin-request.js';
 import type { AdminCluster } from './cluster.js';
-import { renderTable, type Cell } from './table.js';
+import { renderTable, scientific, type Cell } from './table.js';
 
 export interface AclResult {
   out: string;
@@ -220,6 +220,44 @@ export async function showUsers(c: AdminCluster, only?: string): Promise<AclResu
   } catch (e) {
     return e instanceof AdminError ? fail(e.message) : fail((e as Error).message);
   }
+}
+
+/**
+ * asadm's Read/Write subgroup of `show users statistics` from a user's read-info or write-info
+ * (quota, single-record TPS, records/s of its rps-limited scans and queries, count of its
+ * limitless ones): Quota, Usage% ((TPS + limited RPS) / quota; none without a quota), Single
+ * Record TPS, PI/SI Query Limited RPS, PI/SI Query Limitless.
+ */
+function quotaCells(info: number[] | undefined): Cell[] {
+  if (!info) return [undefined, undefined, undefined, undefined, undefined];
+  const [quota, tps, rps, limitless] = info;
+  const usage = quota ? `${((((tps ?? 0) + (rps ?? 0)) / quota) * 100).toFixed(2)} %` : undefined;
+  return [scientific(quota), usage, scientific(tps), scientific(rps), scientific(limitless)];
+}
+
+const QUOTA_COLUMNS = ['Quota', 'Usage%', 'Single Record TPS', 'PI/SI Query Limited RPS', 'PI/SI Query Limitless'];
+
+/**
+ * `show users statistics [<user>]`: asadm's per-node Users sheet, from QUERY_USERS asked of every
+ * node (connections, quotas and usage are each node's own): one row per user and node, ordered by
+ * user then node. A node that cannot answer is named under the table.
+ */
+export async function showUsersStatistics(c: AdminCluster, only?: string): Promise<AclResult> {
+  const answers = await Promise.all(c.nodes.map((n) => c.adminOn(n, (conn) => queryUsers(conn, only)).catch((e: Error) => e)));
+  const rows: Cell[][] = [];
+  const errors: string[] = [];
+  c.nodes.forEach((n, i) => {
+    const a = answers[i]!;
+    if (a instanceof Error) {
+      errors.push(`${n.key}: ${a.message}`);
+      return;
+    }
+    for (const u of a) rows.push([u.user, n.key, scientific(u.connections), ...quotaCells(u.readInfo), ...quotaCells(u.writeInfo)]);
+  });
+  if (rows.length === 0) return fail(errors[0]?.replace(/^[^:]+:\d+: /, '') ?? 'no users');
+  rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])));
+  const table = renderTable('Users', ['User', 'Node', 'Connections', { group: 'Read', columns: QUOTA_COLUMNS }, { group: 'Write', columns: QUOTA_COLUMNS }], rows);
+  return { out: table + errors.map((e) => `ERROR: ${e}\n`).join(''), failed: errors.length > 0 };
 }
 
 /** `show roles [<role>]`: asadm's Roles sheet. */

@@ -110,7 +110,11 @@ export class AdminCluster {
 
   /** Runs `fn` on a connection (logged in when -U was given) to the principal, within the timeout. */
   async admin<T>(fn: (conn: WireConnection) => Promise<T>): Promise<T> {
-    const node = await this.principal();
+    return this.adminOn(await this.principal(), fn);
+  }
+
+  /** Runs `fn` on a connection (logged in when -U was given) to `node`, within the timeout. */
+  async adminOn<T>(node: AdminNode, fn: (conn: WireConnection) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const conn = await WireConnection.open(node.host, node.port, this.timeoutMs);
     try {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseReplicas } from '../../client/cluster-info.js';
 import { AdminCluster, kvList } from './cluster.js';
-import { manageAcl, showRoles, showUsers } from './acl-commands.js';
+import { manageAcl, showRoles, showUsers, showUsersStatistics } from './acl-commands.js';
 import { bytes, hms, renderTable, renderVertical, type Cell } from './table.js';
 
 /** What one asadm session carries from command to command. */
@@ -372,6 +372,8 @@ async function show(c: AdminCluster, args: string[]): Promise<CommandResult> {
       return ok(renderTable('UDF Modules', ['Filename', 'Hash', 'Type'], [...seen.values()].sort((a, b) => String(a[0]).localeCompare(String(b[0])))));
     }
     case 'users':
+      // asadm takes any prefix of `statistics` (`show users stat`)
+      if (sub !== undefined && sub.length >= 4 && 'statistics'.startsWith(sub)) return showUsersStatistics(c, args[2]);
       return showUsers(c, sub);
     case 'roles':
       return showRoles(c, sub);

@@ -27,7 +27,7 @@ function text(c: Cell): string {
 }
 
 function isNumeric(c: Cell): boolean {
-  return typeof c === 'number' || (typeof c === 'string' && /^-?\d+(\.\d+)?( [KMGTP]?B| %)?$/.test(c));
+  return typeof c === 'number' || (typeof c === 'string' && /^-?\d+(\.\d+)?( [KMGTP]?B| [KMGTPE]| %)?$/.test(c));
 }
 
 /** Python's `str.center` (the odd extra pad goes left when the width is odd, right otherwise). */
@@ -285,6 +285,22 @@ export function bytes(n: number | undefined): string {
     u++;
   }
   return `${u === 0 ? v : v.toFixed(3)} ${units[u]}`;
+}
+
+/**
+ * A count in asadm's scientific units (its `Converters.scientific_units`): below 1,000 as is,
+ * else three decimals and K, M, G, T, P or E (powers of 1,000).
+ */
+export function scientific(n: number | undefined): string | undefined {
+  if (n === undefined || !Number.isFinite(n)) return undefined;
+  const units = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? String(v) : `${v.toFixed(3)} ${units[u]}`;
 }
 
 /** Seconds as `HH:MM:SS` (hours may exceed 24, as asadm's uptime column). */
