@@ -7,6 +7,7 @@
  */
 import { InfoParseError, parsePeers, parseReplicas, parseReplicasMaster, type Peer } from './cluster-info.js';
 import { endpointKey, infoRequest, isInfoError, type Endpoint } from './info-request.js';
+import { wireTlsEnabled } from './wire-connection.js';
 import { resolveMasters, type MasterTable, type NodeClaims } from './partition-owners.js';
 
 export interface ClusterNode extends Endpoint {
@@ -34,20 +35,22 @@ interface Snapshot {
   masters: MasterTable;
 }
 
-const PROBE_COMMANDS = ['node', 'peers-clear-std', 'partition-generation', 'replicas'];
+/** Over TLS the peers' TLS endpoints (and names) are asked for, as the clients do. */
+const peersCommand = () => (wireTlsEnabled() ? 'peers-tls-std' : 'peers-clear-std');
 
 /** A node answered, but not with what a cluster member answers: an error, never skipped. */
 export class ClusterAnswerError extends Error {}
 
 /** Asks one address who it is, who its peers are and which partitions it holds. */
 async function probe(ep: Endpoint, timeoutMs: number): Promise<Probe> {
-  const a = await infoRequest(ep, PROBE_COMMANDS, timeoutMs);
+  const peersCmd = peersCommand();
+  const a = await infoRequest(ep, ['node', peersCmd, 'partition-generation', 'replicas'], timeoutMs);
   const where = endpointKey(ep);
   const id = a.get('node');
   if (id === undefined || !/^[0-9A-Fa-f]{1,16}$/.test(id)) throw new ClusterAnswerError(`${where} answered node "${id ?? ''}", not a hex node id`);
   const bad = (msg: string) => new ClusterAnswerError(`node ${id} at ${where}: ${msg}`);
-  const peersText = a.get('peers-clear-std');
-  if (isInfoError(peersText)) throw bad(`peers-clear-std failed: ${peersText ?? 'no answer'}`);
+  const peersText = a.get(peersCmd);
+  if (isInfoError(peersText)) throw bad(`${peersCmd} failed: ${peersText ?? 'no answer'}`);
   const genText = a.get('partition-generation') ?? '';
   if (!/^-?\d+$/.test(genText)) throw bad(`invalid partition-generation answer "${genText}": expected an integer`);
   let replicasText = a.get('replicas');
@@ -59,9 +62,10 @@ async function probe(ep: Endpoint, timeoutMs: number): Promise<Probe> {
     useMaster = true;
   }
   try {
-    const peers = parsePeers(peersText!).peers;
+    // each peer is reached under the TLS name it advertises
+    const peers = parsePeers(peersText!).peers.map((p) => (p.tlsName ? { ...p, endpoints: p.endpoints.map((e) => ({ ...e, tlsName: p.tlsName })) } : p));
     const replicas = useMaster ? parseReplicasMaster(replicasText!) : parseReplicas(replicasText!);
-    const node: ClusterNode = { id: id.toUpperCase(), host: ep.host, port: ep.port, partitionGeneration: Number(genText) };
+    const node: ClusterNode = { id: id.toUpperCase(), host: ep.host, port: ep.port, ...(ep.tlsName ? { tlsName: ep.tlsName } : {}), partitionGeneration: Number(genText) };
     return { node, peers, claims: { nodeId: node.id, partitionGeneration: node.partitionGeneration, replicas } };
   } catch (e) {
     if (e instanceof InfoParseError) throw bad(e.message);

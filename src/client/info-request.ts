@@ -7,6 +7,8 @@ import { WireConnection } from './wire-connection.js';
 export interface Endpoint {
   host: string;
   port: number;
+  /** the name the node's TLS certificate presents (TLS connections; from host:tlsname:port or peers-tls-std) */
+  tlsName?: string | undefined;
 }
 
 /** `host:port`, with IPv6 hosts in brackets. */
@@ -21,7 +23,7 @@ export function isInfoError(value: string | undefined): boolean {
 
 /** Sends `commands` to `ep`; rejects when no complete answer arrives within `timeoutMs`. */
 export async function infoRequest(ep: Endpoint, commands: string[], timeoutMs: number): Promise<Map<string, string>> {
-  const conn = await WireConnection.open(ep.host, ep.port, timeoutMs);
+  const conn = await WireConnection.open(ep.host, ep.port, timeoutMs, ep.tlsName);
   // WireConnection has no request deadline: closing it fails the pending request
   let timedOut = false;
   const timer = setTimeout(() => ((timedOut = true), conn.close()), timeoutMs);

@@ -60,6 +60,8 @@ export interface ScanStreamOptions {
   /** the whole scan must end within this (0 = no limit) */
   totalTimeoutMs: number;
   connectTimeoutMs?: number;
+  /** a socket already connected (and logged in, over TLS when the tools use it); else one is opened here */
+  socket?: Socket | undefined;
   /** aborting closes the connection; the scan then resolves with `aborted: true` */
   signal?: AbortSignal;
 }
@@ -88,7 +90,7 @@ export function runScan(
     let finished = false;
     let paused = false;
     let timer: NodeJS.Timeout | undefined;
-    const sock: Socket = connect({ host: opts.host, port: opts.port });
+    const sock: Socket = opts.socket ?? connect({ host: opts.host, port: opts.port });
     sock.setNoDelay(true);
 
     const finish = (err?: Error) => {
@@ -117,11 +119,13 @@ export function runScan(
     if (opts.totalTimeoutMs > 0) {
       timer = setTimeout(() => finish(new ScanError(`scan exceeded the total timeout of ${opts.totalTimeoutMs} ms`, 9, true)), opts.totalTimeoutMs);
     }
-    sock.once('connect', () => {
+    const onConnected = () => {
       clearTimeout(connectTimer);
       if (opts.socketTimeoutMs > 0) sock.setTimeout(opts.socketTimeoutMs);
       sock.write(frame);
-    });
+    };
+    if (opts.socket) queueMicrotask(onConnected);
+    else sock.once('connect', onConnected);
     sock.on('timeout', () => {
       // a consumer that is still writing is not the server's silence
       if (busy || paused) return;

@@ -51,6 +51,11 @@ export function setWireTls(tls: WireTls | undefined): void {
   processTls = tls;
 }
 
+/** Whether connections log in (a stream opened on its own socket must then do so too). */
+export function wireAuthEnabled(): boolean {
+  return processAuth !== undefined;
+}
+
 /** Whether connections go over TLS (discovery then asks for the TLS peers). */
 export function wireTlsEnabled(): boolean {
   return processTls !== undefined;
@@ -116,6 +121,16 @@ export class WireConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /**
+   * Hands over the connected (TLS, logged-in) socket to a caller that reads it itself (a scan
+   * stream); this connection is unusable afterwards.
+   */
+  detach(): Socket {
+    for (const ev of ['data', 'error', 'close'] as const) this.socket.removeAllListeners(ev);
+    this.closedError = new WireError('connection handed over');
+    return this.socket;
   }
 
   /**

@@ -67,7 +67,7 @@ export async function runAsinfo(argv: string[], io: Io = { out: (t) => process.s
     [{ host, port, tlsName }] = parseHosts(opts.str('host') ?? '127.0.0.1', defaultPort) as [{ host: string; port: number; tlsName?: string }];
     timeoutMs = opts.int('timeout', 1000, 1, 3_600_000, 'timeout');
     tls = readToolTls(opts);
-    auth = readToolAuth(opts);
+    auth = readToolAuth(opts, { tls: true });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`${e.message}\n`);

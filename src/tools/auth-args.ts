@@ -20,9 +20,15 @@ export type ToolAuth =
     }
   | { pki: true };
 
-/** Reads the options; undefined when no user was given. Throws UsageError for what cannot work. */
-export function readToolAuth(o: Options): ToolAuth | undefined {
+/**
+ * Reads the options; undefined when no user was given. Throws UsageError for what cannot work.
+ * @param tool whether the tool takes the --tls-* options (PKI needs them)
+ */
+export function readToolAuth(o: Options, tool: { tls: boolean } = { tls: false }): ToolAuth | undefined {
   const auth = o.str('auth')?.toUpperCase();
+  if (auth !== undefined && auth !== 'INTERNAL' && !tool.tls) {
+    throw new UsageError(`--auth ${o.str('auth')}: this tool supports INTERNAL authentication only (it has no TLS options, which PKI needs)`);
+  }
   if (auth === 'PKI') {
     // as Aerospike's tools: PKI needs TLS and a client certificate, and takes no user or password
     if (!o.has('tls-enable') || !o.has('tls-certfile')) throw new UsageError('--auth PKI needs --tls-enable with --tls-certfile and --tls-keyfile');

@@ -9,7 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
@@ -334,6 +335,35 @@ test('asinfo with a client certificate and --auth PKI logs in on a mutual-TLS no
   assert.match(refused.out + refused.err, /ERROR:81|role violation/i);
   const noCert = await runTool('asinfo', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:${TLS_NAME}:${mutualTlsPort}`, '-v', 'status']);
   assert.equal(noCert.code, 1);
+});
+
+test('asbackup and asrestore run over TLS, and with --auth PKI on a mutual-TLS node with security', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strato-tls-backup-'));
+  try {
+    // 50 records on the TLS node without security, backed up over TLS with host:tlsname:port
+    const client = await connectClient({ hosts: tlsHost(plainTlsPort), tls: { cafile: pki.caFile } });
+    try {
+      for (let i = 0; i < 50; i++) await client.put(new Aerospike.Key('test', 'bk', `r${i}`), { i });
+    } finally {
+      await client.close();
+    }
+    const file = join(dir, 'tls.asb');
+    const host = (port: number) => `127.0.0.1:${TLS_NAME}:${port}`;
+    const backup = await runTool('asbackup', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', host(plainTlsPort), '-n', 'test', '-s', 'bk', '-o', file]);
+    assert.equal(backup.code, 0, backup.err);
+    assert.equal((readFileSync(file, "utf8").match(/^- I i /gm) ?? []).length, 50, readFileSync(file, "utf8").slice(0, 800));
+    // restored into the secured node as alice (read-write) through PKI: the writes log in too
+    const pkiArgs = ['--tls-enable', '--tls-cafile', pki.caFile, '--tls-certfile', alice.cert, '--tls-keyfile', alice.key, '--auth', 'PKI'];
+    const restore = await runTool('asrestore', [...pkiArgs, '-h', host(mutualTlsPort), '-n', 'test', '-i', file]);
+    assert.equal(restore.code, 0, restore.err);
+    // and read back with a scan that logs in on its own socket
+    const again = join(dir, 'again.asb');
+    const back = await runTool('asbackup', [...pkiArgs, '-h', host(mutualTlsPort), '-n', 'test', '-s', 'bk', '-o', again]);
+    assert.equal(back.code, 0, back.err);
+    assert.equal((readFileSync(again, 'utf8').match(/^- I i /gm) ?? []).length, 50);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('TLS options without --tls-enable, and --auth PKI without a certificate, are refused by name', async () => {

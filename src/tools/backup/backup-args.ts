@@ -3,6 +3,7 @@
  * (backup_config.c), turned into a typed config.
  */
 import { readToolAuth, type ToolAuth } from '../auth-args.js';
+import { readToolTls, TLS_OPTION_SPECS, TLS_USAGE, type ToolTls } from '../tls-args.js';
 import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from '../cli-args.js';
 import { readKeyEnv, readKeyFile, type EncryptionMode } from './encryption.js';
 
@@ -13,10 +14,12 @@ export const DEFAULT_PARALLEL = 1;
 export const MAX_PARALLEL = 100;
 
 export interface BackupConfig {
-  hosts: { host: string; port: number }[];
+  hosts: { host: string; port: number; tlsName?: string }[];
   user?: string;
   /** -U/-P/--auth: every connection logs in (undefined: no login) */
   auth?: ToolAuth | undefined;
+  /** --tls-*: every connection goes over TLS (undefined: clear) */
+  tls?: ToolTls | undefined;
   namespace: string;
   sets: string[];
   binList?: string[];
@@ -107,6 +110,7 @@ export const BACKUP_OPTIONS: OptionSpec[] = [
   { long: 'help', short: 'Z', value: 'none' },
   { long: 'usage', value: 'none' },
   { long: 'version', short: 'V', value: 'none' },
+  ...TLS_OPTION_SPECS,
 ];
 
 export type ParseOutcome<T> = { kind: 'run'; config: T } | { kind: 'help' } | { kind: 'version' };
@@ -168,7 +172,8 @@ export function parseBackupArgs(argv: string[], env: NodeJS.ProcessEnv = process
   };
   const user = o.str('user');
   if (user !== undefined) cfg.user = user;
-  cfg.auth = readToolAuth(o);
+  cfg.tls = readToolTls(o);
+  cfg.auth = readToolAuth(o, { tls: true });
   if (binListText !== undefined) cfg.binList = binListText.split(',').filter((b) => b.length > 0);
   const dir = o.str('directory');
   if (dir !== undefined) cfg.directory = dir;
@@ -251,10 +256,10 @@ export function parseDateTime(s: string): bigint {
 }
 
 export const BACKUP_USAGE = `Usage: asbackup [OPTIONS]
-  -h, --host <host1>[:<port1>][,...]   seed host(s) (default 127.0.0.1)
+  -h, --host <host1>[:<tlsname>][:<port1>][,...]   seed host(s) (default 127.0.0.1)
   -p, --port <port>                    port (default 3000)
   -U, --user, -P, --password           log in as this user (-P alone reads the password from stdin)
-  -A, --auth                           INTERNAL only (EXTERNAL and PKI not supported yet)
+  -A, --auth                           INTERNAL, or PKI (the TLS client certificate names the user)
   -n, --namespace <ns>                 namespace to back up (required)
   -s, --set <set>[,<set>...]           sets to back up (default: all)
   -B, --bin-list <bin>[,<bin>...]      only these bins
@@ -283,4 +288,5 @@ export const BACKUP_USAGE = `Usage: asbackup [OPTIONS]
       --state-file-dst <path>          where to save the state file
       --socket-timeout <ms> (10000)  --total-timeout <ms> (0)  --max-retries <n> (5)
   -v, --verbose
-`;
+
+${TLS_USAGE}`;

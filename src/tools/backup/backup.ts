@@ -63,7 +63,7 @@ async function countRecords(map: ClusterMap, ns: string, sets: string[]): Promis
 function clusterRouter(map: ClusterMap, namespace: string): ScanRouter {
   return {
     route: (cursors) =>
-      map.group(namespace, cursors, (c) => c.pid).map((g) => ({ host: g.node.host, port: g.node.port, label: `node ${g.node.id} (${endpointKey(g.node)})`, cursors: g.items })),
+      map.group(namespace, cursors, (c) => c.pid).map((g) => ({ host: g.node.host, port: g.node.port, tlsName: g.node.tlsName, label: `node ${g.node.id} (${endpointKey(g.node)})`, cursors: g.items })),
     refresh: () => map.refresh(),
   };
 }

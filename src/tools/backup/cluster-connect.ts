@@ -17,12 +17,12 @@ export interface ClusterConnection {
   conn: WireConnection;
 }
 
-export async function connectCluster(hosts: { host: string; port: number }[], log: ToolLog): Promise<ClusterConnection> {
+export async function connectCluster(hosts: { host: string; port: number; tlsName?: string | undefined }[], log: ToolLog): Promise<ClusterConnection> {
   const map = await ClusterMap.discover(hosts, { timeoutMs: DISCOVERY_TIMEOUT_MS, log: (m) => log.verb(m) });
   const seed = map.nodes[0]!;
   log.verb(`Cluster: ${map.describe()}`);
   try {
-    return { map, seed, conn: await WireConnection.open(seed.host, seed.port) };
+    return { map, seed, conn: await WireConnection.open(seed.host, seed.port, undefined, seed.tlsName) };
   } catch (e) {
     throw new Error(`Error while connecting to ${seed.host}:${seed.port}: ${(e as Error).message}`);
   }

@@ -3,6 +3,7 @@
  * (restore_config.c), turned into a typed config.
  */
 import { readToolAuth, type ToolAuth } from '../auth-args.js';
+import { readToolTls, TLS_OPTION_SPECS, TLS_USAGE, type ToolTls } from '../tls-args.js';
 import { Options, UsageError, parseCommandLine, parseHosts, parseQuotedList, type OptionSpec } from '../cli-args.js';
 import { DEFAULT_PORT, type ParseOutcome } from './backup-args.js';
 import { readKeyEnv, readKeyFile, type EncryptionMode } from './encryption.js';
@@ -14,10 +15,12 @@ export const DEFAULT_MAX_ASYNC_BATCHES = 32;
 export const MAX_RESTORE_PARALLEL = 1024;
 
 export interface RestoreConfig {
-  hosts: { host: string; port: number }[];
+  hosts: { host: string; port: number; tlsName?: string }[];
   user?: string;
   /** -U/-P/--auth: every connection logs in (undefined: no login) */
   auth?: ToolAuth | undefined;
+  /** --tls-*: every connection goes over TLS (undefined: clear) */
+  tls?: ToolTls | undefined;
   directory?: string;
   inputFile?: string;
   /** -n src[,dst] */
@@ -89,6 +92,7 @@ export const RESTORE_OPTIONS: OptionSpec[] = [
   { long: 'help', short: 'Z', value: 'none' },
   { long: 'usage', value: 'none' },
   { long: 'version', short: 'V', value: 'none' },
+  ...TLS_OPTION_SPECS,
 ];
 
 /** Parses and validates asrestore's arguments; throws UsageError with Aerospike's wording. */
@@ -146,7 +150,8 @@ export function parseRestoreArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   };
   const user = o.str('user');
   if (user !== undefined) cfg.user = user;
-  cfg.auth = readToolAuth(o);
+  cfg.tls = readToolTls(o);
+  cfg.auth = readToolAuth(o, { tls: true });
   if (directory !== undefined) cfg.directory = directory;
   if (inputFile !== undefined) cfg.inputFile = inputFile;
   const ns = o.str('namespace');
@@ -182,10 +187,10 @@ export function parseRestoreArgs(argv: string[], env: NodeJS.ProcessEnv = proces
 }
 
 export const RESTORE_USAGE = `Usage: asrestore [OPTIONS]
-  -h, --host <host1>[:<port1>][,...]   seed host(s) (default 127.0.0.1)
+  -h, --host <host1>[:<tlsname>][:<port1>][,...]   seed host(s) (default 127.0.0.1)
   -p, --port <port>                    port (default 3000)
   -U, --user, -P, --password           log in as this user (-P alone reads the password from stdin)
-  -A, --auth                           INTERNAL only (EXTERNAL and PKI not supported yet)
+  -A, --auth                           INTERNAL, or PKI (the TLS client certificate names the user)
   -d, --directory <dir>                restore every .asb file of a directory
   -i, --input-file <file>              restore one file ('-' = standard input)
   -n, --namespace <src>[,<dst>]        restore namespace src (into dst)
@@ -206,4 +211,5 @@ export const RESTORE_USAGE = `Usage: asrestore [OPTIONS]
   -z, --compress zstd                  read zstd-compressed files
   -y, --encrypt aes128|aes256  --encryption-key-file <pem> | --encryption-key-env <var>
   -v, --verbose
-`;
+
+${TLS_USAGE}`;

@@ -147,7 +147,7 @@ export class RestoreWriter {
     const key = endpointKey(node);
     let pool = this.idle.get(key);
     if (!pool) this.idle.set(key, (pool = []));
-    const conn = pool.pop() ?? (await WireConnection.open(node.host, node.port).catch((e: Error) => {
+    const conn = pool.pop() ?? (await WireConnection.open(node.host, node.port, undefined, node.tlsName).catch((e: Error) => {
       throw new TransientError(`connect to ${key} failed: ${e.message}`);
     }));
     const limitMs = this.o.totalTimeoutMs > 0 ? this.o.totalTimeoutMs : this.o.socketTimeoutMs;

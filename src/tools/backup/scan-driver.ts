@@ -10,6 +10,16 @@
  */
 import { encodeScanRequest } from '../../client/scan-request.js';
 import { runScan, ScanError, type ScanRecordMessage } from '../../client/scan-stream.js';
+import { WireConnection, wireAuthEnabled, wireTlsEnabled } from '../../client/wire-connection.js';
+
+/** A connected, logged-in socket for one scan; a failure is a retryable scan error. */
+async function openScanSocket(route: ScanRoute): Promise<import('node:net').Socket> {
+  try {
+    return (await WireConnection.open(route.host, route.port, 5000, route.tlsName)).detach();
+  } catch (e) {
+    throw new ScanError(`connection to ${route.host}:${route.port} failed: ${(e as Error).message}`, undefined, true);
+  }
+}
 import { partitionOf } from '../../util/digest.js';
 import type { PartitionCursor } from './partition-plan.js';
 
@@ -34,6 +44,8 @@ export class RecordBudget {
 export interface ScanRoute {
   host: string;
   port: number;
+  /** the node's TLS name (TLS connections) */
+  tlsName?: string | undefined;
   /** names the node in log lines */
   label: string;
   cursors: PartitionCursor[];
@@ -108,8 +120,10 @@ export async function scanJob(
       taskId: nextTaskId++,
     });
     try {
+      // over TLS or with a login, the scan's socket comes from a WireConnection that did both
+      const socket = wireTlsEnabled() || wireAuthEnabled() ? await openScanSocket(route) : undefined;
       const outcome = await runScan(
-        { host: route.host, port: route.port, socketTimeoutMs: opts.socketTimeoutMs, totalTimeoutMs: opts.totalTimeoutMs, signal: local.signal },
+        { host: route.host, port: route.port, socketTimeoutMs: opts.socketTimeoutMs, totalTimeoutMs: opts.totalTimeoutMs, signal: local.signal, socket },
         frame,
         (rec) => {
           if (local.signal.aborted) return;

@@ -2,7 +2,8 @@
  * The entry flow both tools share: parse the options, answer --help / --version, report a usage
  * error the way Aerospike's tools do, then run and turn an unexpected error into exit code 1.
  */
-import { applyToolAuth, type ToolAuth } from '../auth-args.js';
+import { applyToolAuth, readStdinLine, type ToolAuth } from '../auth-args.js';
+import { applyToolTls, type ToolTls } from '../tls-args.js';
 import { UsageError } from '../cli-args.js';
 import type { ParseOutcome } from './backup-args.js';
 import { ToolLog } from './progress.js';
@@ -15,7 +16,7 @@ export interface ToolSpec<T extends { verbose: boolean }> {
 }
 
 /** Runs a tool with `argv` (options only); resolves with the exit code. */
-export async function runTool<T extends { verbose: boolean; auth?: ToolAuth | undefined }>(spec: ToolSpec<T>, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function runTool<T extends { verbose: boolean; auth?: ToolAuth | undefined; tls?: ToolTls | undefined }>(spec: ToolSpec<T>, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let cfg: T;
   try {
     const parsed = spec.parse(argv, env);
@@ -38,6 +39,7 @@ export async function runTool<T extends { verbose: boolean; auth?: ToolAuth | un
   }
   const log = new ToolLog(cfg.verbose);
   try {
+    if (cfg.tls) await applyToolTls(cfg.tls, readStdinLine);
     if (cfg.auth) await applyToolAuth(cfg.auth);
     return await spec.run(cfg, log);
   } catch (e) {
