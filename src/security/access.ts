@@ -6,7 +6,7 @@
  */
 import { FieldType, type AsMsg } from '../protocol/message.js';
 import { fieldText, keyedKind, type RequestKind } from '../protocol/request.js';
-import { decodeScanRequest, UdfOp } from '../protocol/scan-request.js';
+import { decodeScanRequest, UdfOp, type ScanRequest } from '../protocol/scan-request.js';
 import { SecResult as R } from './codes.js';
 import { Perm, permits, type Effective, type SecurityStore } from './store.js';
 import type { AdminHandler, ConnectionAuth } from './admin.js';
@@ -122,19 +122,20 @@ export class NodeSecurity {
    * user here: each of its rows is checked on its own by {@link checkRow}, as Aerospike checks
    * every batch sub-transaction and answers a refused one on its row.
    */
-  checkData(conn: SecuredConnection, msg: AsMsg, kind: RequestKind): number {
+  checkData(conn: SecuredConnection, msg: AsMsg, kind: RequestKind, scan?: ScanRequest): number {
     const auth = conn.auth;
     const eff = auth ? this.store.effectiveOf(auth.user) : undefined;
-    if (!auth || !eff) return this.refused(conn, R.NOT_AUTHENTICATED, kind === 'batch' ? 'batch' : dataAction(msg, kind), msg, kind);
+    // a scan/query comes decoded by the dispatcher; decoded here only when a caller has none
+    const req = kind === 'scan' ? (scan ?? decodeScanRequest(msg)) : undefined;
+    if (!auth || !eff) return this.refused(conn, R.NOT_AUTHENTICATED, kind === 'batch' ? 'batch' : dataAction(kind, req), msg, kind);
     if (kind === 'batch') return 0;
     let perm: number;
-    if (kind === 'scan') {
+    if (req) {
       // a background job writes (operations) or runs a UDF on every record; a plain scan/query reads
-      const req = decodeScanRequest(msg);
       const background = req.udfOp === UdfOp.BACKGROUND;
       if (background) perm = req.udf.filename !== undefined ? Perm.UDF : Perm.WRITE;
       else perm = (msg.info2 & 1) !== 0 ? Perm.WRITE : Perm.READ;
-      const code = this.decide(conn, auth.user, eff, msg, kind, perm);
+      const code = this.decide(conn, auth.user, eff, msg, kind, perm, req);
       if (code === 0 && typeof req.trid === 'bigint') this.ownJob(req.trid, auth.user, background || perm !== Perm.READ);
       return code;
     } else perm = permOf(kind);
@@ -175,17 +176,17 @@ export class NodeSecurity {
     return this.decide(conn, auth.user, eff, row, kind, permOf(kind));
   }
 
-  private decide(conn: SecuredConnection, user: string, eff: Effective, msg: AsMsg, kind: RequestKind, perm: number): number {
+  private decide(conn: SecuredConnection, user: string, eff: Effective, msg: AsMsg, kind: RequestKind, perm: number, req?: ScanRequest): number {
     let code = this.permitted(eff, msg, perm);
     if (code === 0 && kind !== 'scan') code = perm === Perm.READ ? this.quota(user, eff, 1, 0) : this.quota(user, eff, 0, 1);
     const audit = this.audit;
     if (!audit) return code;
-    if (code !== 0) return this.refused(conn, code, dataAction(msg, kind), msg, kind);
+    if (code !== 0) return this.refused(conn, code, dataAction(kind, req), msg, kind);
     if (audit.wants('data', 0)) {
       const ns = fieldText(msg, FieldType.NAMESPACE) ?? '';
       const set = fieldText(msg, FieldType.SET) ?? '';
       if (audit.wantsData(ns, set, user, this.store.users.get(user)?.roles ?? [])) {
-        audit.write(0, { remote: conn.remote, user }, dataAction(msg, kind), kind === 'scan' ? scopeDetail(msg) : recordDetail(msg));
+        audit.write(0, { remote: conn.remote, user }, dataAction(kind, req), kind === 'scan' ? scopeDetail(msg) : recordDetail(msg));
       }
     }
     return 0;
@@ -272,9 +273,8 @@ export class NodeSecurity {
 }
 
 /** The audit trail's action: read, write, delete, udf, or the kind of scan/query. */
-function dataAction(msg: AsMsg, kind: RequestKind): string {
-  if (kind !== 'scan') return kind;
-  const req = decodeScanRequest(msg);
+function dataAction(kind: RequestKind, req: ScanRequest | undefined): string {
+  if (req === undefined) return kind;
   if (req.udfOp === UdfOp.BACKGROUND) return req.udf.filename !== undefined ? 'udf query' : 'ops query';
   return 'query';
 }

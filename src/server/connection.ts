@@ -96,7 +96,7 @@ export class ClientConnection implements FrameSink {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.address = socket.remoteAddress ?? '';
     const security = ctx.security;
-    this.guard = security ? (msg, kind) => security.checkData(this, msg, kind) : undefined;
+    this.guard = security ? (msg, kind, scan) => security.checkData(this, msg, kind, scan) : undefined;
     this.rowGuard = security ? (row) => security.checkRow(this, row) : undefined;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

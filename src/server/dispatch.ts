@@ -36,7 +36,7 @@ export interface DataHandlers {
 export const ANSWER_IN_BUFFER = null;
 
 /** Access control for one connection: a result code refusing the request, or 0. */
-export type RequestGuard = (msg: AsMsg, kind: RequestKind) => number;
+export type RequestGuard = (msg: AsMsg, kind: RequestKind, scan: ScanRequest | undefined) => number;
 
 /**
  * Handles a type-3 body. A single-record request served here is answered in `out`: its frame is
@@ -60,9 +60,11 @@ export function dispatchMessage(
     return simpleReply(resultCodeOf(e, ResultCode.PARAMETER));
   }
   const kind = requestKind(msg);
+  // a scan/query is decoded once: the access check and the scan handler read the same request
+  const scan = kind === 'scan' ? decodeScanRequest(msg) : undefined;
   if (guard) {
     // security on: the user's privileges (and quotas) decide before anything runs
-    const refused = guard(msg, kind);
+    const refused = guard(msg, kind, scan);
     if (refused !== 0) {
       const answer = simpleReply(refused);
       // a batch or scan/query client reads until a last frame: the refusal is one
@@ -76,7 +78,7 @@ export function dispatchMessage(
   }
   if (kind === 'scan') {
     if (!handlers.scan) return simpleReply(ResultCode.UNSUPPORTED_FEATURE);
-    return handlers.scan(decodeScanRequest(msg), sink);
+    return handlers.scan(scan!, sink);
   }
   // performance.now() is a double in ms with sub-µs resolution: no BigInt per request (imported:
   // the global `performance` is a lazy getter on every access)
