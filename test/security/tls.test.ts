@@ -337,6 +337,51 @@ test('asinfo with a client certificate and --auth PKI logs in on a mutual-TLS no
   assert.equal(noCert.code, 1);
 });
 
+test('asadm --tls-enable runs info network and show statistics over TLS, finding the node with peers-tls-std', async () => {
+  const r = await runTool('asadm', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:${TLS_NAME}:${plainTlsPort}`, '-e', 'info network; show statistics service']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /Network Information/);
+  // the Node column is the TLS endpoint asadm reached
+  assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${plainTlsPort}`));
+  assert.match(r.out, /Number of rows: 1/);
+  assert.match(r.out, /Service Statistics/);
+  assert.match(r.out, /cluster_size\s*\|\s*1/);
+  // --tls-name with a plain host and -p, in interactive mode (the banner counts the nodes found)
+  const b = await runTool('asadm', ['--tls-enable', '--tls-cafile', pki.caFile, '--tls-name', TLS_NAME, '-h', '127.0.0.1', '-p', String(plainTlsPort)]);
+  assert.equal(b.code, 0, b.err);
+  assert.match(b.out, /1 node\(s\) found/);
+});
+
+test('asadm refuses a node whose certificate does not present the TLS name, naming it', async () => {
+  const r = await runTool('asadm', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:wrong.name:${plainTlsPort}`, '-e', 'info network']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /Not able to connect any cluster/);
+  assert.match(r.err, /wrong\.name/);
+  assert.doesNotMatch(r.out, /Network Information/);
+});
+
+test('asadm with a client certificate and --auth PKI logs in on a mutual-TLS node with security', async () => {
+  const tls = ['--tls-enable', '--tls-cafile', pki.caFile, '--tls-certfile', alice.cert, '--tls-keyfile', alice.key, '-h', `127.0.0.1:${TLS_NAME}:${mutualTlsPort}`];
+  const ok = await runTool('asadm', [...tls, '--auth', 'PKI', '-e', 'info network']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, new RegExp(`127\\.0\\.0\\.1:${mutualTlsPort}`));
+  // the certificate names the user: the node shows alice her own user and roles
+  const users = await runTool('asadm', [...tls, '--auth', 'PKI', '-e', 'show users alice']);
+  assert.equal(users.code, 0, users.err);
+  assert.match(users.out, /alice\s*\|\s*read-write/);
+  // without the PKI login the secured node answers no info request (asadm shows its error)
+  const noLogin = await runTool('asadm', [...tls, '-e', 'info network']);
+  assert.match(noLogin.out, /ERROR:80:not authenticated/);
+  assert.doesNotMatch(noLogin.out, /C-8\.1\.2/);
+  // PKI without TLS options is refused by name, not ignored
+  const noTls = await runTool('asadm', ['--auth', 'PKI', '-p', String(mutual.port), '-e', 'info network']);
+  assert.equal(noTls.code, 1);
+  assert.match(noTls.err, /--auth PKI needs --tls-enable with --tls-certfile and --tls-keyfile/);
+  const stray = await runTool('asadm', ['--tls-cafile', pki.caFile, '-p', String(mutual.port), '-e', 'info network']);
+  assert.equal(stray.code, 1);
+  assert.match(stray.err, /--tls-cafile needs --tls-enable/);
+});
+
 test('asbackup and asrestore run over TLS, and with --auth PKI on a mutual-TLS node with security', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strato-tls-backup-'));
   try {

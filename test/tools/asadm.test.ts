@@ -425,7 +425,7 @@ describe('asadm on a node with security', () => {
     assert.match(none.err, /ERROR: Failed to query users : Not authenticated\./);
     const pki = await asadm('-p', String(server.port), '-U', 'admin', '-P', 'admin', '--auth', 'PKI', '-e', 'show users');
     assert.equal(pki.code, 1);
-    assert.match(pki.err, /supports INTERNAL authentication only \(it has no TLS options, which PKI needs\)/);
+    assert.match(pki.err, /--auth PKI needs --tls-enable with --tls-certfile and --tls-keyfile/);
   });
 
   test('manage acl creates a role and a user that can then log in; show roles and users reflect every change', async () => {

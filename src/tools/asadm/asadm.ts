@@ -1,14 +1,16 @@
 /**
  * `asadm`: Aerospike's admin shell over the info and admin protocols. Flags: -h/--host
- * (host[:port], a comma list of seeds), -p/--port, -U/--user, -P/--password (alone: read from
- * stdin), --auth INTERNAL, --enable (privileged mode, needed for manage commands), -e/--execute
- * "<commands; separated by ;>", -t/--timeout <ms>. With -U every connection logs in. Without -e it
- * reads commands from stdin, one a line, prompting `Admin> ` (`Admin+> ` once `enable`d).
- * The nodes are the seeds and every peer they report (peers-clear-std).
+ * (host[:port] or host:tlsname:port, a comma list of seeds), -p/--port, -U/--user, -P/--password
+ * (alone: read from stdin), --auth INTERNAL|PKI, --enable (privileged mode, needed for manage
+ * commands), -e/--execute "<commands; separated by ;>", -t/--timeout <ms>, and the tools' --tls-*
+ * options (tls-args.ts). With -U (or --auth PKI) every connection logs in. Without -e it reads
+ * commands from stdin, one a line, prompting `Admin> ` (`Admin+> ` once `enable`d).
+ * The nodes are the seeds and every peer they report (peers-clear-std; peers-tls-std over TLS).
  */
 import { createInterface } from 'node:readline';
 import { Options, UsageError, parseCommandLine, parseHosts, type OptionSpec } from '../cli-args.js';
-import { applyToolAuth, readToolAuth, type ToolAuth } from '../auth-args.js';
+import { applyToolAuth, readStdinLine, readToolAuth, type ToolAuth } from '../auth-args.js';
+import { applyToolTls, readToolTls, TLS_OPTION_SPECS, TLS_USAGE, type ToolTls } from '../tls-args.js';
 import { AdminCluster } from './cluster.js';
 import { HELP, runCommand, type Session } from './commands.js';
 
@@ -22,17 +24,20 @@ const SPECS: OptionSpec[] = [
   { long: 'auth', value: 'required' },
   { long: 'enable', value: 'none' },
   { long: 'help', value: 'none' },
+  ...TLS_OPTION_SPECS,
 ];
 
 export const ASADM_USAGE = `Usage: asadm [-h host[:port][,...]] [-p port] [-e "command; command"] [-t timeout-ms]
-  -h, --host       seed node(s) (default 127.0.0.1); the rest of the cluster is found from them
+  -h, --host       seed node(s) host[:port] or host:tlsname:port (default 127.0.0.1); the rest of
+                   the cluster is found from them
   -p, --port       service port (default 3000)
   -e, --execute    run these commands (separated by ';') and exit; without it, read commands from stdin
   -t, --timeout    milliseconds to wait for each node's answer (default 3000)
   -U, --user       log in as this user (a node with a security stanza)
   -P, --password   the user's password; -P alone reads it from standard input
-  --auth           INTERNAL (the default; EXTERNAL and PKI are not supported)
+  --auth           INTERNAL (the default) or PKI (the TLS client certificate names the user)
   --enable         privileged mode from the start (manage commands need it, as in asadm)
+${TLS_USAGE}
 ${HELP}`;
 
 /** The prompt of interactive mode, as asadm's. */
@@ -49,9 +54,10 @@ interface Io {
 /** Runs asadm; returns the process exit code. */
 export async function runAsadm(argv: string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), input: process.stdin }): Promise<number> {
   let opts: Options;
-  let seeds: { host: string; port: number }[];
+  let seeds: { host: string; port: number; tlsName?: string }[];
   let timeoutMs: number;
   let auth: ToolAuth | undefined;
+  let tls: ToolTls | undefined;
   try {
     opts = new Options(parseCommandLine(argv, SPECS));
     if (opts.has('help')) {
@@ -60,12 +66,14 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
     }
     seeds = parseHosts(opts.str('host') ?? '127.0.0.1', opts.int('port', 3000, 1, 65535, 'port'));
     timeoutMs = opts.int('timeout', 3000, 1, 3_600_000, 'timeout');
-    auth = readToolAuth(opts);
+    tls = readToolTls(opts);
+    auth = readToolAuth(opts, { tls: true });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`${e.message}\n${ASADM_USAGE}`);
     return 1;
   }
+  if (tls) await applyToolTls(tls, readStdinLine);
   if (auth) await applyToolAuth(auth);
   const session: Session = { enabled: opts.has('enable'), user: auth && 'user' in auth ? auth.user : undefined };
   const cluster = new AdminCluster(seeds, timeoutMs);
@@ -84,7 +92,7 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
     }
     return failed ? 1 : 0;
   }
-  io.out(`Seed:        ${seeds.map((s) => `('${s.host}', ${s.port}, None)`).join(', ')}\nConfig_file: none\nStrato asadm - ${cluster.nodes.length} node(s) found\n`);
+  io.out(`Seed:        ${seeds.map((s) => `('${s.host}', ${s.port}, ${s.tlsName === undefined ? 'None' : `'${s.tlsName}'`})`).join(', ')}\nConfig_file: none\nStrato asadm - ${cluster.nodes.length} node(s) found\n`);
   const rl = createInterface({ input: io.input, terminal: false });
   const prompt = () => io.out(session.enabled ? PROMPT_ENABLED : PROMPT);
   prompt();

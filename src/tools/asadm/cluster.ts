@@ -1,9 +1,10 @@
 /**
  * The cluster asadm talks to: the seed nodes given with -h, and every node they name in
- * `peers-clear-std`, followed until no new node appears (bounded by MAX_NODES). Every command is
+ * `peers-clear-std` (`peers-tls-std` when the tool connects over TLS, each peer then reached
+ * under the TLS name it advertises), followed until no new node appears (bounded by MAX_NODES). Every command is
  * an info request; a node that does not answer is reported, never waited on past the timeout.
  */
-import { WireConnection } from '../../client/wire-connection.js';
+import { WireConnection, wireTlsEnabled } from '../../client/wire-connection.js';
 import { parsePeers } from '../../client/cluster-info.js';
 
 /** Most nodes asadm follows from its seeds (a guard against a peers list that never ends). */
@@ -14,7 +15,16 @@ export interface AdminNode {
   key: string;
   host: string;
   port: number;
+  /** the name the node's TLS certificate must present (TLS only) */
+  tlsName?: string | undefined;
   nodeId: string;
+}
+
+/** A node's address as the seeds and peers lists give it. */
+export interface AdminAddress {
+  host: string;
+  port: number;
+  tlsName?: string | undefined;
 }
 
 /** `key=value;key=value` → map (values may contain '=' after the first). */
@@ -31,15 +41,15 @@ export class AdminCluster {
   nodes: AdminNode[] = [];
 
   constructor(
-    private readonly seeds: { host: string; port: number }[],
+    private readonly seeds: AdminAddress[],
     readonly timeoutMs: number,
   ) {}
 
   /** One info command on one node; rejects with the node named on failure. */
-  async info(node: { host: string; port: number }, command: string): Promise<string> {
+  async info(node: AdminAddress, command: string): Promise<string> {
     let timer: NodeJS.Timeout | undefined;
     const work = (async () => {
-      const conn = await WireConnection.open(node.host, node.port, this.timeoutMs);
+      const conn = await WireConnection.open(node.host, node.port, this.timeoutMs, node.tlsName);
       try {
         const answer = await conn.info([command]);
         return answer.get(command) ?? [...answer.values()][0] ?? '';
@@ -62,7 +72,8 @@ export class AdminCluster {
   /** Finds the nodes: the seeds, then their peers. Throws when no seed answers. */
   async discover(): Promise<AdminNode[]> {
     const found = new Map<string, AdminNode>();
-    const queue = [...this.seeds];
+    const queue: AdminAddress[] = [...this.seeds];
+    const peersCommand = wireTlsEnabled() ? 'peers-tls-std' : 'peers-clear-std';
     const errors: string[] = [];
     const seenAddr = new Set<string>();
     while (queue.length > 0 && found.size < MAX_NODES) {
@@ -73,17 +84,17 @@ export class AdminCluster {
       let nodeId: string;
       let peers: string;
       try {
-        [nodeId, peers] = await Promise.all([this.info(addr, 'node'), this.info(addr, 'peers-clear-std')]);
+        [nodeId, peers] = await Promise.all([this.info(addr, 'node'), this.info(addr, peersCommand)]);
       } catch (e) {
         errors.push(`${key}: ${(e as Error).message}`);
         continue;
       }
       if ([...found.values()].some((n) => n.nodeId === nodeId)) continue;
-      found.set(key, { key, host: addr.host, port: addr.port, nodeId });
+      found.set(key, { key, host: addr.host, port: addr.port, tlsName: addr.tlsName, nodeId });
       try {
         for (const p of parsePeers(peers).peers) {
           const ep = p.endpoints[0];
-          if (ep) queue.push({ host: ep.host, port: ep.port });
+          if (ep) queue.push({ host: ep.host, port: ep.port, tlsName: p.tlsName || undefined });
         }
       } catch (e) {
         errors.push(`${key}: ${(e as Error).message}`);
@@ -116,7 +127,7 @@ export class AdminCluster {
   /** Runs `fn` on a connection (logged in when -U was given) to `node`, within the timeout. */
   async adminOn<T>(node: AdminNode, fn: (conn: WireConnection) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const conn = await WireConnection.open(node.host, node.port, this.timeoutMs);
+    const conn = await WireConnection.open(node.host, node.port, this.timeoutMs, node.tlsName);
     try {
       return await Promise.race([
         fn(conn),
