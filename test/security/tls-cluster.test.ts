@@ -12,6 +12,9 @@ import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { freePorts } from '../helpers/strato-cluster.js';
 import { connectClient } from '../helpers/client.js';
 import { createTestPki, type CertFiles, type TestPki } from '../helpers/tls-certs.js';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/paths.js';
 
 const TLS_NAME = 'cluster.test';
 let pki: TestPki;
@@ -131,6 +134,21 @@ test('the official client seeded with one TLS port finds both nodes and reads ba
   const master = Number(/master_objects=(\d+)/.exec(stats)![1]);
   const prole = Number(/prole_objects=(\d+)/.exec(stats)![1]);
   assert.equal(master + prole, 200, `node B2: ${stats}`);
+});
+
+test('asadm seeded with one TLS port finds both nodes through peers-tls-std and shows their TLS endpoints', async () => {
+  await waitForInfo(portsOf(0).service, 'peers-tls-std', (v) => v.includes('B2'));
+  const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+    const args = ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:${TLS_NAME}:${portsOf(0).tls}`, '-e', 'info network'];
+    const child = execFile(process.execPath, [join(ROOT, 'bin', 'asadm.js'), ...args], { timeout: 20_000 }, (e, out, err) => {
+      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
+    });
+    child.stdin!.end();
+  });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /Number of rows: 2/);
+  for (const i of [0, 1]) assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${portsOf(i).tls}\\|`), r.out);
+  assert.doesNotMatch(r.out, /ERROR/);
 });
 
 test('a node whose certificate names another TLS name does not join', async () => {
