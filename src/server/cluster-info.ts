@@ -106,20 +106,27 @@ export function peersValue(node: StratoNode): string {
 
 /**
  * `peers-tls-std` / `peers-tls-alt` (Aerospike EE): the members' TLS service endpoints and the TLS
- * name each presents, `<gen>,<default TLS port>,[[<id>,<tls-name>,[<addr>:<port>]],...]`; a node
- * without a TLS port answers as Community Edition does.
+ * name each presents, `<gen>,<default TLS port>,[[<id>,<tls-name>,[<addr>:<port>]],...]`; with
+ * `alt` each member's alternate TLS endpoint (tls-alternate-access-*), its standard one when it
+ * has none configured (as peers-clear-alt). A node without a TLS port answers as Community
+ * Edition does.
  */
-export function peersTlsValue(node: StratoNode): string {
+export function peersTlsValue(node: StratoNode, alt = false): string {
   const tls = node.spec.tls;
   if (!tls) return 'ERROR:25:enterprise only';
   const peers = node.cluster?.runtime.peers() ?? [];
-  const list = peers.filter((p) => p.tls !== undefined).map((p) => `[${formatNodeId(p.id)},${p.tlsName ?? ''},[${p.tls}]]`).join(',');
+  const list = peers.filter((p) => p.tls !== undefined).map((p) => `[${formatNodeId(p.id)},${p.tlsName ?? ''},[${alt ? (p.tlsAlt ?? p.tls) : p.tls}]]`).join(',');
   return `${peersGeneration(node)},${tls.port},[${list}]`;
 }
 
-/** `service-tls-std`: this node's TLS service endpoint, `<addr>:<port>` ('' without a TLS port). */
-export function serviceTlsValue(node: StratoNode): string {
+/**
+ * `service-tls-std`: this node's TLS service endpoint, `<addr>:<port>` ('' without a TLS port);
+ * with `alt` (`service-tls-alt`) its tls-alternate-access endpoint ('' when none is configured,
+ * as service-clear-alt).
+ */
+export function serviceTlsValue(node: StratoNode, alt = false): string {
   const tls = node.spec.tls;
+  if (alt) return tls?.alt ?? '';
   return tls ? joinHostPort(tls.address, tls.port) : '';
 }
 

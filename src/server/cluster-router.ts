@@ -90,7 +90,7 @@ export class ClusterRouter implements NodeRouter {
       },
       fabric: { host: fabBind, port: fabPort, advertise: joinAddress(advertiseHost(fabBind), fabPort), tls: fabTls },
       service: joinAddress(advertiseHost(serviceBind), raw.network.service.accessPort || servicePort),
-      serviceTls: node.spec.tls ? { endpoint: joinAddress(node.spec.tls.address, node.spec.tls.port), name: node.spec.tls.name } : undefined,
+      serviceTls: node.spec.tls ? { endpoint: joinAddress(node.spec.tls.address, node.spec.tls.port), name: node.spec.tls.name, alt: node.spec.tls.alt } : undefined,
       minClusterSize: Math.max(1, raw.service.minClusterSize),
       migrateThreads: () => raw.service.migrateThreads,
       migrateFillDelaySec: () => Number(raw.service.extra['migrate-fill-delay'] ?? 0),

@@ -41,8 +41,12 @@ export interface NodeSpec {
   clock: Clock;
   /** where system metadata lives; undefined = not persisted */
   smd?: SmdStore | undefined;
-  /** the TLS service endpoint clients are told about (`service-tls-std`, `peers-tls-std`); undefined = none */
-  tls?: { address: string; port: number; name: string } | undefined;
+  /**
+   * the TLS service endpoint clients are told about (`service-tls-std`, `peers-tls-std`) and the
+   * alternate one ("host:port", `service-tls-alt`, `peers-tls-alt`; from tls-alternate-access-*,
+   * undefined when none is configured); undefined = no TLS port
+   */
+  tls?: { address: string; port: number; name: string; alt?: string | undefined } | undefined;
 }
 
 /**

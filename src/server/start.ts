@@ -184,7 +184,14 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   const svcTls = service.tlsOptions;
   const net = config.raw.network;
   if (svcTls) {
-    spec.tls = { address: advertisedAddress(net.service.tlsAccessAddresses[0] ?? svcTls.address), port: net.service.tlsAccessPort || service.tlsBoundPort, name: svcTls.context.name };
+    const address = advertisedAddress(net.service.tlsAccessAddresses[0] ?? svcTls.address);
+    const tlsPort = net.service.tlsAccessPort || service.tlsBoundPort;
+    // tls-alternate-access-*: the address (else the access address) and port (else the TLS port)
+    // clients outside the node's network use; only when one of them is configured, as Aerospike
+    const altAddress = net.service.tlsAlternateAccessAddresses[0];
+    const altPort = net.service.tlsAlternateAccessPort;
+    const alt = altAddress !== undefined || altPort !== 0 ? hostPort(altAddress ?? address, altPort || tlsPort) : undefined;
+    spec.tls = { address, port: tlsPort, name: svcTls.context.name, alt };
     log.info(`TLS service port ${svcTls.address}:${service.tlsBoundPort} (tls-name ${svcTls.context.name}, tls-authenticate-client ${svcTls.authenticateClient.join(' ')})`);
   }
   infoRegistry.set('host-nodes', () => hostNodesValue(spec.serviceAddress, port, opts.hostNode));
@@ -345,4 +352,9 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
     security.closers.push(() => clearInterval(timer));
   }
   return security;
+}
+
+/** `host:port`, IPv6 hosts in brackets (the info answers' endpoint form). */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

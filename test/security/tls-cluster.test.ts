@@ -50,6 +50,7 @@ network {
     tls-port ${p.tls}
     tls-name ${TLS_NAME}
     tls-authenticate-client false
+${i === 1 ? '    tls-alternate-access-address 10.1.2.3\n    tls-alternate-access-port 4333' : ''}
   }
   heartbeat {
     mode mesh
@@ -116,6 +117,21 @@ test('peers-tls-std lists the other member with its TLS endpoint and name', asyn
   const p1 = portsOf(1);
   const answer = await waitForInfo(portsOf(0).service, 'peers-tls-std', (v) => v.includes('B2'));
   assert.match(answer, new RegExp(`peers-tls-std\\t\\d+,${portsOf(0).tls},\\[\\[B2,${TLS_NAME.replace('.', '\\.')},\\[127\\.0\\.0\\.1:${p1.tls}\\]\\]\\]`));
+});
+
+test('peers-tls-alt and service-tls-alt answer the tls-alternate-access endpoint, the standard one where none is configured', async () => {
+  const p0 = portsOf(0);
+  const name = TLS_NAME.replace('.', '\\.');
+  // B2 configures tls-alternate-access-address 10.1.2.3 and -port 4333; B1 none
+  const alt = await waitForInfo(p0.service, 'peers-tls-alt', (v) => v.includes('B2'));
+  assert.match(alt, new RegExp(`peers-tls-alt\\t\\d+,${p0.tls},\\[\\[B2,${name},\\[10\\.1\\.2\\.3:4333\\]\\]\\]`));
+  assert.equal(await waitForInfo(p0.service, 'service-tls-alt', () => true), 'service-tls-alt');
+  assert.equal(await waitForInfo(portsOf(1).service, 'service-tls-alt', () => true), 'service-tls-alt\t10.1.2.3:4333');
+  const back = await waitForInfo(portsOf(1).service, 'peers-tls-alt', (v) => v.includes('B1'));
+  assert.match(back, new RegExp(`\\[\\[B1,${name},\\[127\\.0\\.0\\.1:${p0.tls}\\]\\]\\]`));
+  // the -std answers stay the reachable endpoints
+  const std = await waitForInfo(p0.service, 'peers-tls-std', (v) => v.includes('B2'));
+  assert.match(std, new RegExp(`\\[B2,${name},\\[127\\.0\\.0\\.1:${portsOf(1).tls}\\]\\]`));
 });
 
 test('the official client seeded with one TLS port finds both nodes and reads back its writes', async () => {

@@ -26,6 +26,8 @@ export interface NodeEndpoints {
   /** the TLS service endpoint ("host:port") and the TLS name it presents, when the node has one */
   tls?: string | undefined;
   tlsName?: string | undefined;
+  /** the alternate TLS service endpoint (tls-alternate-access-*), when configured */
+  tlsAlt?: string | undefined;
 }
 
 /** Where each known node listens. */
@@ -40,7 +42,7 @@ export class AddressBook {
 
   set(id: NodeId, ep: NodeEndpoints): void {
     const old = this.byNode.get(id);
-    if (old && old.heartbeat === ep.heartbeat && old.fabric === ep.fabric && old.service === ep.service && old.tls === ep.tls && old.tlsName === ep.tlsName) return;
+    if (old && old.heartbeat === ep.heartbeat && old.fabric === ep.fabric && old.service === ep.service && old.tls === ep.tls && old.tlsName === ep.tlsName && old.tlsAlt === ep.tlsAlt) return;
     if (!old && this.byNode.size >= MAX_BOOK_ENTRIES) return;
     this.byNode.set(id, ep);
     this.version++;
@@ -134,7 +136,8 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
     this.book.set(hb.nodeId, book.ep);
     for (const p of book.peers.slice(0, MAX_BOOK_ENTRIES)) {
       // [id, heartbeat, fabric, service] and, for a node with a TLS service port, [tls, tls name]
-      if (!Array.isArray(p) || (p.length !== 4 && p.length !== 6) || !p.every((x) => typeof x === 'string')) continue;
+      // and, with a tls-alternate-access address or port, [alternate TLS endpoint]
+      if (!Array.isArray(p) || (p.length !== 4 && p.length !== 6 && p.length !== 7) || !p.every((x) => typeof x === 'string')) continue;
       let id: NodeId;
       try {
         id = parseNodeId(p[0]);
@@ -142,7 +145,7 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
         continue;
       }
       if (id !== this.self && !this.book.has(id)) {
-        this.book.set(id, { heartbeat: p[1]!, fabric: p[2]!, service: p[3]!, ...(p.length === 6 ? { tls: p[4]!, tlsName: p[5]! } : {}) });
+        this.book.set(id, { heartbeat: p[1]!, fabric: p[2]!, service: p[3]!, ...(p.length >= 6 ? { tls: p[4]!, tlsName: p[5]! } : {}), ...(p.length === 7 ? { tlsAlt: p[6]! } : {}) });
       }
     }
     this.cb?.(hb.nodeId, hb);
@@ -153,7 +156,7 @@ export class HeartbeatTransport implements Transport<Heartbeat> {
     const bytes = encodeHeartbeat(hb);
     const peers = this.book
       .entries()
-      .map(([id, ep]) => [formatNodeId(id), ep.heartbeat, ep.fabric, ep.service, ...(ep.tls !== undefined ? [ep.tls, ep.tlsName ?? ''] : [])]);
+      .map(([id, ep]) => [formatNodeId(id), ep.heartbeat, ep.fabric, ep.service, ...(ep.tls !== undefined ? [ep.tls, ep.tlsName ?? '', ...(ep.tlsAlt !== undefined ? [ep.tlsAlt] : [])] : [])]);
     const json = Buffer.from(JSON.stringify({ ep: this.mine, peers }));
     const out = Buffer.allocUnsafe(4 + bytes.length + json.length);
     out.writeUInt32BE(bytes.length, 0);
@@ -172,6 +175,7 @@ function isEndpoints(x: unknown): x is NodeEndpoints {
     typeof e.fabric === 'string' &&
     typeof e.service === 'string' &&
     (e.tls === undefined || typeof e.tls === 'string') &&
-    (e.tlsName === undefined || typeof e.tlsName === 'string')
+    (e.tlsName === undefined || typeof e.tlsName === 'string') &&
+    (e.tlsAlt === undefined || typeof e.tlsAlt === 'string')
   );
 }

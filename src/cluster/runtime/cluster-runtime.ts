@@ -38,8 +38,8 @@ export interface ClusterRuntimeOptions {
   fabric: { host: string; port: number; advertise: string; tls?: PeerTls | undefined };
   /** the service endpoint clients use ("host:port") */
   service: string;
-  /** the TLS service endpoint ("host:port") and its TLS name, when the node has a TLS port */
-  serviceTls?: { endpoint: string; name: string } | undefined;
+  /** the TLS service endpoint ("host:port"), its TLS name and alternate endpoint (if configured), when the node has a TLS port */
+  serviceTls?: { endpoint: string; name: string; alt?: string | undefined } | undefined;
   minClusterSize: number;
   migrateThreads: () => number;
   migrateFillDelaySec: () => number;
@@ -161,7 +161,7 @@ export class ClusterRuntime {
       heartbeat: opts.heartbeat.advertise,
       fabric: opts.fabric.advertise,
       service: opts.service,
-      ...(opts.serviceTls ? { tls: opts.serviceTls.endpoint, tlsName: opts.serviceTls.name } : {}),
+      ...(opts.serviceTls ? { tls: opts.serviceTls.endpoint, tlsName: opts.serviceTls.name, ...(opts.serviceTls.alt !== undefined ? { tlsAlt: opts.serviceTls.alt } : {}) } : {}),
     };
     this.transport = new HeartbeatTransport(opts.nodeId, this.hbNet, opts.heartbeat.seeds, mine, this.book, opts.heartbeat.intervalMs * 3, this.clock);
     this.membership = new Membership({
@@ -285,13 +285,13 @@ export class ClusterRuntime {
     });
   }
 
-  /** Peers (members other than this node) with their service endpoints, for `peers-clear-std` / `peers-tls-std`. */
-  peers(): { id: NodeId; service: string; tls?: string | undefined; tlsName?: string | undefined }[] {
-    const out: { id: NodeId; service: string; tls?: string | undefined; tlsName?: string | undefined }[] = [];
+  /** Peers (members other than this node) with their service endpoints, for `peers-clear-std` / `peers-tls-std` / `peers-tls-alt`. */
+  peers(): { id: NodeId; service: string; tls?: string | undefined; tlsName?: string | undefined; tlsAlt?: string | undefined }[] {
+    const out: { id: NodeId; service: string; tls?: string | undefined; tlsName?: string | undefined; tlsAlt?: string | undefined }[] = [];
     for (const id of this.view.succession) {
       if (id === this.opts.nodeId) continue;
       const ep = this.book.get(id);
-      if (ep) out.push({ id, service: ep.service, tls: ep.tls, tlsName: ep.tlsName });
+      if (ep) out.push({ id, service: ep.service, tls: ep.tls, tlsName: ep.tlsName, tlsAlt: ep.tlsAlt });
     }
     return out;
   }
