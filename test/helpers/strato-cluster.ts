@@ -43,22 +43,42 @@ export interface TestClusterOptions {
   login?: { user: string; password: string };
 }
 
-/** Ports the OS says are free now (bound and released). */
+/**
+ * Ports below Linux's ephemeral range (32768-60999 by default): the OS never hands these out as the
+ * local port of an outgoing connection. Ports picked with listen(0) come from that range, so between
+ * the pick and the node's own listen a client connection of a test file running alongside could
+ * take one (the node then stopped with EADDRINUSE).
+ */
+const PICK_PORT_MIN = 20000;
+const PICK_PORT_MAX = 32767;
+/** Attempts to find each free port before giving up. */
+const PICK_PORT_ATTEMPTS = 200;
+
+/** Listens on `port`; resolves to the server, or undefined when the port is taken. */
+function tryListen(port: number, host: string): Promise<import('node:net').Server | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(undefined));
+    s.listen(port, host, () => resolve(s));
+  });
+}
+
+/** `n` distinct ports that are free now (bound and released), from outside the ephemeral range. */
 export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<import('node:net').Server>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, host, () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+  const held: import('node:net').Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      let server: import('node:net').Server | undefined;
+      for (let attempt = 0; attempt < PICK_PORT_ATTEMPTS && !server; attempt++) {
+        server = await tryListen(PICK_PORT_MIN + Math.floor(Math.random() * (PICK_PORT_MAX - PICK_PORT_MIN + 1)), host);
+      }
+      if (!server) throw new Error(`no free port in ${PICK_PORT_MIN}-${PICK_PORT_MAX} after ${PICK_PORT_ATTEMPTS} attempts`);
+      held.push(server); // held until all are picked: the same port is never returned twice
+    }
+    return held.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  }
 }
 
 export async function localNodeSpecs(n: number): Promise<ClusterNodeSpec[]> {
