@@ -6,7 +6,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
 import { resultCode } from '../helpers/result-code.js';
 import { infoFrame } from '../helpers/raw-client.js';
+import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.js';
 import { clientCredential } from '../../src/security/credential.js';
 import { LOGIN_FAILURES_MAX } from '../../src/security/admin.js';
 
@@ -66,78 +66,9 @@ after(async () => {
 
 // ---- a raw admin connection (frames the clients send) ----
 
-function field(id: number, data: Buffer | string): Buffer {
-  const d = typeof data === 'string' ? Buffer.from(data) : data;
-  const h = Buffer.alloc(5);
-  h.writeUInt32BE(d.length + 1);
-  h[4] = id;
-  return Buffer.concat([h, d]);
-}
-
-function adminFrame(command: number, fields: Buffer[], fieldCount = fields.length): Buffer {
-  const header = Buffer.alloc(16);
-  header[2] = command;
-  header[3] = fieldCount;
-  const body = Buffer.concat([header, ...fields]);
-  const proto = Buffer.alloc(8);
-  proto[0] = 2;
-  proto[1] = 2;
-  proto.writeUIntBE(body.length, 2, 6);
-  return Buffer.concat([proto, body]);
-}
-
-class Raw {
-  private buf = Buffer.alloc(0);
-  private waiting: (() => void) | undefined;
-  constructor(readonly sock: Socket) {
-    sock.on('data', (d) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.waiting?.();
-    });
-  }
-  static open(port: number): Promise<Raw> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Raw(s)));
-      s.once('error', reject);
-    });
-  }
-  /** Sends a frame and reads one answer frame (8-byte header and body). */
-  async ask(frame: Buffer): Promise<Buffer> {
-    this.sock.write(frame);
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      if (this.buf.length >= 8) {
-        const n = 8 + this.buf.readUIntBE(2, 6);
-        if (this.buf.length >= n) {
-          const out = this.buf.subarray(0, n);
-          this.buf = this.buf.subarray(n);
-          return out;
-        }
-      }
-      if (Date.now() > deadline) throw new Error('no answer');
-      await new Promise<void>((r) => {
-        this.waiting = r;
-        setTimeout(r, 100);
-      });
-    }
-  }
-  async info(cmd: string): Promise<string> {
-    const body = Buffer.from(`${cmd}\n`);
-    const proto = Buffer.alloc(8);
-    proto[0] = 2;
-    proto[1] = 1;
-    proto.writeUIntBE(body.length, 2, 6);
-    const a = await this.ask(Buffer.concat([proto, body]));
-    return a.subarray(8).toString().split('\t')[1]!.trim();
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-async function rawLogin(user: string, password: string): Promise<{ raw: Raw; code: number; token?: Buffer; ttl?: number }> {
-  const raw = await Raw.open(server.port);
-  const a = await raw.ask(adminFrame(20, [field(0, user), field(3, clientCredential(password))]));
+async function rawLogin(user: string, password: string): Promise<{ raw: AdminSession; code: number; token?: Buffer; ttl?: number }> {
+  const raw = await AdminSession.open(server.port);
+  const a = await raw.ask(adminFrame(20, [adminField(0, user), adminField(3, clientCredential(password))]));
   const code = a[9]!;
   if (code !== 0) return { raw, code };
   let p = 24;
@@ -165,7 +96,7 @@ test('the admin user logs in with admin/admin and a client without credentials i
     await admin.close();
   }
   // no user: a data request answers NOT_AUTHENTICATED (80), an info command that needs a privilege too
-  const raw = await Raw.open(server.port);
+  const raw = await AdminSession.open(server.port);
   try {
     const get = Buffer.alloc(8 + 22);
     get[0] = 2;
@@ -303,15 +234,15 @@ test('a session token expires after session-ttl (the node clock driven forward)'
     assert.ok(login.token && login.token.length > 0);
     // the login connection is authenticated
     assert.doesNotMatch(await login.raw.info('build'), /ERROR/);
-    const other = await Raw.open(server.port);
+    const other = await AdminSession.open(server.port);
     try {
-      const ok = await other.ask(adminFrame(0, [field(0, 'admin'), field(5, login.token!)]));
+      const ok = await other.ask(adminFrame(0, [adminField(0, 'admin'), adminField(5, login.token!)]));
       assert.equal(ok[9], 0);
       const forged = Buffer.from(login.token!);
       forged[forged.length - 1] ^= 1;
-      assert.equal((await other.ask(adminFrame(0, [field(0, 'admin'), field(5, forged)])))[9], 65);
+      assert.equal((await other.ask(adminFrame(0, [adminField(0, 'admin'), adminField(5, forged)])))[9], 65);
       assert.match(await login.raw.info('strato-test-clock:advance-sec=601'), /^\d+$/);
-      assert.equal((await other.ask(adminFrame(0, [field(0, 'admin'), field(5, login.token!)])))[9], 66);
+      assert.equal((await other.ask(adminFrame(0, [adminField(0, 'admin'), adminField(5, login.token!)])))[9], 66);
     } finally {
       other.close();
     }
@@ -321,7 +252,7 @@ test('a session token expires after session-ttl (the node clock driven forward)'
 });
 
 test('malformed admin frames answer a code and the node keeps serving', async () => {
-  const raw = await Raw.open(server.port);
+  const raw = await AdminSession.open(server.port);
   try {
     const short = Buffer.alloc(8 + 4);
     short[0] = 2;
@@ -329,9 +260,9 @@ test('malformed admin frames answer a code and the node keeps serving', async ()
     short.writeUIntBE(4, 2, 6);
     assert.equal((await raw.ask(short))[9], 54);
     // a field count past the data
-    assert.equal((await raw.ask(adminFrame(20, [field(0, 'admin')], 3)))[9], 55);
+    assert.equal((await raw.ask(adminFrame(20, [adminField(0, 'admin')], 3)))[9], 55);
     // a field length past the data
-    const bad = adminFrame(20, [field(0, 'admin')]);
+    const bad = adminFrame(20, [adminField(0, 'admin')]);
     bad.writeUInt32BE(1000, 24);
     assert.equal((await raw.ask(bad))[9], 55);
     // an unknown command from an unauthenticated connection
@@ -339,7 +270,7 @@ test('malformed admin frames answer a code and the node keeps serving', async ()
     // an oversized user name
     const login = await rawLogin('admin', 'admin');
     try {
-      assert.equal((await login.raw.ask(adminFrame(1, [field(0, 'u'.repeat(64)), field(1, clientCredential('x'))])))[9], 60);
+      assert.equal((await login.raw.ask(adminFrame(1, [adminField(0, 'u'.repeat(64)), adminField(1, clientCredential('x'))])))[9], 60);
       assert.equal((await login.raw.ask(adminFrame(99, [])))[9], 54);
     } finally {
       login.raw.close();

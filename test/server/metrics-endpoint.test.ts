@@ -10,29 +10,9 @@ import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { infoFrame, rawExchange } from '../helpers/raw-client.js';
 import { parseLatencies, numericPairs, metricName } from '../../src/server/http/metrics.js';
 import { connectClient } from '../helpers/client.js';
+import { httpBase, httpNodeConfig } from '../helpers/http-node.js';
 
-const CONFIG = `service {
-  cluster-name metrics-test
-  ticker-interval 1
-}
-network {
-  service {
-    address 127.0.0.1
-    port 3000
-  }
-  http {
-    address 127.0.0.1
-    port 0
-  }
-}
-namespace test {
-  replication-factor 1
-  nsup-period 120
-  storage-engine memory {
-    data-size 64M
-  }
-}
-`;
+const CONFIG = httpNodeConfig('metrics-test', { serviceExtra: '  ticker-interval 1' });
 
 let server: StratoProcess;
 let client: any;
@@ -80,9 +60,7 @@ function one(samples: Sample[], name: string, labels: Record<string, string> = {
 
 before(async () => {
   server = await startStrato({ config: CONFIG });
-  const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
-  assert.ok(m, 'the log names the metrics endpoint');
-  metricsUrl = `${m[1]}/metrics`;
+  metricsUrl = `${httpBase(server)}/metrics`;
   client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   for (let i = 0; i < RECORDS; i++) await client.put(new Aerospike.Key('test', 'metrics', i), { v: i, s: 'x'.repeat(100) });
   for (let i = 0; i < RECORDS; i++) await client.get(new Aerospike.Key('test', 'metrics', i));

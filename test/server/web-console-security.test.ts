@@ -12,35 +12,13 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { AdminSession } from '../helpers/admin-session.js';
 import { connectClient } from '../helpers/client.js';
+import { httpBase, httpNodeConfig, launchChromium } from '../helpers/http-node.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CONFIG = `service {
-  cluster-name secure-console
-}
-security {
-}
-network {
-  service {
-    address 127.0.0.1
-    port 3000
-  }
-  http {
-    address 127.0.0.1
-    port 0
-  }
-}
-namespace test {
-  replication-factor 1
-  nsup-period 120
-  storage-engine memory {
-    data-size 64M
-  }
-}
-`;
+const CONFIG = httpNodeConfig('secure-console', { stanzas: 'security {\n}' });
 
 let server: StratoProcess;
 
@@ -62,9 +40,7 @@ const shots = process.env['STRATO_CONSOLE_SHOTS'] ?? mkdtempSync(join(tmpdir(), 
 
 before(async () => {
   server = await startStrato({ config: CONFIG });
-  const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
-  assert.ok(m, 'the log names the http endpoint');
-  base = m[1]!;
+  base = httpBase(server);
   // generous timeouts: a busy machine must not fail the setup (a login per new connection is a bcrypt)
   const policies = { admin: { timeout: 10_000 }, write: { totalTimeout: 10_000, socketTimeout: 5_000, maxRetries: 3 } };
   admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'admin', password: 'admin', policies, log: { level: -1 } } as any);
@@ -78,10 +54,7 @@ before(async () => {
     await w.close();
   }
   mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 });
 

@@ -11,33 +11,13 @@ import { existsSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { info } from '../helpers/strato-cluster.js';
 import { connectClient } from '../helpers/client.js';
+import { CHROMIUM, httpBase, httpNodeConfig, launchChromium } from '../helpers/http-node.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CONFIG = `service {
-  cluster-name console-test
-}
-network {
-  service {
-    address 127.0.0.1
-    port 3000
-  }
-  http {
-    address 127.0.0.1
-    port 0
-  }
-}
-namespace test {
-  replication-factor 1
-  nsup-period 120
-  storage-engine memory {
-    data-size 64M
-  }
-}
-`;
+const CONFIG = httpNodeConfig('console-test');
 
 let server: StratoProcess;
 let client: any;
@@ -49,17 +29,12 @@ const shots = process.env['STRATO_CONSOLE_SHOTS'] ?? mkdtempSync(join(tmpdir(), 
 
 before(async () => {
   server = await startStrato({ config: CONFIG });
-  const m = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output());
-  assert.ok(m, 'the log names the http endpoint');
-  base = m[1]!;
+  base = httpBase(server);
   client = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], log: { level: -1 } as any });
   const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
   for (let i = 0; i < 50; i++) await client.put(new Aerospike.Key('test', 'users', i), { n: i, name: `user${i}`, tags: ['a', i] }, {}, send);
   mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => external.push(`page error: ${e.message}`));
   page.on('request', (r) => {
