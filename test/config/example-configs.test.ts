@@ -10,25 +10,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { FIXTURES } from '../helpers/paths.js';
 import { runStratoExpectingFailure, startStrato } from '../helpers/strato-process.js';
 import { infoRequest } from '../../src/client/info-request.js';
 import { connectClient } from '../helpers/client.js';
+import { freePorts } from '../helpers/strato-cluster.js';
 
 const ETC = join(FIXTURES, 'aerospike-8.1.2', 'etc');
 const original = (name: string) => readFileSync(join(ETC, name), 'utf8');
 
-/** A port the OS hands out as free right now. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+/** A port free right now, from outside the ephemeral range (see freePorts). */
+const freePort = async (): Promise<number> => (await freePorts(1))[0]!;
 
 /** Rewrites addresses and ports only; every other line stays as Aerospike ships it. */
 async function localise(text: string): Promise<string> {

@@ -114,3 +114,47 @@ export async function runStratoExpectingFailure(config: string): Promise<{ code:
   rmSync(dir, { recursive: true, force: true });
   return { code, output: out.replaceAll(file, 'strato.conf') };
 }
+
+/** A strato process spawned as is, for tests about starting itself (locks, refusals). */
+export interface SpawnedStrato {
+  proc: ChildProcess;
+  output(): string;
+  /** resolves with the port once listening, rejects with the output when the process exits first */
+  ready: Promise<number>;
+  exited: Promise<number | null>;
+  /** SIGTERM, then resolves once the process has exited */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns one strato process (`--nodes-per-host 1` and `args`) in `cwd` without waiting for it:
+ * the test decides whether it must listen or refuse. Registered with the cleanup net, so a failed
+ * test never leaves it running.
+ */
+export function spawnStrato(cwd: string, args: string[]): SpawnedStrato {
+  const proc = spawn(process.execPath, [STRATO_BIN, '--nodes-per-host', '1', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackProcess(proc, `strato pid ${proc.pid} in ${cwd}`);
+  let out = '';
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const ready = new Promise<number>((resolve, reject) => {
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on [^\s:]+:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    };
+    proc.stdout!.on('data', on);
+    proc.stderr!.on('data', on);
+    void exited.then((code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+  ready.catch(() => {});
+  return {
+    proc,
+    output: () => out,
+    ready,
+    exited,
+    async stop() {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

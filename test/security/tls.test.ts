@@ -7,7 +7,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import Aerospike from 'aerospike';
 import { runStratoExpectingFailure, startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
 import { createTestPki, type CertFiles, type TestPki } from '../helpers/tls-certs.js';
+import { freePorts } from '../helpers/strato-cluster.js';
 
 const TLS_NAME = 'strato.test';
 let pki: TestPki;
@@ -30,17 +30,8 @@ let plainTlsPort: number;
 let mutual: StratoProcess; // security on, tls-authenticate-client alice / ghost
 let mutualTlsPort: number;
 
-/** A port free right now (the TLS port cannot be 0: Aerospike's range is 1024..65535). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A port free right now, from outside the ephemeral range (see freePorts). */
+const freePort = async (): Promise<number> => (await freePorts(1))[0]!;
 
 function config(tlsPort: number, extra: { security?: boolean; authenticate: string[] }): string {
   return `

@@ -5,17 +5,14 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STRATO_BIN } from '../helpers/strato-process.js';
+import { spawnStrato, type SpawnedStrato } from '../helpers/strato-process.js';
 import { DEVICE_LOCK_SUFFIX } from '../../src/server/device-locks.js';
 
-const started: ChildProcess[] = [];
 const dirs: string[] = [];
 after(async () => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -25,41 +22,14 @@ function tempDir(): string {
   return d;
 }
 
-interface Node {
-  proc: ChildProcess;
-  output(): string;
-  /** resolves once listening, rejects with the output when the process exits first */
-  ready: Promise<void>;
-  exited: Promise<number | null>;
-}
-
 /** A node with its own work directory whose namespace stores in `file`. */
-function startOn(cwd: string, name: string, file: string): Node {
+function startOn(cwd: string, name: string, file: string): SpawnedStrato {
   const conf = join(cwd, `${name}.conf`);
   writeFileSync(
     conf,
     `service {\n  work-directory ${join(cwd, name)}\n}\nnamespace test {\n  replication-factor 1\n  storage-engine device {\n    file ${file}\n    filesize 16M\n    write-block-size 1M\n  }\n}\n`,
   );
-  const proc = spawn(process.execPath, [STRATO_BIN, '--nodes-per-host', '1', '--port', '0', '--config-file', conf], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(proc);
-  let out = '';
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const ready = new Promise<void>((resolve, reject) => {
-    const on = (d: Buffer) => {
-      out += d.toString();
-      if (/listening on [^\s:]+:\d+/.test(out)) resolve();
-    };
-    proc.stdout!.on('data', on);
-    proc.stderr!.on('data', on);
-    void exited.then((code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  ready.catch(() => {});
-  return { proc, output: () => out, ready, exited };
-}
-
-async function stop(n: Node): Promise<void> {
-  n.proc.kill('SIGTERM');
-  await n.exited;
+  return spawnStrato(cwd, ['--port', '0', '--config-file', conf]);
 }
 
 test('a second node on the same storage file refuses to start and names the file and the node holding it', async () => {
@@ -77,7 +47,7 @@ test('a second node on the same storage file refuses to start and names the file
     );
     assert.equal(first.proc.exitCode, null, 'the first node keeps running');
   } finally {
-    await stop(first);
+    await first.stop();
   }
   assert.equal(existsSync(file + DEVICE_LOCK_SUFFIX), false, 'a clean stop removes the lock');
 });
@@ -95,7 +65,7 @@ test('the same file named through a symbolic link is the same device', async () 
     assert.equal(await second.exited, 1);
     assert.match(second.output(), new RegExp(`storage file ${link} is in use by another node \\(PID ${first.proc.pid}`));
   } finally {
-    await stop(first);
+    await first.stop();
   }
 });
 
@@ -110,5 +80,5 @@ test('a lock left by a killed node is stale: the next node on the file takes it 
   const next = startOn(cwd, 'b', file);
   await next.ready;
   assert.match(next.output(), new RegExp(`removing stale lock ${file}\\.strato-lock of PID ${first.proc.pid}, which is no longer running`));
-  await stop(next);
+  await next.stop();
 });

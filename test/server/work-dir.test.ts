@@ -5,18 +5,15 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STRATO_BIN } from '../helpers/strato-process.js';
+import { spawnStrato, type SpawnedStrato } from '../helpers/strato-process.js';
 import { DEFAULT_WORK_DIRECTORY, resolveWorkDirectory, WORK_DIRECTORY_LOCK_FILE } from '../../src/server/work-dir.js';
+import { freePorts } from '../helpers/strato-cluster.js';
 
-const started: ChildProcess[] = [];
 const dirs: string[] = [];
 after(async () => {
-  for (const p of started) if (p.exitCode === null) p.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -26,44 +23,9 @@ function tempDir(): string {
   return d;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
-interface Node {
-  proc: ChildProcess;
-  output(): string;
-  /** resolves with the port once listening, rejects with the output when it exits first */
-  ready: Promise<number>;
-  exited: Promise<number | null>;
-}
-
-function startIn(cwd: string, args: string[]): Node {
-  const proc = spawn(process.execPath, [STRATO_BIN, '--nodes-per-host', '1', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(proc);
-  let out = '';
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const ready = new Promise<number>((resolve, reject) => {
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    proc.stdout!.on('data', on);
-    proc.stderr!.on('data', on);
-    void exited.then((code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  ready.catch(() => {});
-  return { proc, output: () => out, ready, exited };
-}
-
-async function stop(n: Node): Promise<void> {
-  n.proc.kill('SIGTERM');
-  await n.exited;
+function startIn(cwd: string, args: string[]): SpawnedStrato {
+  return spawnStrato(cwd, args);
 }
 
 test('the default work directory is per service port (./data/port-N), or per process for --port 0', () => {
@@ -74,7 +36,7 @@ test('the default work directory is per service port (./data/port-N), or per pro
 
 test('two nodes started from one folder with the default configuration keep their data apart', async () => {
   const cwd = tempDir();
-  const [p1, p2] = [await freePort(), await freePort()];
+  const [p1, p2] = await freePorts(2);
   const a = startIn(cwd, ['--port', String(p1)]);
   const b = startIn(cwd, ['--port', String(p2)]);
   await Promise.all([a.ready, b.ready]);
@@ -82,7 +44,7 @@ test('two nodes started from one folder with the default configuration keep thei
     const lock = JSON.parse(readFileSync(join(cwd, 'data', `port-${port}`, WORK_DIRECTORY_LOCK_FILE), 'utf8'));
     assert.equal(lock.port, port);
   }
-  await Promise.all([stop(a), stop(b)]);
+  await Promise.all([a.stop(), b.stop()]);
   assert.equal(existsSync(join(cwd, 'data', `port-${p1}`, WORK_DIRECTORY_LOCK_FILE)), false, 'a clean shutdown removes the lock');
 });
 
@@ -98,7 +60,7 @@ test('a second node on the same work directory refuses to start and names the no
     assert.equal(await second.exited, 1);
     assert.match(second.output(), new RegExp(`work directory ${work} is in use by another node \\(PID ${first.proc.pid}, service port 0; lock file .*strato\\.lock\\)`));
   } finally {
-    await stop(first);
+    await first.stop();
   }
 });
 
@@ -115,5 +77,5 @@ test('a lock left by a killed node is stale: the next node takes it over and say
   const next = startIn(cwd, ['--config-file', conf, '--port', '0']);
   await next.ready;
   assert.match(next.output(), new RegExp(`removing stale lock .*strato\\.lock of PID ${first.proc.pid}, which is no longer running`));
-  await stop(next);
+  await next.stop();
 });
