@@ -33,17 +33,20 @@ after(async () => {
 });
 
 /**
- * Runs a whole query or scan again while it answers PARTITION_UNAVAILABLE (11, the client's ERR_CLUSTER): right after the
- * cluster changes, the client may route by the map it tended before the change (it tends every
- * second) and a node that no longer serves a partition answers it unavailable, as Aerospike's does;
- * an application retries. Bounded: 40 tries, 100 ms apart.
+ * Codes an application retries a whole query or scan on right after the cluster changes: the
+ * client routes by the map and node list it tended before the change (it tends every second), so
+ * a node that no longer serves a partition answers PARTITION_UNAVAILABLE (11, ERR_CLUSTER), as
+ * Aerospike's does, and a node that just left fails to connect (ERR_ASYNC_CONNECTION, -6).
  */
+const RETRIED = new Set<number>([Aerospike.status.ERR_CLUSTER, Aerospike.status.ERR_ASYNC_CONNECTION]);
+
+/** Runs `run` again while it fails with a RETRIED code. Bounded: 40 tries, 100 ms apart. */
 async function retryUnavailable<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (e) {
-      if ((e as { code?: number }).code !== Aerospike.status.ERR_CLUSTER || attempt >= 40) throw e;
+      if (!RETRIED.has((e as { code?: number }).code ?? 0) || attempt >= 40) throw e;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
