@@ -217,6 +217,8 @@ export interface HttpConfig {
   address: string;
   /** 0 = any free port (the log names it) */
   port: number;
+  /** `tls-name`: the `tls` stanza whose certificate the endpoint presents (HTTPS); undefined = clear HTTP */
+  tlsName?: string | undefined;
 }
 
 export interface NetworkServiceConfig {

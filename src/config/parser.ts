@@ -239,6 +239,16 @@ function checkTlsUse(ctx: ParseContext, cfg: StratoConfig): void {
   if (hb.tlsPort === 0 && hb.tlsMeshSeeds.length > 0) {
     throw ctx.error(ctx.book.lineOf(hb, 'tls-mesh-seed-address-port') ?? 1, "'tls-mesh-seed-address-port' needs heartbeat 'tls-port'");
   }
+  const http = net.http;
+  if (http?.tlsName !== undefined) {
+    // the endpoint has one port: with a tls-name it speaks HTTPS there (no client certificates asked)
+    const at = ctx.book.lineOf(http, 'tls-name') ?? 1;
+    const tls = net.tls.find((t) => t.name === http.tlsName);
+    if (!tls) throw ctx.error(at, `http 'tls-name' ${http.tlsName} names no 'tls' stanza`);
+    if (tls.certFile === undefined || tls.keyFile === undefined) {
+      throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'cert-file' and 'key-file' (the http endpoint uses it)`);
+    }
+  }
   const svc = net.service;
   if (svc.tlsPort === 0 && svc.tlsAuthenticateClient.length > 0) {
     throw ctx.error(ctx.book.lineOf(svc, 'tls-authenticate-client') ?? 1, "'tls-authenticate-client' needs service 'tls-port'");

@@ -10,6 +10,7 @@ import { installLogProcessHooks, logger, type ContextLogger } from '../util/log.
 import { STRATO_VERSION } from '../util/version.js';
 import { startHttpEndpoint, type HttpEndpoint } from './http/http-server.js';
 import { ConsoleSessions, DEFAULT_CONSOLE_SESSION_TTL_S } from './http/console-auth.js';
+import { MetricsAuth } from './http/metrics-auth.js';
 import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
@@ -122,6 +123,8 @@ export interface AssembledNode {
   handlers: DataHandlers;
   /** access control; undefined without a security stanza */
   security: NodeSecurity | undefined;
+  /** the `tls <name>` stanzas, loaded (the http endpoint's tls-name looks its context up here) */
+  tlsContexts: Map<string, TlsContext>;
 }
 
 /** Builds the node and its service from `config` on `clock` (see {@link AssembledNode}). */
@@ -168,7 +171,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
     security,
     tls: svcTls,
   });
-  return { node, spec, udf, service, handlers, security };
+  return { node, spec, udf, service, handlers, security, tlsContexts };
 }
 
 /** The rest of the start-up, once the node holds its work directory and storage files. */
@@ -176,7 +179,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   // test hooks let tests move the node's clock and run nsup on demand instead of sleeping
   const testHooks = process.env['STRATO_TEST_HOOKS'] === '1';
   const clock = opts.clock ?? (testHooks ? new OffsetClock(systemClock) : systemClock);
-  const { node, spec, udf, service, handlers, security } = await assembleNode(config, clock, log);
+  const { node, spec, udf, service, handlers, security, tlsContexts } = await assembleNode(config, clock, log);
   if (testHooks && clock instanceof OffsetClock) registerTestHooks(node, clock);
   const port = await service.listen();
   // with --port 0 the OS picked the port: info answers (service, peers) must show the real one
@@ -222,7 +225,10 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
     try {
       // the console's logins last as long as the node's session tokens
       const sessions = security ? new ConsoleSessions(security, config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S) : undefined;
-      http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` }, { handlers, sessions });
+      const metricsAuth = security ? new MetricsAuth(security, () => clock.nowMs()) : undefined;
+      // the parser checked that tls-name names a tls stanza with a certificate and key
+      const tls = httpConf.tlsName !== undefined ? tlsContexts.get(httpConf.tlsName)?.options : undefined;
+      http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` }, { console: { handlers, sessions }, metricsAuth, tls });
     } catch (e) {
       await node.cluster?.runtime.stop();
       await service.close();

@@ -872,6 +872,10 @@ test('network http (Strato extension) turns on the metrics endpoint; absent it i
   assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145 });
 });
 
+test('a network http tls-name naming no tls stanza stops the start naming the line', () => {
+  assert.throws(() => parse(`network {\n  http {\n    port 9145\n    tls-name nosuch\n  }\n}\n${memNs()}`), /strato\.conf:4: http 'tls-name' nosuch names no 'tls' stanza/);
+});
+
 test('a bad network http port stops the start naming the line', () => {
   assert.throws(() => parse(`network {\n  http {\n    port 70000\n  }\n}\n${memNs()}`), /strato\.conf:3: .*port/);
 });

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { get as httpsGet } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
@@ -52,6 +53,7 @@ network {
     tls-name ${TLS_NAME}
 ${extra.authenticate.map((a) => `    tls-authenticate-client ${a}`).join('\n')}
   }
+${extra.security ? `  http {\n    address 127.0.0.1\n    port 0\n    tls-name ${TLS_NAME}\n  }` : ''}
 }
 namespace test {
   replication-factor 1
@@ -427,4 +429,42 @@ test('mutual TLS without ca-file or ca-path stops the start naming the tls stanz
   const r = await runStratoExpectingFailure(config(4333, { authenticate: ['any'] }).replace(/\s*ca-file .*/, ''));
   assert.equal(r.code, 1);
   assert.match(r.output, /strato\.conf:7: tls 'strato\.test' needs 'ca-file' or 'ca-path'/);
+});
+
+/** GET over HTTPS from the mutual node's http endpoint; rejects when the handshake fails. */
+function httpsFetch(port: number, path: string, opts: { ca?: Buffer; authorization?: string }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet({ host: '127.0.0.1', port, path, servername: TLS_NAME, ca: opts.ca, headers: opts.authorization ? { authorization: opts.authorization } : {}, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 5 s')));
+    req.on('error', reject);
+  });
+}
+
+test('an http tls-name makes the metrics endpoint HTTPS with that certificate, /metrics still needing basic auth', async () => {
+  const m = /metrics endpoint: https:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(mutual.output());
+  assert.ok(m, 'the log names the https endpoint');
+  const port = Number(m[1]);
+  const admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: mutual.port }], user: 'admin', password: 'admin' });
+  try {
+    await admin.createUser('scraper', 'scrapepw', ['read']);
+  } finally {
+    await admin.close();
+  }
+  const ca = readFileSync(pki.caFile);
+  const ok = await httpsFetch(port, '/metrics', { ca, authorization: `Basic ${Buffer.from('scraper:scrapepw').toString('base64')}` });
+  assert.equal(ok.status, 200);
+  assert.match(ok.body, /^aerospike_node_up\{.*\} 1$/m);
+  const anon = await httpsFetch(port, '/metrics', { ca });
+  assert.equal(anon.status, 401);
+  assert.match(String(anon.headers['www-authenticate']), /^Basic realm=/);
+  // the certificate is verified as any HTTPS client does: without the CA the handshake fails
+  await assert.rejects(httpsFetch(port, '/metrics', {}), /self[- ]signed|unable to (get|verify)/i);
+  // the port speaks only TLS
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`));
 });

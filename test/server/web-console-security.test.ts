@@ -5,6 +5,7 @@
  * user's privileges (a read-only user sees its own entry, may read records and run queries, but a
  * set-config from the page is refused as a role violation; a sys-admin's set-config takes
  * effect); a user-admin sees every user and role. Screenshots as web-console.test.ts takes them.
+ * `/metrics` needs HTTP basic auth of a user holding read or sys-admin globally (fetch()).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +48,8 @@ before(async () => {
   await admin.createUser('reader', 'readpw', ['read']);
   await admin.createUser('operator', 'oppw', ['sys-admin', 'read']);
   await admin.createUser('writer', 'wpw', ['read-write']);
+  await admin.createRole('test-reader', [new Aerospike.admin.Privilege(Aerospike.privilegeCode.READ, { namespace: 'test' })]);
+  await admin.createUser('scoped', 'scpw', ['test-reader']);
   const w = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'writer', password: 'wpw', policies, log: { level: -1 } } as any);
   try {
     for (let i = 0; i < 10; i++) await w.put(new Aerospike.Key('test', 'items', i), { i, label: `item${i}` });
@@ -148,10 +151,61 @@ test('a user-admin sees every user and role', async () => {
   await page.click('#tab-users');
   await page.waitForFunction(() => document.querySelectorAll('#usertable tr').length > 4, undefined, { timeout: 10_000 });
   const users = await page.$$eval('#usertable tr', (trs) => trs.slice(1).map((r) => r.querySelector('td')!.textContent));
-  assert.deepEqual(users, ['admin', 'operator', 'reader', 'writer']);
+  assert.deepEqual(users, ['admin', 'operator', 'reader', 'scoped', 'writer']);
   await page.screenshot({ path: join(shots, 'users.png') });
   await page.click('#tab-roles');
   const roles = await page.$$eval('#roletable tr', (trs) => trs.slice(1).map((r) => r.querySelector('td')!.textContent));
   assert.ok(roles.includes('sys-admin') && roles.includes('read-write'), roles.join(','));
   await page.screenshot({ path: join(shots, 'roles.png') });
+});
+
+/** GET /metrics with a Basic Authorization header for `user:password` (none when user is undefined). */
+function scrape(user?: string, password?: string): Promise<Response> {
+  const headers: Record<string, string> = user === undefined ? {} : { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+  return fetch(`${base}/metrics`, { headers });
+}
+
+test('with security on /metrics answers 401 with a Basic challenge without credentials or with a wrong password', async () => {
+  for (const r of [await scrape(), await scrape('reader', 'wrong'), await scrape('nobody', 'x')]) {
+    assert.equal(r.status, 401);
+    assert.equal(r.headers.get('www-authenticate'), 'Basic realm="strato metrics", charset="UTF-8"');
+    assert.doesNotMatch(await r.text(), /aerospike_/);
+  }
+  const malformed = await fetch(`${base}/metrics`, { headers: { authorization: 'Basic !!!' } });
+  assert.equal(malformed.status, 401);
+});
+
+test('/metrics serves a user holding read or sys-admin globally', async () => {
+  for (const [user, password] of [['reader', 'readpw'], ['operator', 'oppw'], ['writer', 'wpw']]) {
+    const r = await scrape(user, password);
+    assert.equal(r.status, 200, user);
+    assert.match(await r.text(), /^aerospike_node_up\{.*\} 1$/m, user);
+    // a second scrape is answered from the remembered login, still checked
+    assert.equal((await scrape(user, password)).status, 200, user);
+  }
+});
+
+test('/metrics refuses with 403 a user with only user-admin or a namespace-scoped read', async () => {
+  for (const [user, password] of [['admin', 'admin'], ['scoped', 'scpw']]) {
+    const r = await scrape(user, password);
+    assert.equal(r.status, 403, user);
+    assert.match(await r.text(), /needs the read or sys-admin privilege/);
+  }
+});
+
+test('a remembered /metrics login stops working once the password changes or the role is revoked', async () => {
+  await admin.createUser('prom', 'prompw', ['read']);
+  try {
+    assert.equal((await scrape('prom', 'prompw')).status, 200);
+    await admin.revokeRoles('prom', ['read']);
+    assert.equal((await scrape('prom', 'prompw')).status, 403);
+    await admin.grantRoles('prom', ['read']);
+    assert.equal((await scrape('prom', 'prompw')).status, 200);
+    await admin.changePassword('prom', 'newpw');
+    assert.equal((await scrape('prom', 'prompw')).status, 401);
+    assert.equal((await scrape('prom', 'newpw')).status, 200);
+  } finally {
+    await admin.dropUser('prom');
+  }
+  assert.equal((await scrape('prom', 'newpw')).status, 401);
 });

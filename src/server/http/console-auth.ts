@@ -40,6 +40,21 @@ function loginBody(user: string, password: string): Buffer {
   return Buffer.concat([head, field(AdminField.USER, Buffer.from(user)), field(AdminField.CREDENTIAL, Buffer.from(clientCredential(password)))]);
 }
 
+/**
+ * Checks a user name and password with the node's admin handler, as a client LOGIN is checked
+ * (lockout after failed attempts, role allowlists, the audit trail); internal users only (no clear
+ * password is sent, so the answer is never an LDAP promise). `address` is the client's address
+ * without port. Costs one bcrypt of the password (tens of milliseconds, on the event loop).
+ */
+export function checkPassword(security: NodeSecurity, user: string, password: string, address: string, remote = address): { user: string } | { code: number } {
+  const conn: { address: string; remote: string; auth: ConnectionAuth | undefined } = { address, remote, auth: undefined };
+  const answer = security.admin.handle(loginBody(user, password), conn);
+  // the answer is a whole admin message: proto header, then the admin header (result at byte 1)
+  const code = Buffer.isBuffer(answer) ? (answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL) : SecResult.INVALID_CREDENTIAL;
+  if (code !== SecResult.OK || !conn.auth) return { code };
+  return { user: conn.auth.user };
+}
+
 export class ConsoleSessions {
   private readonly sessions = new Map<string, Session>();
 
@@ -50,15 +65,11 @@ export class ConsoleSessions {
 
   /** Checks the login with the admin handler; the session token, or the refusing result code. */
   login(user: string, password: string, address: string, remote = address): { token: string } | { code: number } {
-    const conn: { address: string; remote: string; auth: ConnectionAuth | undefined } = { address, remote, auth: undefined };
-    // internal users only: the console sends no clear password, so the answer is never an LDAP promise
-    const answer = this.security.admin.handle(loginBody(user, password), conn);
-    // the answer is a whole admin message: proto header, then the admin header (result at byte 1)
-    const code = Buffer.isBuffer(answer) ? (answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL) : SecResult.INVALID_CREDENTIAL;
-    if (code !== SecResult.OK || !conn.auth) return { code };
+    const r = checkPassword(this.security, user, password, address, remote);
+    if ('code' in r) return r;
     const token = randomBytes(24).toString('base64url');
     if (this.sessions.size >= MAX_CONSOLE_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(token, { user: conn.auth.user, expiresAtMs: Date.now() + this.ttlS * 1000 });
+    this.sessions.set(token, { user: r.user, expiresAtMs: Date.now() + this.ttlS * 1000 });
     return { token };
   }
 

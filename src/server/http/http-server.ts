@@ -1,9 +1,14 @@
 /**
- * The node's HTTP endpoint (`network { http { address; port } }`, a Strato extension, off when
- * absent): `/metrics` in Prometheus text, the web console at `/` and its JSON API under `/api/`
- * (POST only there, for set-config and job aborts). It closes with the node.
+ * The node's HTTP endpoint (`network { http { address; port; tls-name } }`, a Strato extension,
+ * off when absent): `/metrics` in Prometheus text, the web console at `/` and its JSON API under
+ * `/api/` (POST only there, for set-config and job aborts). With a `tls-name` it is HTTPS with
+ * that `tls` stanza's certificate. With security on, `/metrics` needs HTTP basic auth of a user
+ * (metrics-auth.ts). It closes with the node.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
+import { METRICS_REALM, type MetricsAuth } from './metrics-auth.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSource } from './metrics.js';
 import { logger } from '../../util/log.js';
 import { handleApi, type ConsoleContext } from './console-api.js';
@@ -17,10 +22,23 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
+/** A client that does not finish its TLS handshake in this long (ms) is dropped. */
+export const HTTPS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** What the endpoint serves beyond the metrics source; every part is optional. */
+export interface HttpEndpointOptions {
+  /** the console's request handlers and sessions (security on) */
+  console?: Omit<ConsoleContext, 'node'> | undefined;
+  /** security on: who may scrape `/metrics`; undefined = anyone who reaches the endpoint */
+  metricsAuth?: MetricsAuth | undefined;
+  /** HTTPS with these (the tls-name's context: certificate, key, protocols, ciphers); undefined = clear HTTP */
+  tls?: SecureContextOptions | undefined;
+}
+
 /** Starts the HTTP endpoint; rejects when the address cannot be bound. */
-export async function startHttpEndpoint(address: string, port: number, src: MetricsSource, consoleCtx: Omit<ConsoleContext, 'node'> = { handlers: undefined, sessions: undefined }): Promise<HttpEndpoint> {
-  const ctx: ConsoleContext = { node: src.node, ...consoleCtx };
-  const server: Server = createServer((req, res) => {
+export async function startHttpEndpoint(address: string, port: number, src: MetricsSource, opts: HttpEndpointOptions = {}): Promise<HttpEndpoint> {
+  const ctx: ConsoleContext = { node: src.node, handlers: undefined, sessions: undefined, ...opts.console };
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/api/')) {
       handleApi(ctx, req, res, new URL(req.url ?? '/', 'http://localhost')).catch((e: unknown) => {
@@ -34,6 +52,13 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
       return;
     }
     if (path === '/metrics') {
+      const auth = opts.metricsAuth?.check(req);
+      if (auth && !auth.ok) {
+        const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+        if (auth.status === 401) headers['www-authenticate'] = `Basic realm="${METRICS_REALM}", charset="UTF-8"`;
+        res.writeHead(auth.status, headers).end(req.method === 'HEAD' ? undefined : `${auth.reason}\n`);
+        return;
+      }
       renderMetrics(src).then(
         (text) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(req.method === 'HEAD' ? undefined : text),
         (e: unknown) => {
@@ -48,7 +73,8 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /metrics\n');
-  });
+  };
+  const server: Server = opts.tls ? createHttpsServer({ ...opts.tls, handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS }, handle) : createServer(handle);
   // a scrape that stalls must not hold a socket forever
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -61,7 +87,8 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
   });
   const bound = server.address();
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
-  log.info(`metrics endpoint: http://${address}:${boundPort}/metrics`);
+  const scheme = opts.tls ? 'https' : 'http';
+  log.info(`metrics endpoint: ${scheme}://${address}:${boundPort}/metrics${opts.metricsAuth ? ' (HTTP basic auth of a user with read or sys-admin)' : ''}`);
   return {
     port: boundPort,
     close: () =>
