@@ -4,6 +4,7 @@
  * `ConfigError` reading `<file>:<line>: <reason>`.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { ConfigError } from './errors.js';
 import { lexConfig, type Stanza } from './lexer.js';
 import { LIMITS, type ModLuaConfig, type NetworkConfig, type SecurityConfig, type SecurityLogConfig, type LdapConfig, type StratoConfig, type TlsConfig } from './model.js';
@@ -198,12 +199,43 @@ function parseTls(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): TlsCon
   return tls;
 }
 
+/** Names Aerospike EE substitutes in `tls <name>` and `tls-name`: the machine's host name, the cluster name. */
+export const TLS_NAME_SUBSTITUTIONS = ['<hostname>', '<cluster-name>'] as const;
+
+/**
+ * Aerospike EE's TLS name substitution: a `tls` stanza name or a `tls-name` that is exactly
+ * `<hostname>` becomes the machine's host name (`os.hostname()`, the hostname system call), one
+ * that is `<cluster-name>` the service `cluster-name`. Done before the stanzas are matched, so
+ * `tls <hostname> { }` and `tls-name <hostname>` find each other, and the node presents (and
+ * advertises in `peers-tls-std`) the substituted name.
+ */
+function resolveTlsNames(ctx: ParseContext, cfg: StratoConfig, host: string): void {
+  const net = cfg.network;
+  const resolve = (name: string, line: number): string => {
+    if (name === '<hostname>') {
+      if (checkTlsName(host) !== undefined) throw ctx.error(line, `<hostname> is '${host}', which is not usable as a TLS name`);
+      return host;
+    }
+    if (name === '<cluster-name>') return cfg.service.clusterName;
+    return name;
+  };
+  for (const tls of net.tls) {
+    tls.name = resolve(tls.name, tls.source.line);
+    const twin = net.tls.find((t) => t !== tls && t.name === tls.name);
+    if (twin) throw ctx.error(Math.max(tls.source.line, twin.source.line), `tls '${tls.name}' is configured twice (after <hostname> / <cluster-name> substitution)`);
+  }
+  for (const target of [net.service, net.heartbeat, net.fabric, ...(net.http ? [net.http] : [])]) {
+    if (target.tlsName !== undefined) target.tlsName = resolve(target.tlsName, ctx.book.lineOf(target, 'tls-name') ?? 1);
+  }
+}
+
 /**
  * The TLS names the service, fabric and heartbeat use must name a `tls` stanza holding what that
  * listener needs: a certificate and key, and CAs where peers' certificates are verified.
  */
 function checkTlsUse(ctx: ParseContext, cfg: StratoConfig): void {
   const net = cfg.network;
+  resolveTlsNames(ctx, cfg, hostname());
   const uses: { label: string; target: object; port: number; name: string | undefined; verifiesPeers: boolean }[] = [
     {
       label: 'service',

@@ -12,10 +12,14 @@ import {
   fieldsOf,
   obsolete,
   ParamTable,
+  secondsParam,
   stringParam,
   uintParam,
 } from './param-spec.js';
 import { parseNodeId } from './values.js';
+
+/** `tls-refresh-period` default (seconds), as Aerospike EE 8.1; 0 = certificate files are never read again. */
+export const TLS_REFRESH_PERIOD_DEFAULT_SEC = 60;
 
 const f = fieldsOf<ServiceConfig>();
 const x = extraOf<ServiceConfig>();
@@ -74,7 +78,8 @@ export const SERVICE_PARAMS = new ParamTable<ServiceConfig>([
   uintParam('sindex-gc-period', f('sindexGcPeriodSec'), { max: 0xffff_ffff, dynamic }),
   enterpriseOnly('stay-quiesced', 'false'),
   uintParam('ticker-interval', f('tickerIntervalSec'), { max: 0xffff_ffff, dynamic }),
-  enterpriseOnly('tls-refresh-period', '0'),
+  // EE in Aerospike; Strato refreshes its tls contexts' files this often (tls-contexts.ts)
+  secondsParam('tls-refresh-period', x('tls-refresh-period', TLS_REFRESH_PERIOD_DEFAULT_SEC), { dynamic }),
   uintParam('transaction-max-ms', f('transactionMaxMs'), { max: 0xffff_ffff, dynamic }),
   // Aerospike's set-config refuses 0 (a zero retry interval would spin); refused in files too
   // the 8.1.2 server's set-config refuses 0 (its file parser does not check); one table: refused in both

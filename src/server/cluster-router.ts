@@ -8,7 +8,7 @@
 import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/cluster-runtime.js';
 import { parseNodeId, type NodeId } from '../cluster/node-id.js';
 import { joinAddress, type PeerTls } from '../cluster/net/peer-net.js';
-import { isBlacklisted, loadTlsContexts, type TlsContext } from './tls-contexts.js';
+import { isBlacklisted, loadTlsContexts, onTlsContextChange, type TlsContext } from './tls-contexts.js';
 import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
@@ -48,6 +48,8 @@ export class ClusterRouter implements NodeRouter {
     udf: UdfRegistry,
     /** the machine's id when one start runs several nodes here (host-nodes.ts); else the node's own */
     hostId?: bigint,
+    /** the node's loaded `tls` contexts (refreshed by start.ts); undefined = read them here */
+    contexts?: Map<string, TlsContext>,
   ) {
     const raw = config.raw;
     this.commitOverride = (ns) => raw.namespaces.find((n) => n.name === ns)?.writeCommitLevelOverride ?? 'off';
@@ -63,10 +65,20 @@ export class ClusterRouter implements NodeRouter {
     const serviceBind = node.spec.serviceAddress;
     const advertiseHost = (bind: string) => (bind === '0.0.0.0' ? (raw.network.service.accessAddresses[0] ?? firstExternalIPv4()) : bind);
     // with a tls-port, that link runs over TLS on it (and its own addresses, else the clear ones)
-    const tlsContexts = hb.tlsPort !== 0 || fab.tlsPort !== 0 ? loadTlsContexts(raw.network.tls) : new Map<string, TlsContext>();
+    const tlsContexts = contexts ?? (hb.tlsPort !== 0 || fab.tlsPort !== 0 ? loadTlsContexts(raw.network.tls) : new Map<string, TlsContext>());
     const peerTls = (name: string | undefined): PeerTls | undefined => {
       const ctx = name === undefined ? undefined : tlsContexts.get(name);
-      return ctx ? { options: ctx.options, name: ctx.name, accept: (cert) => !isBlacklisted(ctx, cert) } : undefined;
+      // options read at each connect, so a refreshed context (tls-refresh-period) serves new links
+      return ctx
+        ? {
+            get options() {
+              return ctx.options;
+            },
+            name: ctx.name,
+            accept: (cert) => !isBlacklisted(ctx, cert),
+            onChange: (fn) => onTlsContextChange(ctx, fn),
+          }
+        : undefined;
     };
     const hbTls = hb.tlsPort !== 0 ? peerTls(hb.tlsName) : undefined;
     const fabTls = fab.tlsPort !== 0 ? peerTls(fab.tlsName) : undefined;

@@ -11,7 +11,7 @@ import { executeInfoCommand, summaryLines, type InfoContext } from './info-comma
 import type { StratoNode } from './node.js';
 import { RefusalLog } from './refusals.js';
 import type { NodeSecurity } from '../security/access.js';
-import { certificateMatches, isBlacklisted, pkiUserOf, type TlsContext } from './tls-contexts.js';
+import { certificateMatches, isBlacklisted, onTlsContextChange, pkiUserOf, type TlsContext } from './tls-contexts.js';
 
 /** A TLS client that has not finished its handshake after this long is dropped. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -161,9 +161,13 @@ export class Service {
           socket.destroy();
           return;
         }
-        this.accept(socket, pkiUserOf(cert));
+        this.accept(socket, pkiUserOf(cert, tls.context.pkiUserAppendOu));
       },
     );
+    // tls-refresh-period: connections accepted after a refresh use the new certificate and CAs
+    onTlsContextChange(tls.context, () => {
+      if (this.tlsServer === server) (server as ReturnType<typeof createTlsServer>).setSecureContext(tls.context.options);
+    });
     server.on('tlsClientError', (e, socket) => {
       this.refusals.warn('tls-handshake', `TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${e.message}`);
     });

@@ -32,7 +32,8 @@ import { parseNodeId } from '../cluster/node-id.js';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { NetworkServiceConfig, SecurityConfig } from '../config/model.js';
-import { loadTlsContexts, type TlsContext } from './tls-contexts.js';
+import { loadTlsContexts, startTlsRefresh, type TlsContext } from './tls-contexts.js';
+import { TLS_REFRESH_PERIOD_DEFAULT_SEC } from '../config/service-params.js';
 import type { ServiceTlsOptions } from './service.js';
 import { NodeSecurity } from '../security/access.js';
 import { AdminHandler } from '../security/admin.js';
@@ -123,7 +124,7 @@ export interface AssembledNode {
   handlers: DataHandlers;
   /** access control; undefined without a security stanza */
   security: NodeSecurity | undefined;
-  /** the `tls <name>` stanzas, loaded (the http endpoint's tls-name looks its context up here) */
+  /** the `tls <name>` stanzas, loaded (the http endpoint's tls-name looks its context up here; refreshed every tls-refresh-period) */
   tlsContexts: Map<string, TlsContext>;
 }
 
@@ -204,7 +205,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
     throw new Error('heartbeat mode multicast is not supported by Strato - use mode mesh with mesh-seed-address-port');
   }
   if (hbMode === 'mesh') {
-    node.cluster = new ClusterRouter(node, config, port, udf, opts.hostNode ? parseNodeId(opts.hostNode.hostIdHex) : undefined);
+    node.cluster = new ClusterRouter(node, config, port, udf, opts.hostNode ? parseNodeId(opts.hostNode.hostIdHex) : undefined, tlsContexts);
     try {
       await node.cluster.runtime.start();
     } catch (e) {
@@ -239,6 +240,9 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   log.info(`service ready: listening on ${spec.serviceAddress}:${port}, node id ${node.nodeId}${hostNote}`);
   node.loopDelay.start();
   const stopTicker = startTicker(node, () => config.tickerIntervalSec);
+  // tls-refresh-period (service, seconds, set-config may change it): certificate files read again
+  const tlsLog = logger.context('tls', 'tls-contexts.ts');
+  const stopTlsRefresh = startTlsRefresh(tlsContexts.values(), () => Number(config.raw.service.extra['tls-refresh-period'] ?? TLS_REFRESH_PERIOD_DEFAULT_SEC), tlsLog);
   const stopNsup = [...node.namespaces.values()].flatMap((ns) => [startNsup(ns), startNsupHistograms(ns)]);
   return {
     node,
@@ -246,6 +250,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
     config,
     async stop() {
       stopTicker();
+      stopTlsRefresh();
       node.loopDelay.stop();
       for (const stop of stopNsup) stop();
       // the others take over this node's partitions before its service port closes: a client

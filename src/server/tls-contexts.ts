@@ -1,8 +1,11 @@
 /**
- * The `tls <name> { }` stanzas made usable: each named context's files are read once at start into
- * node:tls options (a bad file or value stops the start with `file:line: reason`), and the checks
- * Aerospike EE applies to a peer's certificate: subject names (`tls-authenticate-client`, node
- * names between cluster members), the `cert-blacklist`, and the PKI user a client certificate names.
+ * The `tls <name> { }` stanzas made usable: each named context's files are read at start into
+ * node:tls options (a bad file or value stops the start with `file:line: reason`) and again every
+ * `tls-refresh-period` (Aerospike EE: new connections then use the new certificate, key, CAs and
+ * blacklist; a file that no longer loads keeps the old context and is named in a warning), and the
+ * checks Aerospike EE applies to a peer's certificate: subject names (`tls-authenticate-client`,
+ * node names between cluster members), the `cert-blacklist`, and the PKI user a client
+ * certificate names.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,13 +18,28 @@ export const CA_PATH_MAX_FILES = 1024;
 /** Largest certificate, key, CA or blacklist file read (a PEM bundle is far smaller). */
 export const TLS_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
-/** One usable TLS context: node:tls options plus the checks applied after a handshake. */
+/**
+ * One usable TLS context: node:tls options plus the checks applied after a handshake. `options`
+ * and `blacklist` are replaced in place by a refresh ({@link refreshTlsContext}); a holder that
+ * built a listener from them subscribes with `onChange` to swap the listener's secure context.
+ */
 export interface TlsContext {
   name: string;
   /** cert, key, passphrase, ca, ciphers, min/max version (for servers and clients alike) */
   options: SecureContextOptions;
   /** revoked certificates: upper-case hex serial (no leading zeros) → issuer text, '' = any issuer */
   blacklist: Map<string, string[]>;
+  /** `pki-user-append-ou`: a PKI login's user is the CN followed by the certificate's OUs */
+  pkiUserAppendOu: boolean;
+  /** the stanza it was read from (a refresh reads the same files again) */
+  readonly config: TlsConfig;
+  /** listeners called after a refresh replaced `options` / `blacklist` */
+  readonly listeners: (() => void)[];
+}
+
+/** Calls `fn` after every refresh that changed the context's files (new connections use them). */
+export function onTlsContextChange(ctx: TlsContext, fn: () => void): void {
+  ctx.listeners.push(fn);
 }
 
 type Protocol = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -73,11 +91,17 @@ function readBounded(path: string): Buffer {
   return readFileSync(path);
 }
 
-/** `cert-blacklist` lines: `<hex serial> [<issuer name>]`; `#` starts a comment. */
-function parseBlacklist(text: string): Map<string, string[]> {
+/**
+ * `cert-blacklist` lines (the format Aerospike's server and C client read): `<hex serial>
+ * [<issuer name>]`, the issuer being the rest of the line in OpenSSL's one-line form
+ * (`/C=US/O=Acme/CN=Test CA`); a line starting with `#` is a comment.
+ * @throws Error naming the first serial that is not hex
+ */
+export function parseBlacklist(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
+    if (raw.startsWith('#')) continue;
+    const line = raw.trim();
     if (line.length === 0) continue;
     const sp = line.search(/\s/);
     const serialText = sp < 0 ? line : line.slice(0, sp);
@@ -98,6 +122,12 @@ function normalSerial(hex: string): string {
  * @throws ConfigError naming the stanza line of the parameter at fault
  */
 export function loadTlsContext(cfg: TlsConfig): TlsContext {
+  const { options, blacklist } = readTlsFiles(cfg);
+  return { name: cfg.name, options, blacklist, pkiUserAppendOu: cfg.pkiUserAppendOu, config: cfg, listeners: [] };
+}
+
+/** The node:tls options and blacklist a stanza's files make. @throws ConfigError */
+function readTlsFiles(cfg: TlsConfig): { options: SecureContextOptions; blacklist: Map<string, string[]> } {
   const at = (key: string) => cfg.source.keyLines[key] ?? cfg.source.line;
   const fail = (key: string, why: string): never => {
     throw new ConfigError(cfg.source.file, at(key), `tls '${cfg.name}' '${key}' ${why}`);
@@ -109,7 +139,6 @@ export function loadTlsContext(cfg: TlsConfig): TlsContext {
       return fail(key, `cannot be read: ${(e as Error).message}`);
     }
   };
-  if (cfg.pkiUserAppendOu) fail('pki-user-append-ou', 'true is not supported by Strato yet (PKI users are the certificate CN)');
   const options: SecureContextOptions = {};
   try {
     Object.assign(options, parseProtocols(cfg.protocols));
@@ -163,7 +192,93 @@ export function loadTlsContext(cfg: TlsConfig): TlsContext {
     const key = /cipher/i.test(msg) ? 'cipher-suite' : /pass|decrypt|bad decrypt/i.test(msg) ? 'key-file-password' : /key/i.test(msg) ? 'key-file' : /ca|certificate/i.test(msg) && !options.cert ? 'ca-file' : 'cert-file';
     fail(key, `does not load: ${msg}`);
   }
-  return { name: cfg.name, options, blacklist };
+  return { options, blacklist };
+}
+
+/** What a refresh did: `changed` (new files in use), `same` (nothing to do) or `failed` (old kept). */
+export type TlsRefreshResult = { kind: 'same' } | { kind: 'changed' } | { kind: 'failed'; file: string; reason: string };
+
+function sameBytes(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameBytes(x, b[i]));
+  return a === b;
+}
+
+/**
+ * Reads a context's files again (Aerospike EE's `tls-refresh-period`). When any of them changed,
+ * the context takes the new options and blacklist and its listeners run, so connections accepted
+ * or opened from then on use them; open connections keep theirs. When a file can no longer be
+ * read or OpenSSL refuses it, the context keeps what it had and the answer names the file.
+ */
+export function refreshTlsContext(ctx: TlsContext): TlsRefreshResult {
+  let next: { options: SecureContextOptions; blacklist: Map<string, string[]> };
+  try {
+    next = readTlsFiles(ctx.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    // the message is `tls 'x' 'cert-file' cannot be read: ...`: name the file the key points at
+    const key = /'([a-z-]+)'/.exec(e.reason.replace(/^tls '[^']*' /, ''))?.[1] ?? '';
+    return { kind: 'failed', file: fileOfKey(ctx.config, key), reason: e.reason };
+  }
+  const keys = new Set([...Object.keys(ctx.options), ...Object.keys(next.options)]) as Set<keyof SecureContextOptions>;
+  const optionsSame = [...keys].every((k) => sameBytes(ctx.options[k], next.options[k]));
+  const blacklistSame = ctx.blacklist.size === next.blacklist.size && [...next.blacklist].every(([k, v]) => sameBytes(ctx.blacklist.get(k), v));
+  if (optionsSame && blacklistSame) return { kind: 'same' };
+  ctx.options = next.options;
+  ctx.blacklist = next.blacklist;
+  for (const fn of ctx.listeners) fn();
+  return { kind: 'changed' };
+}
+
+function fileOfKey(cfg: TlsConfig, key: string): string {
+  const byKey: Record<string, string | undefined> = {
+    'cert-file': cfg.certFile,
+    'key-file': cfg.keyFile,
+    'key-file-password': cfg.keyFilePassword?.startsWith('file:') ? cfg.keyFilePassword.slice(5) : undefined,
+    'ca-file': cfg.caFile,
+    'ca-path': cfg.caPath,
+    'cert-blacklist': cfg.certBlacklist,
+  };
+  return byKey[key] ?? cfg.certFile ?? cfg.name;
+}
+
+/** Shortest refresh period honoured (seconds): a smaller non-zero setting still waits this long. */
+export const TLS_REFRESH_MIN_SEC = 1;
+
+/**
+ * Re-reads every context's files each `periodSec()` seconds (read again before each wait, so a
+ * set-config applies from the next round; 0 = no refresh, checked again after
+ * TLS_REFRESH_MIN_SEC). A changed context is logged at info, a refused file as a warning naming
+ * it. Returns the function that stops the timer.
+ */
+export function startTlsRefresh(
+  contexts: Iterable<TlsContext>,
+  periodSec: () => number,
+  log: { info(m: string): void; warning(m: string): void },
+): () => void {
+  const list = [...contexts];
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const arm = () => {
+    if (stopped || list.length === 0) return;
+    const p = periodSec();
+    timer = setTimeout(() => {
+      if (p > 0) {
+        for (const ctx of list) {
+          const r = refreshTlsContext(ctx);
+          if (r.kind === 'changed') log.info(`tls '${ctx.name}': certificate files changed - new connections use them`);
+          else if (r.kind === 'failed') log.warning(`tls '${ctx.name}': refresh failed - keeping the loaded context: ${r.file}: ${r.reason}`);
+        }
+      }
+      arm();
+    }, Math.max(TLS_REFRESH_MIN_SEC, p) * 1000);
+    timer.unref();
+  };
+  arm();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
 }
 
 /** Loads every `tls` stanza by name. @throws ConfigError */
@@ -214,10 +329,18 @@ export function isBlacklisted(ctx: TlsContext, cert: PeerCertificate): boolean {
   return issuers.some((i) => i === '' || i === issuer);
 }
 
-/** The user a PKI login is (Aerospike EE: the client certificate's subject CN); undefined = none. */
-export function pkiUserOf(cert: PeerCertificate | undefined): string | undefined {
+/**
+ * The user a PKI login is (Aerospike EE): the client certificate's subject CN; with
+ * `pki-user-append-ou true`, the CN followed by each OU of the subject, in certificate order, each
+ * after a '.' (`CN=alice, OU=eng` → `alice.eng`). Undefined = no CN, no PKI user.
+ */
+export function pkiUserOf(cert: PeerCertificate | undefined, appendOu = false): string | undefined {
   if (!cert || !cert.subject) return undefined;
   const cn = cert.subject.CN;
   const name = Array.isArray(cn) ? (cn as string[])[0] : cn;
-  return typeof name === 'string' && name.length > 0 ? name : undefined;
+  if (typeof name !== 'string' || name.length === 0) return undefined;
+  if (!appendOu) return name;
+  const ou = cert.subject.OU as string | string[] | undefined;
+  const units = ou === undefined ? [] : Array.isArray(ou) ? ou : [ou];
+  return [name, ...units.filter((u) => u.length > 0)].join('.');
 }

@@ -121,6 +121,7 @@ const DIFFERENCES: Record<string, string> = {
   'service work-directory default': 'Strato keeps its system metadata under ./data by default (no root install needed) instead of /opt/aerospike',
   'service transaction-retry-ms min': "the 8.1.2 server's set-config refuses 0 (cfg_info.c) though its file parser and the schema allow it; Strato's one table refuses 0 in both",
   'service migrate-fill-delay ee': 'Strato implements migrate-fill-delay (EE-only in Aerospike), see README Cluster',
+  'service tls-refresh-period ee': 'Strato refreshes its tls contexts (EE-only in Aerospike), see README TLS',
   // network
   'network.service port default': 'Strato listens on 3000 when a file sets no port (Aerospike requires one)',
   'network.heartbeat port default': 'Strato defaults to 3002 (Aerospike has no default and requires one with a heartbeat stanza)',

@@ -17,8 +17,11 @@ export interface TestPki {
   dir: string;
   /** the CA's certificate (PEM file) */
   caFile: string;
-  /** a certificate + key signed by this CA, CN = DNS name = `name` */
-  issue(name: string): CertFiles;
+  /**
+   * A certificate + key signed by this CA, CN = DNS name = `name`; `ou` adds organisational units
+   * to the subject (in that order). Each call makes a new serial number.
+   */
+  issue(name: string, opts?: { ou?: readonly string[] }): CertFiles;
   remove(): void;
 }
 
@@ -36,11 +39,11 @@ export function createTestPki(label = 'Strato Test CA'): TestPki {
   return {
     dir,
     caFile,
-    issue(name: string): CertFiles {
+    issue(name: string, opts: { ou?: readonly string[] } = {}): CertFiles {
       const base = join(dir, `${name.replace(/[^A-Za-z0-9.-]/g, '_')}-${++serial}`);
       const ext = `${base}.ext`;
       writeFileSync(ext, `subjectAltName=DNS:${name},IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n`);
-      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${name}`], dir);
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `${(opts.ou ?? []).map((u) => `/OU=${u}`).join('')}/CN=${name}`], dir);
       openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', caFile, '-CAkey', caKey, '-set_serial', String(1000 + serial), '-out', `${base}.pem`, '-days', '2', '-extfile', ext], dir);
       return { cert: `${base}.pem`, key: `${base}.key` };
     },

@@ -58,6 +58,8 @@ export interface PeerTls {
   name: string;
   /** a further check of a verified certificate (the cert-blacklist); false refuses the peer */
   accept?: (cert: PeerCertificate) => boolean;
+  /** registers a call made when `options` changed (certificate refresh): the listener swaps its context */
+  onChange?: (fn: () => void) => void;
 }
 
 export interface PeerNetOptions {
@@ -205,6 +207,8 @@ export class PeerNet implements MessageLink {
         : createServer((socket) => this.accept(socket));
       // a failed handshake only ends that connection
       if (tls) server.on('tlsClientError', () => undefined);
+      // a refreshed certificate serves the connections accepted from then on
+      if (tls) tls.onChange?.(() => (server as ReturnType<typeof createTlsServer>).setSecureContext(tls.options));
       server.once('error', reject);
       server.listen({ host, port }, () => {
         server.off('error', reject);
