@@ -47,7 +47,7 @@ export interface SecurityConfig {
 
 /** `security { ldap { } }` (Aerospike EE's names). */
 export interface LdapConfig {
-  /** `server`: ldap:// or ldaps:// URL of the LDAP server */
+  /** `server`: ldap:// or ldaps:// URL of the LDAP server; several comma-separated, tried in order */
   server: string;
   /** `query-base-dn`: where users (and, without role-query-base-dn, groups) are searched */
   queryBaseDn: string;
@@ -67,13 +67,13 @@ export interface LdapConfig {
   roleQuerySearchOu: boolean;
   /** `polling-period`: seconds between role refreshes of logged-in LDAP users (0 = never; at most 86400) */
   pollingPeriod: number;
-  /** `disable-tls`: plain LDAP; else ldaps:// or StartTLS on ldap:// with `tls-ca-file` */
+  /** `disable-tls` (default false): plain LDAP; else TLS on ldaps://, StartTLS on ldap://, the server's certificate checked against `tls-ca-file` */
   disableTls: boolean;
   /** `tls-ca-file`: CA certificate(s) that sign the LDAP server's certificate */
   tlsCaFile: string;
-  /** `login-threads` (1..64): accepted; Strato's LDAP calls are asynchronous */
+  /** `login-threads` (1..64, default 8): most LDAP logins talking to the directory at once; the others wait their turn */
   loginThreads: number;
-  /** `token-hash-method` sha-256 | sha-512: accepted; Strato's session tokens are HMAC-SHA-256 */
+  /** `token-hash-method` sha-256 | sha-512 (default sha-256): the HMAC of the node's session tokens */
   tokenHashMethod: 'sha-256' | 'sha-512';
 }
 

@@ -81,7 +81,8 @@ function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Sta
 const ldapF = fieldsOf<LdapConfig>();
 /** The `security { ldap { } }` parameters (Aerospike EE's names and bounds). */
 const LDAP_PARAMS = new ParamTable<LdapConfig>([
-  stringParam('server', ldapF('server'), { maxBytes: 4095, check: (v) => (/^ldaps?:\/\/./.test(v) ? undefined : `must be an ldap:// or ldaps:// URL, got ${v}`) }),
+  // several servers: comma-separated without spaces (Aerospike's form), tried in order
+  stringParam('server', ldapF('server'), { maxBytes: 4095, check: (v) => (v.split(',').every((u) => /^ldaps?:\/\/./.test(u)) ? undefined : `must be an ldap:// or ldaps:// URL (several: comma-separated), got ${v}`) }),
   stringParam('query-base-dn', ldapF('queryBaseDn'), { maxBytes: 4095 }),
   stringParam('user-dn-pattern', ldapF('userDnPattern'), { maxBytes: 4095 }),
   stringParam('query-user-dn', ldapF('queryUserDn'), { maxBytes: 4095 }),

@@ -467,7 +467,19 @@ export class AdminHandler {
     const only = fields.has(F.USER) ? name(fields.get(F.USER)) : undefined;
     if (fields.has(F.USER) && only === undefined) return reply(R.INVALID_USER);
     if (!isUserAdmin && only !== me) return reply(R.ROLE_VIOLATION);
-    const users = only !== undefined ? [this.store.users.get(only)].filter((u) => u !== undefined) : [...this.store.users.values()];
+    // LDAP users this node has logged in are listed too, with the roles the directory gave them
+    // (as Aerospike lists an external user once it logged in); an internal user of the same name
+    // hides its LDAP namesake, as at login
+    const listed = (n: string): { name: string; roles: string[] } | undefined => {
+      const u = this.store.users.get(n);
+      if (u) return u;
+      const ext = this.store.external.get(n);
+      return ext ? { name: n, roles: ext.roles } : undefined;
+    };
+    const users =
+      only !== undefined
+        ? [listed(only)].filter((u) => u !== undefined)
+        : [...this.store.users.values(), ...[...this.store.external.keys()].filter((n) => !this.store.users.has(n)).map((n) => listed(n)!)];
     if (only !== undefined && users.length === 0) return reply(R.INVALID_USER);
     const blocks = users.map((u) => {
       const eff = this.store.effectiveOf(u.name)!;
@@ -491,7 +503,7 @@ export class AdminHandler {
   private queryRoles(fields: Fields, me: string, isUserAdmin: boolean): Buffer {
     const only = fields.has(F.ROLE) ? name(fields.get(F.ROLE)) : undefined;
     if (fields.has(F.ROLE) && only === undefined) return reply(R.INVALID_ROLE);
-    const mine = this.store.users.get(me)?.roles ?? [];
+    const mine = this.store.users.get(me)?.roles ?? this.store.external.get(me)?.roles ?? [];
     if (!isUserAdmin && (only === undefined || !mine.includes(only))) return reply(R.ROLE_VIOLATION);
     const all = [...PREDEFINED_ROLES.values(), ...this.store.roles.values()];
     const roles = only !== undefined ? all.filter((r) => r.name === only) : all;

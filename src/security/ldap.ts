@@ -5,10 +5,14 @@
  * `user-query-pattern` by the `query-user-dn`), and the user's roles are the names of the groups
  * `role-query-pattern` finds (each group's first RDN value, e.g. `cn=read-write,ou=Groups,...`
  * gives `read-write`), plus the OUs of its DN with `role-query-search-ou`. Uses ldapts: a
- * maintained, dependency-light LDAPv3 client with promises, StartTLS and LDAPS.
+ * maintained, dependency-light LDAPv3 client with promises, StartTLS and LDAPS. TLS is on unless
+ * `disable-tls true` (Aerospike's default): ldaps:// URLs speak TLS, ldap:// ones run StartTLS,
+ * and the server's certificate must be signed by a CA of `tls-ca-file` for the URL's host.
  */
 import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions } from 'ldapts';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { Client, ResultCodeError, type ClientOptions } from 'ldapts';
 import type { LdapConfig } from '../config/model.js';
 
 /** One LDAP operation (connect, bind, search) may take this long (ms) before the login fails. */
@@ -51,8 +55,66 @@ function ouValues(dn: string): string[] {
 
 export type LdapLogin = { ok: true; dn: string; roles: string[] } | { ok: false; reason: string };
 
+/**
+ * LDAP logins waiting for one of the `login-threads` slots beyond which a login is refused at
+ * once (INVALID_CREDENTIAL, reason logged) rather than queued without limit.
+ */
+export const LDAP_LOGIN_QUEUE_MAX = 1024;
+
+/**
+ * Aerospike runs LDAP logins on `login-threads` threads, so at most that many logins talk to the
+ * directory at once and the rest wait their turn. Strato's LDAP calls are asynchronous, so the
+ * threads become slots: at most `slots` logins run, the others wait in order (at most
+ * LDAP_LOGIN_QUEUE_MAX of them).
+ */
+class LoginSlots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** most logins seen running at once (for the log and tests' reasoning; never above `slots`) */
+  peak = 0;
+
+  constructor(private readonly slots: number) {}
+
+  /** Resolves when a slot is free; false when the queue is full (the caller refuses the login). */
+  async acquire(): Promise<boolean> {
+    if (this.running < this.slots) {
+      this.take();
+      return true;
+    }
+    if (this.waiting.length >= LDAP_LOGIN_QUEUE_MAX) return false;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    // release() handed this waiter the slot it freed
+    return true;
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight to the next login: running stays the same
+    else this.running--;
+  }
+
+  private take(): void {
+    this.running++;
+    this.peak = Math.max(this.peak, this.running);
+  }
+}
+
+/**
+ * StartTLS wraps the open socket, where Node knows no host: without one it checks the certificate
+ * against "localhost". The URL's host is what the certificate must name (SNI only for a DNS name).
+ */
+function startTlsOptions(url: string, ca: Buffer): ConnectionOptions {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  return isIP(host) ? { ca, host } : { ca, host, servername: host };
+}
+
 export class LdapAuthenticator {
   private readonly queryPassword: string | undefined;
+  /** `server`: one URL or several, comma-separated, tried in order until one connects (as libldap does) */
+  private readonly servers: string[];
+  /** the CAs of tls-ca-file, read once at start (undefined with disable-tls) */
+  private readonly ca: Buffer | undefined;
+  private readonly slots: LoginSlots;
 
   constructor(private readonly cfg: LdapConfig) {
     if (cfg.queryUserPasswordFile !== '') {
@@ -62,31 +124,63 @@ export class LdapAuthenticator {
         throw new Error(`security ldap query-user-password-file ${cfg.queryUserPasswordFile}: ${(e as Error).message}`);
       }
     }
+    if (!cfg.disableTls) {
+      try {
+        this.ca = readFileSync(cfg.tlsCaFile);
+      } catch (e) {
+        throw new Error(`security ldap tls-ca-file ${cfg.tlsCaFile}: ${(e as Error).message}`);
+      }
+    }
+    this.servers = cfg.server.split(',');
+    this.slots = new LoginSlots(cfg.loginThreads);
   }
 
-  private async connect(): Promise<Client> {
-    const tlsOptions = this.cfg.disableTls ? undefined : { ca: readFileSync(this.cfg.tlsCaFile) };
-    const opts: ClientOptions = { url: this.cfg.server, timeout: LDAP_TIMEOUT_MS, connectTimeout: LDAP_TIMEOUT_MS };
-    if (tlsOptions && this.cfg.server.startsWith('ldaps:')) opts.tlsOptions = tlsOptions;
-    const client = new Client(opts);
-    // ldap:// with TLS on: StartTLS before any credential crosses the wire
-    if (tlsOptions && this.cfg.server.startsWith('ldap:')) await client.startTLS(tlsOptions);
-    return client;
+  /** Most LDAP logins that ran at once since the start (never above login-threads). */
+  get loginsPeak(): number {
+    return this.slots.peak;
+  }
+
+  /**
+   * A connection bound as `dn`: the servers are tried in order and the first that can be reached
+   * (and, with TLS, presents a certificate tls-ca-file signed for its name) is used. With TLS on,
+   * ldaps:// speaks TLS from the start and ldap:// runs StartTLS before the bind, so no credential
+   * crosses the wire in clear. A server that answers (the bind refused, say) ends the search: the
+   * next one is only for a server that cannot be reached.
+   */
+  private async bound(dn: string, password: string): Promise<Client> {
+    let lastError: unknown;
+    for (const url of this.servers) {
+      const tlsOptions = this.ca ? { ca: this.ca } : undefined;
+      const opts: ClientOptions = { url, timeout: LDAP_TIMEOUT_MS, connectTimeout: LDAP_TIMEOUT_MS };
+      if (tlsOptions && url.startsWith('ldaps:')) opts.tlsOptions = tlsOptions;
+      const client = new Client(opts);
+      try {
+        if (tlsOptions && url.startsWith('ldap:')) await client.startTLS(startTlsOptions(url, tlsOptions.ca));
+        await client.bind(dn, password);
+        return client;
+      } catch (e) {
+        await client.unbind().catch(() => undefined);
+        if (e instanceof ResultCodeError) throw e;
+        lastError = e;
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error(String(lastError));
   }
 
   /** Binds as `user` with `password`; its DN and roles, or why not (never throws). */
   async login(user: string, password: string): Promise<LdapLogin> {
     // an empty password would be an unauthenticated bind, which LDAP servers accept
     if (password === '') return { ok: false, reason: 'empty password' };
+    if (!(await this.slots.acquire())) return { ok: false, reason: `more than ${LDAP_LOGIN_QUEUE_MAX} LDAP logins waiting for one of login-threads ${this.cfg.loginThreads}` };
     let client: Client | undefined;
     try {
       const dn = await this.userDn(user);
       if (dn === undefined) return { ok: false, reason: `user ${user} not found` };
-      client = await this.connect();
       try {
-        await client.bind(dn, password);
+        client = await this.bound(dn, password);
       } catch (e) {
-        return { ok: false, reason: `bind as ${dn} refused: ${(e as Error).message}` };
+        if (e instanceof ResultCodeError) return { ok: false, reason: `bind as ${dn} refused: ${e.message}` };
+        throw e;
       }
       // groups are searched as the query user when there is one, else as the user itself
       if (this.cfg.queryUserDn !== '') await client.bind(this.cfg.queryUserDn, this.queryPassword ?? '');
@@ -95,6 +189,7 @@ export class LdapAuthenticator {
       return { ok: false, reason: `LDAP server ${this.cfg.server}: ${(e as Error).message}` };
     } finally {
       await client?.unbind().catch(() => undefined);
+      this.slots.release();
     }
   }
 
@@ -104,9 +199,8 @@ export class LdapAuthenticator {
    */
   async refreshRoles(user: string, dn: string): Promise<string[] | undefined> {
     if (this.cfg.queryUserDn === '') return undefined;
-    const client = await this.connect();
+    const client = await this.bound(this.cfg.queryUserDn, this.queryPassword ?? '');
     try {
-      await client.bind(this.cfg.queryUserDn, this.queryPassword ?? '');
       if ((await this.userDn(user, client)) === undefined && this.cfg.userDnPattern === '') return undefined;
       return await this.rolesWith(client, user, dn);
     } finally {
@@ -117,9 +211,8 @@ export class LdapAuthenticator {
   /** The user's DN: the pattern, or a search as the query user. */
   private async userDn(user: string, bound?: Client): Promise<string | undefined> {
     if (this.cfg.userDnPattern !== '') return this.cfg.userDnPattern.replaceAll('${un}', escapeDnValue(user));
-    const client = bound ?? (await this.connect());
+    const client = bound ?? (await this.bound(this.cfg.queryUserDn, this.queryPassword ?? ''));
     try {
-      if (!bound) await client.bind(this.cfg.queryUserDn, this.queryPassword ?? '');
       const filter = this.cfg.userQueryPattern.replaceAll('${un}', escapeFilterValue(user));
       const { searchEntries } = await client.search(this.cfg.queryBaseDn, { scope: 'sub', filter, attributes: ['dn'], sizeLimit: 2 });
       return searchEntries.length === 1 ? searchEntries[0]!.dn : undefined;

@@ -142,7 +142,15 @@ export interface SecurityStoreOptions {
   nodeId: string;
   /** wall-clock milliseconds (stamps) */
   nowMs: () => number;
+  /**
+   * the session tokens' HMAC (Aerospike's `security { ldap { token-hash-method } }`, which names
+   * the hash of the access tokens' HMAC); default sha-256
+   */
+  tokenHashMethod?: 'sha-256' | 'sha-512' | undefined;
 }
+
+/** node:crypto's name and the MAC length (bytes) of each token-hash-method. */
+const TOKEN_HASHES = { 'sha-256': { alg: 'sha256', bytes: 32 }, 'sha-512': { alg: 'sha512', bytes: 64 } } as const;
 
 export class SecurityStore {
   readonly users = new Map<string, UserDef>();
@@ -354,16 +362,21 @@ export class SecurityStore {
     body.writeUInt32BE(expiresAtS >>> 0, 1);
     body[5] = name.length;
     name.copy(body, 6);
-    return Buffer.concat([body, createHmac('sha256', this.secret).update(body).digest()]);
+    return Buffer.concat([body, createHmac(this.tokenHash.alg, this.secret).update(body).digest()]);
+  }
+
+  private get tokenHash(): (typeof TOKEN_HASHES)[keyof typeof TOKEN_HASHES] {
+    return TOKEN_HASHES[this.opts.tokenHashMethod ?? 'sha-256'];
   }
 
   /** Checks a token: the user it names, 'expired', or undefined when forged or malformed. */
   verifyToken(token: Buffer, nowS: number): { user: string } | 'expired' | undefined {
-    if (token.length < 6 + 32 || token[0] !== 1) return undefined;
+    const { alg, bytes } = this.tokenHash;
+    if (token.length < 6 + bytes || token[0] !== 1) return undefined;
     const nameLen = token[5]!;
-    if (token.length !== 6 + nameLen + 32) return undefined;
+    if (token.length !== 6 + nameLen + bytes) return undefined;
     const body = token.subarray(0, 6 + nameLen);
-    const mac = createHmac('sha256', this.secret).update(body).digest();
+    const mac = createHmac(alg, this.secret).update(body).digest();
     if (!timingSafeEqual(mac, token.subarray(6 + nameLen))) return undefined;
     if (token.readUInt32BE(1) <= nowS) return 'expired';
     return { user: body.toString('utf8', 6) };

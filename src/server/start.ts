@@ -306,7 +306,7 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
     }
     if (password === '') throw new Error(`security default-password-file ${cfg.defaultPasswordFile}: the file holds no password`);
   }
-  const store = new SecurityStore({ smd: spec.smd, adminCredential: clientCredential(password), nodeId: node.nodeId, nowMs: () => clock.nowMs() });
+  const store = new SecurityStore({ smd: spec.smd, adminCredential: clientCredential(password), nodeId: node.nodeId, nowMs: () => clock.nowMs(), tokenHashMethod: cfg.ldap?.tokenHashMethod });
   node.securityStore = store;
   // a change made here reaches the other members at once (and at every new cluster, in full)
   store.onLocalChange = (items) => node.cluster?.runtime.broadcastSmd(securitySmd(items));

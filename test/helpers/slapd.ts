@@ -3,9 +3,16 @@
  * database, listening on 127.0.0.1 at a free port, started in the foreground and stopped by PID.
  * `.ci/run` installs slapd when it is missing; without it, startSlapd throws saying so (the test
  * fails loudly rather than skipping).
+ *
+ * With `tls`, slapd also listens for LDAPS on a second port and offers StartTLS on the first, with
+ * the given certificate (slapd.conf's global TLSCertificateFile / TLSCertificateKeyFile /
+ * TLSCACertificateFile, read by Debian's GnuTLS build; the test's own files, readable by the user
+ * the test runs as, since slapd runs as that user), and refuses a simple bind without TLS
+ * (`security simple_bind=128`), so a client that "succeeds" in clear cannot pass a TLS test. Its
+ * `admin()` then binds over StartTLS too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
@@ -17,8 +24,18 @@ const SCHEMA_DIR = '/etc/ldap/schema';
 /** How long slapd may take to accept connections. */
 const START_TIMEOUT_MS = 15_000;
 
+export interface SlapdTls {
+  cert: string;
+  key: string;
+  /** the CA file that signed `cert` (what a client must trust) */
+  ca: string;
+}
+
 export interface Slapd {
+  /** ldap:// URL (StartTLS offered when started with `tls`) */
   url: string;
+  /** ldaps:// URL when started with `tls` */
+  ldapsUrl?: string | undefined;
   suffix: string;
   rootDn: string;
   rootPassword: string;
@@ -28,7 +45,7 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
-export async function startSlapd(suffix = 'dc=example,dc=com'): Promise<Slapd> {
+export async function startSlapd(suffix = 'dc=example,dc=com', tls?: SlapdTls): Promise<Slapd> {
   if (!existsSync(SLAPD_BIN) || !existsSync(join(SCHEMA_DIR, 'core.schema'))) {
     throw new Error(`LDAP test cannot run: ${SLAPD_BIN} or ${SCHEMA_DIR} is missing - install Debian's slapd (apt-get install slapd ldap-utils; .ci/run does)`);
   }
@@ -36,10 +53,12 @@ export async function startSlapd(suffix = 'dc=example,dc=com'): Promise<Slapd> {
   mkdirSync(join(dir, 'data'));
   const rootDn = `cn=admin,${suffix}`;
   const rootPassword = 'root-secret';
-  const [port] = await freePorts(1);
+  const [port, tlsPort] = await freePorts(2);
   const conf = [
     ...['core', 'cosine', 'nis', 'inetorgperson'].map((s) => `include ${SCHEMA_DIR}/${s}.schema`),
     `pidfile ${join(dir, 'slapd.pid')}`,
+    // TLS settings are global: before the first `database` line
+    ...(tls ? [`TLSCACertificateFile ${tls.ca}`, `TLSCertificateFile ${tls.cert}`, `TLSCertificateKeyFile ${tls.key}`, 'security simple_bind=128'] : []),
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     'database mdb',
@@ -52,8 +71,10 @@ export async function startSlapd(suffix = 'dc=example,dc=com'): Promise<Slapd> {
   ].join('\n');
   writeFileSync(join(dir, 'slapd.conf'), conf);
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = tls ? `ldaps://127.0.0.1:${tlsPort}` : undefined;
+  const listen = ldapsUrl ? `${url}/ ${ldapsUrl}/` : `${url}/`;
   // -d 0: stay in the foreground (so the test owns the PID) without debug output
-  const proc: ChildProcess = spawn(SLAPD_BIN, ['-f', join(dir, 'slapd.conf'), '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn(SLAPD_BIN, ['-f', join(dir, 'slapd.conf'), '-h', listen, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   trackProcess(proc, `slapd pid ${proc.pid} in ${dir}`);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -74,6 +95,8 @@ export async function startSlapd(suffix = 'dc=example,dc=com'): Promise<Slapd> {
     });
   const admin = async () => {
     const c = new Client({ url, timeout: 5000, connectTimeout: 5000 });
+    // the socket StartTLS wraps has no host of its own: name the one the certificate must match
+    if (tls) await c.startTLS({ ca: readFileSync(tls.ca), host: '127.0.0.1' });
     await c.bind(rootDn, rootPassword);
     return c;
   };
@@ -95,5 +118,5 @@ export async function startSlapd(suffix = 'dc=example,dc=com'): Promise<Slapd> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { url, suffix, rootDn, rootPassword, dir, admin, stop };
+  return { url, ldapsUrl, suffix, rootDn, rootPassword, dir, admin, stop };
 }

@@ -19,6 +19,9 @@ import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.j
 import { resultCode } from '../helpers/result-code.js';
 import { clientCredential } from '../../src/security/credential.js';
 import { parseConfig } from '../../src/config/parser.js';
+import { execFile } from 'node:child_process';
+import { ROOT } from '../helpers/paths.js';
+import { parseTable } from '../../src/tools/asadm/table.js';
 
 let slapd: Slapd;
 let server: StratoProcess;
@@ -77,6 +80,13 @@ after(async () => {
   await slapd?.stop();
 });
 
+/** Runs the asadm tool against the node; its exit code and output. */
+function runAsadm(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(ROOT, 'bin', 'asadm.js'), ...args], { timeout: 30_000 }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+  });
+}
+
 function external(user: string, password: string) {
   return connectClient({
     hosts: [{ addr: '127.0.0.1', port: server.port }],
@@ -113,6 +123,28 @@ test('a user only the LDAP server knows logs in with the external auth mode and 
       await admin.close();
     }
   } finally {
+    await alice.close();
+  }
+});
+
+test('an LDAP user who logged in is listed by query users and asadm show users with the roles its groups give', async () => {
+  const alice = await external('alice', 'alice-pw');
+  const admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'admin', password: 'admin' } as Parameters<typeof connectClient>[0]);
+  try {
+    const all = await admin.queryUsers();
+    assert.deepEqual(all.find((u) => u.name === 'alice')?.roles, ['read-write']);
+    assert.deepEqual(all.find((u) => u.name === 'admin')?.roles, ['user-admin']);
+    assert.deepEqual((await admin.queryUser('alice')).roles, ['read-write']);
+    // an LDAP user that never logged in here is not known to the node
+    assert.equal(await resultCode(admin.queryUser('carol')), 60);
+    const r = await runAsadm('-p', String(server.port), '-U', 'admin', '-P', 'admin', '-e', 'show users');
+    assert.equal(r.code, 0, r.err);
+    const t = parseTable(r.out, 'Users');
+    assert.ok(t, r.out);
+    const row = t.rows.find((x) => x[t.headers.indexOf('User')] === 'alice');
+    assert.equal(row?.[t.headers.indexOf('Roles')], 'read-write');
+  } finally {
+    await admin.close();
     await alice.close();
   }
 });
@@ -173,4 +205,11 @@ test('the ldap stanza is read with Aerospike\'s names and a missing piece is nam
   assert.throws(() => parseConfig(base('    server ldap://h:389\n    disable-tls true\n    query-base-dn dc=x\n    role-query-pattern (a=b)'), 'ldap.conf'), /ldap\.conf:7: security ldap needs 'user-dn-pattern', or 'query-user-dn' with 'user-query-pattern'/);
   assert.throws(() => parseConfig(base('    server ldap://h:389\n    query-base-dn dc=x\n    user-dn-pattern uid=${un}\n    role-query-pattern (a=b)'), 'ldap.conf'), /needs 'tls-ca-file' unless 'disable-tls' is true/);
   assert.throws(() => parseConfig(base('    server http://h'), 'ldap.conf'), /ldap\.conf:8: 'server' must be an ldap:\/\/ or ldaps:\/\/ URL/);
+  // several servers, comma-separated as in Aerospike: each must be an LDAP URL
+  assert.throws(() => parseConfig(base('    server ldaps://a:636,http://b'), 'ldap.conf'), /ldap\.conf:8: 'server' must be an ldap:\/\/ or ldaps:\/\/ URL \(several: comma-separated\)/);
+  const two = parseConfig(base('    server ldaps://a:636,ldap://b\n    tls-ca-file /ca.pem\n    query-base-dn dc=x\n    user-dn-pattern uid=${un},dc=x\n    role-query-pattern (a=b)'), 'ldap.conf');
+  assert.equal(two.security?.ldap?.server, 'ldaps://a:636,ldap://b');
+  assert.equal(two.security?.ldap?.loginThreads, 8);
+  assert.equal(two.security?.ldap?.tokenHashMethod, 'sha-256');
+  assert.equal(two.security?.ldap?.disableTls, false);
 });
