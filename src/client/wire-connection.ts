@@ -147,7 +147,7 @@ export class WireConnection {
       const body = await this.request(frame);
       const code = body[1] ?? 0;
       if (code !== 0 && !NO_SECURITY_CODES.has(code)) {
-        throw new WireError(`PKI login failed: result code ${code}${code === 60 ? ' (the certificate names no user)' : code === 65 ? ' (no client certificate)' : ''}`);
+        throw new WireError(`PKI login failed: result code ${code}${code === 60 ? ' (the certificate names no user)' : code === 65 ? ' (no client certificate)' : ''}`, code);
       }
       return;
     }
@@ -169,7 +169,7 @@ export class WireConnection {
     const body = await this.request(frame);
     const code = body[1] ?? 0;
     if (code !== 0 && !NO_SECURITY_CODES.has(code)) {
-      throw new WireError(`authentication as '${auth.user}' failed: result code ${code}${code === 65 ? ' (invalid credential)' : code === 60 ? ' (invalid user)' : ''}`);
+      throw new WireError(`authentication as '${auth.user}' failed: result code ${code}${code === 65 ? ' (invalid credential)' : code === 60 ? ' (invalid user)' : ''}`, code);
     }
   }
 

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTable, pyCenter, renderTable, renderVertical, titleLine } from '../../src/tools/asadm/table.js';
+import { bytes, parseTable, pyCenter, pyPct, renderTable, renderVertical, scientific, titleLine } from '../../src/tools/asadm/table.js';
+import { renderUsersStatistics } from '../../src/tools/asadm/acl-commands.js';
 
 const AT = new Date('2026-01-02T03:04:05Z');
 
@@ -72,4 +73,49 @@ test('a vertical table is asadm row sheet: Node row first, everything left-justi
   const t = parseTable(out, 'Service Configuration')!;
   assert.deepEqual(t.headers, ['Node', '10.0.0.1:3000', '10.0.0.2:3000']);
   assert.deepEqual(t.rows[1], ['proto-fd-max', '15000', '100']);
+});
+
+test("show users statistics prints asadm's total row after each user's rows: sums, usage weighted by quota, counts in its units", () => {
+  const out = renderUsersStatistics(
+    [
+      { user: 'alice', node: '127.0.0.1:3001', connections: 1, readInfo: [500, 100, 50, 1], writeInfo: [0, 0, 0, 0] },
+      { user: 'alice', node: '127.0.0.1:3000', connections: 2, readInfo: [1500, 300, 0, 0], writeInfo: [0, 0, 0, 0] },
+      { user: 'admin', node: '127.0.0.1:3000', connections: 1, readInfo: [0, 0, 0, 0], writeInfo: [0, 0, 0, 0] },
+    ],
+    { at: AT },
+  );
+  assert.equal(
+    out,
+    [
+      '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~Users Statistics (2026-01-02 03:04:05 UTC)~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+      ' User|          Node|Connections|~~~~~~~~~~~~~~~~~~~~~Read~~~~~~~~~~~~~~~~~~~~|~~~~~~~~~~~~~~Write~~~~~~~~~~~~~~',
+      '     |              |           |    Quota|Usage%|   Single|   PI/SI|    PI/SI|  Quota| Single|  PI/SI|    PI/SI',
+      '     |              |           |         |      |   Record|   Query|    Query|       | Record|  Query|    Query',
+      '     |              |           |         |      |      TPS| Limited|Limitless|       |    TPS|Limited|Limitless',
+      '     |              |           |         |      |         |     RPS|         |       |       |    RPS|         ',
+      'admin|127.0.0.1:3000|    1.000  |  0.000  |    --|  0.000  | 0.000  |  0.000  |0.000  |0.000  |0.000  |  0.000  ',
+      'admin|              |    1.000  |  0.000  |    --|  0.000  | 0.000  |  0.000  |0.000  |0.000  |0.000  |  0.000  ',
+      'alice|127.0.0.1:3000|    2.000  |  1.500 K|20.0 %|300.000  | 0.000  |  0.000  |0.000  |0.000  |0.000  |  0.000  ',
+      'alice|127.0.0.1:3001|    1.000  |500.000  |30.0 %|100.000  |50.000  |  1.000  |0.000  |0.000  |0.000  |  0.000  ',
+      // usage (300 + 150) / (1500 + 500): each node's usage weighted by its quota
+      'alice|              |    3.000  |  2.000 K|22.5 %|400.000  |50.000  |  1.000  |0.000  |0.000  |0.000  |  0.000  ',
+      'Number of rows: 3',
+      '',
+    ].join('\n'),
+  );
+  const t = parseTable(out, 'Users Statistics', { totals: true })!;
+  assert.equal(t.rows.length, 5, 'three rows and two totals');
+  assert.deepEqual(t.rows[4]!.slice(0, 5), ['alice', '', '3.000', '2.000 K', '22.5 %']);
+});
+
+test("asadm's number formats: Python's round and float text, sizes and counts with its padding", () => {
+  assert.equal(pyPct(12), '12.0 %');
+  assert.equal(pyPct(0.0074), '0.01 %');
+  assert.equal(pyPct(0.125), '0.12 %', 'a tie rounds to even, as Python does');
+  assert.equal(pyPct(99.99999), '100.0 %');
+  assert.equal(bytes(0), '0.000 B ');
+  assert.equal(bytes(800), '800.000 B ');
+  assert.equal(bytes(1024 ** 3), '1.000 GB');
+  assert.equal(scientific(20), '20.000  ');
+  assert.equal(scientific(1500), '1.500 K');
 });

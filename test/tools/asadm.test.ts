@@ -185,10 +185,11 @@ describe('asadm on one node', () => {
     assert.equal(table(out, 'Network Information').length, 1);
   });
 
-  test('an unreachable seed is an error naming it, not a stall', async () => {
+  test('an unreachable seed is an error naming it, not a stall: asadm\'s message and its exit code 2 with -e', async () => {
     const r = await asadm('-h', '127.0.0.1:1', '-t', '500', '-e', 'info');
-    assert.equal(r.code, 1);
-    assert.match(r.err, /127\.0\.0\.1:1/);
+    assert.equal(r.code, 2);
+    assert.equal(r.err, "ERROR: Not able to connect any cluster with [('127.0.0.1', 1, None)].\n");
+    assert.equal(r.out, '');
   });
 });
 
@@ -417,12 +418,24 @@ describe('asadm on a node with security', () => {
   });
 
   test('a wrong password or no login is refused with the reason', async () => {
+    // as asadm: the refusal is logged, then that no cluster could be reached; no table is
+    // printed and the exit code is that of a logged error (2)
+    const noCluster = `ERROR: Not able to connect any cluster with [('127.0.0.1', ${server.port}, None)].\n`;
     const wrong = await as('admin', 'nope', 'show users');
-    assert.equal(wrong.code, 1);
-    assert.match(wrong.err, /authentication as 'admin' failed: result code 65/);
-    const none = await asadm('-p', String(server.port), '-e', 'show users');
-    assert.equal(none.code, 1);
-    assert.match(none.err, /ERROR: Failed to query users : Not authenticated\./);
+    assert.equal(wrong.code, 2);
+    assert.equal(wrong.err, `ERROR: Login failed : No credential or bad credential.\n${noCluster}`);
+    assert.equal(wrong.out, '');
+    const none = await asadm('-p', String(server.port), '-e', 'info network; show users');
+    assert.equal(none.code, 2);
+    assert.equal(none.err, `ERROR: Connection failed : not authenticated.\n${noCluster}`);
+    assert.equal(none.out, '', 'no rows of ERROR:80');
+    const interactive = spawn(process.execPath, [ASADM, '-p', String(server.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    interactive.stderr.on('data', (d) => (err += d));
+    interactive.stdin.end('info\n');
+    const code = await new Promise<number | null>((resolve) => interactive.on('exit', resolve));
+    assert.equal(code, 1, 'the interactive shell exits 1');
+    assert.equal(err, `ERROR: Connection failed : not authenticated.\n${noCluster}`);
     const pki = await asadm('-p', String(server.port), '-U', 'admin', '-P', 'admin', '--auth', 'PKI', '-e', 'show users');
     assert.equal(pki.code, 1);
     assert.match(pki.err, /--auth PKI needs --tls-enable with --tls-certfile and --tls-keyfile/);
@@ -472,22 +485,28 @@ describe('asadm on a node with security', () => {
       for (let i = 0; i < 20; i++) await carol.exists(new Aerospike.Key('test', 'people', i));
       r = await as('admin', 'admin', 'show users stat');
       assert.equal(r.code, 0, r.err);
-      const t = parseTable(r.out, 'Users');
+      const t = parseTable(r.out, 'Users Statistics', { totals: true });
       assert.ok(t, r.out);
       assert.deepEqual(t.headers.slice(0, 3), ['User', 'Node', 'Connections']);
       assert.ok(t.headers.includes('Read Quota') && t.headers.includes('Read Usage%') && t.headers.includes('Read Single Record TPS'), t.headers.join(','));
       assert.ok(t.headers.includes('Write Quota') && t.headers.includes('Write PI/SI Query Limited RPS') && t.headers.includes('Write PI/SI Query Limitless'), t.headers.join(','));
-      const rows = table(r.out, 'Users');
-      const c = rows.find((x) => x.get('User') === 'carol');
+      const rows = t.rows.map((row) => new Map(t.headers.map((h, i) => [h, row[i] ?? ''])));
+      const c = rows.find((x) => x.get('User') === 'carol' && x.get('Node') !== '');
       assert.equal(c?.get('Node'), `127.0.0.1:${quotas.port}`);
       assert.ok(Number(c?.get('Connections')) >= 1, `carol's client holds connections: ${c?.get('Connections')}`);
       assert.equal(c?.get('Read Quota'), '1.500 K');
-      assert.match(c?.get('Read Usage%') ?? '', /^\d+\.\d\d %$/);
-      assert.equal(c?.get('Read PI/SI Query Limitless'), '0');
+      assert.match(c?.get('Read Usage%') ?? '', /^\d+\.\d{1,2} %$/);
+      assert.equal(c?.get('Read PI/SI Query Limitless'), '0.000');
+      // after each user's rows asadm's total row: the user, no node, the sums (one node here)
+      const total = rows.find((x) => x.get('User') === 'carol' && x.get('Node') === '');
+      assert.equal(total?.get('Connections'), c?.get('Connections'));
+      assert.equal(total?.get('Read Quota'), '1.500 K');
+      assert.equal(total?.get('Read Usage%'), c?.get('Read Usage%'));
+      assert.equal(rows.filter((x) => x.get('Node') === '').length, new Set(rows.map((x) => x.get('User'))).size, 'one total row per user');
       // asadm's own logged-in connection is admin's
       assert.ok(Number(rows.find((x) => x.get('User') === 'admin')?.get('Connections')) >= 1);
       const one = await as('admin', 'admin', 'show users statistics carol');
-      assert.deepEqual(table(one.out, 'Users').map((x) => x.get('User')), ['carol']);
+      assert.deepEqual(parseTable(one.out, 'Users Statistics', { totals: true })!.rows.map((x) => x[0]), ['carol', 'carol']);
     } finally {
       await carol?.close();
       await quotas.stop();
@@ -498,7 +517,7 @@ describe('asadm on a node with security', () => {
     let r = await as('admin', 'admin', 'manage acl create user bob password first roles read; manage acl set-password user bob password second');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Successfully set password for user bob\./);
-    assert.equal((await as('bob', 'first', 'show users bob', false)).code, 1);
+    assert.equal((await as('bob', 'first', 'show users bob', false)).code, 2, 'the old password no longer logs in');
     r = await as('bob', 'second', 'manage acl change-password old second new third');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Successfully changed password for user bob\./);
@@ -508,7 +527,7 @@ describe('asadm on a node with security', () => {
     assert.match(r.out, /Successfully deleted user bob\./);
     assert.match(r.err, /ERROR: Failed to query role : No role or invalid role\./);
     const gone = await as('bob', 'third', 'show users bob', false);
-    assert.equal(gone.code, 1);
-    assert.match(gone.err, /authentication as 'bob' failed: result code 60/);
+    assert.equal(gone.code, 2);
+    assert.match(gone.err, /^ERROR: Login failed : No user or unrecognized user\.\n/);
   });
 });

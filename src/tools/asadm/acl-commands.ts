@@ -26,7 +26,7 @@ import {
   type PrivilegeSpec,
 } from '../../client/admin-request.js';
 import type { AdminCluster } from './cluster.js';
-import { renderTable, scientific, type Cell } from './table.js';
+import { pyPct, renderTable, scientific, type Cell, type TableOptions } from './table.js';
 
 export interface AclResult {
   out: string;
@@ -231,20 +231,54 @@ export async function showUsers(c: AdminCluster, only?: string): Promise<AclResu
 function quotaCells(info: number[] | undefined): Cell[] {
   if (!info) return [undefined, undefined, undefined, undefined, undefined];
   const [quota, tps, rps, limitless] = info;
-  const usage = quota ? `${((((tps ?? 0) + (rps ?? 0)) / quota) * 100).toFixed(2)} %` : undefined;
-  return [scientific(quota), usage, scientific(tps), scientific(rps), scientific(limitless)];
+  return [scientific(quota), usageRatio(info) === undefined ? undefined : pyPct(usageRatio(info)! * 100), scientific(tps), scientific(rps), scientific(limitless)];
+}
+
+/** (TPS + limited RPS) / quota; undefined without a quota (asadm divides by nothing then). */
+function usageRatio(info: number[] | undefined): number | undefined {
+  if (!info || !info[0]) return undefined;
+  return ((info[1] ?? 0) + (info[2] ?? 0)) / info[0];
 }
 
 const QUOTA_COLUMNS = ['Quota', 'Usage%', 'Single Record TPS', 'PI/SI Query Limited RPS', 'PI/SI Query Limitless'];
 
+/** One user's answer on one node. */
+export interface UserOnNode {
+  user: string;
+  node: string;
+  connections: number | undefined;
+  readInfo: number[] | undefined;
+  writeInfo: number[] | undefined;
+}
+
+/** The sum of the defined values, asadm's no-entry (`--`) when none is. */
+function sumOf(values: (number | undefined)[]): Cell {
+  const v = values.filter((x): x is number => x !== undefined);
+  return v.length === 0 ? '--' : scientific(v.reduce((a, b) => a + b, 0));
+}
+
 /**
- * `show users statistics [<user>]`: asadm's per-node Users sheet, from QUERY_USERS asked of every
- * node (connections, quotas and usage are each node's own): one row per user and node, ordered by
- * user then node. A node that cannot answer is named under the table.
+ * asadm's total row for one user's Read or Write subgroup: sums, and Usage% as the average of the
+ * nodes' usage weighted by their quotas.
+ */
+function quotaTotals(infos: (number[] | undefined)[]): Cell[] {
+  const col = (i: number) => sumOf(infos.map((x) => x?.[i]));
+  const usage = infos.filter((x) => usageRatio(x) !== undefined) as number[][];
+  const weights = usage.reduce((a, x) => a + x[0]!, 0);
+  const avg = usage.length === 0 ? undefined : weights === 0 ? 0 : usage.reduce((a, x) => a + usageRatio(x)! * x[0]!, 0) / weights;
+  return [col(0), avg === undefined ? '--' : pyPct(avg * 100), col(1), col(2), col(3)];
+}
+
+/**
+ * `show users statistics [<user>]`: asadm's Users Statistics sheet, from QUERY_USERS asked of
+ * every node (connections, quotas and usage are each node's own): one row per user and node,
+ * ordered by user then node, and after each user's rows asadm's total row (connections, quotas
+ * and rates summed; usage averaged weighted by quota). A node that cannot answer is named under
+ * the table.
  */
 export async function showUsersStatistics(c: AdminCluster, only?: string): Promise<AclResult> {
   const answers = await Promise.all(c.nodes.map((n) => c.adminOn(n, (conn) => queryUsers(conn, only)).catch((e: Error) => e)));
-  const rows: Cell[][] = [];
+  const entries: UserOnNode[] = [];
   const errors: string[] = [];
   c.nodes.forEach((n, i) => {
     const a = answers[i]!;
@@ -252,12 +286,31 @@ export async function showUsersStatistics(c: AdminCluster, only?: string): Promi
       errors.push(`${n.key}: ${a.message}`);
       return;
     }
-    for (const u of a) rows.push([u.user, n.key, scientific(u.connections), ...quotaCells(u.readInfo), ...quotaCells(u.writeInfo)]);
+    for (const u of a) entries.push({ user: u.user, node: n.key, connections: u.connections, readInfo: u.readInfo, writeInfo: u.writeInfo });
   });
-  if (rows.length === 0) return fail(errors[0]?.replace(/^[^:]+:\d+: /, '') ?? 'no users');
-  rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])));
-  const table = renderTable('Users', ['User', 'Node', 'Connections', { group: 'Read', columns: QUOTA_COLUMNS }, { group: 'Write', columns: QUOTA_COLUMNS }], rows);
-  return { out: table + errors.map((e) => `ERROR: ${e}\n`).join(''), failed: errors.length > 0 };
+  if (entries.length === 0) return fail(errors[0]?.replace(/^[^:]+:\d+: /, '') ?? 'no users');
+  return { out: renderUsersStatistics(entries) + errors.map((e) => `ERROR: ${e}\n`).join(''), failed: errors.length > 0 };
+}
+
+/**
+ * asadm's Users Statistics sheet of these per-node answers: rows ordered by user then node, each
+ * user's total row after its rows.
+ */
+export function renderUsersStatistics(entries: UserOnNode[], opts: TableOptions = {}): string {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  entries = [...entries].sort((a, b) => cmp(a.user, b.user) || cmp(a.node, b.node));
+  const rows: Cell[][] = entries.map((e) => [e.user, e.node, scientific(e.connections), ...quotaCells(e.readInfo), ...quotaCells(e.writeInfo)]);
+  const totals: { after: number; cells: Cell[] }[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const user = entries[i]!.user;
+    if (entries[i + 1]?.user === user) continue;
+    const group = entries.filter((e) => e.user === user);
+    totals.push({
+      after: i,
+      cells: [user, undefined, sumOf(group.map((e) => e.connections)), ...quotaTotals(group.map((e) => e.readInfo)), ...quotaTotals(group.map((e) => e.writeInfo))],
+    });
+  }
+  return renderTable('Users Statistics', ['User', 'Node', 'Connections', { group: 'Read', columns: QUOTA_COLUMNS }, { group: 'Write', columns: QUOTA_COLUMNS }], rows, { ...opts, totals });
 }
 
 /** `show roles [<role>]`: asadm's Roles sheet. */

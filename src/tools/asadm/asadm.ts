@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { Options, UsageError, parseCommandLine, parseHosts, type OptionSpec } from '../cli-args.js';
 import { applyToolAuth, readStdinLine, readToolAuth, type ToolAuth } from '../auth-args.js';
 import { applyToolTls, readToolTls, TLS_OPTION_SPECS, TLS_USAGE, type ToolTls } from '../tls-args.js';
-import { AdminCluster } from './cluster.js';
+import { AdminCluster, DiscoveryError } from './cluster.js';
 import { HELP, runCommand, type Session } from './commands.js';
 
 const SPECS: OptionSpec[] = [
@@ -39,6 +39,9 @@ export const ASADM_USAGE = `Usage: asadm [-h host[:port][,...]] [-p port] [-e "c
   --enable         privileged mode from the start (manage commands need it, as in asadm)
 ${TLS_USAGE}
 ${HELP}`;
+
+/** asadm's exit code after it logged an error (its logger's error level sets it). */
+export const EXIT_LOGGED_ERROR = 2;
 
 /** The prompt of interactive mode, as asadm's. */
 export const PROMPT = 'Admin> ';
@@ -77,13 +80,16 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
   if (auth) await applyToolAuth(auth);
   const session: Session = { enabled: opts.has('enable'), user: auth && 'user' in auth ? auth.user : undefined };
   const cluster = new AdminCluster(seeds, timeoutMs);
+  const execute = opts.str('execute');
   try {
     await cluster.discover();
   } catch (e) {
-    io.err(`ERROR: ${(e as Error).message}\n`);
-    return 1;
+    // asadm logs each refusal and then that no cluster was found; its exit code is that of a
+    // logged error (2) with -e, and 1 from its interactive shell
+    const lines = e instanceof DiscoveryError ? e.lines : [(e as Error).message];
+    io.err(lines.map((l) => `ERROR: ${l}\n`).join(''));
+    return execute !== undefined ? EXIT_LOGGED_ERROR : 1;
   }
-  const execute = opts.str('execute');
   if (execute !== undefined) {
     let failed = false;
     for (const cmd of execute.split(';').filter((s) => s.trim() !== '')) {

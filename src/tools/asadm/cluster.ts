@@ -4,8 +4,9 @@
  * under the TLS name it advertises), followed until no new node appears (bounded by MAX_NODES). Every command is
  * an info request; a node that does not answer is reported, never waited on past the timeout.
  */
-import { WireConnection, wireTlsEnabled } from '../../client/wire-connection.js';
+import { WireConnection, WireError, wireTlsEnabled } from '../../client/wire-connection.js';
 import { parsePeers } from '../../client/cluster-info.js';
+import { resultText } from '../../client/admin-request.js';
 
 /** Most nodes asadm follows from its seeds (a guard against a peers list that never ends). */
 export const MAX_NODES = 256;
@@ -35,6 +36,31 @@ export function kvList(answer: string, sep = ';'): Map<string, string> {
     if (eq > 0) out.set(item.slice(0, eq), item.slice(eq + 1));
   }
   return out;
+}
+
+/**
+ * No seed could be reached, as asadm reports it: `lines` are what asadm logs as errors (one per
+ * node refused for authentication: `Connection failed : not authenticated.`, `Login failed : No
+ * credential or bad credential.`), the last being `Not able to connect any cluster with
+ * [('127.0.0.1', 3000, None)].`
+ */
+export class DiscoveryError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+/** The seeds as asadm prints its seed list (a Python list of (host, port, tls-name) tuples). */
+export function seedsText(seeds: AdminAddress[]): string {
+  return `[${seeds.map((s) => `('${s.host}', ${s.port}, ${s.tlsName === undefined ? 'None' : `'${s.tlsName}'`})`).join(', ')}]`;
+}
+
+/**
+ * True when an info answer is a secured node's refusal of a connection that has not logged in.
+ * asadm looks for the words anywhere in the answer line, whatever the command.
+ */
+export function isNotAuthenticated(answer: string): boolean {
+  return answer.toLowerCase().includes('not authenticated');
 }
 
 export class AdminCluster {
@@ -69,12 +95,17 @@ export class AdminCluster {
     }
   }
 
-  /** Finds the nodes: the seeds, then their peers. Throws when no seed answers. */
+  /**
+   * Finds the nodes: the seeds, then their peers. Throws DiscoveryError when no node answers, as
+   * asadm does: a node that is down or slow is passed over quietly; a node that refuses the
+   * connection for want of a login (info answers `ERROR:80:not authenticated`) or refuses the
+   * login is named (asadm logs those as errors).
+   */
   async discover(): Promise<AdminNode[]> {
     const found = new Map<string, AdminNode>();
     const queue: AdminAddress[] = [...this.seeds];
     const peersCommand = wireTlsEnabled() ? 'peers-tls-std' : 'peers-clear-std';
-    const errors: string[] = [];
+    const refusals: string[] = [];
     const seenAddr = new Set<string>();
     while (queue.length > 0 && found.size < MAX_NODES) {
       const addr = queue.shift()!;
@@ -86,7 +117,12 @@ export class AdminCluster {
       try {
         [nodeId, peers] = await Promise.all([this.info(addr, 'node'), this.info(addr, peersCommand)]);
       } catch (e) {
-        errors.push(`${key}: ${(e as Error).message}`);
+        const code = e instanceof WireError ? e.resultCode : undefined;
+        if (code !== undefined) refusals.push(`Login failed : ${resultText(code)}.`);
+        continue;
+      }
+      if (isNotAuthenticated(nodeId) || isNotAuthenticated(peers)) {
+        refusals.push('Connection failed : not authenticated.');
         continue;
       }
       if ([...found.values()].some((n) => n.nodeId === nodeId)) continue;
@@ -96,11 +132,11 @@ export class AdminCluster {
           const ep = p.endpoints[0];
           if (ep) queue.push({ host: ep.host, port: ep.port, tlsName: p.tlsName || undefined });
         }
-      } catch (e) {
-        errors.push(`${key}: ${(e as Error).message}`);
+      } catch {
+        // a peers list the node cannot state: the node counts, its peers are not followed
       }
     }
-    if (found.size === 0) throw new Error(`Not able to connect any cluster with ${this.seeds.map((s) => `${s.host}:${s.port}`).join(', ')}: ${errors.join('; ')}`);
+    if (found.size === 0) throw new DiscoveryError([...refusals, `Not able to connect any cluster with ${seedsText(this.seeds)}.`]);
     this.nodes = [...found.values()].sort((a, b) => a.key.localeCompare(b.key));
     return this.nodes;
   }

@@ -27,7 +27,8 @@ function text(c: Cell): string {
 }
 
 function isNumeric(c: Cell): boolean {
-  return typeof c === 'number' || (typeof c === 'string' && /^-?\d+(\.\d+)?( [KMGTP]?B| [KMGTPE]| %)?$/.test(c));
+  // sizes and counts as asadm converts them keep its trailing pad (`512.000 B `, `20.000  `)
+  return typeof c === 'number' || (typeof c === 'string' && /^-?\d+(\.\d+)?( [KMGTPE]?B ?| [KMGTPE]|  | %)?$/.test(c));
 }
 
 /** Python's `str.center` (the odd extra pad goes left when the width is odd, right otherwise). */
@@ -125,6 +126,14 @@ function centredDescription(desc: string, lineWidth: number): string[] {
 export interface TableOptions {
   /** when the data was read (the title's stamp); default now */
   at?: Date;
+  /** false: the title carries no time (asadm's summary sheets) */
+  stamp?: boolean;
+  /**
+   * aggregate rows (asadm's per-group totals of a sheet grouped by a column): each is printed
+   * after data row `after` (its index in `rows`); a cell undefined is blank (a column without an
+   * aggregate), `--` prints as asadm's no-entry. They are not counted in `Number of rows`.
+   */
+  totals?: { after: number; cells: Cell[] }[];
   /** a line centred under the title, as asadm's sheets with a description */
   description?: string;
   /** column titles whose cells are right-aligned whatever they hold (asadm's `align=right`) */
@@ -135,13 +144,14 @@ export interface TableOptions {
 export function renderTable(title: string, columns: Column[], rows: Cell[][], opts: TableOptions = {}): string {
   if (rows.length === 0) return '';
   const cells = rows.map((r) => r.map(text));
+  const totals = (opts.totals ?? []).map((t) => ({ after: t.after, raw: t.cells, cells: t.cells.map((c) => (c === undefined ? '' : String(c))) }));
   let index = 0;
   const fields: (Leaf | Group)[] = [];
   const makeLeaf = (t: string): Leaf | undefined => {
     const i = index++;
     // asadm hides a column none of whose rows has a value
     if (rows.every((r) => r[i] === undefined)) return undefined;
-    return { title: t, index: i, width: Math.max(longestWord(t), ...cells.map((r) => (r[i] ?? '--').length)), lines: [] };
+    return { title: t, index: i, width: Math.max(longestWord(t), ...cells.map((r) => (r[i] ?? '--').length), ...totals.map((r) => (r.cells[i] ?? '').length)), lines: [] };
   };
   for (const col of columns) {
     if (typeof col === 'string') {
@@ -192,22 +202,45 @@ export function renderTable(title: string, columns: Column[], rows: Cell[][], op
   const width = allLeaves.reduce((a, l) => a + l.width, 0) + allLeaves.length - 1;
   const right = new Set(opts.alignRight ?? []);
   const out: string[] = [];
-  const t = titleLine(stampedTitle(title, opts.at), width);
+  const t = titleLine(opts.stamp === false ? title : stampedTitle(title, opts.at), width);
   out.push(t);
   if (opts.description) out.push(...centredDescription(opts.description, t.length));
   for (let n = 0; n < nLines; n++) out.push(headerLine(n));
-  for (const [ri, r] of rows.entries()) {
+  // a column's alignment is its cells' kind (asadm aligns by field type): numbers right
+  const rightSet = new Set(allLeaves.filter((l) => right.has(l.title) || rows.every((r) => r[l.index] === undefined || isNumeric(r[l.index]))));
+  const rightCol = (l: Leaf) => rightSet.has(l);
+  for (const ri of rows.keys()) {
     out.push(
       allLeaves
         .map((l) => {
           const s = cells[ri]![l.index] ?? '--';
-          return isNumeric(r[l.index]) || right.has(l.title) ? s.padStart(l.width) : s.padEnd(l.width);
+          return rightCol(l) ? s.padStart(l.width) : s.padEnd(l.width);
         })
         .join('|'),
     );
+    for (const tot of totals) {
+      if (tot.after !== ri) continue;
+      out.push(allLeaves.map((l) => (rightCol(l) ? (tot.cells[l.index] ?? '').padStart(l.width) : (tot.cells[l.index] ?? '').padEnd(l.width))).join('|'));
+    }
   }
   out.push(`Number of rows: ${rows.length}`, '');
   return out.join('\n');
+}
+
+/**
+ * Renders asadm's row sheet of one entry (its `summary` Cluster Summary): one line per field, the
+ * field names left-justified to the longest, `|`, the value left-justified; a field whose value
+ * is undefined is left out (asadm hides a field with no entry). The title line is two characters
+ * wider than the lines, as asadm lays it out.
+ */
+export function renderRowSheet(title: string, fields: [string, Cell][], opts: TableOptions = {}): string {
+  const shown = fields.filter(([, v]) => v !== undefined).map(([k, v]) => [k, text(v)] as const);
+  if (shown.length === 0) return '';
+  const nameWidth = Math.max(...shown.map(([k]) => k.length));
+  const valueWidth = Math.max(...shown.map(([, v]) => v.length));
+  const lines = shown.map(([k, v]) => `${k.padEnd(nameWidth)}|${v.padEnd(valueWidth)}`);
+  const t = titleLine(opts.stamp === false ? title : stampedTitle(title, opts.at), nameWidth + valueWidth + 3);
+  return [t, ...lines, `Number of rows: ${shown.length}`, ''].join('\n');
 }
 
 /**
@@ -232,14 +265,24 @@ export function renderVertical(title: string, columns: string[], values: Map<str
  * asadm). Wrapped titles are joined with spaces; a grouped column is named `Group Title`
  * (`Read Quota`). Undefined when the table is not in `out` (an empty table prints nothing).
  */
-export function parseTable(out: string, title: string): { headers: string[]; rows: string[][] } | undefined {
+export function parseTable(out: string, title: string, opts: { totals?: boolean } = {}): { headers: string[]; rows: string[][] } | undefined {
   const lines = out.split('\n');
-  const start = lines.findIndex((l) => l.includes(`${title} (`) && l.includes('~'));
+  const start = lines.findIndex((l) => (l.includes(`~${title} (`) || l.includes(`~${title}~`)) && l.includes('~'));
   if (start < 0) return undefined;
   let end = start + 1;
   while (end < lines.length && !lines[end]!.startsWith('Number of rows: ')) end++;
   if (end >= lines.length) return undefined;
-  const n = Number(lines[end]!.slice('Number of rows: '.length));
+  let n = Number(lines[end]!.slice('Number of rows: '.length));
+  if (opts.totals) {
+    // `Number of rows` counts data rows; a totals row has blank cells (a data row never does)
+    let data = 0;
+    let i = end;
+    while (data < n && i > start + 1) {
+      i--;
+      if (!lines[i]!.split('|').some((c) => c.trim() === '')) data++;
+    }
+    n = end - i;
+  }
   const rowLines = lines.slice(end - n, end);
   // header lines carry `|` (a description line does not, unless the table has one column)
   const between = lines.slice(start + 1, end - n);
@@ -274,33 +317,73 @@ export function parseTable(out: string, title: string): { headers: string[]; row
   return { headers, rows };
 }
 
-/** Bytes as asadm shows them (1024-based, three decimals). */
+/** asadm's size scale (its `file_size.size`): the largest unit the value reaches, else the last. */
+function scaled(n: number, units: readonly (readonly [number, string])[]): string {
+  const [factor, suffix] = units.find(([f]) => n >= f) ?? units[units.length - 1]!;
+  // asadm divides by a float, so even bytes print with three decimals
+  return `${(n / factor).toFixed(3)}${suffix}`;
+}
+
+const BYTE_UNITS = [
+  [1024 ** 5, ' PB'],
+  [1024 ** 4, ' TB'],
+  [1024 ** 3, ' GB'],
+  [1024 ** 2, ' MB'],
+  [1024, ' KB'],
+  [1, ' B '],
+] as const;
+
+const SI_UNITS = [
+  [1000 ** 5, ' P'],
+  [1000 ** 4, ' T'],
+  [1000 ** 3, ' G'],
+  [1000 ** 2, ' M'],
+  [1000, ' K'],
+  [1, '  '],
+] as const;
+
+/**
+ * Bytes as asadm's byte converter prints them: 1024-based, three decimals, the unit after a
+ * space; bytes keep a trailing space (`512.000 B `), as asadm pads its unit names alike.
+ */
 export function bytes(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '--';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(3)} ${units[u]}`;
+  return scaled(n, BYTE_UNITS);
 }
 
 /**
- * A count in asadm's scientific units (its `Converters.scientific_units`): below 1,000 as is,
- * else three decimals and K, M, G, T, P or E (powers of 1,000).
+ * A count in asadm's scientific units (its `Converters.scientific_units`): three decimals and K,
+ * M, G, T or P (powers of 1,000), or two spaces below 1,000 (`20.000  `, `1.500 K`).
  */
 export function scientific(n: number | undefined): string | undefined {
   if (n === undefined || !Number.isFinite(n)) return undefined;
-  const units = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
-  let v = n;
-  let u = 0;
-  while (Math.abs(v) >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
+  return scaled(n, SI_UNITS);
+}
+
+/** Python's `round(x, digits)`: to the nearest, a tie to the even last digit. */
+export function pyRound(x: number, digits: number): number {
+  const f = 10 ** digits;
+  const m = x * f;
+  const floor = Math.floor(m);
+  if (m - floor === 0.5 && floor / f + 0.5 / f === x) return (floor % 2 === 0 ? floor : floor + 1) / f;
+  return Number(x.toFixed(digits));
+}
+
+/** Python's `str(float)`: shortest round-trip digits, `.0` on whole numbers, exponent past 1e16. */
+export function pyFloat(x: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan';
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e16 || a < 1e-4)) {
+    const [mant, exp] = x.toExponential().split('e') as [string, string];
+    const e = Number(exp);
+    return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   }
-  return u === 0 ? String(v) : `${v.toFixed(3)} ${units[u]}`;
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+/** A percentage as asadm's pct converter prints it: Python's round to 2 places, then ` %`. */
+export function pyPct(x: number | undefined): string | undefined {
+  return x === undefined || !Number.isFinite(x) ? undefined : `${pyFloat(pyRound(x, 2))} %`;
 }
 
 /** Seconds as `HH:MM:SS` (hours may exceed 24, as asadm's uptime column). */
