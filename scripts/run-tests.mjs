@@ -6,6 +6,11 @@
  * files at the end. Node 20's `node --test` takes neither globs nor a folder without also running
  * every helper module under it as a test file, hence this listing.
  *
+ * Files start longest first (scripts/test-durations.json, the per-file test times of a full run;
+ * a file not listed there counts as long): with two cores, a long file started last would run
+ * alone at the end while the other core idles. After changing tests, refresh the list with
+ * `STRATO_TEST_DURATIONS_WRITE=1 npm test` (the slowest-files reporter rewrites it).
+ *
  * Knobs: STRATO_TEST_TIMEOUT_MS (per file and per test, default 600000: the slowest file, the cluster
  * runtime simulation, takes minutes when the machine is loaded),
  * STRATO_TEST_CONCURRENCY (files run at once, default 2).
@@ -42,6 +47,18 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/** Seconds each file took in a full run, by its path under dist/ (test/x/y.test.js). */
+const DURATIONS_FILE = join(ROOT, 'scripts', 'test-durations.json');
+let durations = {};
+try {
+  durations = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8'));
+} catch {
+  // no list (or a broken one): every file counts as long, the run still covers them all
+}
+const expectedSec = (file) => durations[relative(join(ROOT, 'dist'), file)] ?? Infinity;
+// longest first; ties (unlisted files) keep their name order
+files.sort((a, b) => expectedSec(b) - expectedSec(a) || (a < b ? -1 : a > b ? 1 : 0));
+
 /**
  * V8's young generation per test process, MiB (each semi-space). The simulations and property tests
  * allocate many short-lived objects; with V8's default (16 MiB) a sixth of the cluster runtime
@@ -50,18 +67,19 @@ if (files.length === 0) {
  */
 const TEST_SEMI_SPACE_MIB = 32;
 
+// the test file processes inherit the run's V8 flags and --test-timeout (each test's bound); the
+// run bounds each file with the same timeout
 const child = spawn(process.execPath, [
   `--max-semi-space-size=${TEST_SEMI_SPACE_MIB}`,
-  '--test',
-  `--test-concurrency=${CONCURRENCY}`,
   `--test-timeout=${TIMEOUT_MS}`,
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  `--test-reporter=${join(ROOT, 'scripts', 'slowest-files-reporter.mjs')}`, '--test-reporter-destination=stdout',
+  join(ROOT, 'scripts', 'run-test-files.mjs'),
+  String(CONCURRENCY),
+  String(TIMEOUT_MS),
   ...files,
 ], { stdio: 'inherit' });
-// node --test ends a file that ran past the timeout with SIGTERM and then waits for it; a file whose
+// node:test ends a file that ran past the timeout with SIGTERM and then waits for it; a file whose
 // main thread is blocked in native code (a client closing against unreachable nodes) never handles
-// that signal and would stall the run. Watchdog: a test file process (a child of node --test, found
+// that signal and would stall the run. Watchdog: a test file process (a child of the run, found
 // in /proc) still alive FILE_KILL_GRACE_MS after the timeout is killed by PID.
 const FILE_KILL_GRACE_MS = 60_000;
 const firstSeen = new Map();
