@@ -184,6 +184,20 @@ async function workload(c: Churn, between: (u: number) => void | Promise<void>, 
   for (let k = 0; k < KEYS; k++) if (!c.model.has(k)) c.put(k);
 }
 
+/** Longest the background timers get to empty the write and defrag queues once the load stops (real time). */
+const TIMERS_IDLE_DEADLINE_MS = 5000;
+
+/** Waits (bounded) until the engine's own timers have flushed every queued write block and defragmented every queued block. */
+async function timersIdle(c: Churn): Promise<void> {
+  const deadline = Date.now() + TIMERS_IDLE_DEADLINE_MS;
+  for (;;) {
+    const st = c.eng.deviceStats();
+    if (st['write_q'] === 0 && st['defrag_q'] === 0) return;
+    if (Date.now() > deadline) assert.fail(`the timers left write_q ${st['write_q']} defrag_q ${st['defrag_q']} after ${TIMERS_IDLE_DEADLINE_MS} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function finish(t: TestContext, c: Churn, label: string): Promise<void> {
   c.check(`${label} end`);
   const st = c.eng.deviceStats();
@@ -233,7 +247,7 @@ test('churn with the background timers on (a request per event-loop turn)', asyn
   await c.open();
   try {
     await workload(c, () => new Promise<void>((r) => setImmediate(r)));
-    await new Promise((r) => setTimeout(r, 100)); // let the last flush and defrag turns run
+    await timersIdle(c);
     await finish(t, c, 'timers');
   } finally {
     await c.done();
@@ -245,7 +259,7 @@ test('churn with the background timers on and bursty writers (~3 write blocks pe
   await c.open();
   try {
     await workload(c, (u) => (u % 200 === 199 ? new Promise<void>((r) => setImmediate(r)) : undefined), 1000);
-    await new Promise((r) => setTimeout(r, 100));
+    await timersIdle(c);
     await finish(t, c, 'bursty');
   } finally {
     await c.done();

@@ -54,6 +54,9 @@ async function nsStat(client: any, name: string): Promise<number> {
 
 const key = (i: number | string) => new Aerospike.Key('test', 'dev', i);
 
+/** Longest a test waits for the node's background work (defragmentation, the 1 s ticker), real time. */
+const BACKGROUND_DEADLINE_MS = 10_000;
+
 /** Kills the node with SIGKILL (no clean shutdown) and starts it again on the same files. */
 async function crashAndRestart(s: StratoProcess, c: any, conf: string): Promise<{ s: StratoProcess; c: any }> {
   s.proc.kill('SIGKILL');
@@ -146,14 +149,19 @@ test('update churn triggers defragmentation that frees and reuses write blocks',
       await c.put(key(i), { b: blob, n });
       last.set(i, n);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // the defragmenter and the ticker run on the node's own timers: wait (bounded) until both have
+    const tickerLine = /device \S+test\.dat: used \d+, contig-free \d+M \(\d+ wblocks\), swb-free \d+, n-w 0, w-q \d+ w-tot \d+ \([\d.]+\/s\), defrag-q \d+ defrag-tot \d+ \([\d.]+\/s\)/;
+    const deadline = Date.now() + BACKGROUND_DEADLINE_MS;
+    while (!((await nsStat(c, 'defrag_reads')) > 0 && (await nsStat(c, 'defrag_writes')) > 0 && tickerLine.test(s.output())) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     assert.ok((await nsStat(c, 'defrag_reads')) > 0, 'defrag read blocks');
     assert.ok((await nsStat(c, 'defrag_writes')) > 0, 'defrag moved live records');
     assert.ok((await nsStat(c, 'device_bytes_written')) > 8 * 1024 * 1024, 'freed blocks were reused');
     assert.ok((await nsStat(c, 'device_available_pct')) > 10);
     for (const [i, n] of [...last].slice(0, 50)) assert.equal((await c.get(key(i))).bins.n, n);
     // the periodic per-device line of the defragmentation document
-    assert.match(s.output(), /device \S+test\.dat: used \d+, contig-free \d+M \(\d+ wblocks\), swb-free \d+, n-w 0, w-q \d+ w-tot \d+ \([\d.]+\/s\), defrag-q \d+ defrag-tot \d+ \([\d.]+\/s\)/);
+    assert.match(s.output(), tickerLine);
     await c.close(false);
     await s.stop();
   } finally {

@@ -592,6 +592,9 @@ test('operator view: statistics, ticker lines in 8.x and legacy wording, startup
   }
 });
 
+/** Longest the background-timer test waits for the engine's own timers (real time). */
+const TIMERS_DEADLINE_MS = 5000;
+
 test('background timers flush after flush-max-ms and defragment without being driven', async () => {
   const h = new Harness(newClock(), { backgroundTimers: true, flushMaxMs: 20, defragSleepUs: 0 });
   try {
@@ -600,8 +603,13 @@ test('background timers flush after flush-max-ms and defragment without being dr
     h.open({ clock: realClock });
     for (let i = 0; i < 500; i++) h.write(i, valueOf(i, 1, 1000));
     for (let i = 0; i < 500; i++) if (i % 5) h.del(i);
-    await new Promise((r) => setTimeout(r, 300));
-    const st = h.eng.deviceStats();
+    // the timers run on real time: wait (bounded) until they have flushed and defragmented
+    const deadline = Date.now() + TIMERS_DEADLINE_MS;
+    let st = h.eng.deviceStats();
+    while (!(st['partial_writes']! > 0 && st['write_q'] === 0 && st['defrag_reads']! > 0 && st['defrag_q'] === 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      st = h.eng.deviceStats();
+    }
     assert.ok(st['partial_writes']! > 0, 'the partly filled block was flushed by the timer');
     assert.equal(st['write_q'], 0);
     assert.ok(st['defrag_reads']! > 0, 'the defragmenter ran on its own');

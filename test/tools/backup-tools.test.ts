@@ -312,10 +312,11 @@ test('an interrupted backup (SIGINT) resumes with --continue to a complete singl
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  // interrupt once the scan runs (after the one-shot UDF step), well before it can finish
+  // interrupt once the scan runs and has reported progress (a line every 200 ms here, records
+  // paced at 500 a second), well before it can finish
+  const progressLine = /\d+% complete, [1-9]\d* record\(s\), \d+ byte\(s\) \(~\d+ KiB\/s, ~\d+ rec\/s, ~\d+ B\/rec\), ~\S+ remaining/;
   const t0 = Date.now();
-  while (!/UDF file\(s\)/.test(err) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 400));
+  while (!progressLine.test(err) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   assert.equal(code, 1, err);
