@@ -4,7 +4,7 @@
  * connections). Streams (batch, scan) deliver every frame until a message with LAST.
  */
 import { connect, type Socket } from 'node:net';
-import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, type SecureContextOptions } from 'node:tls';
+import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { inflateSync } from 'node:zlib';
 
 const LAST = 0x01;
@@ -43,6 +43,8 @@ export interface WireTls {
   options: SecureContextOptions;
   /** the name a node's certificate must present when the host gives none (`--tls-name`) */
   defaultName?: string | undefined;
+  /** further checks of a verified node (blacklist, CRL); a reason refuses the connection */
+  verifyPeer?: ((socket: TLSSocket) => string | undefined) | undefined;
 }
 let processTls: WireTls | undefined;
 
@@ -102,6 +104,11 @@ export class WireConnection {
       }, timeoutMs);
       sock.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
+        const refused = tls?.verifyPeer?.(sock as TLSSocket);
+        if (refused !== undefined) {
+          sock.destroy();
+          return reject(new WireError(`TLS: ${host}:${port} refused: ${refused}`));
+        }
         const conn = new WireConnection(sock);
         if (!processAuth) return resolve(conn);
         conn.authenticate(processAuth).then(

@@ -149,7 +149,7 @@ export class Service {
     const server = createTlsServer(
       { ...tls.context.options, requestCert: verify, rejectUnauthorized: verify, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
       (socket: TLSSocket) => {
-        const cert = verify ? socket.getPeerCertificate() : undefined;
+        const cert = verify ? socket.getPeerCertificate(true) : undefined;
         const peer = `${socket.remoteAddress}:${socket.remotePort}`;
         if (cert && isBlacklisted(tls.context, cert)) {
           this.refusals.warn('tls-blacklist', `refusing TLS client ${peer} - certificate serial ${cert.serialNumber} is in cert-blacklist`);

@@ -9,7 +9,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, type PeerCertificate, type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type DetailedPeerCertificate, type PeerCertificate, type SecureContextOptions } from 'node:tls';
+import { blacklistHas, parseBlacklist } from '../util/x509-revocation.js';
 import { ConfigError } from '../config/errors.js';
 import type { TlsConfig } from '../config/model.js';
 
@@ -89,32 +90,6 @@ function readBounded(path: string): Buffer {
   const size = statSync(path).size;
   if (size > TLS_FILE_MAX_BYTES) throw new Error(`${path} is larger than ${TLS_FILE_MAX_BYTES} bytes`);
   return readFileSync(path);
-}
-
-/**
- * `cert-blacklist` lines (the format Aerospike's server and C client read): `<hex serial>
- * [<issuer name>]`, the issuer being the rest of the line in OpenSSL's one-line form
- * (`/C=US/O=Acme/CN=Test CA`); a line starting with `#` is a comment.
- * @throws Error naming the first serial that is not hex
- */
-export function parseBlacklist(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const raw of text.split('\n')) {
-    if (raw.startsWith('#')) continue;
-    const line = raw.trim();
-    if (line.length === 0) continue;
-    const sp = line.search(/\s/);
-    const serialText = sp < 0 ? line : line.slice(0, sp);
-    if (!/^[0-9A-Fa-f]+$/.test(serialText)) throw new Error(`'${serialText}' is not a hex serial number`);
-    const serial = normalSerial(serialText);
-    const issuer = sp < 0 ? '' : line.slice(sp).trim();
-    out.set(serial, [...(out.get(serial) ?? []), issuer]);
-  }
-  return out;
-}
-
-function normalSerial(hex: string): string {
-  return hex.toUpperCase().replace(/^0+(?=.)/, '');
 }
 
 /**
@@ -314,20 +289,25 @@ export function certificateMatches(cert: PeerCertificate, accepted: readonly str
   return accepted.some((a) => names.some((n) => nameMatches(n, a)));
 }
 
-function issuerText(cert: PeerCertificate): string {
-  return Object.entries(cert.issuer ?? {})
-    .map(([k, v]) => `/${k}=${Array.isArray(v) ? v.join(',') : v}`)
-    .join('');
+/**
+ * Whether `cert-blacklist` revokes this certificate or, for a detailed certificate
+ * (`getPeerCertificate(true)`), one of its issuers: Aerospike checks every certificate of the chain
+ * (serial, and issuer when the line names one).
+ */
+export function isBlacklisted(ctx: TlsContext, cert: PeerCertificate): boolean {
+  if (ctx.blacklist.size === 0) return false;
+  let c: PeerCertificate | undefined = cert;
+  for (let depth = 0; c && depth < CHAIN_MAX_DEPTH; depth++) {
+    if (blacklistHas(ctx.blacklist, c)) return true;
+    const next: PeerCertificate | undefined = (c as DetailedPeerCertificate).issuerCertificate;
+    if (!next || next === c || next.fingerprint256 === c.fingerprint256) break;
+    c = next;
+  }
+  return false;
 }
 
-/** Whether `cert-blacklist` revokes this certificate (serial, and issuer when the line names one). */
-export function isBlacklisted(ctx: TlsContext, cert: PeerCertificate): boolean {
-  if (ctx.blacklist.size === 0 || !cert.serialNumber) return false;
-  const issuers = ctx.blacklist.get(normalSerial(cert.serialNumber));
-  if (!issuers) return false;
-  const issuer = issuerText(cert);
-  return issuers.some((i) => i === '' || i === issuer);
-}
+/** Deepest certificate chain looked at (OpenSSL's default verify depth is 100). */
+const CHAIN_MAX_DEPTH = 100;
 
 /**
  * The user a PKI login is (Aerospike EE): the client certificate's subject CN; with

@@ -1,13 +1,17 @@
 /**
  * Aerospike's tools' TLS options (asinfo, asbackup, asrestore): `--tls-enable`, `--tls-name`,
  * `--tls-cafile`, `--tls-capath`, `--tls-protocols`, `--tls-cipher-suite`, `--tls-certfile`,
- * `--tls-keyfile`, `--tls-keyfile-password`, `--tls-cert-blacklist`; with `--tls-enable` every
- * connection the tool opens goes over TLS (client/wire-connection.ts), verifying the node's
- * certificate against the CA and the TLS name (`host:tlsname:port`, else `--tls-name`).
+ * `--tls-keyfile`, `--tls-keyfile-password`, `--tls-cert-blacklist`, `--tls-crl-check`,
+ * `--tls-crl-check-all`; with `--tls-enable` every connection the tool opens goes over TLS
+ * (client/wire-connection.ts), verifying the node's certificate against the CA and the TLS name
+ * (`host:tlsname:port`, else `--tls-name`), and, when asked, against the blacklist and the CRLs
+ * found in `--tls-cafile` / `--tls-capath` (as the C client's OpenSSL store loads them).
  */
+import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type DetailedPeerCertificate, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { blacklistHas, crlCheck, parseBlacklist, parseCrls, type Crl } from '../util/x509-revocation.js';
 import { setWireTls } from '../client/wire-connection.js';
 import { UsageError, type OptionSpec, type Options } from './cli-args.js';
 
@@ -36,7 +40,10 @@ export const TLS_USAGE = `  --tls-enable           connect over TLS (the node's 
   --tls-cipher-suite <s> OpenSSL cipher list
   --tls-certfile <file>  client certificate (PEM) for mutual TLS / --auth PKI
   --tls-keyfile <file>   its private key
-  --tls-keyfile-password [pw]  the key's passphrase (env:VAR, file:path; alone: read from stdin)`;
+  --tls-keyfile-password [pw]  the key's passphrase (env:VAR, file:path; alone: read from stdin)
+  --tls-cert-blacklist <file>  refuse node certificates listed there ("<hex serial> [<issuer>]" lines)
+  --tls-crl-check        check the node's certificate against a CRL (in --tls-cafile / --tls-capath)
+  --tls-crl-check-all    check every certificate of the node's chain against CRLs`;
 
 const PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 
@@ -80,11 +87,32 @@ export interface ToolTls {
   name: string | undefined;
   /** `--tls-keyfile-password` alone: read the passphrase from standard input */
   promptPassphrase: boolean;
+  /** checks after OpenSSL verified the node (blacklist, leaf CRL); a reason refuses the node */
+  verifyPeer: ((socket: TLSSocket) => string | undefined) | undefined;
 }
+
+/** Deepest certificate chain looked at (OpenSSL's default verify depth is 100). */
+const CHAIN_MAX_DEPTH = 100;
+
+/** The node's certificate chain, leaf first (node adds the issuers it found in the CA store). */
+function peerChain(socket: TLSSocket): DetailedPeerCertificate[] {
+  const chain: DetailedPeerCertificate[] = [];
+  let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (c && c.raw && chain.length < CHAIN_MAX_DEPTH) {
+    chain.push(c);
+    const next: DetailedPeerCertificate | undefined = c.issuerCertificate;
+    if (!next || next === c || next.fingerprint256 === c.fingerprint256) break;
+    c = next;
+  }
+  return chain;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PEM_CRL_BLOCK = /-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g;
 
 /**
  * Reads the TLS options. Any `--tls-*` option without `--tls-enable` is refused rather than
- * ignored, and options Strato's tools cannot honour (CRL checks) are refused by name.
+ * ignored; a file that cannot be read or parsed is named in the UsageError.
  * @throws UsageError
  */
 export function readToolTls(o: Options): ToolTls | undefined {
@@ -93,13 +121,18 @@ export function readToolTls(o: Options): ToolTls | undefined {
     if (given.length > 0) throw new UsageError(`--${given[0]} needs --tls-enable`);
     return undefined;
   }
-  for (const k of ['tls-crl-check', 'tls-crl-check-all'] as const) if (o.has(k)) throw new UsageError(`--${k}: CRL checks are not supported by Strato's tools yet`);
   const options: SecureContextOptions = { minVersion: 'TLSv1.2' };
   const protocols = o.str('tls-protocols');
   if (protocols !== undefined) Object.assign(options, protocolRange(protocols));
   const cas: Buffer[] = [];
+  // OpenSSL's store reads CRLs from the same places as CAs: the CA file and the CA directory
+  const crlTexts: { option: string; file: string; text: string }[] = [];
   const cafile = o.str('tls-cafile');
-  if (cafile !== undefined) cas.push(readFile('tls-cafile', cafile));
+  if (cafile !== undefined) {
+    const text = readFile('tls-cafile', cafile);
+    cas.push(text);
+    if (text.includes('-----BEGIN X509 CRL-----')) crlTexts.push({ option: 'tls-cafile', file: cafile, text: text.toString('latin1') });
+  }
   const capath = o.str('tls-capath');
   if (capath !== undefined) {
     let names: string[];
@@ -113,6 +146,7 @@ export function readToolTls(o: Options): ToolTls | undefined {
       if (!statSync(p).isFile()) continue;
       const text = readFile('tls-capath', p);
       if (text.includes('-----BEGIN CERTIFICATE-----')) cas.push(text);
+      if (text.includes('-----BEGIN X509 CRL-----')) crlTexts.push({ option: 'tls-capath', file: p, text: text.toString('latin1') });
     }
   }
   // without a CA option the system's trusted CAs verify the node, as Aerospike's tools do
@@ -126,8 +160,51 @@ export function readToolTls(o: Options): ToolTls | undefined {
   if (pw !== undefined && pw !== '') options.passphrase = secret(pw);
   const ciphers = o.str('tls-cipher-suite');
   if (ciphers !== undefined) options.ciphers = ciphers;
-  if (o.has('tls-cert-blacklist')) throw new UsageError("--tls-cert-blacklist is not supported by Strato's tools yet");
-  const tls: ToolTls = { options, name: o.str('tls-name'), promptPassphrase: pw === '' };
+  let blacklist: Map<string, string[]> | undefined;
+  const blacklistFile = o.str('tls-cert-blacklist');
+  if (blacklistFile !== undefined) {
+    try {
+      blacklist = parseBlacklist(readFile('tls-cert-blacklist', blacklistFile).toString('utf8'));
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`--tls-cert-blacklist ${blacklistFile}: ${(e as Error).message}`);
+    }
+  }
+  const crlAll = o.has('tls-crl-check-all');
+  const crlLeaf = o.has('tls-crl-check') && !crlAll;
+  const crls: Crl[] = [];
+  if (crlAll || crlLeaf) {
+    for (const c of crlTexts) {
+      try {
+        crls.push(...parseCrls(c.text));
+      } catch (e) {
+        throw new UsageError(`--${c.option} ${c.file}: a CRL in it is malformed: ${(e as Error).message}`);
+      }
+    }
+    // the whole chain: OpenSSL itself (node turns on CRL_CHECK and CRL_CHECK_ALL with `crl`)
+    // (node reads one CRL per entry: each PEM block goes on its own)
+    if (crlAll) options.crl = crlTexts.flatMap((c) => c.text.match(PEM_CRL_BLOCK) ?? []);
+  }
+  // the node's certificate only (X509_V_FLAG_CRL_CHECK): checked here once OpenSSL verified the chain
+  const caCerts = crlLeaf ? cas.flatMap((b) => [...b.toString('latin1').matchAll(PEM_CERT)].map((m) => new X509Certificate(m[0]))) : [];
+  const verifyPeer =
+    blacklist || crlLeaf
+      ? (socket: TLSSocket): string | undefined => {
+          const chain = peerChain(socket);
+          if (blacklist) {
+            const listed = chain.find((c) => blacklistHas(blacklist, c));
+            if (listed) return `certificate serial ${listed.serialNumber} is in --tls-cert-blacklist`;
+          }
+          if (crlLeaf) {
+            if (chain.length === 0) return 'the node presented no certificate';
+            const x509 = chain.map((c) => new X509Certificate(c.raw));
+            const why = crlCheck(x509[0]!, [...x509.slice(1), ...caCerts], crls, Date.now());
+            if (why !== undefined) return `CRL check of the node's certificate (serial ${chain[0]!.serialNumber}): ${why}`;
+          }
+          return undefined;
+        }
+      : undefined;
+  const tls: ToolTls = { options, name: o.str('tls-name'), promptPassphrase: pw === '', verifyPeer };
   if (!tls.promptPassphrase) check(tls);
   return tls;
 }
@@ -148,5 +225,5 @@ export async function applyToolTls(tls: ToolTls, readLine: () => Promise<string>
     tls.options.passphrase = await readLine();
     check(tls);
   }
-  setWireTls({ options: tls.options, defaultName: tls.name });
+  setWireTls({ options: tls.options, defaultName: tls.name, verifyPeer: tls.verifyPeer });
 }
