@@ -223,11 +223,6 @@ export class SecurityStore {
     return out;
   }
 
-  /** Items (tombstones included) changed at or after `sinceMs` by any node's clock. */
-  itemsSince(sinceMs: number): SecItem[] {
-    return this.items().filter((i) => i.stamp.t >= sinceMs);
-  }
-
   /**
    * Runs an admin command's changes as one: saved once and handed to `onLocalChange` together.
    */

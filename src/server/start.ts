@@ -268,11 +268,6 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   };
 }
 
-/** How often (ms) user/role changes of the last SECURITY_RESEND_WINDOW_MS are sent to the other members again. */
-const SECURITY_RESEND_INTERVAL_MS = 15_000;
-/** How long (ms) a user/role change keeps being sent again. */
-const SECURITY_RESEND_WINDOW_MS = 10 * 60_000;
-
 /** The TLS service port's options: bind address (tls-address, else the service's), context, client checks. */
 function serviceTls(svc: NetworkServiceConfig, serviceAddress: string, contexts: Map<string, TlsContext>): ServiceTlsOptions {
   const bind = svc.tlsAddresses[0];
@@ -308,7 +303,8 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
   }
   const store = new SecurityStore({ smd: spec.smd, adminCredential: clientCredential(password), nodeId: node.nodeId, nowMs: () => clock.nowMs(), tokenHashMethod: cfg.ldap?.tokenHashMethod });
   node.securityStore = store;
-  // a change made here reaches the other members at once (and at every new cluster, in full)
+  // a change made here reaches the other members at once, sent again to each until it
+  // acknowledges (src/cluster/runtime/smd-delivery.ts), and at every new cluster in full
   store.onLocalChange = (items) => node.cluster?.runtime.broadcastSmd(securitySmd(items));
   let security: NodeSecurity | undefined;
   // audit lines go to the log's `audit` context: every sink at info or finer for it gets them
@@ -329,16 +325,6 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
   });
   security = new NodeSecurity(store, admin, clock, cfg.enableQuotas, audit);
   security.jobs = () => node.jobs.all();
-  // fabric one-way messages are dropped while a peer is unreachable: recent changes are sent
-  // again for a while, so a short blip that does not change the cluster loses nothing (a longer
-  // one does change it, and every new cluster exchanges everything)
-  const resend = setInterval(() => {
-    if (!node.cluster) return;
-    const recent = store.itemsSince(clock.nowMs() - SECURITY_RESEND_WINDOW_MS);
-    if (recent.length > 0) node.cluster.runtime.broadcastSmd(securitySmd(recent));
-  }, SECURITY_RESEND_INTERVAL_MS);
-  resend.unref();
-  security.closers.push(() => clearInterval(resend));
   const period = cfg.ldap?.pollingPeriod ?? 0;
   if (ldap && period > 0) {
     // LDAP users' roles follow the directory: refreshed every polling-period, one user at a time

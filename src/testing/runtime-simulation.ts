@@ -19,6 +19,8 @@ import { applyShipped, encodeShippedRecord, packShipped, shipCurrent } from '../
 import { encodeRecord } from '../storage/record-codec.js';
 import { computeDigest, partitionOf } from '../util/digest.js';
 import type { NodeId } from '../cluster/node-id.js';
+import { SecurityStore } from '../security/store.js';
+import { securitySmd } from '../server/cluster-smd.js';
 
 const NS = 'test';
 const HB_PORT = 3002;
@@ -31,6 +33,8 @@ interface SimNode {
   ns: Namespace;
   data: ClusterData;
   rt: ClusterRuntime;
+  /** users and roles (in memory), exchanged as system metadata as a real node does */
+  security: SecurityStore;
 }
 
 export interface RuntimeSimOptions {
@@ -72,6 +76,9 @@ export class RuntimeSim {
     const lookup = { namespace: (name: string) => (name === NS ? ns : undefined) };
     // last-update-time: the newest write wins any merge, so "no acknowledged write lost" is checkable
     const data = new ClusterData(lookup, () => 'last-update-time', () => 0);
+    // users and roles as a node with security keeps them, exchanged through the real SMD path:
+    // a local change goes out with broadcastSmd, every new cluster sends everything
+    const security = new SecurityStore({ adminCredential: 'sim', nodeId: host, nowMs: () => this.clock.nowMs() });
     const rt = new ClusterRuntime(
       {
         nodeId: id,
@@ -93,8 +100,8 @@ export class RuntimeSim {
         executeProxied: () => Promise.reject(new Error('no proxying in the simulation')),
         applyReplicaRecords: (n, packed) => data.applyReplicaRecords(n, packed),
         bootPartitions: () => [],
-        smdSnapshot: () => Buffer.from('{}'),
-        applySmd: () => undefined,
+        smdSnapshot: () => securitySmd(security.items()),
+        applySmd: (b) => void security.merge((JSON.parse(b.toString('utf8')) as { security?: unknown[] }).security ?? []),
         executeForwardedInfo: () => undefined,
         readForDuplicate: (n, digest) => data.readForDuplicate(n, digest),
         partitionRecords: (n, pid) => data.partitionRecords(n, pid),
@@ -104,7 +111,8 @@ export class RuntimeSim {
         pack: (records) => data.pack(records),
       },
     );
-    return { id, host, up: false, ns, data, rt };
+    security.onLocalChange = (items) => rt.broadcastSmd(securitySmd(items));
+    return { id, host, up: false, ns, data, rt, security };
   }
 
   async boot(i: number): Promise<void> {

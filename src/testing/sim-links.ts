@@ -24,6 +24,8 @@ export class SimLinkNetwork {
   private readonly endpoints = new Map<string, SimLink>();
   /** partition group per host; hosts not listed share group -1 */
   private groups = new Map<string, number>();
+  /** endpoints whose incoming messages are lost (see block) */
+  private readonly blocked = new Set<string>();
   /** when the last message from one host to another arrives (keeps each direction FIFO) */
   private readonly lastArrival = new Map<string, number>();
   stats = { sent: 0, delivered: 0, lost: 0 };
@@ -53,6 +55,19 @@ export class SimLinkNetwork {
     return (this.groups.get(a) ?? -1) === (this.groups.get(b) ?? -1);
   }
 
+  /**
+   * Loses every message to one endpoint (`host:port`, e.g. a node's fabric port) until
+   * `unblock`, while the host's other ports (its heartbeats) still get through: a member that
+   * stays in the cluster but whose fabric messages are dropped.
+   */
+  block(address: string): void {
+    this.blocked.add(address);
+  }
+
+  unblock(address: string): void {
+    this.blocked.delete(address);
+  }
+
   /** @internal Draws whether the next one-way message is lost (see SimLinkOptions.oneWayLossRate). */
   losesOneWay(): boolean {
     const rate = this.opts.oneWayLossRate ?? 0;
@@ -80,7 +95,7 @@ export class SimLinkNetwork {
   carry(fromHost: string, address: string, deliver: (to: SimLink) => void, lost: () => void): void {
     this.stats.sent++;
     const toHost = hostOf(address);
-    if (!this.reachable(fromHost, toHost) || !this.endpoints.has(address)) {
+    if (!this.reachable(fromHost, toHost) || !this.endpoints.has(address) || this.blocked.has(address)) {
       this.stats.lost++;
       return lost();
     }
@@ -91,7 +106,7 @@ export class SimLinkNetwork {
     const target = this.endpoints.get(address)!;
     this.clock.setTimer(at - this.clock.nowMs(), () => {
       // a cut made while in flight, or a restart of the receiver, loses the message
-      if (!this.reachable(fromHost, toHost) || this.endpoints.get(address) !== target) {
+      if (!this.reachable(fromHost, toHost) || this.endpoints.get(address) !== target || this.blocked.has(address)) {
         this.stats.lost++;
         return lost();
       }

@@ -28,6 +28,7 @@ import {
   FabricType,
 } from './fabric-messages.js';
 import { MigrationSender, type MigrationData } from './migrator.js';
+import { SmdDelivery } from './smd-delivery.js';
 
 export interface ClusterRuntimeOptions {
   nodeId: NodeId;
@@ -124,6 +125,8 @@ export class ClusterRuntime {
   private readonly buffered = new Map<bigint, Map<NodeId, MemberRows>>();
   private readyWaiters: (() => void)[] = [];
   private readonly sender: MigrationSender;
+  /** system metadata sent to the other members until each acknowledges (see smd-delivery.ts) */
+  readonly smdDelivery: SmdDelivery;
   private readonly incoming = new Map<string, number>();
   private migrationsWereRunning = false;
   /** set by a graceful leave: still serving, no longer claiming partitions */
@@ -196,6 +199,14 @@ export class ClusterRuntime {
       },
       log: opts.log,
     }, this.clock);
+    this.smdDelivery = new SmdDelivery({
+      clock: this.clock,
+      fabric: this.fabric,
+      type: FabricType.SMD_SYNC,
+      addressOf: (n) => this.book.get(n)?.fabric,
+      snapshot: () => data.smdSnapshot(),
+      log: opts.log,
+    });
     this.membership.onChange((v) => this.onView(v));
   }
 
@@ -225,6 +236,7 @@ export class ClusterRuntime {
     this.stopped = true;
     this.membership.stop();
     this.sender.stop();
+    this.smdDelivery.stop();
     if (this.exchange?.retransmitTimer !== undefined) this.clock.clearTimer(this.exchange.retransmitTimer);
     await this.hbNet.close();
     await this.fabric.close();
@@ -342,14 +354,14 @@ export class ClusterRuntime {
 
   /**
    * Sends system metadata changed here (a partial snapshot `applySmd` merges) to every other
-   * member at once; a member that misses it gets the whole snapshot at the next cluster change.
+   * member, again to each that has not acknowledged it (smd-delivery.ts); a member that leaves
+   * meanwhile gets the whole snapshot at the next cluster.
    */
   broadcastSmd(snapshot: Buffer): void {
-    for (const m of this.view.succession) {
-      if (m === this.opts.nodeId) continue;
-      const ep = this.book.get(m);
-      if (ep) this.fabric.send(ep.fabric, FabricType.SMD_SYNC, snapshot);
-    }
+    this.smdDelivery.deliver(
+      this.view.succession.filter((m) => m !== this.opts.nodeId),
+      snapshot,
+    );
   }
 
   /** Fetches each duplicate holder's copy of a record (shipped form; absent copies are skipped). */
@@ -387,6 +399,8 @@ export class ClusterRuntime {
     const before = this.view;
     this.view = v;
     if (v.clusterKey === before.clusterKey && v.succession === before.succession) return;
+    // nothing more is sent to a member that left; if it comes back, the new cluster sends it all
+    this.smdDelivery.membersNow(v.succession);
     if (v.clusterKey === 0n || !v.succession.includes(this.opts.nodeId)) return;
     if (this.exchange?.key === v.clusterKey) return;
     if (this.exchange?.retransmitTimer !== undefined) this.clock.clearTimer(this.exchange.retransmitTimer);
@@ -476,12 +490,13 @@ export class ClusterRuntime {
     }
     for (const w of this.readyWaiters.splice(0)) w();
     for (const e of ex.early.splice(0)) this.applyComplete(e.ns, e.m);
-    // a node that was away (or is new) learns the UDFs and truncations it missed
-    const smd = this.data.smdSnapshot();
-    for (const m of ex.succession) {
-      const ep = m === this.opts.nodeId ? undefined : this.book.get(m);
-      if (ep) this.fabric.send(ep.fabric, FabricType.SMD_SYNC, smd);
-    }
+    // a node that was away (or is new) learns the system metadata it missed: everything this node
+    // holds, acknowledged (it replaces what was still waiting for each member)
+    this.smdDelivery.deliver(
+      ex.succession.filter((m) => m !== this.opts.nodeId),
+      this.data.smdSnapshot(),
+      true,
+    );
     this.scheduleMigrations(this.opts.migrateFillDelaySec());
   }
 

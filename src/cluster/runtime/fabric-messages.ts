@@ -24,7 +24,7 @@ export const FabricType = {
   DUP_READ: 16,
   /** one-way: an info command whose effect is cluster-wide (truncate, UDF registration), run here too */
   INFO_FORWARD: 17,
-  /** one-way, at each new plan: the sender's system metadata (UDF modules, truncation points, sindexes, users and roles); also a user/role change as it happens */
+  /** request, answered empty as the acknowledgement: at each new plan the sender's system metadata (UDF modules, truncation points, sindexes, users and roles); also a user/role change as it happens (smd-delivery.ts) */
   SMD_SYNC: 18,
 } as const;
 
