@@ -6,7 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytes, parseTable, pyCenter, pyPct, renderTable, renderVertical, scientific, titleLine } from '../../src/tools/asadm/table.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderUsersStatistics } from '../../src/tools/asadm/acl-commands.js';
+import { kvList } from '../../src/tools/asadm/cluster.js';
+import { renderSummary } from '../../src/tools/asadm/summary.js';
+import { FIXTURES } from '../helpers/paths.js';
 
 const AT = new Date('2026-01-02T03:04:05Z');
 
@@ -118,4 +123,77 @@ test("asadm's number formats: Python's round and float text, sizes and counts wi
   assert.equal(bytes(1024 ** 3), '1.000 GB');
   assert.equal(scientific(20), '20.000  ');
   assert.equal(scientific(1500), '1.500 K');
+});
+
+/** The info answers a real Aerospike 8.1.2 gave in the recorded corpus (first answer per command). */
+function recordedInfo(): Map<string, string> {
+  const answers = new Map<string, string>();
+  for (const line of readFileSync(join(FIXTURES, 'corpus', 'info.jsonl'), 'utf8').split('\n')) {
+    if (line === '') continue;
+    const d = JSON.parse(line) as { request: string; responses: string[] };
+    if (Buffer.from(d.request, 'hex')[1] !== 1 || d.responses[0] === undefined) continue;
+    for (const l of Buffer.from(d.responses[0], 'hex').subarray(8).toString().split('\n')) {
+      const tab = l.indexOf('\t');
+      if (tab > 0 && !answers.has(l.slice(0, tab))) answers.set(l.slice(0, tab), l.slice(tab + 1));
+    }
+  }
+  return answers;
+}
+
+test("summary of a real Aerospike 8.1.2 node's answers is asadm's Cluster Summary and Namespace Summary, field for field", () => {
+  const a = recordedInfo();
+  const out = renderSummary({
+    nodes: [
+      {
+        service: kvList(a.get('statistics')!),
+        serviceConfig: kvList(a.get('get-config:context=service')!),
+        security: new Map(),
+        namespaces: new Map(['test', 'bar'].map((ns) => [ns, kvList(a.get(`namespace/${ns}`)!)])),
+      },
+    ],
+    builds: [a.get('build')],
+    editions: [a.get('version')],
+    names: [a.get('cluster-name')],
+    osVersion: 'Debian GNU/Linux 12 (bookworm) (6.1.0-18-amd64)',
+  });
+  // two 1 GiB memory namespaces, 800 bytes used in test (data_avail_pct 87 and 93: 1.8 GiB
+  // available), 384 bytes of primary index and 32 MiB of secondary index, 6 master objects,
+  // replication factor 1 (license usage = data used / replication factor), reads and writes (KVS)
+  assert.equal(
+    out,
+    [
+      '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~Cluster Summary~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+      'Migrations                |False                                          ',
+      'Cluster Name              |asreal                                         ',
+      'Server Version            |C-8.1.2.0                                      ',
+      'OS Version                |Debian GNU/Linux 12 (bookworm) (6.1.0-18-amd64)',
+      'Cluster Size              |1                                              ',
+      'Devices Total             |0                                              ',
+      'Devices Per-Node          |0                                              ',
+      'Devices Equal Across Nodes|True                                           ',
+      'System Memory Used%       |5.0 %                                          ',
+      'System Memory Avail%      |95.0 %                                         ',
+      'Shmem Index Used          |384.000 B                                      ',
+      'Shmem Sindex Used         |32.000 MB                                      ',
+      'Data Memory Total         |2.000 GB                                       ',
+      'Data Memory Used          |800.000 B                                      ',
+      'Data Memory Used%         |0.0 %                                          ',
+      'Data Memory Avail         |1.800 GB                                       ',
+      'Data Memory Avail%        |90.0 %                                         ',
+      'License Usage Latest      |800.000 B                                      ',
+      'Namespaces Active         |1                                              ',
+      'Namespaces Total          |2                                              ',
+      'Active Features           |KVS                                            ',
+      'Number of rows: 21',
+      '',
+      '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~Namespace Summary~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+      'Namespace|~~~~Drives~~~~|~~Shmem~~|~~~~~Data Memory~~~~~|Replication| Master|Compression|~License~',
+      '         |Total|Per-Node|~~Sindex~|   Total|Used%|Avail%|    Factors|Objects|      Ratio|~~Usage~~',
+      '         |     |        |     Used|        |     |      |           |       |           |   Latest',
+      'bar      |    0|       0|       --|1.000 GB|0.0 %|93.0 %|          1|0.000  |        1.0|0.000 B  ',
+      'test     |    0|       0|32.000 MB|1.000 GB|0.0 %|87.0 %|          1|6.000  |        1.0|800.000 B',
+      'Number of rows: 2',
+      '',
+    ].join('\n'),
+  );
 });

@@ -13,7 +13,7 @@ import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { TestCluster, localNodeSpecs, info } from '../helpers/strato-cluster.js';
 import { ROOT } from '../helpers/paths.js';
-import { parseTable } from '../../src/tools/asadm/table.js';
+import { bytes, parseTable, scientific } from '../../src/tools/asadm/table.js';
 import { connectClient } from '../helpers/client.js';
 
 const ASADM = join(ROOT, 'bin', 'asadm.js');
@@ -24,6 +24,20 @@ function asadm(...args: string[]): Promise<{ code: number; out: string; err: str
       resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
     });
   });
+}
+
+/** asadm's row sheet of one entry (Cluster Summary): field name → value, in order. */
+function rowSheet(out: string, title: string): Map<string, string> {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.includes(`~${title}~`));
+  assert.ok(start >= 0, `sheet '${title}' in:\n${out}`);
+  const m = new Map<string, string>();
+  for (const l of lines.slice(start + 1)) {
+    if (l.startsWith('Number of rows: ')) break;
+    const bar = l.indexOf('|');
+    m.set(l.slice(0, bar).trim(), l.slice(bar + 1).trim());
+  }
+  return m;
 }
 
 /** The rows of a table as header → cell maps. */
@@ -145,14 +159,39 @@ describe('asadm on one node', () => {
     assert.equal(objects, '0');
   });
 
-  test('health passes every rule on a healthy node; summary names the cluster', async () => {
-    const r = await asadm('-p', String(server.port), '-e', 'health; summary');
+  test('health passes every rule on a healthy node', async () => {
+    const r = await asadm('-p', String(server.port), '-e', 'health');
     assert.equal(r.code, 0, r.err);
     const rules = table(r.out, 'Health Check');
     assert.ok(rules.length >= 5);
     assert.ok(rules.every((x) => x.get('Status') === 'PASS'), r.out);
-    assert.match(r.out, /Cluster Size\s*: 1/);
-    assert.equal(table(r.out, 'Namespace Summary')[0]!.get('Namespace'), 'test');
+  });
+
+  test("summary prints asadm's Cluster Summary row sheet and Namespace Summary with the node's figures", async () => {
+    for (let i = 0; i < 5; i++) await client.put(new Aerospike.Key('test', 'summary', i), { i });
+    const r = await asadm('-p', String(server.port), '-e', 'summary');
+    assert.equal(r.code, 0, r.err);
+    const [stats] = await info('127.0.0.1', server.port, 'namespace/test');
+    const stat = (name: string) => Number(new RegExp(`(?:^|;)${name}=(\\d+)`).exec(stats!)![1]);
+    const c = rowSheet(r.out, 'Cluster Summary');
+    assert.equal(c.get('Migrations'), 'False');
+    assert.equal(c.get('Server Version'), 'C-8.1.2.0');
+    assert.equal(c.get('Cluster Size'), '1');
+    assert.equal(c.get('Devices Total'), '0', 'a memory namespace has no devices');
+    assert.equal(c.get('Namespaces Total'), '1');
+    assert.equal(c.get('Namespaces Active'), '1', 'test holds records');
+    assert.match(c.get('Active Features') ?? '', /^KVS(,|$)/);
+    assert.match(c.get('Data Memory Total') ?? '', /^\d+\.\d{3} [KMG]B$/);
+    assert.match(c.get('Data Memory Used%') ?? '', /^\d+\.\d{1,2} %$/);
+    assert.ok([...c.keys()].indexOf('Cluster Size') < [...c.keys()].indexOf('Data Memory Total'), 'fields in asadm order');
+    const [ns] = table(r.out, 'Namespace Summary');
+    assert.equal(ns!.get('Namespace'), 'test');
+    assert.equal(ns!.get('Master Objects'), scientific(stat('master_objects'))!.trim(), 'in asadm units');
+    assert.equal(ns!.get('Replication Factors'), '1');
+    assert.equal(ns!.get('Drives Total'), '0');
+    assert.match(ns!.get('Data Memory Avail%') ?? '', /^\d+\.\d{1,2} %$/);
+    // the records' bytes over replication factor 1: asadm's license usage formula
+    assert.equal(ns!.get('License Usage Latest'), bytes(stat('data_used_bytes')).trim());
   });
 
   test('manage commands need privileged mode, as in asadm (--enable or enable)', async () => {
@@ -305,6 +344,27 @@ describe('asadm on a three-node cluster', () => {
     assert.equal(sum('Primary Partitions'), 4096);
     assert.equal(sum('Secondary Partitions'), 4096);
     assert.ok(table(r.out, 'Health Check').every((x) => x.get('Status') === 'PASS'), r.out);
+  });
+
+  test('summary over three nodes: one cluster size, every node in the totals', async () => {
+    const seed = cluster.specs[0]!;
+    const hosts = cluster.specs.map((s) => ({ addr: s.host, port: s.servicePort }));
+    const client = await connectClient({ hosts, log: { level: -1 } } as any);
+    try {
+      for (let i = 0; i < 30; i++) await client.put(new Aerospike.Key('test', 'summ', i), { i });
+    } finally {
+      await client.close();
+    }
+    const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '-e', 'summary');
+    assert.equal(r.code, 0, r.err);
+    const c = rowSheet(r.out, 'Cluster Summary');
+    assert.equal(c.get('Cluster Size'), '3');
+    assert.equal(c.get('Server Version'), 'C-8.1.2.0');
+    const [ns] = table(r.out, 'Namespace Summary');
+    // master objects summed over the nodes: every record once
+    const masters = await Promise.all(cluster.specs.map(async (s) => Number(/(?:^|;)master_objects=(\d+)/.exec((await info(s.host, s.servicePort, 'namespace/test'))[0]!)![1])));
+    assert.equal(ns!.get('Master Objects'), scientific(masters.reduce((a, b) => a + b, 0))!.trim());
+    assert.equal(ns!.get('Replication Factors'), '2');
   });
 
   test('recluster: the principal draws a new key for the whole cluster; the others ignore it', async () => {

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { parseReplicas } from '../../client/cluster-info.js';
 import { AdminCluster, kvList } from './cluster.js';
 import { manageAcl, showRoles, showUsers, showUsersStatistics } from './acl-commands.js';
+import { summary } from './summary.js';
 import { bytes, hms, renderTable, renderVertical, type Cell } from './table.js';
 
 /** What one asadm session carries from command to command. */
@@ -88,7 +89,7 @@ export async function runCommand(c: AdminCluster, line: string, session: Session
     case 'info':
       return info(c, rest);
     case 'summary':
-      return summary(c);
+      return ok(await summary(c));
     case 'show':
       return show(c, rest);
     case 'enable':
@@ -287,37 +288,6 @@ async function infoSindex(c: AdminCluster): Promise<string> {
   }
   rows.sort((a, b) => `${a[0]}/${a[3]}`.localeCompare(`${b[0]}/${b[3]}`));
   return renderTable('Secondary Index Information', ['Index Name', 'Namespace', 'Set', 'Node', 'Bins', 'Bin Type', 'Index Type', 'State', 'Entries', 'Memory Used'], rows);
-}
-
-// ---- summary ----
-
-async function summary(c: AdminCluster): Promise<CommandResult> {
-  const [stats, builds, names] = await Promise.all([c.allKv('statistics'), c.all('build'), c.all('cluster-name')]);
-  const nss = await perNamespace(c);
-  const versions = [...new Set(builds.filter((b): b is string => typeof b === 'string'))];
-  const sum = (k: string) => nss.reduce((a, r) => a + (num(r.stats, k) ?? 0), 0);
-  const keys = [...new Set(stats.map((s) => s.get('cluster_key')))];
-  const lines: [string, Cell][] = [
-    ['Cluster Name', names.find((n): n is string => typeof n === 'string')],
-    ['Server Version', versions.map((v) => `C-${v}`).join(', ')],
-    ['Cluster Size', c.nodes.length],
-    ['Cluster Key', keys.join(', ')],
-    ['Migrations', stats.some((s) => (num(s, 'migrate_partitions_remaining') ?? 0) > 0) ? 'True' : 'False'],
-    ['Active Namespaces', new Set(nss.map((r) => r.ns)).size],
-    ['Primary Index Used', bytes(sum('index_used_bytes'))],
-    ['Data Used', bytes(sum('data_used_bytes'))],
-    ['Master Objects', sum('master_objects')],
-    ['Total Objects', sum('objects')],
-  ];
-  const width = Math.max(...lines.map(([k]) => k.length));
-  const head = `Cluster Summary\n${lines.map(([k, v], i) => `${String(i + 1).padStart(2)}. ${k.padEnd(width)}: ${v === undefined ? '--' : v}`).join('\n')}\n`;
-  const byNs = new Map<string, typeof nss>();
-  for (const r of nss) byNs.set(r.ns, [...(byNs.get(r.ns) ?? []), r]);
-  const rows = [...byNs].map(([ns, rs]) => {
-    const s = (k: string) => rs.reduce((a, r) => a + (num(r.stats, k) ?? 0), 0);
-    return [ns, rs.length, num(rs[0]!.stats, 'effective_replication_factor'), rs.some((r) => r.stats.get('stop_writes') === 'true') ? 'True' : 'False', bytes(s('index_used_bytes')), bytes(s('data_used_bytes')), s('master_objects'), s('objects')];
-  });
-  return ok(`${head}\n${renderTable('Namespace Summary', ['Namespace', 'Nodes', 'Replication Factor', 'Stop Writes', 'Primary Index Used', 'Data Used', 'Master Objects', 'Total Objects'], rows)}`);
 }
 
 // ---- show ----

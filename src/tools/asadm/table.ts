@@ -138,6 +138,8 @@ export interface TableOptions {
   description?: string;
   /** column titles whose cells are right-aligned whatever they hold (asadm's `align=right`) */
   alignRight?: string[];
+  /** column titles whose cells are left-aligned whatever they hold (asadm's string fields) */
+  alignLeft?: string[];
 }
 
 /** Renders a table; `rows` hold one cell per leaf column, in order. */
@@ -207,7 +209,8 @@ export function renderTable(title: string, columns: Column[], rows: Cell[][], op
   if (opts.description) out.push(...centredDescription(opts.description, t.length));
   for (let n = 0; n < nLines; n++) out.push(headerLine(n));
   // a column's alignment is its cells' kind (asadm aligns by field type): numbers right
-  const rightSet = new Set(allLeaves.filter((l) => right.has(l.title) || rows.every((r) => r[l.index] === undefined || isNumeric(r[l.index]))));
+  const left = new Set(opts.alignLeft ?? []);
+  const rightSet = new Set(allLeaves.filter((l) => right.has(l.title) || (!left.has(l.title) && rows.every((r) => r[l.index] === undefined || isNumeric(r[l.index])))));
   const rightCol = (l: Leaf) => rightSet.has(l);
   for (const ri of rows.keys()) {
     out.push(
