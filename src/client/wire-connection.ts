@@ -29,6 +29,11 @@ export type WireAuth =
       /** the clients' bcrypt of the password */
       credential: string;
     }
+  | {
+      user: string;
+      /** a session token the node issued (the web console forwards its user's to the other members) */
+      sessionToken: Buffer;
+    }
   | { pki: true };
 let processAuth: WireAuth | undefined;
 
@@ -159,15 +164,16 @@ export class WireConnection {
       return;
     }
     const user = Buffer.from(auth.user);
-    const cred = Buffer.from(auth.credential);
-    const frame = Buffer.alloc(8 + 16 + 5 + user.length + 5 + cred.length);
+    // field 3 = credential, 5 = session token
+    const [secretId, secret] = 'sessionToken' in auth ? [5, auth.sessionToken] : [3, Buffer.from(auth.credential)];
+    const frame = Buffer.alloc(8 + 16 + 5 + user.length + 5 + secret.length);
     frame[0] = 2;
     frame[1] = 2;
     frame.writeUIntBE(frame.length - 8, 2, 6);
     frame[8 + 2] = 0; // AUTHENTICATE
     frame[8 + 3] = 2; // fields
     let p = 24;
-    for (const [id, data] of [[0, user], [3, cred]] as const) {
+    for (const [id, data] of [[0, user], [secretId, secret]] as const) {
       frame.writeUInt32BE(data.length + 1, p);
       frame[p + 4] = id;
       data.copy(frame, p + 5);
@@ -176,7 +182,8 @@ export class WireConnection {
     const body = await this.request(frame);
     const code = body[1] ?? 0;
     if (code !== 0 && !NO_SECURITY_CODES.has(code)) {
-      throw new WireError(`authentication as '${auth.user}' failed: result code ${code}${code === 65 ? ' (invalid credential)' : code === 60 ? ' (invalid user)' : ''}`, code);
+      const why = code === 65 ? ' (invalid credential)' : code === 60 ? ' (invalid user)' : code === 66 ? ' (session expired)' : code === 82 ? ' (not allowlisted)' : '';
+      throw new WireError(`authentication as '${auth.user}' failed: result code ${code}${why}`, code);
     }
   }
 

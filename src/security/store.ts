@@ -111,7 +111,11 @@ export const FIRST_START_STAMP: Stamp = { t: 0, n: '' };
  */
 export type SecItem =
   | { kind: 'user'; name: string; stamp: Stamp; user?: UserDef | undefined }
-  | { kind: 'role'; name: string; stamp: Stamp; role?: RoleDef | undefined };
+  | { kind: 'role'; name: string; stamp: Stamp; role?: RoleDef | undefined }
+  /** the cluster's key for console session tokens (hex); the EARLIEST stamp wins, so a node joining adopts the cluster's */
+  | { kind: 'console-key'; name: string; stamp: Stamp; key: string }
+  /** a console session logged out before its expiry (name = session id, hex); forgotten once expired */
+  | { kind: 'console-logout'; name: string; stamp: Stamp; expiresAtS: number };
 
 /** True when `a` is a later change than `b`. */
 export function laterStamp(a: Stamp, b: Stamp): boolean {
@@ -124,13 +128,26 @@ export const EXTERNAL_USERS_MAX = ENTRIES_MAX;
 /** Most tombstones kept per kind; past it the oldest are forgotten (a member away that long may bring its copy back). */
 export const TOMBSTONES_MAX = ENTRIES_MAX;
 
+/**
+ * Most console logouts remembered before their sessions expire; past it the one expiring soonest is
+ * forgotten (its session, whose cookie the browser already dropped, would verify again until then).
+ */
+export const CONSOLE_LOGOUTS_MAX = ENTRIES_MAX;
+/** Bytes of a console session id (random, names the session in a logout). */
+export const CONSOLE_SESSION_ID_BYTES = 16;
+/** Token format versions: 1 = a client login's (node key), 2 = a console session's (cluster key). */
+const TOKEN_CLIENT = 1;
+const TOKEN_CONSOLE = 2;
+
 interface FileItem {
-  kind: 'secret' | 'user' | 'role';
+  kind: 'secret' | 'user' | 'role' | 'console-key' | 'console-logout';
   secret?: string;
   name?: string;
   stamp?: Stamp;
   user?: UserDef;
   role?: RoleDef;
+  key?: string;
+  expiresAtS?: number;
 }
 
 export interface SecurityStoreOptions {
@@ -159,6 +176,10 @@ export class SecurityStore {
   private readonly userStamps = new Map<string, Stamp>();
   private readonly roleStamps = new Map<string, Stamp>();
   private secret: Buffer;
+  /** the cluster's console-token key and its stamp (the earliest created in the cluster wins) */
+  private consoleKey: { key: Buffer; stamp: Stamp };
+  /** console sessions logged out: session id (hex) → expiry (unix s) and stamp */
+  private readonly consoleLogouts = new Map<string, { expiresAtS: number; stamp: Stamp }>();
   private readonly effective = new Map<string, Effective>();
   private readonly smd: SmdStore | undefined;
   /** items changed by the running admin command (sent to the other members in one message) */
@@ -189,21 +210,27 @@ export class SecurityStore {
     this.smd = opts.smd;
     const items = this.smd?.load<FileItem>('security') ?? [];
     let secret: string | undefined;
+    let consoleKey: { key: Buffer; stamp: Stamp } | undefined;
     for (const it of items) {
       if (it.kind === 'secret' && it.secret) secret = it.secret;
-      else if (it.kind === 'user' || it.kind === 'role') {
+      else {
         const item = checkItem(it);
-        if (item) this.adopt(item);
+        if (item?.kind === 'console-key') consoleKey = { key: Buffer.from(item.key, 'hex'), stamp: item.stamp };
+        else if (item?.kind === 'console-logout') this.consoleLogouts.set(item.name, { expiresAtS: item.expiresAtS, stamp: item.stamp });
+        else if (item) this.adopt(item);
       }
     }
-    // the session-token key stays on this node: the clients log in to each node on its own
+    // the client session-token key stays on this node: the clients log in to each node on its own
     this.secret = secret ? Buffer.from(secret, 'hex') : randomBytes(32);
+    // the console's is the cluster's: a member that has one older than this gives it at the next
+    // SMD exchange, so a console login made through any member is verified by all of them
+    this.consoleKey = consoleKey ?? { key: randomBytes(32), stamp: { t: Math.floor(opts.nowMs()), n: opts.nodeId } };
     if (!secret) {
       // the first start: Aerospike EE creates `admin` holding user-admin. Its stamp is below any
       // real change, so a node started later never resets a password the cluster changed.
       if (!this.userStamps.has('admin')) this.adopt({ kind: 'user', name: 'admin', stamp: FIRST_START_STAMP, user: { name: 'admin', credential: opts.adminCredential, roles: ['user-admin'] } });
-      this.save();
     }
+    if (!secret || !consoleKey) this.save();
   }
 
   /** Writes everything to SMD and drops the compiled privileges. */
@@ -215,11 +242,16 @@ export class SecurityStore {
     this.smd.save('security', items);
   }
 
-  /** Every user and role with its stamp, tombstones included (what other members merge). */
+  /**
+   * Every user and role with its stamp, tombstones included, the console-token key and the
+   * console logouts not yet expired (what other members merge).
+   */
   items(): SecItem[] {
     const out: SecItem[] = [];
     for (const [name, stamp] of this.userStamps) out.push({ kind: 'user', name, stamp, user: this.users.get(name) });
     for (const [name, stamp] of this.roleStamps) out.push({ kind: 'role', name, stamp, role: this.roles.get(name) });
+    out.push({ kind: 'console-key', name: 'console', stamp: this.consoleKey.stamp, key: this.consoleKey.key.toString('hex') });
+    for (const [name, l] of this.consoleLogouts) out.push({ kind: 'console-logout', name, stamp: l.stamp, expiresAtS: l.expiresAtS });
     return out;
   }
 
@@ -281,9 +313,24 @@ export class SecurityStore {
    */
   merge(remote: readonly unknown[]): number {
     let applied = 0;
+    const nowS = Math.floor(this.opts.nowMs() / 1000);
     for (const raw of remote) {
       const item = checkItem(raw);
       if (!item) continue;
+      if (item.kind === 'console-key') {
+        // the earlier key wins: a node that joins adopts the cluster's, and its own logins made
+        // before it joined end (their users log in again)
+        if (!laterStamp(this.consoleKey.stamp, item.stamp)) continue;
+        this.consoleKey = { key: Buffer.from(item.key, 'hex'), stamp: item.stamp };
+        applied++;
+        continue;
+      }
+      if (item.kind === 'console-logout') {
+        if (this.consoleLogouts.has(item.name) || item.expiresAtS <= nowS) continue;
+        this.addLogout(item.name, item.expiresAtS, item.stamp, nowS);
+        applied++;
+        continue;
+      }
       const stamps = item.kind === 'user' ? this.userStamps : this.roleStamps;
       const mine = stamps.get(item.name);
       if (mine && !laterStamp(item.stamp, mine)) continue;
@@ -294,8 +341,21 @@ export class SecurityStore {
     return applied;
   }
 
+  /** Remembers a logout, dropping expired ones and, past CONSOLE_LOGOUTS_MAX, the one expiring soonest. */
+  private addLogout(id: string, expiresAtS: number, stamp: Stamp, nowS: number): void {
+    for (const [k, l] of this.consoleLogouts) if (l.expiresAtS <= nowS) this.consoleLogouts.delete(k);
+    this.consoleLogouts.set(id, { expiresAtS, stamp });
+    if (this.consoleLogouts.size > CONSOLE_LOGOUTS_MAX) {
+      let soonest: string | undefined;
+      let at = Infinity;
+      for (const [k, l] of this.consoleLogouts) if (l.expiresAtS < at) [soonest, at] = [k, l.expiresAtS];
+      this.consoleLogouts.delete(soonest!);
+    }
+  }
+
   /** Takes an item as the current state of its name (no checks of order). */
   private adopt(item: SecItem): void {
+    if (item.kind === 'console-key' || item.kind === 'console-logout') return;
     this.effective.clear();
     if (item.kind === 'user') {
       this.userStamps.set(item.name, item.stamp);
@@ -349,33 +409,79 @@ export class SecurityStore {
     return eff;
   }
 
-  /** A session token: user, expiry (unix seconds) and an HMAC under the cluster's secret. */
+  /** A client login's session token: user, expiry (unix seconds) and an HMAC under this node's secret. */
   issueToken(user: string, expiresAtS: number): Buffer {
-    const name = Buffer.from(user, 'utf8');
-    const body = Buffer.alloc(1 + 4 + 1 + name.length);
-    body[0] = 1;
-    body.writeUInt32BE(expiresAtS >>> 0, 1);
-    body[5] = name.length;
-    name.copy(body, 6);
-    return Buffer.concat([body, createHmac(this.tokenHash.alg, this.secret).update(body).digest()]);
+    return signToken(this.secret, this.tokenHash.alg, TOKEN_CLIENT, expiresAtS, Buffer.alloc(0), user);
   }
 
+  /** token-hash-method: the MAC of this node's client tokens and of the console tokens it issues. */
   private get tokenHash(): (typeof TOKEN_HASHES)[keyof typeof TOKEN_HASHES] {
     return TOKEN_HASHES[this.opts.tokenHashMethod ?? 'sha-256'];
   }
 
-  /** Checks a token: the user it names, 'expired', or undefined when forged or malformed. */
-  verifyToken(token: Buffer, nowS: number): { user: string } | 'expired' | undefined {
-    const { alg, bytes } = this.tokenHash;
-    if (token.length < 6 + bytes || token[0] !== 1) return undefined;
-    const nameLen = token[5]!;
-    if (token.length !== 6 + nameLen + bytes) return undefined;
-    const body = token.subarray(0, 6 + nameLen);
-    const mac = createHmac(alg, this.secret).update(body).digest();
-    if (!timingSafeEqual(mac, token.subarray(6 + nameLen))) return undefined;
-    if (token.readUInt32BE(1) <= nowS) return 'expired';
-    return { user: body.toString('utf8', 6) };
+  /**
+   * A console session's token: a random session id, user, expiry (unix seconds) and an HMAC under
+   * the cluster's console key, so every member verifies it (the console's cookie, and AUTHENTICATE
+   * on a member's service port when the console asks the other members for their partitions).
+   */
+  issueConsoleToken(user: string, expiresAtS: number): Buffer {
+    return signToken(this.consoleKey.key, this.tokenHash.alg, TOKEN_CONSOLE, expiresAtS, randomBytes(CONSOLE_SESSION_ID_BYTES), user);
   }
+
+  /**
+   * Checks a token of either kind: the user it names (and, for a console token, its session id),
+   * 'expired', or undefined when forged, malformed or logged out.
+   */
+  verifyToken(token: Buffer, nowS: number): { user: string; consoleSession?: string } | 'expired' | undefined {
+    const version = token[0];
+    if (version !== TOKEN_CLIENT && version !== TOKEN_CONSOLE) return undefined;
+    const idBytes = version === TOKEN_CONSOLE ? CONSOLE_SESSION_ID_BYTES : 0;
+    const nameAt = 6 + idBytes;
+    if (token.length <= nameAt) return undefined;
+    const nameLen = token[5 + idBytes]!;
+    const macBytes = token.length - nameAt - nameLen;
+    // a client token is this node's, with its token-hash-method; a console token may come from a
+    // member configured with the other method: its MAC's length says which
+    const hash = version === TOKEN_CLIENT ? this.tokenHash : Object.values(TOKEN_HASHES).find((h) => h.bytes === macBytes);
+    if (!hash || macBytes !== hash.bytes) return undefined;
+    const body = token.subarray(0, nameAt + nameLen);
+    const mac = createHmac(hash.alg, version === TOKEN_CONSOLE ? this.consoleKey.key : this.secret).update(body).digest();
+    if (!timingSafeEqual(mac, token.subarray(nameAt + nameLen))) return undefined;
+    if (token.readUInt32BE(1) <= nowS) return 'expired';
+    const user = body.toString('utf8', nameAt);
+    if (version === TOKEN_CLIENT) return { user };
+    const id = token.toString('hex', 5, 5 + idBytes);
+    return this.consoleLogouts.has(id) ? undefined : { user, consoleSession: id };
+  }
+
+  /**
+   * Logs a console session out on every member: its id is remembered (and sent to the others)
+   * until the token would have expired. A token that does not verify changes nothing.
+   */
+  logoutConsoleToken(token: Buffer, nowS: number): boolean {
+    const v = this.verifyToken(token, nowS);
+    if (typeof v !== 'object' || v.consoleSession === undefined) return false;
+    const id = v.consoleSession;
+    const expiresAtS = token.readUInt32BE(1);
+    const stamp = this.stampAfter(undefined);
+    this.change(() => {
+      this.addLogout(id, expiresAtS, stamp, nowS);
+      this.pending!.push({ kind: 'console-logout', name: id, stamp, expiresAtS });
+    });
+    return true;
+  }
+}
+
+/** `[version][expiry:4][id][name length:1][name][HMAC (`alg`) of all before it]`. */
+function signToken(key: Buffer, alg: string, version: number, expiresAtS: number, id: Buffer, user: string): Buffer {
+  const name = Buffer.from(user, 'utf8');
+  const body = Buffer.alloc(6 + id.length + name.length);
+  body[0] = version;
+  body.writeUInt32BE(expiresAtS >>> 0, 1);
+  id.copy(body, 5);
+  body[5 + id.length] = name.length;
+  name.copy(body, 6 + id.length);
+  return Buffer.concat([body, createHmac(alg, key).update(body).digest()]);
 }
 
 /** Constant-time comparison of two credentials. */
@@ -437,6 +543,15 @@ function checkItem(raw: unknown): SecItem | undefined {
   if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > NAME_MAX_BYTES) return undefined;
   const st = it['stamp'] as Record<string, unknown> | undefined;
   const stamp: Stamp = st && Number.isFinite(st['t']) && typeof st['n'] === 'string' ? { t: st['t'] as number, n: st['n'] } : { t: 1, n: '' };
+  if (it['kind'] === 'console-key') {
+    const key = it['key'];
+    return typeof key === 'string' && /^[0-9a-f]{64}$/.test(key) && st ? { kind: 'console-key', name, stamp, key } : undefined;
+  }
+  if (it['kind'] === 'console-logout') {
+    const exp = it['expiresAtS'];
+    const idHex = CONSOLE_SESSION_ID_BYTES * 2;
+    return typeof exp === 'number' && Number.isInteger(exp) && exp > 0 && name.length === idHex && /^[0-9a-f]+$/.test(name) ? { kind: 'console-logout', name, stamp, expiresAtS: exp } : undefined;
+  }
   if (it['kind'] === 'user') {
     if (def === undefined) return { kind: 'user', name, stamp };
     const roles = def['roles'];

@@ -225,7 +225,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   if (httpConf) {
     try {
       // the console's logins last as long as the node's session tokens
-      const sessions = security ? new ConsoleSessions(security, config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S) : undefined;
+      const sessions = security ? new ConsoleSessions(security, config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S, () => clock.nowMs()) : undefined;
       const metricsAuth = security ? new MetricsAuth(security, () => clock.nowMs()) : undefined;
       // the parser checked that tls-name names a tls stanza with a certificate and key
       const tls = httpConf.tlsName !== undefined ? tlsContexts.get(httpConf.tlsName)?.options : undefined;

@@ -161,3 +161,53 @@ test('stamps and tombstones survive a restart through the SMD file', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a console token issued on one member verifies on another once they merged: the earliest console key wins both ways', () => {
+  const clock = { ms: 1_000_000 };
+  const a = node('A', clock);
+  clock.ms += 5000;
+  const b = node('B', clock); // created later: adopts A's key whichever way the merge goes
+  const nowS = () => Math.floor(clock.ms / 1000);
+  const fromB = b.issueConsoleToken('ann', nowS() + 60);
+  assert.equal(a.verifyToken(fromB, nowS()), undefined, 'different keys before the exchange');
+  a.merge(b.items());
+  b.merge(a.items());
+  const fromA = a.issueConsoleToken('ann', nowS() + 60);
+  assert.equal((b.verifyToken(fromA, nowS()) as { user: string }).user, 'ann');
+  assert.equal((a.verifyToken(b.issueConsoleToken('ann', nowS() + 60), nowS()) as { user: string }).user, 'ann');
+  // B's tokens from before it adopted the cluster's key end
+  assert.equal(b.verifyToken(fromB, nowS()), undefined);
+  // a client login's token stays the node's own
+  assert.equal(b.verifyToken(a.issueToken('ann', nowS() + 60), nowS()), undefined);
+  assert.equal(b.verifyToken(fromA, nowS() + 60), 'expired');
+});
+
+test('a console logout reaches the other members, survives a restart and is forgotten once the token expired', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strato-secsmd-'));
+  try {
+    const clock = { ms: 1_000_000 };
+    const a = node('A', clock);
+    const b = node('B', clock, new SmdStore(dir));
+    b.merge(a.items());
+    const nowS = () => Math.floor(clock.ms / 1000);
+    const token = a.issueConsoleToken('ann', nowS() + 60);
+    const other = a.issueConsoleToken('ann', nowS() + 60);
+    const sent: SecItem[][] = [];
+    a.onLocalChange = (items) => sent.push(items);
+    assert.equal(a.logoutConsoleToken(token, nowS()), true);
+    assert.equal(a.verifyToken(token, nowS()), undefined);
+    assert.equal(sent.length, 1);
+    assert.equal(b.merge(sent[0]!), 1);
+    assert.equal(b.verifyToken(token, nowS()), undefined);
+    assert.equal((b.verifyToken(other, nowS()) as { user: string }).user, 'ann', 'only that session ends');
+    const again = node('B', clock, new SmdStore(dir));
+    assert.equal(again.verifyToken(token, nowS()), undefined);
+    assert.equal((again.verifyToken(other, nowS()) as { user: string }).user, 'ann');
+    // past the token's expiry the logout is dropped with the next one
+    clock.ms += 61_000;
+    a.logoutConsoleToken(a.issueConsoleToken('bob', nowS() + 60), nowS());
+    assert.equal(a.items().filter((i) => i.kind === 'console-logout').length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

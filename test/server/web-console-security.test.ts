@@ -19,7 +19,9 @@ import { AdminSession } from '../helpers/admin-session.js';
 import { connectClient } from '../helpers/client.js';
 import { httpBase, httpNodeConfig, launchChromium } from '../helpers/http-node.js';
 
-const CONFIG = httpNodeConfig('secure-console', { stanzas: 'security {\n}' });
+/** Console sessions last session-ttl (s). */
+const SESSION_TTL_S = 300;
+const CONFIG = httpNodeConfig('secure-console', { stanzas: `security {\n  session-ttl ${SESSION_TTL_S}\n}` });
 
 let server: StratoProcess;
 
@@ -40,7 +42,8 @@ let base: string;
 const shots = process.env['STRATO_CONSOLE_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'strato-console-sec-'));
 
 before(async () => {
-  server = await startStrato({ config: CONFIG });
+  // test hooks: the last test moves the node's clock past the session-ttl
+  server = await startStrato({ config: CONFIG, env: { STRATO_TEST_HOOKS: '1' } });
   base = httpBase(server);
   // generous timeouts: a busy machine must not fail the setup (a login per new connection is a bcrypt)
   const policies = { admin: { timeout: 10_000 }, write: { totalTimeout: 10_000, socketTimeout: 5_000, maxRetries: 3 } };
@@ -208,4 +211,19 @@ test('a remembered /metrics login stops working once the password changes or the
     await admin.dropUser('prom');
   }
   assert.equal((await scrape('prom', 'newpw')).status, 401);
+});
+
+// last: it moves the node's clock forward for good
+test('a console session ends when session-ttl has passed on the node clock', async () => {
+  const r = await fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ user: 'reader', password: 'readpw' }) });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('set-cookie') ?? '', new RegExp(`Max-Age=${SESSION_TTL_S}(;|$)`));
+  const cookie = /^(strato_session=[^;]+)/.exec(r.headers.get('set-cookie') ?? '')![1]!;
+  assert.equal((await fetch(`${base}/api/overview`, { headers: { cookie } })).status, 200);
+  await adminInfo(`strato-test-clock:advance-sec=${SESSION_TTL_S - 10}`);
+  assert.equal((await fetch(`${base}/api/overview`, { headers: { cookie } })).status, 200, 'still valid before the ttl');
+  await adminInfo('strato-test-clock:advance-sec=11');
+  assert.equal((await fetch(`${base}/api/overview`, { headers: { cookie } })).status, 401);
+  const session = (await (await fetch(`${base}/api/session`, { headers: { cookie } })).json()) as { user?: string };
+  assert.equal(session.user, undefined);
 });

@@ -321,7 +321,8 @@ export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: 
       const bad = checkQuery(q);
       if (bad) return send(res, 400, { error: bad });
       const guard = sessions && auth ? (msg: Parameters<typeof sessions.security.checkData>[1], kind: Parameters<typeof sessions.security.checkData>[2], scan: Parameters<typeof sessions.security.checkData>[3]) => sessions.security.checkData({ auth, remote: remoteOf(req) }, msg, kind, scan) : undefined;
-      const a = await runConsoleQuery(node, ctx.handlers, guard, q);
+      // the other members are asked as the same user: the console session's token AUTHENTICATEs there
+      const a = await runConsoleQuery(node, ctx.handlers, guard, q, auth ? { user: auth.user, token: auth.token } : undefined);
       if (a.resultCode !== 0 && a.records.length === 0) return send(res, a.resultCode === 81 || a.resultCode === 80 ? 403 : 400, { error: `the node answered result code ${a.resultCode}`, resultCode: a.resultCode });
       return send(res, 200, a);
     }

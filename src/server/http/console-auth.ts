@@ -1,13 +1,15 @@
 /**
  * Console logins when the node has a `security` stanza: the user name and password are checked by
  * the node's own admin handler (a LOGIN as a client sends it, so lockouts after failed attempts
- * and role allowlists apply as on the service port), and a good login gets a session: a random
- * token in an HttpOnly, SameSite=Strict cookie, kept in memory on this node until it expires
- * (the security stanza's session-ttl) or the user logs out. Every API call then runs as that user:
- * info commands pass the same privilege check as on a client connection, data requests the same
- * guard.
+ * and role allowlists apply as on the service port), and a good login gets a console session
+ * token (security/store.ts: user, expiry, a random session id, an HMAC under the cluster's console
+ * key) in an HttpOnly, SameSite=Strict cookie. Nothing is kept per session: every member of the
+ * cluster verifies the token, so the login holds on every node's console and across restarts,
+ * until it expires (the security stanza's session-ttl) or the user logs out, which every member
+ * learns through system metadata. Every API call then runs as that user: info commands pass the
+ * same privilege check as on a client connection, data requests the same guard, and the query
+ * box's requests to the other members AUTHENTICATE there with the same token.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NodeSecurity } from '../../security/access.js';
 import type { ConnectionAuth } from '../../security/admin.js';
@@ -16,14 +18,12 @@ import { clientCredential } from '../../security/credential.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'strato_session';
-/** Most console sessions a node keeps; past it the oldest is dropped (its user logs in again). */
-export const MAX_CONSOLE_SESSIONS = 1000;
 /** Session lifetime (s) when the security stanza gives none. */
 export const DEFAULT_CONSOLE_SESSION_TTL_S = 86_400;
 
-interface Session {
-  user: string;
-  expiresAtMs: number;
+/** The console user of a request: its name and the session token (the query box forwards it to the other members). */
+export interface ConsoleAuth extends ConnectionAuth {
+  token: Buffer;
 }
 
 /** The LOGIN admin body (after the proto header): header, USER and CREDENTIAL fields. */
@@ -56,39 +56,38 @@ export function checkPassword(security: NodeSecurity, user: string, password: st
 }
 
 export class ConsoleSessions {
-  private readonly sessions = new Map<string, Session>();
-
   constructor(
     readonly security: NodeSecurity,
     private readonly ttlS: number,
+    /** the node's clock (ms): token expiry is checked against it */
+    private readonly nowMs: () => number,
   ) {}
 
-  /** Checks the login with the admin handler; the session token, or the refusing result code. */
+  private nowS(): number {
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  /** Checks the login with the admin handler; the session token (cookie text), or the refusing result code. */
   login(user: string, password: string, address: string, remote = address): { token: string } | { code: number } {
     const r = checkPassword(this.security, user, password, address, remote);
     if ('code' in r) return r;
-    const token = randomBytes(24).toString('base64url');
-    if (this.sessions.size >= MAX_CONSOLE_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(token, { user: r.user, expiresAtMs: Date.now() + this.ttlS * 1000 });
-    return { token };
+    return { token: this.security.store.issueConsoleToken(r.user, this.nowS() + this.ttlS).toString('base64url') };
   }
 
-  /** The logged-in user of a request, undefined without a live session (or when the user was dropped). */
-  authOf(req: IncomingMessage): ConnectionAuth | undefined {
+  /** The logged-in user of a request, undefined without a live session (expired, logged out, or the user dropped). */
+  authOf(req: IncomingMessage): ConsoleAuth | undefined {
     const token = tokenOf(req);
     if (!token) return undefined;
-    const s = this.sessions.get(token);
-    if (!s) return undefined;
-    if (s.expiresAtMs <= Date.now() || !this.security.store.users.has(s.user)) {
-      this.sessions.delete(token);
-      return undefined;
-    }
-    return { user: s.user };
+    const v = this.security.store.verifyToken(token, this.nowS());
+    // a console cookie carries a console token only; the user must still exist
+    if (typeof v !== 'object' || v.consoleSession === undefined || !this.security.store.users.has(v.user)) return undefined;
+    return { user: v.user, token };
   }
 
+  /** Ends the request's session on every member (a token that does not verify changes nothing). */
   logout(req: IncomingMessage): void {
     const token = tokenOf(req);
-    if (token) this.sessions.delete(token);
+    if (token) this.security.store.logoutConsoleToken(token, this.nowS());
   }
 
   /** The Set-Cookie value for a new session. */
@@ -97,12 +96,15 @@ export class ConsoleSessions {
   }
 }
 
-function tokenOf(req: IncomingMessage): string | undefined {
+/** Most bytes of a session cookie's value read (a token is about 150). */
+const COOKIE_TOKEN_MAX_CHARS = 512;
+
+function tokenOf(req: IncomingMessage): Buffer | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [k, v] = part.trim().split('=');
-    if (k === SESSION_COOKIE && v) return v;
+    if (k === SESSION_COOKIE && v && v.length <= COOKIE_TOKEN_MAX_CHARS && /^[A-Za-z0-9_-]+$/.test(v)) return Buffer.from(v, 'base64url');
   }
   return undefined;
 }

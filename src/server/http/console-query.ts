@@ -16,7 +16,9 @@ import { ResponseBuilder } from '../../protocol/response-builder.js';
 import type { FrameSink } from '../../protocol/frame-sink.js';
 import { N_PARTITIONS } from '../../util/digest.js';
 import { ExpOp, ExpType } from '../../expressions/types.js';
+import type { Socket } from 'node:net';
 import { runScan, ScanError, type ScanRecordMessage } from '../../client/scan-stream.js';
+import { WireConnection } from '../../client/wire-connection.js';
 import { formatNodeId } from '../../cluster/node-id.js';
 import { dispatchMessage, type DataHandlers, type RequestGuard } from '../dispatch.js';
 import type { StratoNode } from '../node.js';
@@ -233,13 +235,43 @@ function peerRow(rec: ScanRecordMessage): QueryRow {
   };
 }
 
+/** The console user as the other members are asked: its name and console session token. */
+export interface PeerLogin {
+  user: string;
+  token: Buffer;
+}
+
+/**
+ * A connection to a member's service port, AUTHENTICATEd with the console user's session token
+ * (every member verifies console tokens); rejects naming the result code when the member refuses
+ * (an allowlist that does not admit this node's address answers 82), or after `timeoutMs`.
+ */
+async function authenticatedSocket(host: string, port: number, login: PeerLogin, timeoutMs: number): Promise<Socket> {
+  const conn = await WireConnection.open(host, port, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      conn.authenticate({ user: login.user, sessionToken: login.token }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no login answer from ${host}:${port} in ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (e) {
+    conn.close();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  return conn.detach();
+}
+
 /**
  * Asks the cluster's other members, one after the other in succession order, for the partitions
  * this node skipped: each answers those it holds and skips the rest, which go to the next peer.
  * Stops at the row cap or the query's deadline. A peer that cannot answer (unreachable, refusing)
  * is noted in `peerErrors` and its partitions go on to the next one.
  */
-async function askPeers(node: StratoNode, q: ConsoleQuery, answer: QueryAnswer, skipped: number[], max: number, deadlineMs: number): Promise<number[]> {
+async function askPeers(node: StratoNode, q: ConsoleQuery, answer: QueryAnswer, skipped: number[], max: number, deadlineMs: number, login: PeerLogin | undefined): Promise<number[]> {
   const rt = node.cluster?.runtime;
   if (!rt) return skipped;
   let pending = skipped;
@@ -264,8 +296,9 @@ async function askPeers(node: StratoNode, q: ConsoleQuery, answer: QueryAnswer, 
     const asked = pending.length;
     try {
       const before = answer.records.length;
+      const socket = login ? await authenticatedSocket(ep.host, ep.port, login, Math.min(PEER_CONNECT_TIMEOUT_MS, remainingMs)) : undefined;
       const outcome = await runScan(
-        { ...ep, socketTimeoutMs: remainingMs, totalTimeoutMs: remainingMs, connectTimeoutMs: Math.min(PEER_CONNECT_TIMEOUT_MS, remainingMs) },
+        { ...ep, socket, socketTimeoutMs: remainingMs, totalTimeoutMs: remainingMs, connectTimeoutMs: Math.min(PEER_CONNECT_TIMEOUT_MS, remainingMs) },
         Buffer.concat([head, body]),
         (rec) => {
           if (answer.records.length < max) answer.records.push(peerRow(rec));
@@ -282,9 +315,11 @@ async function askPeers(node: StratoNode, q: ConsoleQuery, answer: QueryAnswer, 
 
 /**
  * Runs the page's query through the node's request path; `guard` is the access check of the
- * logged-in console user (undefined with security off).
+ * logged-in console user and `peerLogin` that user's console session (both undefined with
+ * security off): each other member is asked on a connection AUTHENTICATEd with the session's
+ * token, so it runs the request with that user's privileges, as its own clients' requests.
  */
-export async function runConsoleQuery(node: StratoNode, handlers: DataHandlers, guard: RequestGuard | undefined, q: ConsoleQuery): Promise<QueryAnswer> {
+export async function runConsoleQuery(node: StratoNode, handlers: DataHandlers, guard: RequestGuard | undefined, q: ConsoleQuery, peerLogin?: PeerLogin): Promise<QueryAnswer> {
   const answer: QueryAnswer = { records: [], resultCode: 0, partitionsSkipped: 0, nodes: [node.nodeId], peerErrors: [], timedOut: false };
   const deadlineMs = Date.now() + QUERY_TIMEOUT_MS;
   const skipped: number[] = [];
@@ -336,12 +371,6 @@ export async function runConsoleQuery(node: StratoNode, handlers: DataHandlers, 
     answer.partitionsSkipped = skipped.length;
     return answer;
   }
-  if (guard) {
-    // the peers would need the console user's own login, which the console does not keep
-    answer.partitionsSkipped = skipped.length;
-    answer.peerErrors.push('security is on: only the partitions this node holds are answered (the peers would need your login)');
-    return answer;
-  }
-  answer.partitionsSkipped = (await askPeers(node, q, answer, skipped, max, deadlineMs)).length;
+  answer.partitionsSkipped = (await askPeers(node, q, answer, skipped, max, deadlineMs, peerLogin)).length;
   return answer;
 }
