@@ -162,8 +162,10 @@ test('a directory certificate that tls-ca-file does not sign is refused (65) on 
 });
 
 /**
- * A TCP relay in front of slapd's LDAPS port that counts the connections open through it at
- * once; each is held `holdMs` before it is relayed, so logins overlap whatever the machine's speed.
+ * A TCP relay in front of slapd's LDAPS port that counts the connections relaying at once; each
+ * is held `holdMs` before it is relayed (so logins overlap whatever the machine's speed) and
+ * counted from then until it closes, so a connection the node closed just before opening the
+ * next one is never counted together with it.
  */
 async function countingRelay(target: number, holdMs: number): Promise<{ port: number; peak: () => number; close: () => Promise<void> }> {
   let open = 0;
@@ -171,10 +173,12 @@ async function countingRelay(target: number, holdMs: number): Promise<{ port: nu
   const sockets = new Set<Socket>();
   const server: Server = createServer((inbound) => {
     sockets.add(inbound);
-    open++;
-    peak = Math.max(peak, open);
+    let counted = false;
     inbound.pause();
     const timer = setTimeout(() => {
+      counted = true;
+      open++;
+      peak = Math.max(peak, open);
       const outbound = connect(target, '127.0.0.1', () => {
         inbound.pipe(outbound).pipe(inbound);
         inbound.resume();
@@ -186,7 +190,7 @@ async function countingRelay(target: number, holdMs: number): Promise<{ port: nu
     inbound.on('error', () => undefined);
     inbound.on('close', () => {
       clearTimeout(timer);
-      open--;
+      if (counted) open--;
     });
   });
   const [port] = await freePorts(1);

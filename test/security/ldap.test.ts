@@ -135,6 +135,10 @@ test('an LDAP user who logged in is listed by query users and asadm show users w
     assert.deepEqual(all.find((u) => u.name === 'alice')?.roles, ['read-write']);
     assert.deepEqual(all.find((u) => u.name === 'admin')?.roles, ['user-admin']);
     assert.deepEqual((await admin.queryUser('alice')).roles, ['read-write']);
+    // like an internal user, alice may read her own user and the roles she holds, not others
+    assert.deepEqual((await alice.queryUser('alice')).roles, ['read-write']);
+    assert.equal((await alice.queryRole('read-write')).name, 'read-write');
+    assert.equal(await resultCode(alice.queryRole('sys-admin')), 81);
     // an LDAP user that never logged in here is not known to the node
     assert.equal(await resultCode(admin.queryUser('carol')), 60);
     const r = await runAsadm('-p', String(server.port), '-U', 'admin', '-P', 'admin', '-e', 'show users');
