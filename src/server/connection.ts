@@ -2,7 +2,7 @@
  * One client connection: reads proto frames from the socket without copying when a frame arrives
  * whole, validates the proto header as the reference server does, and answers in request order.
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { inflateSync, deflateSync } from 'node:zlib';
 import { ProtoType, ResponseBuilder, simpleReply, writeProtoHeader } from '../protocol/response-builder.js';
 import { ResultCode } from '../protocol/result-codes.js';
@@ -15,6 +15,7 @@ import type { RefusalLog } from './refusals.js';
 import type { NodeSecurity } from '../security/access.js';
 import type { ConnectionAuth } from '../security/admin.js';
 import { SecResult } from '../security/codes.js';
+import { readIntoOwnBuffers } from './socket-reads.js';
 
 /** Largest frame body a client may send (server's PROTO_SIZE_MAX). */
 export const PROTO_SIZE_MAX = 128 * 1024 * 1024;
@@ -51,6 +52,20 @@ const REPLY_ROOM_MIN_BYTES = 2 * 1024;
 const REPLY_UNFLUSHED_MAX_BYTES = 64 * 1024;
 /** Answers made elsewhere (info, refusals, routed frames) up to this size join the reply buffer. */
 const REPLY_COPY_MAX_BYTES = 4 * 1024;
+/**
+ * A plain TCP connection's read buffer (socket-reads.ts): the kernel copies requests straight
+ * into it, and it is reused for the next read unless something still holds part of it. Every
+ * open connection keeps one (proto-fd-max of them at most), so it is sized for the usual chunk
+ * of requests (a pipelining client's few, a batch of hundreds of keys); a larger request arrives
+ * over several reads.
+ */
+export const CONNECTION_READ_BUFFER_BYTES = 16 * 1024;
+/**
+ * Unprocessed bytes at the end of a read (the start of a frame whose rest has not arrived) up to
+ * this size are copied out so the read buffer is reused; past it the buffer is left to them and
+ * the next read gets a new one.
+ */
+const READ_CARRY_COPY_MAX_BYTES = 4 * 1024;
 
 export interface ConnectionContext {
   node: NamespaceLookup;
@@ -88,9 +103,19 @@ export class ClientConnection implements FrameSink {
   private readonly guard: RequestGuard | undefined;
   /** security on: each batch row's check (a refused row is answered on its row) */
   readonly rowGuard: ((row: AsMsg) => number) | undefined;
+  readonly socket: Socket;
+  /** the buffer the socket reads into (plain TCP); undefined on 'data' sockets */
+  private readBuf: Buffer | undefined;
+  /** something outlives the last read's callback holding part of `readBuf`: the next read gets a new one */
+  private readBufHeld = false;
 
+  /**
+   * @param socket an accepted connection; a plain TCP one accepted paused (`pauseOnConnect`) is
+   *   re-wrapped to read into a buffer of the connection's own (socket-reads.ts), any other socket
+   *   is read through its 'data' events
+   */
   constructor(
-    readonly socket: Socket,
+    socket: Socket,
     private readonly ctx: ConnectionContext,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -98,8 +123,19 @@ export class ClientConnection implements FrameSink {
     const security = ctx.security;
     this.guard = security ? (msg, kind, scan) => security.checkData(this, msg, kind, scan) : undefined;
     this.rowGuard = security ? (row) => security.checkRow(this, row) : undefined;
+    const own = readIntoOwnBuffers(
+      socket,
+      (n, buf) => this.onRead(n, buf),
+      () => this.nextReadBuffer(),
+    );
+    if (own) socket = own;
+    else {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      // accepted paused but not re-wrapped: read it the ordinary way
+      if (socket instanceof Socket && socket.isPaused()) socket.resume();
+    }
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => {
       this.closed = true;
@@ -141,6 +177,39 @@ export class ClientConnection implements FrameSink {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
+  }
+
+  /**
+   * A read into `readBuf` (n bytes at its start). The frames in it are answered here; what must
+   * outlive the call is taken care of before the buffer is read into again: a partial frame's
+   * bytes are copied out when few, else (or when a stream answer started here may still read its
+   * request) the buffer is retired.
+   */
+  private onRead(n: number, buf: Buffer): boolean {
+    this.onData(buf.subarray(0, n));
+    if (this.busy) this.readBufHeld = true;
+    else if (this.pendingBytes > 0 && !this.readBufHeld) this.carryPending(buf);
+    return true;
+  }
+
+  /** Copies the pending bytes that still sit in `buf` out of it, or retires it when they are many. */
+  private carryPending(buf: Buffer): void {
+    const pending = this.pending;
+    let inBuf = 0;
+    for (let i = 0; i < pending.length; i++) if (pending[i]!.buffer === buf.buffer) inBuf += pending[i]!.length;
+    if (inBuf > READ_CARRY_COPY_MAX_BYTES) {
+      this.readBufHeld = true;
+      return;
+    }
+    for (let i = 0; i < pending.length; i++) if (pending[i]!.buffer === buf.buffer) pending[i] = Buffer.from(pending[i]!);
+  }
+
+  /** The buffer for the next read: undefined keeps the current one, a new one when it is held. */
+  private nextReadBuffer(): Buffer | undefined {
+    if (this.readBuf !== undefined && !this.readBufHeld) return undefined;
+    this.readBufHeld = false;
+    this.readBuf = Buffer.allocUnsafeSlow(CONNECTION_READ_BUFFER_BYTES);
+    return this.readBuf;
   }
 
   private onData(chunk: Buffer): void {

@@ -124,7 +124,8 @@ export class Service {
 
   /** Opens the service port, then the TLS port when configured; resolves with the service port. */
   async listen(): Promise<number> {
-    const server = createServer((socket: Socket) => this.accept(socket));
+    // accepted paused: the connection re-wraps the socket to read into its own buffer (socket-reads.ts)
+    const server = createServer({ pauseOnConnect: true }, (socket: Socket) => this.accept(socket));
     this.boundPort = await listenOn(server, this.options.address, this.options.port);
     this.server = server;
     const tls = this.options.tls;

@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { frame, infoFrame } from '../helpers/raw-client.js';
 import { encodeGet, encodePut } from '../../src/client/message-encoder.js';
+import { encodeBatchGet } from '../../src/client/batch-read-encoder.js';
 import { computeDigest } from '../../src/util/digest.js';
 
 const OK = 0;
@@ -59,6 +60,68 @@ function exchange(bytes: Buffer, count: number, timeoutMs = 10_000): Promise<Ans
       reject(e);
     });
   });
+}
+
+/** Each message of an answer frame's body (a batch answer frame holds several). */
+function messages(body: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let p = 0;
+  while (p < body.length) {
+    const start = p;
+    const nFields = body.readUInt16BE(p + 18);
+    const nOps = body.readUInt16BE(p + 20);
+    p += 22;
+    for (let i = 0; i < nFields + nOps; i++) p += 4 + body.readUInt32BE(p);
+    out.push(body.subarray(start, p));
+  }
+  return out;
+}
+
+/**
+ * Writes `pieces` one after another, each in its own write after a turn of the event loop (so the
+ * node reads frames cut anywhere), and collects the answer messages until `done` says enough.
+ */
+function exchangeInPieces(pieces: Buffer[], done: (msgs: Buffer[]) => boolean, timeoutMs = 10_000): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const msgs: Buffer[] = [];
+    const sock: Socket = connect({ host: '127.0.0.1', port: server.port }, async () => {
+      sock.setNoDelay(true);
+      for (const piece of pieces) {
+        if (sock.destroyed) return;
+        sock.write(piece);
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`${msgs.length} answer messages within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 8 && buf.length >= 8 + buf.readUIntBE(2, 6)) {
+        const size = buf.readUIntBE(2, 6);
+        msgs.push(...messages(buf.subarray(8, 8 + size)));
+        buf = buf.subarray(8 + size);
+      }
+      if (done(msgs)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(msgs);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** Cuts `bytes` into pieces of `size` bytes. */
+function cut(bytes: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let p = 0; p < bytes.length; p += size) out.push(bytes.subarray(p, p + size));
+  return out;
 }
 
 /** The value of the first bin of a read answer's body (one op, as a get of one bin answers). */
@@ -158,4 +221,40 @@ test('a client that pipelines reads of a large record without reading the answer
   // the node still answers others
   const [again] = await exchange(encodeGet('test', 'pipe3', digest), 1);
   assert.equal(again!.body[5], OK);
+});
+
+test('requests cut into 7-byte pieces, and requests behind a batch in the same write, are answered from the bytes the client sent', async () => {
+  const n = 20;
+  const digests = Array.from({ length: n }, (_, k) => computeDigest('pipe4', 3, Buffer.from(`k${k}`)));
+  const values = digests.map((_, k) => Buffer.alloc(100 + k * 50, 0x61 + k));
+  const puts = Buffer.concat(digests.map((d, k) => encodePut('test', 'pipe4', d, [{ name: 'v', type: 4, value: values[k]! }])));
+  // every frame arrives in pieces: a read ends inside a frame again and again
+  const putAnswers = await exchangeInPieces(cut(puts, 7), (m) => m.length >= n);
+  assert.deepEqual(
+    putAnswers.map((m) => m[5]),
+    digests.map(() => OK),
+  );
+  // a batch answered as a stream, with reads and a put behind it in the same write (and pieces)
+  const newValue = Buffer.alloc(3000, 0x7a);
+  const chunk = Buffer.concat([
+    encodeBatchGet('test', 'pipe4', digests),
+    ...digests.map((d) => encodeGet('test', 'pipe4', d)),
+    encodePut('test', 'pipe4', digests[0]!, [{ name: 'v', type: 4, value: newValue }]),
+    encodeGet('test', 'pipe4', digests[0]!),
+  ]);
+  for (const pieces of [[chunk], cut(chunk, 7), cut(chunk, 1000)]) {
+    // batch: n rows and its LAST message, then n gets, the put and the get after it
+    const msgs = await exchangeInPieces(pieces, (m) => m.length >= n + 1 + n + 2);
+    assert.equal(msgs.length, n + 1 + n + 2);
+    for (let k = 0; k < n; k++) {
+      assert.equal(msgs[k]![5], OK, `batch row ${k}`);
+      assert.ok(firstBinValue(msgs[k]!).equals(values[k]!), `batch row ${k} value`);
+    }
+    assert.equal(msgs[n]![3]! & 1, 1, 'the batch ends with its LAST message');
+    for (let k = 0; k < n; k++) assert.equal(msgs[n + 1 + k]![5], OK, `get ${k}`);
+    for (let k = 0; k < n; k++) assert.ok(firstBinValue(msgs[n + 1 + k]!).equals(values[k]!), `get ${k} answers its own record`);
+    assert.equal(msgs[2 * n + 1]![5], OK, 'the put behind the batch');
+    assert.ok(firstBinValue(msgs[2 * n + 2]!).equals(newValue), 'the get after the put reads the new value');
+    values[0] = newValue;
+  }
 });
