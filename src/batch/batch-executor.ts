@@ -1,10 +1,11 @@
 /**
  * Executes a batch: each row is its own single-record transaction (no atomicity, no rollback);
- * row answers stream out in frames as they complete, then a final LAST message.
+ * row answers stream out in frames as they complete, then a final LAST message. Rows and the end
+ * are answered and counted by transaction/outcome.ts (answerBatchRow, answerBatchEnd).
  */
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
-import { Info1, Info3, type AsMsg } from '../protocol/message.js';
-import { countOutcome } from '../transaction/outcome.js';
+import { Info1, type AsMsg } from '../protocol/message.js';
+import { answerBatchEnd, answerBatchRow, type BatchIndexStats } from '../transaction/outcome.js';
 import type { KeyedKind } from '../protocol/request.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
@@ -28,11 +29,6 @@ export const BATCH_SLICE_MS = 10;
 /** Rows between two looks at the clock for {@link BATCH_SLICE_MS}. */
 const SLICE_CHECK_ROWS = 32;
 
-export interface BatchStats {
-  batchIndexInitiate: number;
-  batchIndexComplete: number;
-  batchIndexError: number;
-}
 
 /** Runs rows in a cluster: here, or proxied to the node serving the row's partition. */
 export interface BatchRowRouter {
@@ -48,7 +44,7 @@ export interface BatchOptions {
   maxRequests: () => number;
   /** Times each row when given (one clock read per row). */
   latency?: BatchRowLatency | undefined;
-  stats: BatchStats;
+  stats: BatchIndexStats;
   compress?: (frame: Buffer) => Buffer;
   router?: BatchRowRouter | undefined;
   /** security on: a row refused here answers its code on its row and does not run */
@@ -58,13 +54,6 @@ export interface BatchOptions {
    * some, which the row waits for (later rows wait behind it: answers keep their order)
    */
   prepare?: ((row: AsMsg) => Promise<void> | undefined) | undefined;
-}
-
-function lastFrame(code: number): Buffer {
-  const b = new ResponseBuilder(64);
-  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
-  b.endMessage();
-  return b.finish();
 }
 
 /** The histogram a row counts in: UDF rows, writes and deletes, reads. */
@@ -83,8 +72,8 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
   try {
     request = parseBatchRequest(parent, node, opts.maxRequests());
   } catch (e) {
-    opts.stats.batchIndexError++;
-    sink.send(lastFrame(resultCodeOf(e, ResultCode.PARAMETER)));
+    // refused whole: its end is its answer
+    answerBatchEnd(sink, opts.stats, resultCodeOf(e, ResultCode.PARAMETER));
     return;
   }
   const compress = parent.info1 & Info1.COMPRESS_RESPONSE ? opts.compress : undefined;
@@ -123,24 +112,18 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
       if (sink.closed) return;
       sliceStart = performance.now();
     }
-    if (refused !== 0) {
-      out.beginMessage(refused, 0, 0, row.index);
-      out.endMessage();
-      code = refused;
-    } else if (opts.router) {
+    if (refused !== 0) code = refused;
+    else if (opts.router) {
       const r = opts.router.batchRow(row.msg, row.index, out, pending);
       code = typeof r === 'number' ? r : await r;
     } else code = executeSingleRecord(node, row.msg, out, row.index, true);
-    // every row counts here, also one proxied to another node
-    countOutcome(row.ns.stats, row.kind, code, true);
+    // every row is counted here, also one proxied to another node; a refused row is answered here
+    answerBatchRow(out, row.ns.stats, row.kind, row.index, code, refused !== 0);
     if (opts.latency) opts.latency.recordNs(row.ns.name, batchSubKind(row.kind), (performance.now() - t0) * 1e6);
     if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
     if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
     if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;
   }
   await flush();
-  const finalCode = reportAll ? ResultCode.OK : firstError;
-  if (finalCode === ResultCode.OK) opts.stats.batchIndexComplete++;
-  else opts.stats.batchIndexError++;
-  sink.send(lastFrame(finalCode));
+  answerBatchEnd(sink, opts.stats, reportAll ? ResultCode.OK : firstError);
 }

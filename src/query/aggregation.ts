@@ -11,7 +11,7 @@
  * UNSUPPORTED_FEATURE, as Aerospike 8.1 refuses it.
  */
 import { AsError, ResultCode } from '../protocol/result-codes.js';
-import { Info3, OpType } from '../protocol/message.js';
+import { OpType } from '../protocol/message.js';
 import type { ScanRequest } from '../protocol/scan-request.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
@@ -21,7 +21,8 @@ import type { FrameSink } from '../protocol/frame-sink.js';
 import { ScanJob } from '../scan/scan-jobs.js';
 import { applyStreamUdf, udfCallOf, StreamRecords, type StreamRecordMeta, type UdfRegistry } from '../udf/index.js';
 import { logger } from '../util/log.js';
-import { refusalFrame, type JobContext } from './background-job.js';
+import type { JobContext } from './background-job.js';
+import { answerStreamEnd, beginRecordAnswer, refusalFrame, type StreamEnd } from '../transaction/outcome.js';
 import { readJobRequest } from './job-request.js';
 import { Pacer, walkPartitions } from './job-walk.js';
 import { recordSourceFor } from './record-source.js';
@@ -35,13 +36,6 @@ const log = logger.context('query', 'query.ts');
 
 export interface AggregationContext extends JobContext {
   udf: UdfRegistry;
-}
-
-function lastFrame(code: number): Buffer {
-  const b = new ResponseBuilder(64);
-  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
-  b.endMessage();
-  return b.finish();
 }
 
 /** Runs an aggregation request end to end, streaming its values to `sink`. */
@@ -77,12 +71,12 @@ export async function executeAggregation(ctx: AggregationContext, request: ScanR
     const outcome = applyStreamUdf(ctx.udf, call.module, call.fn, call.args, records.take());
     for (const v of outcome.values) {
       const p = v.kind === 'record' ? undefined : valueToParticle(v.value);
-      out.beginMessage(0, 0, 0);
+      beginRecordAnswer(out, 0, 0, 0);
       out.addOp(OpType.READ, p ? p.type : Particle.NULL, 'SUCCESS', p?.value);
       out.endMessage();
     }
     if (outcome.error !== undefined) {
-      out.beginMessage(0, 0, 0);
+      beginRecordAnswer(out, 0, 0, 0);
       out.addOp(OpType.READ, Particle.STRING, 'FAILURE', Buffer.from(outcome.error, 'utf8'));
       out.endMessage();
       failed = true;
@@ -136,26 +130,16 @@ export async function executeAggregation(ctx: AggregationContext, request: ScanR
     log.warning(`aggregation query job ${job.trid} failed: ${e instanceof Error ? e.message : String(e)}`);
     failed = true;
   }
-  let code: number;
-  if (failed || sink.closed) {
-    code = ResultCode.UNKNOWN;
-    job.finish('done(abandoned-unknown)');
-    stats.jobEnded(source.kind, 'aggr', 'error');
-  } else if (job.abortRequested) {
-    code = ResultCode.QUERY_ABORT;
-    job.finish('done(user-aborted)');
-    stats.jobEnded(source.kind, 'aggr', 'abort');
-  } else {
-    code = ResultCode.OK;
-    job.finish('done(ok)');
-    stats.jobEnded(source.kind, 'aggr', 'complete');
-  }
-  if (!sink.closed) {
-    const frame = lastFrame(code);
-    job.netIoBytes += frame.length;
-    sink.send(frame);
-  }
-  log.debug(`finished aggregation query job ${job.trid} (${code})`);
+  // the end is answered only to a client still there, and its bytes count in the job's net-io
+  const end: StreamEnd =
+    failed || sink.closed
+      ? { status: 'done(abandoned-unknown)', code: ResultCode.UNKNOWN }
+      : job.abortRequested
+        ? { status: 'done(user-aborted)', code: ResultCode.QUERY_ABORT }
+        : { status: 'done(ok)', code: ResultCode.OK };
+  const counted = end.status === 'done(ok)' ? 'complete' : end.status === 'done(user-aborted)' ? 'abort' : 'error';
+  job.netIoBytes += answerStreamEnd(sink, job, end, () => stats.jobEnded(source.kind, 'aggr', counted), false);
+  log.debug(`finished aggregation query job ${job.trid} (${end.code})`);
 }
 
 function prepare(ctx: AggregationContext, request: ScanRequest, client: string) {

@@ -16,9 +16,9 @@ import { AsError, ResultCode } from '../protocol/result-codes.js';
 import { FieldType, Info1, Info2, Info3, isReadOp } from '../protocol/message.js';
 import { RecordRequestTemplate } from '../protocol/record-template.js';
 import type { ScanRequest } from '../protocol/scan-request.js';
-import { ResponseBuilder } from '../protocol/response-builder.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
+import { lastFrame, recordJobEnd, refusalFrame } from '../transaction/outcome.js';
 import { compileFilterBytes } from '../transaction/filter.js';
 import { ScanJob, type ScanJobRegistry } from '../scan/scan-jobs.js';
 import { udfCallOf } from '../udf/apply.js';
@@ -50,22 +50,6 @@ export interface JobContext {
   secondary?: SecondaryIndexSourceFactory;
 }
 
-/** One message with LAST set and a result code: the whole answer to a background request. */
-export function finFrame(code: number): Buffer {
-  const b = new ResponseBuilder(64);
-  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
-  b.endMessage();
-  return b.finish();
-}
-
-/** The answer to a request refused before its job starts: one plain message. */
-export function refusalFrame(code: number): Buffer {
-  const b = new ResponseBuilder(64);
-  b.beginMessage(code, 0, 0);
-  b.endMessage();
-  return b.finish();
-}
-
 /**
  * Starts a background job for `msg` and answers the client: one LAST message with 0 once the job
  * runs, or the refusal. The job goes on after this resolves.
@@ -80,10 +64,11 @@ export async function startBackgroundJob(ctx: JobContext, req: ScanRequest, sink
     return;
   }
   ctx.jobs.add(job);
-  sink.send(finFrame(ResultCode.OK));
+  // the whole answer: the job runs on after it
+  sink.send(lastFrame(ResultCode.OK));
   run().catch((e) => {
     log.warning(`background query job ${job.trid} failed: ${e instanceof Error ? e.message : String(e)}`);
-    if (!job.done) job.finish('done(error)');
+    if (!job.done) recordJobEnd(job, 'done(error)');
   });
 }
 
@@ -238,8 +223,7 @@ function prepare(ctx: JobContext, request: ScanRequest, client: string): { job: 
     );
     await Promise.all(inFlight);
     const aborted = job.abortRequested;
-    job.finish(aborted ? 'done(user-aborted)' : 'done(ok)');
-    stats.jobEnded(source.kind, isUdf ? 'udf_bg' : 'ops_bg', aborted ? 'abort' : 'complete');
+    recordJobEnd(job, aborted ? 'done(user-aborted)' : 'done(ok)', () => stats.jobEnded(source.kind, isUdf ? 'udf_bg' : 'ops_bg', aborted ? 'abort' : 'complete'));
     log.info(`finished ${kindName} query job ${job.trid} (${aborted ? ResultCode.QUERY_ABORT : 0})`);
   };
   return { job, run };

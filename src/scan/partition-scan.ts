@@ -1,6 +1,8 @@
 /**
  * Foreground partition scans (protocol reference §8): the request names partitions (or resume
  * digests); records stream out in frames, each partition in digest order, then a LAST message.
+ * Result codes, the job's end and the LAST message are written by transaction/outcome.ts; this
+ * module appends each record's fields and bins.
  */
 import { AsError, ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { FieldType, Info1, Info2, Info3, OpType, type AsMsg } from '../protocol/message.js';
@@ -18,6 +20,7 @@ import { readParticleOp } from '../transaction/read.js';
 import { valueToParticle } from '../values/bin-particles.js';
 import { Particle } from '../protocol/particle.js';
 import { ScanJob, type ScanJobRegistry } from './scan-jobs.js';
+import { answerPartitionUnavailable, answerStreamEnd, beginRecordAnswer, endRecordAnswer, refusalFrame } from '../transaction/outcome.js';
 import type { NamespaceSindexes } from '../sindex/namespace-sindexes.js';
 import { openIndexQuery } from '../query/index-query.js';
 import type { PartitionCandidates, PartitionRecordSource } from '../query/record-source.js';
@@ -33,21 +36,6 @@ interface PartitionTask {
   after: Buffer | undefined;
   /** with `after`, for index queries: the bval the resumed record was found under */
   afterBval: bigint;
-}
-
-/** Answers a request that fails before the scan starts: one plain message, no LAST bit. */
-function errorFrame(code: number): Buffer {
-  const b = new ResponseBuilder(64);
-  b.beginMessage(code, 0, 0);
-  b.endMessage();
-  return b.finish();
-}
-
-function lastFrame(code: number): Buffer {
-  const b = new ResponseBuilder(64);
-  b.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
-  b.endMessage();
-  return b.finish();
 }
 
 function parseTasks(req: ScanRequest, indexQuery: boolean): PartitionTask[] {
@@ -148,7 +136,7 @@ export async function executeScan(ctx: ScanContext, req: ScanRequest, sink: Fram
     // a short query runs inline and is not monitored (Aerospike lists only long ones in query-show)
     if (!(msg.info1 & Info1.SHORT_QUERY) || !source) ctx.jobs.add(job);
   } catch (e) {
-    sink.send(errorFrame(resultCodeOf(e, ResultCode.PARAMETER)));
+    sink.send(refusalFrame(resultCodeOf(e, ResultCode.PARAMETER)));
     return;
   }
 
@@ -171,8 +159,7 @@ export async function executeScan(ctx: ScanContext, req: ScanRequest, sink: Fram
       if (setId < 0 || sent >= maxRecords) break;
       if (ctx.servesPartition && !ctx.servesPartition(ns.name, task.pid)) {
         // the client's map is stale: partition-done with UNAVAILABLE makes it retry elsewhere
-        out.beginMessage(ResultCode.UNAVAILABLE, task.pid, 0, 0, 0, Info3.PARTITION_DONE);
-        out.endMessage();
+        answerPartitionUnavailable(out, task.pid);
         continue;
       }
       const nowCl = ns.nowCl();
@@ -224,7 +211,7 @@ export async function executeScan(ctx: ScanContext, req: ScanRequest, sink: Fram
           });
           if (!any) continue; // a record with none of the selected bins is skipped
         }
-        out.beginMessage(0, index.generation(id), index.voidTime(id), 0, noBins ? Info1.GET_NO_BINS : 0);
+        beginRecordAnswer(out, index.generation(id), index.voidTime(id), noBins ? Info1.GET_NO_BINS : 0);
         out.addField(FieldType.NAMESPACE, nsNameBytes);
         out.addField(FieldType.DIGEST, index.digestView(id));
         const set = index.setId(id);
@@ -250,9 +237,8 @@ export async function executeScan(ctx: ScanContext, req: ScanRequest, sink: Fram
             });
           }
         }
-        out.endMessage();
+        endRecordAnswer(out, job);
         sent++;
-        job.recsSucceeded++;
         if (out.bodyBytes >= FRAME_FLUSH_BYTES) await flush();
         if (rps > 0) {
           const aheadMs = (sent * 1000) / rps - (Date.now() - startMs);
@@ -270,16 +256,11 @@ export async function executeScan(ctx: ScanContext, req: ScanRequest, sink: Fram
       else if (job.partitionsDone % 256 === 0) await new Promise((r) => setImmediate(r));
     }
     await flush();
-    if (job.abortRequested) {
-      job.finish('done(user-aborted)');
-      sink.send(lastFrame(ResultCode.QUERY_ABORT));
-    } else {
-      job.finish(sink.closed ? 'done(abandoned-unknown)' : 'done(ok)');
-      sink.send(lastFrame(ResultCode.OK));
-    }
+    if (job.abortRequested) answerStreamEnd(sink, job, { status: 'done(user-aborted)', code: ResultCode.QUERY_ABORT });
+    else if (sink.closed) answerStreamEnd(sink, job, { status: 'done(abandoned-unknown)', code: ResultCode.OK });
+    else answerStreamEnd(sink, job, { status: 'done(ok)', code: ResultCode.OK });
   } catch (e) {
-    job.finish('done(error)');
-    sink.send(lastFrame(resultCodeOf(e)));
+    answerStreamEnd(sink, job, { status: 'done(error)', code: resultCodeOf(e) });
   }
 }
 

@@ -6,11 +6,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
-import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
+import { FieldType, parseMessage, type AsMsg } from '../protocol/message.js';
 import { fieldText, keyedKind, requestKind, type RequestKind } from '../protocol/request.js';
 import { decodeScanRequest, type ScanRequest } from '../protocol/scan-request.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { executeSingleRecord, lastExecuted } from '../transaction/single-record.js';
+import { lastFrame } from '../transaction/outcome.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
 import type { LatencyRegistry } from './latency.js';
@@ -66,10 +67,8 @@ export function dispatchMessage(
     // security on: the user's privileges (and quotas) decide before anything runs
     const refused = guard(msg, kind, scan);
     if (refused !== 0) {
-      const answer = simpleReply(refused);
       // a batch or scan/query client reads until a last frame: the refusal is one
-      if (kind === 'batch' || kind === 'scan') answer[8 + 3] = Info3.LAST;
-      return answer;
+      return kind === 'batch' || kind === 'scan' ? lastFrame(refused) : simpleReply(refused);
     }
   }
   if (kind === 'batch') {

@@ -1,6 +1,6 @@
 /**
- * One single-record transaction, whichever kind, and the one place its answer is completed and its
- * outcome counted. Used by the dispatcher for a client's request, by batch rows, background jobs
+ * One single-record transaction, whichever kind: decoded once, run, and its answer completed and
+ * its outcome counted by outcome.ts. Used by the dispatcher for a client's request, by batch rows, background jobs
  * and the cluster router for requests served here.
  */
 import { AsError, ResultCode, resultCodeOf } from '../protocol/result-codes.js';
@@ -10,7 +10,7 @@ import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { executeRead } from './read.js';
 import { executeDelete, executeWrite } from './write.js';
 import type { NamespaceLookup, TxRequest } from './keyed-request.js';
-import { countOutcome, failedAnswer } from './outcome.js';
+import { answerSingleRecord, failedAnswer } from './outcome.js';
 
 /**
  * The namespace and kind of the request executeSingleRecord ran last (namespace undefined when the
@@ -46,12 +46,8 @@ export function executeSingleRecord(node: NamespaceLookup, msg: AsMsg, out: Resp
     failedAnswer.generation = 0;
     failedAnswer.voidTime = 0;
   }
-  if (out.pos === mark) {
-    // the transaction left the answer to us: a result code with the record's metadata, no ops
-    out.beginMessage(code, failedAnswer.generation, failedAnswer.voidTime, rowIndex);
-    out.endMessage();
-  }
-  if (req !== undefined && !inBatch) countOutcome(req.ns.stats, req.kind, code, false);
+  // the answer, unless the transaction wrote it (with ops), and the outcome's statistics
+  answerSingleRecord(out, mark, code, req?.ns.stats, req?.kind ?? 'read', rowIndex, inBatch);
   return code;
 }
 
