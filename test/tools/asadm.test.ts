@@ -7,7 +7,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
@@ -23,6 +23,23 @@ function asadm(...args: string[]): Promise<{ code: number; out: string; err: str
     execFile(process.execPath, [ASADM, ...args], { timeout: 30_000 }, (e, out, err) => {
       resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
     });
+  });
+}
+
+/** asadm with `input` on its standard input (then closed). */
+function asadmIn(input: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [ASADM, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => proc.kill(), 30_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+    proc.stdin.end(input);
   });
 }
 
@@ -571,6 +588,55 @@ describe('asadm on a node with security', () => {
       await carol?.close();
       await quotas.stop();
     }
+  });
+
+  test('a password left out is prompted for as asadm does: the next line of stdin after its getpass warning, in -e and at the prompt', async () => {
+    const login = ['-p', String(server.port), '-U', 'admin', '-P', 'admin'];
+    let r = await asadmIn('pw1\n', ...login, '--enable', '-e', 'manage acl create user dora roles read');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, 'Warning: Password input may be echoed.\nEnter password for new user dora:');
+    assert.equal(r.out, 'Successfully created user dora.\n');
+    assert.equal((await as('dora', 'pw1', 'show users dora', false)).code, 0, 'dora logs in with the prompted password');
+    // at the prompt the password is the script's next line, read in turn with the commands
+    r = await asadmIn('enable\nmanage acl set-password user dora\npw2\nshow users dora\nexit\n', ...login);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^Warning: Password input may be echoed\.\nEnter new password for user dora:$/);
+    assert.match(r.out, /Successfully set password for user dora\./);
+    assert.equal(table(r.out, 'Users')[0]?.get('User'), 'dora', 'the line after the password ran as a command');
+    r = await asadmIn('pw2\npw3\n', '-p', String(server.port), '-U', 'dora', '-P', 'pw2', '--enable', '-e', 'manage acl change-password');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, 'Warning: Password input may be echoed.\nEnter old password:Warning: Password input may be echoed.\nEnter new password:');
+    assert.equal((await as('dora', 'pw3', 'show users dora', false)).code, 0);
+    // no line to read: refused, nothing created
+    r = await asadmIn('', ...login, '--enable', '-e', 'manage acl create user erin');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /ERROR: No password given: the input ended\./);
+    assert.equal((await as('admin', 'admin', 'show users erin', false)).code, 1);
+    await as('admin', 'admin', 'manage acl delete user dora');
+  });
+
+  test('on a terminal the prompted password is read without echo', { skip: !existsSync('/usr/bin/script') && 'util-linux script (a pseudo-terminal) is not installed' }, async () => {
+    // util-linux `script` runs asadm on a pseudo-terminal; the password is typed once the prompt shows
+    const cmd = `${process.execPath} ${ASADM} -p ${server.port} -U admin -P admin --enable -e 'manage acl create user tty1 roles read'`;
+    const proc = spawn('/usr/bin/script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let typed = false;
+    proc.stdout.on('data', (d) => {
+      out += d;
+      if (!typed && out.includes('Enter password for new user tty1:')) {
+        typed = true;
+        proc.stdin.write('s3cr3t-tty\r');
+      }
+    });
+    const timer = setTimeout(() => proc.kill(), 20_000);
+    const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    clearTimeout(timer);
+    assert.equal(code, 0, out);
+    assert.match(out, /^Enter password for new user tty1:\r?\n/, 'the prompt on the terminal, then a new line');
+    assert.match(out, /Successfully created user tty1\./);
+    assert.doesNotMatch(out, /s3cr3t-tty/, 'the password is not echoed');
+    assert.equal((await as('tty1', 's3cr3t-tty', 'show users tty1', false)).code, 0);
+    await as('admin', 'admin', 'manage acl delete user tty1');
   });
 
   test('set-password and change-password take effect at the next login; delete removes the user and the role', async () => {

@@ -33,9 +33,20 @@ export interface AclResult {
   failed: boolean;
 }
 
-/** What the session knows: who logged in (for change-password). */
+/** What the session knows: who logged in (for change-password), and how to ask for a password. */
 export interface AclSession {
   user: string | undefined;
+  /**
+   * Asks for a password the command line left out, as asadm's getpass prompts (undefined: the
+   * input ended); absent: no input to ask on.
+   */
+  secret?: ((prompt: string) => Promise<string | undefined>) | undefined;
+}
+
+/** A prompted password, or the error to print when none could be read. */
+async function askSecret(session: AclSession, prompt: string): Promise<string | AclResult> {
+  const answer = session.secret ? await session.secret(prompt) : undefined;
+  return answer ?? fail('No password given: the input ended.');
 }
 
 const ok = (out: string): AclResult => ({ out: `${out}\n`, failed: false });
@@ -103,7 +114,7 @@ export async function manageAcl(c: AdminCluster, words: string[], session: AclSe
     case 'delete':
     case 'grant':
     case 'revoke': {
-      if (kind === 'user') return userCommand(c, action, rest);
+      if (kind === 'user') return userCommand(c, action, rest, session);
       if (kind === 'role') return roleCommand(c, action, rest);
       return { out: `${usage}\n`, failed: true };
     }
@@ -113,16 +124,19 @@ export async function manageAcl(c: AdminCluster, words: string[], session: AclSe
       const user = mods.get('user')?.[0];
       const password = mods.get('password')?.[0];
       if (!user) return { out: `${usage}\n`, failed: true };
-      if (password === undefined) return fail(`a password is needed for user ${user} (give it with 'password <password>'; asadm here does not prompt)`);
-      return run(c, `Successfully set password for user ${user}.`, (conn) => setPassword(conn, user, password));
+      const pw = password ?? (await askSecret(session, `Enter new password for user ${user}:`));
+      if (typeof pw !== 'string') return pw;
+      return run(c, `Successfully set password for user ${user}.`, (conn) => setPassword(conn, user, pw));
     }
     case 'change-password': {
       const { mods } = parseModifiers([kind ?? '', ...rest].filter((w) => w !== ''), ['user', 'old', 'new']);
+      // as asadm: the passwords are asked for first, then the user is looked at
+      const old = mods.get('old')?.[0] ?? (await askSecret(session, 'Enter old password:'));
+      if (typeof old !== 'string') return old;
+      const next = mods.get('new')?.[0] ?? (await askSecret(session, 'Enter new password:'));
+      if (typeof next !== 'string') return next;
       const user = mods.get('user')?.[0] ?? session.user;
-      const old = mods.get('old')?.[0];
-      const next = mods.get('new')?.[0];
       if (!user) return fail('No user is currently authenticated.');
-      if (old === undefined || next === undefined) return fail("give the passwords with 'old <old-password> new <new-password>' (asadm here does not prompt)");
       return run(c, `Successfully changed password for user ${user}.`, (conn) => changePassword(conn, user, old, next));
     }
     case 'allowlist': {
@@ -153,7 +167,7 @@ export async function manageAcl(c: AdminCluster, words: string[], session: AclSe
   }
 }
 
-async function userCommand(c: AdminCluster, action: string, words: string[]): Promise<AclResult> {
+async function userCommand(c: AdminCluster, action: string, words: string[], session: AclSession): Promise<AclResult> {
   const { line, mods } = parseModifiers(words, ['password', 'roles', 'role']);
   const user = line[0];
   if (!user) return fail(`Usage: manage acl ${action} user <username>${action === 'create' ? ' [password <password>] [roles <role1> <role2> ...]' : action === 'delete' ? '' : ' roles <role1> [<role2> [...]]'}`);
@@ -161,8 +175,8 @@ async function userCommand(c: AdminCluster, action: string, words: string[]): Pr
   const roles = [...(mods.get('roles') ?? []), ...(mods.get('role') ?? [])];
   switch (action) {
     case 'create': {
-      const password = mods.get('password')?.[0];
-      if (password === undefined) return fail(`a password is needed for the new user ${user} (give it with 'password <password>'; asadm here does not prompt)`);
+      const password = mods.get('password')?.[0] ?? (await askSecret(session, `Enter password for new user ${user}:`));
+      if (typeof password !== 'string') return password;
       return run(c, `Successfully created user ${user}.`, (conn) => createUser(conn, user, password, roles));
     }
     case 'delete':

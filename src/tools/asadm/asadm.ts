@@ -7,12 +7,12 @@
  * commands from stdin, one a line, prompting `Admin> ` (`Admin+> ` once `enable`d).
  * The nodes are the seeds and every peer they report (peers-clear-std; peers-tls-std over TLS).
  */
-import { createInterface } from 'node:readline';
 import { Options, UsageError, parseCommandLine, parseHosts, type OptionSpec } from '../cli-args.js';
 import { applyToolAuth, readStdinLine, readToolAuth, type ToolAuth } from '../auth-args.js';
 import { applyToolTls, readToolTls, TLS_OPTION_SPECS, TLS_USAGE, type ToolTls } from '../tls-args.js';
 import { AdminCluster, DiscoveryError } from './cluster.js';
 import { HELP, runCommand, type Session } from './commands.js';
+import { LineSource } from './input.js';
 
 const SPECS: OptionSpec[] = [
   { long: 'host', short: 'h', value: 'required' },
@@ -78,7 +78,8 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
   }
   if (tls) await applyToolTls(tls, readStdinLine);
   if (auth) await applyToolAuth(auth);
-  const session: Session = { enabled: opts.has('enable'), user: auth && 'user' in auth ? auth.user : undefined };
+  const lines = new LineSource(io.input, io.err, io.out);
+  const session: Session = { enabled: opts.has('enable'), user: auth && 'user' in auth ? auth.user : undefined, secret: (prompt) => lines.secret(prompt) };
   const cluster = new AdminCluster(seeds, timeoutMs);
   const execute = opts.str('execute');
   try {
@@ -96,13 +97,13 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
       const r = await runOne(cluster, cmd, io, session);
       failed ||= r;
     }
+    lines.close();
     return failed ? 1 : 0;
   }
   io.out(`Seed:        ${seeds.map((s) => `('${s.host}', ${s.port}, ${s.tlsName === undefined ? 'None' : `'${s.tlsName}'`})`).join(', ')}\nConfig_file: none\nStrato asadm - ${cluster.nodes.length} node(s) found\n`);
-  const rl = createInterface({ input: io.input, terminal: false });
   const prompt = () => io.out(session.enabled ? PROMPT_ENABLED : PROMPT);
   prompt();
-  for await (const line of rl) {
+  for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
     const cmd = line.trim();
     if (cmd === 'exit' || cmd === 'quit') break;
     if (cmd !== '') {
@@ -111,6 +112,7 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
     }
     prompt();
   }
+  lines.close();
   io.out('\n');
   return 0;
 }

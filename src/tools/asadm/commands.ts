@@ -18,6 +18,8 @@ export interface Session {
   enabled: boolean;
   /** who logged in with -U (change-password without a user) */
   user: string | undefined;
+  /** asks for a password a manage acl command left out (asadm's getpass prompt) */
+  secret?: ((prompt: string) => Promise<string | undefined>) | undefined;
 }
 
 export interface CommandResult {
