@@ -106,9 +106,13 @@ before(async () => {
   const policies = { admin: { timeout: 10_000 }, write: { totalTimeout: 10_000, socketTimeout: 5_000, maxRetries: 3 } };
   const admin = await connectClient({ hosts: [host], user: 'admin', password: 'admin', policies, log: { level: -1 } } as any);
   try {
-    await admin.createUser('writer', 'wpw', ['read-write']);
     await admin.createRole('people-reader', [new Aerospike.admin.Privilege(Aerospike.privilegeCode.READ, { namespace: 'test', set: 'people' })]);
     await admin.createUser('reader', 'rpw', ['people-reader']);
+    // admin writes the records itself (one client, one login per node): a role granted applies to open connections at once
+    await admin.grantRoles('admin', ['read-write']);
+    const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
+    for (let i = 0; i < RECORDS; i++) await admin.put(new Aerospike.Key('test', 'people', i), { n: i }, {}, send);
+    for (let i = 0; i < 5; i++) await admin.put(new Aerospike.Key('test', 'salaries', i), { n: i }, {}, send);
   } finally {
     await admin.close();
   }
@@ -120,14 +124,6 @@ before(async () => {
     }
     return true;
   });
-  const w = await connectClient({ hosts: [host], user: 'writer', password: 'wpw', policies, log: { level: -1 } } as any);
-  try {
-    const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
-    for (let i = 0; i < RECORDS; i++) await w.put(new Aerospike.Key('test', 'people', i), { n: i }, {}, send);
-    for (let i = 0; i < 5; i++) await w.put(new Aerospike.Key('test', 'salaries', i), { n: i }, {}, send);
-  } finally {
-    await w.close();
-  }
   mkdirSync(shots, { recursive: true });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
