@@ -290,10 +290,25 @@ export interface FabricConfig {
   extra: ExtraParams;
 }
 
+/**
+ * `network { admin { } }` (Aerospike 8.1): a port for administration tools that serves only info
+ * and admin (security) messages, outside `proto-fd-max`; with `tls-port` (EE) the same over TLS.
+ */
 export interface AdminConfig {
+  /** bind addresses; empty = the service's address */
   addresses: string[];
+  /** 0 = no clear admin port */
   port: number;
+  /** `disable-localhost`: do not also listen on 127.0.0.1 */
   disableLocalhost: boolean;
+  /** `tls-port` (Aerospike EE): the TLS admin port; 0 = none */
+  tlsPort: number;
+  /** `tls-address` (repeatable): TLS bind addresses; empty = the admin `address`es */
+  tlsAddresses: string[];
+  /** `tls-name`: the `tls` stanza the TLS admin port serves with */
+  tlsName?: string | undefined;
+  /** `tls-authenticate-client`: as the service's (`false`, `any`, subject names); empty = any */
+  tlsAuthenticateClient: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

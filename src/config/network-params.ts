@@ -7,7 +7,6 @@ import type { AdminConfig, HttpConfig, FabricConfig, HeartbeatConfig, MeshSeed, 
 import {
   boolParam,
   choiceParam,
-  enterpriseOnly,
   extraOf,
   fieldsOf,
   listParam,
@@ -44,7 +43,7 @@ export function checkTlsName(text: string): string | undefined {
  * `tls-authenticate-client false | any | <subject name>` (names repeatable, Aerospike EE): whether
  * the TLS service port asks clients for a certificate, and which subject names it accepts.
  */
-function tlsAuthenticateClientParam(): ParamSpec<NetworkServiceConfig> {
+function tlsAuthenticateClientParam<T extends { tlsAuthenticateClient: string[] }>(): ParamSpec<T> {
   return {
     key: 'tls-authenticate-client',
     aliases: [],
@@ -87,7 +86,7 @@ export const NETWORK_SERVICE_PARAMS = new ParamTable<NetworkServiceConfig>([
   uintParam('tls-alternate-access-port', svc('tlsAlternateAccessPort'), ACCESS_PORT()),
   listParam('tls-alternate-access-address', (t) => t.tlsAlternateAccessAddresses, { check: checkAddress }),
   stringParam('tls-name', svc('tlsName'), { check: checkTlsName }),
-  tlsAuthenticateClientParam(),
+  tlsAuthenticateClientParam<NetworkServiceConfig>(),
   boolParam('disable-localhost', svc('disableLocalhost')),
   obsolete('external-address', "please use 'access-address'"),
 ]);
@@ -96,10 +95,11 @@ const adm = fieldsOf<AdminConfig>();
 export const NETWORK_ADMIN_PARAMS = new ParamTable<AdminConfig>([
   uintParam('port', adm('port'), PORT),
   listParam('address', (t) => t.addresses, { check: checkAddress }),
-  enterpriseOnly('tls-port', '0'),
-  enterpriseOnly('tls-address'),
-  enterpriseOnly('tls-name', 'null'),
-  enterpriseOnly('tls-authenticate-client'),
+  // EE in Aerospike 8.1; Strato serves the TLS admin port as the TLS service port (service.ts)
+  uintParam('tls-port', adm('tlsPort'), PORT),
+  listParam('tls-address', (t) => t.tlsAddresses, { check: checkAddress }),
+  stringParam('tls-name', adm('tlsName'), { check: checkTlsName }),
+  tlsAuthenticateClientParam<AdminConfig>(),
   boolParam('disable-localhost', adm('disableLocalhost')),
 ]);
 

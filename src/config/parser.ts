@@ -163,7 +163,8 @@ function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): vo
         break;
       case 'admin':
         ctx.applyParams(NETWORK_ADMIN_PARAMS, net.admin, item, 'network admin');
-        if (net.admin.port === 0) throw ctx.error(item.line, "network 'admin' stanza must configure 'port'");
+        // Aerospike 8.1's schema: a clear port, or a TLS port with its tls-name
+        if (net.admin.port === 0 && net.admin.tlsPort === 0) throw ctx.error(item.line, "network 'admin' stanza must configure 'port' or 'tls-port'");
         break;
       case 'http': {
         // Strato extension: the metrics endpoint (Aerospike runs a separate exporter for it)
@@ -225,7 +226,7 @@ function resolveTlsNames(ctx: ParseContext, cfg: StratoConfig, host: string): vo
     const twin = net.tls.find((t) => t !== tls && t.name === tls.name);
     if (twin) throw ctx.error(Math.max(tls.source.line, twin.source.line), `tls '${tls.name}' is configured twice (after <hostname> / <cluster-name> substitution)`);
   }
-  for (const target of [net.service, net.heartbeat, net.fabric, ...(net.http ? [net.http] : [])]) {
+  for (const target of [net.service, net.admin, net.heartbeat, net.fabric, ...(net.http ? [net.http] : [])]) {
     if (target.tlsName !== undefined) target.tlsName = resolve(target.tlsName, ctx.book.lineOf(target, 'tls-name') ?? 1);
   }
 }
@@ -245,6 +246,13 @@ function checkTlsUse(ctx: ParseContext, cfg: StratoConfig): void {
       name: net.service.tlsName,
       verifiesPeers: net.service.tlsAuthenticateClient[0] !== 'false',
     },
+    {
+      label: 'admin',
+      target: net.admin,
+      port: net.admin.tlsPort,
+      name: net.admin.tlsName,
+      verifiesPeers: net.admin.tlsAuthenticateClient[0] !== 'false',
+    },
     { label: 'fabric', target: net.fabric, port: net.fabric.tlsPort, name: net.fabric.tlsName, verifiesPeers: true },
     { label: 'heartbeat', target: net.heartbeat, port: net.heartbeat.tlsPort, name: net.heartbeat.tlsName, verifiesPeers: true },
   ];
@@ -261,7 +269,7 @@ function checkTlsUse(ctx: ParseContext, cfg: StratoConfig): void {
       throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'cert-file' and 'key-file' (the ${u.label} TLS port uses it)`);
     }
     if (u.verifiesPeers && tls.caFile === undefined && tls.caPath === undefined) {
-      const why = u.label === 'service' ? "'tls-authenticate-client' is not false" : 'nodes verify each other';
+      const why = u.label === 'service' || u.label === 'admin' ? "'tls-authenticate-client' is not false" : 'nodes verify each other';
       throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'ca-file' or 'ca-path' (${u.label}: ${why})`);
     }
   }
@@ -282,9 +290,10 @@ function checkTlsUse(ctx: ParseContext, cfg: StratoConfig): void {
       throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'cert-file' and 'key-file' (the http endpoint uses it)`);
     }
   }
-  const svc = net.service;
-  if (svc.tlsPort === 0 && svc.tlsAuthenticateClient.length > 0) {
-    throw ctx.error(ctx.book.lineOf(svc, 'tls-authenticate-client') ?? 1, "'tls-authenticate-client' needs service 'tls-port'");
+  for (const [label, target] of [['service', net.service], ['admin', net.admin]] as const) {
+    if (target.tlsPort === 0 && target.tlsAuthenticateClient.length > 0) {
+      throw ctx.error(ctx.book.lineOf(target, 'tls-authenticate-client') ?? 1, `'tls-authenticate-client' needs ${label} 'tls-port'`);
+    }
   }
 }
 

@@ -101,7 +101,7 @@ export function newNetworkConfig(): NetworkConfig {
     },
     heartbeat: newHeartbeatConfig(),
     fabric: { addresses: [], port: 3001, tlsPort: 0, tlsAddresses: [], extra: {} },
-    admin: { addresses: [], port: 0, disableLocalhost: false },
+    admin: { addresses: [], port: 0, disableLocalhost: false, tlsPort: 0, tlsAddresses: [], tlsAuthenticateClient: [] },
     tls: [],
   };
 }

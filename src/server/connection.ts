@@ -93,6 +93,8 @@ export class ClientConnection implements FrameSink {
   closed = false;
   /** user-agent-set is accepted once per connection */
   userAgent: string | undefined;
+  /** accepted on the admin port: info and admin messages only (Aerospike 8.1) */
+  adminPort = false;
   readonly remote: string;
   /** the client's address without the port (allowlists) */
   readonly address: string;
@@ -389,6 +391,13 @@ export class ClientConnection implements FrameSink {
   }
 
   private handleFrame(type: number, body: Buffer): Buffer | Promise<void> | undefined | typeof ANSWER_IN_BUFFER {
+    if (this.adminPort && type !== ProtoType.INFO && type !== ProtoType.ADMIN) {
+      // Aerospike's admin port closes such a connection, with this warning
+      this.flush();
+      this.ctx.refusals?.warn('admin-port-type', `from ${this.remote} - expected info or security type on admin port, got ${type}`);
+      this.close();
+      return undefined;
+    }
     this.ctx.stats.requests++;
     switch (type) {
       case ProtoType.INFO:

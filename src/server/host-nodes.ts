@@ -111,6 +111,11 @@ export function applyHostNodePlan(raw: StratoConfig, plan: HostNodePlan): void {
     }
     // each node of the host serves its own /metrics: node i on the configured http port + i
     if (net.http && net.http.port !== 0) net.http.port += index;
+    // and its own TLS service port and admin ports, a stride apart as the clear ports
+    const stride = index * HOST_NODE_PORT_STRIDE;
+    if (net.service.tlsPort !== 0) net.service.tlsPort += stride;
+    if (net.admin.port !== 0) net.admin.port += stride;
+    if (net.admin.tlsPort !== 0) net.admin.tlsPort += stride;
     if (raw.service.nodeId !== undefined) raw.service.nodeId = (parseNodeId(raw.service.nodeId) + BigInt(index)).toString(16).toUpperCase();
     raw.service.workDirectory = nodeWorkDirectory(raw.service.workDirectory, index, count);
     for (const ns of raw.namespaces) {

@@ -35,8 +35,8 @@ export type InfoHandler = (cmd: InfoCommand, ctx: InfoContext) => string;
 
 export interface InfoContext {
   node: StratoNode;
-  /** per-connection state for user-agent-set */
-  connection: { userAgent: string | undefined };
+  /** per-connection state for user-agent-set; `adminPort` when it came in on the admin port */
+  connection: { userAgent: string | undefined; adminPort?: boolean };
 }
 
 /** Extra handlers registered by subsystems (config, truncate, jobs, udf, sindex...). */
@@ -174,6 +174,9 @@ function statistics(node: StratoNode): string {
     ['client_connections', node.stats.clientConnectionsOpened - node.stats.clientConnectionsClosed],
     ['client_connections_opened', node.stats.clientConnectionsOpened],
     ['client_connections_closed', node.stats.clientConnectionsClosed],
+    ['admin_connections', node.stats.adminConnectionsOpened - node.stats.adminConnectionsClosed],
+    ['admin_connections_opened', node.stats.adminConnectionsOpened],
+    ['admin_connections_closed', node.stats.adminConnectionsClosed],
     ['info_requests', node.stats.infoRequests],
     ['batch_index_initiate', node.stats.batchIndexInitiate],
     ['batch_index_complete', node.stats.batchIndexComplete],
@@ -250,7 +253,11 @@ const builtin: Record<string, InfoHandler> = {
     connection.userAgent = Buffer.from(v, 'base64').toString('utf8');
     return 'ok';
   },
-  connection: () => 'admin=false',
+  // Aerospike 8.1: whether this connection came in on the admin port
+  connection: (_c, { connection }) => `admin=${connection.adminPort === true}`,
+  // the admin port's endpoints ('' without one, as 8.1 answers)
+  'admin-clear-std': (_c, { node }) => node.spec.admin?.clear ?? '',
+  'admin-tls-std': (_c, { node }) => node.spec.admin?.tls ?? '',
   endpoints: (_c, { node }) => `service.port=${node.spec.servicePort};service.addresses=${node.spec.serviceAddress}`,
   'udf-list': () => '',
   'sindex-list': () => '',

@@ -47,6 +47,8 @@ export interface NodeSpec {
    * undefined when none is configured); undefined = no TLS port
    */
   tls?: { address: string; port: number; name: string; alt?: string | undefined } | undefined;
+  /** the admin port's endpoints (`admin-clear-std`, `admin-tls-std`: "host:port" lists, '' = none) */
+  admin?: { clear: string; tls: string } | undefined;
 }
 
 /**
@@ -74,6 +76,9 @@ export class NodeStats {
   requests = 0;
   clientConnectionsOpened = 0;
   clientConnectionsClosed = 0;
+  /** admin-port connections (`network { admin { } }`) */
+  adminConnectionsOpened = 0;
+  adminConnectionsClosed = 0;
   infoRequests = 0;
   batchIndexInitiate = 0;
   batchIndexComplete = 0;

@@ -39,7 +39,25 @@ export interface ServiceOptions {
   security?: NodeSecurity | undefined;
   /** the TLS service port; undefined = none */
   tls?: ServiceTlsOptions | undefined;
+  /** the admin port's listeners (`network { admin { } }`); empty = none */
+  admin?: readonly AdminListener[] | undefined;
 }
+
+/**
+ * One admin port listener (Aerospike 8.1): info and admin (security) messages only, at most
+ * ADMIN_MAX_CONNECTIONS at once whatever `proto-fd-max` says; `tls` makes it the TLS admin port.
+ */
+export interface AdminListener {
+  address: string;
+  port: number;
+  /** the TLS admin port's context and client checks; undefined = clear */
+  tls?: Omit<ServiceTlsOptions, 'address' | 'port'> | undefined;
+  /** the 127.0.0.1 listener added beside the configured addresses (not advertised) */
+  localhostAdded?: boolean;
+}
+
+/** Most admin-port connections open at once (Aerospike's MAX_ADMIN_CONNECTIONS). */
+export const ADMIN_MAX_CONNECTIONS = 100;
 
 export class Service {
   private server: Server | undefined;
@@ -47,11 +65,16 @@ export class Service {
   /** the TLS port actually bound (0 = none) */
   tlsBoundPort = 0;
   private readonly connections = new Set<ClientConnection>();
+  private readonly adminConnections = new Set<ClientConnection>();
+  private adminServers: Server[] = [];
+  /** the admin listeners actually bound, in `options.admin` order (port 0 asked = the OS's pick) */
+  adminBound: { address: string; port: number; tls: boolean; localhostAdded: boolean }[] = [];
 
   /** Open connections authenticated as `user` (queryUsers' connection count). */
   connectionsOf(user: string): number {
     let n = 0;
     for (const c of this.connections) if (c.auth?.user === user) n++;
+    for (const c of this.adminConnections) if (c.auth?.user === user) n++;
     return n;
   }
   private readonly ctx: ConnectionContext;
@@ -74,6 +97,7 @@ export class Service {
       handleInfo: (body, conn) => this.handleInfo(body, conn),
       onClose: (conn) => {
         if (this.connections.delete(conn)) node.stats.clientConnectionsClosed++;
+        if (this.adminConnections.delete(conn)) node.stats.adminConnectionsClosed++;
       },
     };
   }
@@ -117,6 +141,24 @@ export class Service {
     return conn;
   }
 
+  /**
+   * Serves one admin-port connection, unless ADMIN_MAX_CONNECTIONS are open (Aerospike's warning
+   * then, and the socket closed). The connection answers info and admin messages only.
+   */
+  acceptAdmin(socket: Socket, pkiUser?: string): ClientConnection | undefined {
+    if (this.adminConnections.size >= ADMIN_MAX_CONNECTIONS) {
+      this.refusals.warn('admin-limit', `refusing admin connection - breached connection limit of ${ADMIN_MAX_CONNECTIONS}`);
+      socket.destroy();
+      return undefined;
+    }
+    this.node.stats.adminConnectionsOpened++;
+    const conn = new ClientConnection(socket, this.ctx);
+    conn.pkiUser = pkiUser;
+    conn.adminPort = true;
+    this.adminConnections.add(conn);
+    return conn;
+  }
+
   /** The TLS service port's options; undefined = none. */
   get tlsOptions(): ServiceTlsOptions | undefined {
     return this.options.tls;
@@ -140,11 +182,25 @@ export class Service {
         throw new Error(`cannot open the TLS service port ${tls.address}:${tls.port}: ${(e as Error).message}`);
       }
     }
+    for (const a of this.options.admin ?? []) {
+      const admin = a.tls ? this.openTls(a.tls, (socket, pkiUser) => this.acceptAdmin(socket, pkiUser)) : createServer((socket: Socket) => this.acceptAdmin(socket));
+      try {
+        const port = await listenOn(admin, a.address, a.port);
+        this.adminServers.push(admin);
+        this.adminBound.push({ address: a.address, port, tls: a.tls !== undefined, localhostAdded: a.localhostAdded === true });
+      } catch (e) {
+        await this.close(0);
+        throw new Error(`cannot open the ${a.tls ? 'TLS ' : ''}admin port ${a.address}:${a.port}: ${(e as Error).message}`);
+      }
+    }
     return this.boundPort;
   }
 
-  /** The TLS listener: the handshake verifies a client certificate unless tls-authenticate-client is false. */
-  private openTls(tls: ServiceTlsOptions): Server {
+  /**
+   * A TLS listener (service or admin port): the handshake verifies a client certificate unless
+   * tls-authenticate-client is false; `onSocket` serves a socket that passed the checks.
+   */
+  private openTls(tls: Omit<ServiceTlsOptions, 'address' | 'port'>, onSocket: (socket: TLSSocket, pkiUser: string | undefined) => unknown = (s, u) => this.accept(s, u)): Server {
     const verify = tls.authenticateClient[0] !== 'false';
     const names = verify && tls.authenticateClient[0] !== 'any' && tls.authenticateClient.length > 0 ? tls.authenticateClient : undefined;
     const server = createTlsServer(
@@ -162,12 +218,12 @@ export class Service {
           socket.destroy();
           return;
         }
-        this.accept(socket, pkiUserOf(cert, tls.context.pkiUserAppendOu));
+        onSocket(socket, pkiUserOf(cert, tls.context.pkiUserAppendOu));
       },
     );
     // tls-refresh-period: connections accepted after a refresh use the new certificate and CAs
     onTlsContextChange(tls.context, () => {
-      if (this.tlsServer === server) (server as ReturnType<typeof createTlsServer>).setSecureContext(tls.context.options);
+      if (this.tlsServer === server || this.adminServers.includes(server)) (server as ReturnType<typeof createTlsServer>).setSecureContext(tls.context.options);
     });
     server.on('tlsClientError', (e, socket) => {
       this.refusals.warn('tls-handshake', `TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${e.message}`);
@@ -177,15 +233,16 @@ export class Service {
 
   /** Stops accepting, waits (bounded) for connections to go idle, then closes them. */
   async close(graceMs = 5000): Promise<void> {
-    const servers = [this.server, this.tlsServer].filter((s): s is Server => s !== undefined);
+    const servers = [this.server, this.tlsServer, ...this.adminServers].filter((s): s is Server => s !== undefined);
     this.server = undefined;
     this.tlsServer = undefined;
+    this.adminServers = [];
     const closed = Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && [...this.connections].some((c) => !c.idle)) {
+    while (Date.now() < deadline && [...this.connections, ...this.adminConnections].some((c) => !c.idle)) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    for (const c of this.connections) c.close();
+    for (const c of [...this.connections, ...this.adminConnections]) c.close();
     await closed;
   }
 }

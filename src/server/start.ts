@@ -31,10 +31,10 @@ import { lockDevices, type DeviceLocks, type DevicePath } from './device-locks.j
 import { parseNodeId } from '../cluster/node-id.js';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import type { NetworkServiceConfig, SecurityConfig } from '../config/model.js';
+import type { AdminConfig, NetworkServiceConfig, SecurityConfig } from '../config/model.js';
 import { loadTlsContexts, startTlsRefresh, type TlsContext } from './tls-contexts.js';
 import { TLS_REFRESH_PERIOD_DEFAULT_SEC } from '../config/service-params.js';
-import type { ServiceTlsOptions } from './service.js';
+import type { AdminListener, ServiceTlsOptions } from './service.js';
 import { NodeSecurity } from '../security/access.js';
 import { AdminHandler } from '../security/admin.js';
 import { clientCredential } from '../security/credential.js';
@@ -163,6 +163,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   const net = config.raw.network;
   const tlsContexts = loadTlsContexts(net.tls);
   const svcTls = net.service.tlsPort !== 0 ? serviceTls(net.service, spec.serviceAddress, tlsContexts) : undefined;
+  const admin = adminListeners(net.admin, spec.serviceAddress, tlsContexts);
   const handlers = makeDataHandlers(node, config, udf);
   const service: Service = new Service(node, handlers, {
     address: spec.serviceAddress,
@@ -171,6 +172,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
     maxConnections: config.protoFdMax,
     security,
     tls: svcTls,
+    admin,
   });
   return { node, spec, udf, service, handlers, security, tlsContexts };
 }
@@ -197,6 +199,15 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
     const alt = altAddress !== undefined || altPort !== 0 ? hostPort(altAddress ?? address, altPort || tlsPort) : undefined;
     spec.tls = { address, port: tlsPort, name: svcTls.context.name, alt };
     log.info(`TLS service port ${svcTls.address}:${service.tlsBoundPort} (tls-name ${svcTls.context.name}, tls-authenticate-client ${svcTls.authenticateClient.join(' ')})`);
+  }
+  if (service.adminBound.length > 0) {
+    // admin-clear-std / admin-tls-std: the configured endpoints (not the localhost one added beside them)
+    const listed = (tls: boolean) => {
+      const bound = service.adminBound.filter((b) => b.tls === tls && !b.localhostAdded);
+      return bound.map((b) => hostPort(advertisedAddress(b.address), b.port)).join(',');
+    };
+    spec.admin = { clear: listed(false), tls: listed(true) };
+    for (const b of service.adminBound) log.info(`${b.tls ? 'TLS ' : ''}admin port ${b.address}:${b.port} (info and admin messages only)`);
   }
   infoRegistry.set('host-nodes', () => hostNodesValue(spec.serviceAddress, port, opts.hostNode));
   const hbMode = config.raw.network.heartbeat.mode;
@@ -278,6 +289,27 @@ function serviceTls(svc: NetworkServiceConfig, serviceAddress: string, contexts:
     context: contexts.get(svc.tlsName!)!,
     authenticateClient: svc.tlsAuthenticateClient.length > 0 ? svc.tlsAuthenticateClient : ['any'],
   };
+}
+
+/** Where a listener of the admin port binds: each address, and 127.0.0.1 beside them unless disable-localhost (Aerospike 8.1). */
+function adminAddresses(addresses: readonly string[], serviceAddress: string, disableLocalhost: boolean): { address: string; localhostAdded?: boolean }[] {
+  const binds = [...new Set((addresses.length > 0 ? addresses : [serviceAddress]).map((a) => (a === 'any' ? '0.0.0.0' : a)))];
+  const out: { address: string; localhostAdded?: boolean }[] = binds.map((address) => ({ address }));
+  if (!disableLocalhost && !binds.some((a) => a === '0.0.0.0' || a === '127.0.0.1' || a === 'localhost')) out.push({ address: '127.0.0.1', localhostAdded: true });
+  return out;
+}
+
+/** The admin port's listeners: clear ones on `port`, TLS ones on `tls-port` (tls-address, else address). */
+function adminListeners(cfg: AdminConfig, serviceAddress: string, contexts: Map<string, TlsContext>): AdminListener[] {
+  const out: AdminListener[] = [];
+  if (cfg.port !== 0) for (const a of adminAddresses(cfg.addresses, serviceAddress, cfg.disableLocalhost)) out.push({ ...a, port: cfg.port });
+  if (cfg.tlsPort !== 0) {
+    // the parser checked that tls-name names a tls stanza with what the port needs
+    const tls = { context: contexts.get(cfg.tlsName!)!, authenticateClient: cfg.tlsAuthenticateClient.length > 0 ? cfg.tlsAuthenticateClient : ['any'] };
+    const addrs = cfg.tlsAddresses.length > 0 ? cfg.tlsAddresses : cfg.addresses;
+    for (const a of adminAddresses(addrs, serviceAddress, cfg.disableLocalhost)) out.push({ ...a, port: cfg.tlsPort, tls });
+  }
+  return out;
 }
 
 /** An address clients can dial: a wildcard bind is advertised as the first external IPv4 address. */
