@@ -7,7 +7,10 @@
  * partitions it does not hold come back as skipped, and those are then asked of the other members
  * of the cluster in turn (a partition-scoped request to each peer's service address, through the
  * tools' scan client), so the page gets the whole cluster's answer, as asadm or aql would, still
- * capped at the row limit. Only partitions no member answered are counted as skipped.
+ * capped at the row limit. Only partitions no member answered are counted as skipped. With
+ * security on, each peer connection is AUTHENTICATEd with the console user's own session token
+ * (every member verifies console tokens), so each member checks the request against that user's
+ * privileges, quotas and allowlist, as for its own clients.
  */
 import { randomBytes } from 'node:crypto';
 import { FieldType, Info1, Info3, parseFieldsAndOps, type AsMsg } from '../../protocol/message.js';
