@@ -872,6 +872,12 @@ test('network http (Strato extension) turns on the metrics endpoint; absent it i
   assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145 });
 });
 
+test('a network http tls-name names the tls stanza the endpoint serves HTTPS with', () => {
+  const cfg = parse(`network {\n  tls web.example {\n    cert-file /c.pem\n    key-file /k.pem\n  }\n  http {\n    port 9145\n    tls-name web.example\n  }\n}\n${memNs()}`);
+  assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145, tlsName: 'web.example' });
+  assert.throws(() => parse(`network {\n  tls web.example {\n    ca-file /ca.pem\n  }\n  http {\n    tls-name web.example\n  }\n}\n${memNs()}`), /strato\.conf:2: tls 'web\.example' needs 'cert-file' and 'key-file' \(the http endpoint uses it\)/);
+});
+
 test('a network http tls-name naming no tls stanza stops the start naming the line', () => {
   assert.throws(() => parse(`network {\n  http {\n    port 9145\n    tls-name nosuch\n  }\n}\n${memNs()}`), /strato\.conf:4: http 'tls-name' nosuch names no 'tls' stanza/);
 });
