@@ -142,7 +142,10 @@ export class AdminHandler {
     const ldap = this.opts.ldap;
     const clear = fields.get(F.CLEAR_PASSWORD);
     const loginUser = text(fields.get(F.USER));
-    if (command === Cmd.LOGIN && ldap && clear && loginUser && !this.store.users.has(loginUser) && conn.send) {
+    // the directory is asked for a user the node does not know or knows as an LDAP user (no
+    // password here), as Aerospike passes a user without a bcrypt password to the external phase
+    const known = loginUser === undefined ? undefined : this.store.users.get(loginUser);
+    if (command === Cmd.LOGIN && ldap && clear && loginUser && (!known || known.external) && conn.send) {
       // the directory answers asynchronously; the connection answers its requests in order
       const send = conn.send.bind(conn);
       return this.ldapLogin(ldap, loginUser, clear.toString('utf8'), conn).then((answer) => {
@@ -267,13 +270,14 @@ export class AdminHandler {
     } else if (token && allowToken) {
       const v = this.store.verifyToken(token, this.nowS());
       if (v === 'expired') return { code: R.EXPIRED_SESSION };
-      // an LDAP user's token holds while this node remembers the user (after a restart: log in again)
-      if (!v || v.user !== user || (!def && !this.store.external.has(user))) return { code: R.INVALID_CREDENTIAL, user: key };
+      // a dropped user's token no longer holds (an LDAP user gone from the directory included)
+      if (!v || v.user !== user || !def) return { code: R.INVALID_CREDENTIAL, user: key };
     } else {
       const credential = text(fields.get(F.CREDENTIAL));
       if (!def) return { code: R.INVALID_USER, user: key };
       // a PKI-only user (the clients create it with the hash of "nopassword") has no password to log in with
-      if (credential === undefined || isPkiOnly(def.credential) || !sameCredential(credential, def.credential)) {
+      // an LDAP user has no password here: only the external mode (the directory) logs it in
+      if (credential === undefined || def.external || isPkiOnly(def.credential) || !sameCredential(credential, def.credential)) {
         return { code: R.INVALID_CREDENTIAL, user: key };
       }
     }
@@ -298,7 +302,10 @@ export class AdminHandler {
       this.opts.log?.(`LDAP login of ${user} refused: ${r.reason}`);
       return this.failed(key, R.INVALID_CREDENTIAL);
     }
-    this.store.setExternal(user, r.dn, r.roles);
+    if (!this.store.setExternal(user, r.dn, r.roles)) {
+      this.opts.log?.(`LDAP login of ${user} refused: the user table is full (${ENTRIES_MAX} users)`);
+      return this.failed(key, R.INVALID_CREDENTIAL);
+    }
     const eff = this.store.effectiveOf(user)!;
     if (!allowedFrom(eff.whitelist, conn.address)) return reply(R.NOT_WHITELISTED);
     this.failures.delete(key);
@@ -348,7 +355,8 @@ export class AdminHandler {
     if (!def) return reply(R.INVALID_USER);
     const password = text(fields.get(F.PASSWORD));
     if (password === undefined || password.length === 0 || password.length > 255) return reply(R.INVALID_PASSWORD);
-    this.store.putUser({ ...def, credential: password });
+    // a password makes an LDAP user internal: Aerospike never asks the directory for a user with one
+    this.store.putUser({ name: def.name, roles: def.roles, credential: password });
     return reply(R.OK);
   }
 
@@ -360,10 +368,12 @@ export class AdminHandler {
     if (user !== me && !isUserAdmin) return reply(R.ROLE_VIOLATION);
     // a user-admin changing someone else's password needs no old one (the clients send their own)
     const old = text(fields.get(F.OLD_PASSWORD));
-    if (user === me && (old === undefined || !sameCredential(old, def.credential))) return reply(R.INVALID_PASSWORD);
+    // an LDAP user has no password here to prove (its password is the directory's)
+    if (user === me && (old === undefined || def.external || !sameCredential(old, def.credential))) return reply(R.INVALID_PASSWORD);
     const password = text(fields.get(F.PASSWORD));
     if (password === undefined || password.length === 0 || password.length > 255) return reply(R.INVALID_PASSWORD);
-    this.store.putUser({ ...def, credential: password });
+    // a password makes an LDAP user internal: Aerospike never asks the directory for a user with one
+    this.store.putUser({ name: def.name, roles: def.roles, credential: password });
     return reply(R.OK);
   }
 
@@ -467,19 +477,8 @@ export class AdminHandler {
     const only = fields.has(F.USER) ? name(fields.get(F.USER)) : undefined;
     if (fields.has(F.USER) && only === undefined) return reply(R.INVALID_USER);
     if (!isUserAdmin && only !== me) return reply(R.ROLE_VIOLATION);
-    // LDAP users this node has logged in are listed too, with the roles the directory gave them
-    // (as Aerospike lists an external user once it logged in); an internal user of the same name
-    // hides its LDAP namesake, as at login
-    const listed = (n: string): { name: string; roles: string[] } | undefined => {
-      const u = this.store.users.get(n);
-      if (u) return u;
-      const ext = this.store.external.get(n);
-      return ext ? { name: n, roles: ext.roles } : undefined;
-    };
-    const users =
-      only !== undefined
-        ? [listed(only)].filter((u) => u !== undefined)
-        : [...this.store.users.values(), ...[...this.store.external.keys()].filter((n) => !this.store.users.has(n)).map((n) => listed(n)!)];
+    // LDAP users are listed once they logged in, with the roles the directory gave them
+    const users = only !== undefined ? [this.store.users.get(only)].filter((u) => u !== undefined) : [...this.store.users.values()];
     if (only !== undefined && users.length === 0) return reply(R.INVALID_USER);
     const blocks = users.map((u) => {
       const eff = this.store.effectiveOf(u.name)!;
@@ -503,7 +502,7 @@ export class AdminHandler {
   private queryRoles(fields: Fields, me: string, isUserAdmin: boolean): Buffer {
     const only = fields.has(F.ROLE) ? name(fields.get(F.ROLE)) : undefined;
     if (fields.has(F.ROLE) && only === undefined) return reply(R.INVALID_ROLE);
-    const mine = this.store.users.get(me)?.roles ?? this.store.external.get(me)?.roles ?? [];
+    const mine = this.store.users.get(me)?.roles ?? [];
     if (!isUserAdmin && (only === undefined || !mine.includes(only))) return reply(R.ROLE_VIOLATION);
     const all = [...PREDEFINED_ROLES.values(), ...this.store.roles.values()];
     const roles = only !== undefined ? all.filter((r) => r.name === only) : all;

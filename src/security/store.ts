@@ -38,9 +38,14 @@ export interface RoleDef {
 
 export interface UserDef {
   name: string;
-  /** the client's bcrypt hash of the password (60 characters) */
+  /** the client's bcrypt hash of the password (60 characters); '' for an LDAP user */
   credential: string;
   roles: string[];
+  /**
+   * an LDAP (external) user: no password here, roles from the directory, kept after its first
+   * login as Aerospike keeps it (in system metadata, so every member lists it)
+   */
+  external?: true;
 }
 
 /** Permission bits a privilege grants (what a request needs is one of these). */
@@ -122,7 +127,7 @@ export function laterStamp(a: Stamp, b: Stamp): boolean {
   return a.t !== b.t ? a.t > b.t : a.n > b.n;
 }
 
-/** LDAP users remembered per node (the oldest logged-in is forgotten first; it logs in again). */
+/** LDAP users whose roles this node re-reads every polling-period (those that logged in through it; the oldest forgotten first). */
 export const EXTERNAL_USERS_MAX = ENTRIES_MAX;
 
 /** Most tombstones kept per kind; past it the oldest are forgotten (a member away that long may bring its copy back). */
@@ -187,23 +192,34 @@ export class SecurityStore {
   /** told of every local change (the cluster sends the items to the other members) */
   onLocalChange: ((items: SecItem[]) => void) | undefined;
   /**
-   * LDAP users logged in on this node: their DN and the roles the directory gave them. Never in
-   * SMD (the directory is the truth; each node asks it at login and every polling-period).
+   * LDAP users that logged in through this node, with their DN: this node re-reads their roles
+   * every polling-period (memory only; the users themselves are in `users`, flagged external).
    */
-  readonly external = new Map<string, { dn: string; roles: string[] }>();
+  readonly ldapLogins = new Map<string, string>();
 
-  /** Takes an LDAP user's roles (at login or a poll), forgetting the oldest past EXTERNAL_USERS_MAX. */
-  setExternal(user: string, dn: string, roles: string[]): void {
-    this.external.delete(user);
-    this.external.set(user, { dn, roles });
-    if (this.external.size > EXTERNAL_USERS_MAX) this.external.delete(this.external.keys().next().value!);
-    this.effective.delete(user);
+  /**
+   * Takes an LDAP user's roles at a login or a poll: the user is kept as an external user (in
+   * SMD, so every member lists it) and changed only when its roles changed, so the logins of
+   * every node of a cluster do not each send a change. False when the user table is full
+   * (ENTRIES_MAX users), the login is then refused. An internal user of the same name is never
+   * touched (the login path does not ask the directory for one).
+   */
+  setExternal(user: string, dn: string, roles: string[]): boolean {
+    const def = this.users.get(user);
+    if (def && !def.external) return false;
+    if (!def && this.users.size >= ENTRIES_MAX) return false;
+    this.ldapLogins.delete(user);
+    this.ldapLogins.set(user, dn);
+    if (this.ldapLogins.size > EXTERNAL_USERS_MAX) this.ldapLogins.delete(this.ldapLogins.keys().next().value!);
+    if (def && def.roles.length === roles.length && def.roles.every((r, i) => r === roles[i])) return true;
+    this.putUser({ name: user, credential: '', roles, external: true });
+    return true;
   }
 
-  /** Forgets an LDAP user (gone from the directory): its connections are refused from now on. */
+  /** Drops an LDAP user gone from the directory, on every member: its connections are refused from now on. */
   dropExternal(user: string): void {
-    this.external.delete(user);
-    this.effective.delete(user);
+    this.ldapLogins.delete(user);
+    if (this.users.get(user)?.external) this.dropUser(user);
   }
 
   constructor(private readonly opts: SecurityStoreOptions) {
@@ -289,7 +305,7 @@ export class SecurityStore {
 
   /** Creates or replaces a user (a copy of `def` is kept). */
   putUser(def: UserDef): void {
-    const user: UserDef = { name: def.name, credential: def.credential, roles: [...def.roles] };
+    const user: UserDef = { name: def.name, credential: def.credential, roles: [...def.roles], ...(def.external ? { external: true as const } : {}) };
     this.local({ kind: 'user', name: def.name, stamp: this.stampAfter(this.userStamps.get(def.name)), user });
   }
 
@@ -384,9 +400,7 @@ export class SecurityStore {
   effectiveOf(user: string): Effective | undefined {
     const cached = this.effective.get(user);
     if (cached) return cached;
-    // an internal user wins over an LDAP one of the same name, as the login does
-    const ext = this.users.has(user) ? undefined : this.external.get(user);
-    const def = this.users.get(user) ?? (ext ? { name: user, credential: '', roles: ext.roles } : undefined);
+    const def = this.users.get(user);
     if (!def) return undefined;
     const eff: Effective = { global: 0, scoped: new Map(), whitelist: [], readQuota: 0, writeQuota: 0 };
     for (const roleName of def.roles) {
@@ -556,7 +570,7 @@ function checkItem(raw: unknown): SecItem | undefined {
     if (def === undefined) return { kind: 'user', name, stamp };
     const roles = def['roles'];
     if (def['name'] !== name || typeof def['credential'] !== 'string' || !Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return undefined;
-    return { kind: 'user', name, stamp, user: { name, credential: def['credential'], roles: roles as string[] } };
+    return { kind: 'user', name, stamp, user: { name, credential: def['credential'], roles: roles as string[], ...(def['external'] === true ? { external: true as const } : {}) } };
   }
   if (it['kind'] === 'role') {
     if (def === undefined) return { kind: 'role', name, stamp };

@@ -365,10 +365,17 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
       if (polling) return;
       polling = true;
       void (async () => {
-        for (const [user, ext] of [...store.external]) {
+        // the users that logged in through this node (each member polls its own)
+        for (const [user, dn] of [...store.ldapLogins]) {
+          // dropped by an admin or made internal since: no longer the directory's to refresh
+          if (!store.users.get(user)?.external) {
+            store.ldapLogins.delete(user);
+            continue;
+          }
           try {
-            const roles = await ldap.refreshRoles(user, ext.dn);
-            if (roles) store.setExternal(user, ext.dn, roles);
+            const roles = await ldap.refreshRoles(user, dn);
+            if (!store.users.get(user)?.external) continue; // dropped while the directory answered
+            if (roles) store.setExternal(user, dn, roles);
             else if (cfg.ldap!.queryUserDn !== '') store.dropExternal(user);
           } catch (e) {
             // the server is unreachable: roles stay as they were until the next poll

@@ -139,6 +139,8 @@ test('an LDAP user who logged in is listed by query users and asadm show users w
     assert.deepEqual((await alice.queryUser('alice')).roles, ['read-write']);
     assert.equal((await alice.queryRole('read-write')).name, 'read-write');
     assert.equal(await resultCode(alice.queryRole('sys-admin')), 81);
+    // her password is the directory's: she cannot give herself one here (INVALID_PASSWORD)
+    assert.equal(await resultCode(alice.changePassword('alice', 'local-pw')), 62);
     // an LDAP user that never logged in here is not known to the node
     assert.equal(await resultCode(admin.queryUser('carol')), 60);
     const r = await runAsadm('-p', String(server.port), '-U', 'admin', '-P', 'admin', '-e', 'show users');
@@ -159,10 +161,12 @@ test('a wrong LDAP password, an empty one and an unknown user are refused with I
   assert.equal(await externalLogin('nobody', 'x'), 65);
   // a filter-significant name is escaped, not interpreted: no entry matches it
   assert.equal(await externalLogin('*', 'alice-pw'), 65);
-  // the internal mode never asks the directory: an unknown internal user
+  // the internal mode never asks the directory: alice (an LDAP user the node keeps since her
+  // login) has no password here (65), and dave, never seen here, is unknown (60)
   const s = await AdminSession.open(server.port);
   try {
-    assert.equal(await s.login('alice', 'alice-pw'), 60);
+    assert.equal(await s.login('alice', 'alice-pw'), 65);
+    assert.equal(await s.login('dave', 'dave-pw'), 60);
   } finally {
     s.close();
   }
