@@ -239,7 +239,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
       const sessions = security ? new ConsoleSessions(security, config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S, () => clock.nowMs()) : undefined;
       const metricsAuth = security ? new MetricsAuth(security, () => clock.nowMs()) : undefined;
       // the parser checked that tls-name names a tls stanza with a certificate and key
-      const tls = httpConf.tlsName !== undefined ? tlsContexts.get(httpConf.tlsName)?.options : undefined;
+      const tls = httpConf.tlsName !== undefined ? tlsContexts.get(httpConf.tlsName) : undefined;
       http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` }, { console: { handlers, sessions }, metricsAuth, tls });
     } catch (e) {
       await node.cluster?.runtime.stop();

@@ -3,8 +3,8 @@
  * processes with certificates the test makes with openssl: `pki-user-append-ou` (the PKI user is
  * the certificate's CN followed by its OUs), `tls <hostname>` / `tls-name <cluster-name>`
  * substitution, and `tls-refresh-period` (certificate files read again while the node runs: new
- * connections get the new certificate, a file that no longer loads keeps the old one and is named
- * in a warning).
+ * connections get the new certificate, on the service port and the HTTPS metrics endpoint alike;
+ * a file that no longer loads keeps the old one and is named in a warning).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,7 +94,7 @@ async function eventually<T>(probe: () => Promise<T>, check: (v: T) => boolean, 
   return v;
 }
 
-function tlsConfig(opts: { name: string; tlsName?: string; cert: string; key: string; tlsPort: number; security?: boolean; extraTls?: string; service?: string; authenticate?: string }): string {
+function tlsConfig(opts: { name: string; tlsName?: string; cert: string; key: string; tlsPort: number; security?: boolean; extraTls?: string; service?: string; authenticate?: string; https?: boolean }): string {
   return `
 service {
   cluster-name tls-names
@@ -115,6 +115,7 @@ ${opts.extraTls ?? ''}
     tls-name ${opts.tlsName ?? opts.name}
     tls-authenticate-client ${opts.authenticate ?? 'false'}
   }
+${opts.https ? `  http {\n    address 127.0.0.1\n    port 0\n    tls-name ${opts.tlsName ?? opts.name}\n  }` : ''}
 }
 ${NS}`;
 }
@@ -208,9 +209,11 @@ test('tls-refresh-period: new connections get a replaced certificate, open ones 
   copyFileSync(first.cert, cert);
   copyFileSync(first.key, key);
   const [tlsPort] = await freePorts(1);
-  const node = await startStrato({ config: tlsConfig({ name: 'refresh.test', cert, key, tlsPort: tlsPort!, service: '  tls-refresh-period 1' }) });
+  const node = await startStrato({ config: tlsConfig({ name: 'refresh.test', cert, key, tlsPort: tlsPort!, service: '  tls-refresh-period 1', https: true }) });
+  const httpsPort = Number(/metrics endpoint: https:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(node.output())?.[1]);
   try {
     const firstSerial = (await tlsOpen(tlsPort!, 'refresh.test').then((s) => (s.close(), s.cert))).serialNumber;
+    assert.equal((await tlsOpen(httpsPort, 'refresh.test').then((s) => (s.close(), s.cert))).serialNumber, firstSerial);
     const open = await tlsOpen(tlsPort!, 'refresh.test');
     try {
       assert.equal(open.cert.serialNumber, firstSerial);
@@ -225,6 +228,12 @@ test('tls-refresh-period: new connections get a replaced certificate, open ones 
         (serial) => serial === secondSerial,
       );
       assert.equal(seen, secondSerial);
+      // the HTTPS metrics endpoint (http tls-name) presents it too
+      const seenHttps = await eventually(
+        () => tlsOpen(httpsPort, 'refresh.test').then((s) => (s.close(), s.cert.serialNumber)),
+        (serial) => serial === secondSerial,
+      );
+      assert.equal(seenHttps, secondSerial);
       // the connection opened before the refresh still works
       assert.equal(await open.info('status'), 'status\tok');
     } finally {

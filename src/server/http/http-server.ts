@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { SecureContextOptions } from 'node:tls';
+import { onTlsContextChange, type TlsContext } from '../tls-contexts.js';
 import { METRICS_REALM, type MetricsAuth } from './metrics-auth.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSource } from './metrics.js';
 import { logger } from '../../util/log.js';
@@ -31,8 +31,8 @@ export interface HttpEndpointOptions {
   console?: Omit<ConsoleContext, 'node'> | undefined;
   /** security on: who may scrape `/metrics`; undefined = anyone who reaches the endpoint */
   metricsAuth?: MetricsAuth | undefined;
-  /** HTTPS with these (the tls-name's context: certificate, key, protocols, ciphers); undefined = clear HTTP */
-  tls?: SecureContextOptions | undefined;
+  /** HTTPS with the tls-name's context (certificate, key, protocols, ciphers; refreshed with it); undefined = clear HTTP */
+  tls?: TlsContext | undefined;
 }
 
 /** Starts the HTTP endpoint; rejects when the address cannot be bound. */
@@ -74,7 +74,11 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /metrics\n');
   };
-  const server: Server = opts.tls ? createHttpsServer({ ...opts.tls, handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS }, handle) : createServer(handle);
+  const tls = opts.tls;
+  const server: Server = tls ? createHttpsServer({ ...tls.options, handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS }, handle) : createServer(handle);
+  let open = true;
+  // tls-refresh-period: connections accepted after a refresh get the new certificate
+  if (tls) onTlsContextChange(tls, () => open && (server as ReturnType<typeof createHttpsServer>).setSecureContext(tls.options));
   // a scrape that stalls must not hold a socket forever
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -93,6 +97,7 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
     port: boundPort,
     close: () =>
       new Promise<void>((resolve) => {
+        open = false;
         server.close(() => resolve());
         server.closeAllConnections();
       }),
