@@ -293,7 +293,7 @@ export class AdminHandler {
     return this.loggedIn(r.user!, conn);
   }
 
-  /** A user the node does not know, with the clients' external auth mode: asks the LDAP server. */
+  /** A user the node does not know or knows as an LDAP user, with the clients' external auth mode: asks the LDAP server. */
   private async ldapLogin(ldap: LdapAuthenticator, user: string, password: string, conn: AdminConnection): Promise<Buffer> {
     const key = `${user}\0${conn.address}`;
     if (this.lockedOut(key)) return reply(R.INVALID_CREDENTIAL);

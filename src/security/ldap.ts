@@ -1,6 +1,6 @@
 /**
  * External (LDAP) authentication, as Aerospike EE's `security { ldap { } }`: a user the node does
- * not know logs in with the clients' external auth mode (LOGIN carries the clear password), the
+ * not know (or knows as an LDAP user, without a password) logs in with the clients' external auth mode (LOGIN carries the clear password), the
  * node binds to the LDAP server as that user (its DN from `user-dn-pattern`, or found with
  * `user-query-pattern` by the `query-user-dn`), and the user's roles are the names of the groups
  * `role-query-pattern` finds (each group's first RDN value, e.g. `cn=read-write,ou=Groups,...`
