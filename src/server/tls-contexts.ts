@@ -164,6 +164,8 @@ function readTlsFiles(cfg: TlsConfig): { options: SecureContextOptions; blacklis
     createSecureContext(options);
   } catch (e) {
     const msg = (e as Error).message;
+    // a certificate and key that do not belong together: name the certificate (usually the file replaced)
+    if (/key values mismatch/i.test(msg)) fail('cert-file', `does not match key-file ${cfg.keyFile}: ${msg}`);
     const key = /cipher/i.test(msg) ? 'cipher-suite' : /pass|decrypt|bad decrypt/i.test(msg) ? 'key-file-password' : /key/i.test(msg) ? 'key-file' : /ca|certificate/i.test(msg) && !options.cert ? 'ca-file' : 'cert-file';
     fail(key, `does not load: ${msg}`);
   }
