@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { renderUsersStatistics } from '../../src/tools/asadm/acl-commands.js';
 import { kvList } from '../../src/tools/asadm/cluster.js';
 import { renderSummary } from '../../src/tools/asadm/summary.js';
+import { HEALTH_RULES, evaluateHealth, renderHealth, type HealthNode } from '../../src/tools/asadm/health.js';
 import { FIXTURES } from '../helpers/paths.js';
 
 const AT = new Date('2026-01-02T03:04:05Z');
@@ -193,6 +194,85 @@ test("summary of a real Aerospike 8.1.2 node's answers is asadm's Cluster Summar
       'bar      |    0|       0|       --|1.000 GB|0.0 %|93.0 %|          1|0.000  |        1.0|0.000 B  ',
       'test     |    0|       0|32.000 MB|1.000 GB|0.0 %|87.0 %|          1|6.000  |        1.0|800.000 B',
       'Number of rows: 2',
+      '',
+    ].join('\n'),
+  );
+});
+
+test("health -v is asadm's report: Summary counters, PASS list, FAIL list by level with descriptions and keys, in its 80-column layout", () => {
+  const node = (key: string, stopWrites: string): HealthNode => ({
+    key,
+    nodeId: key,
+    service: new Map([
+      ['cluster_integrity', 'true'],
+      ['cluster_size', '2'],
+    ]),
+    serviceConfig: new Map(),
+    namespaces: new Map([
+      [
+        'test',
+        {
+          stats: new Map([
+            ['stop_writes', stopWrites],
+            ['data_avail_pct', '4'],
+          ]),
+          config: new Map([
+            ['replication-factor', '2'],
+            ['storage-engine.stop-writes-avail-pct', '5'],
+          ]),
+        },
+      ],
+    ]),
+    sets: [],
+    sindexes: [],
+    udfs: new Map(),
+  });
+  // five rules: two pass, two fail (one node in stop-writes, both under stop-writes-avail-pct), one without data (no system memory figure)
+  const rules = HEALTH_RULES.filter((r) =>
+    ['Cluster integrity fault.', 'Namespace has hit stop-writes (stop_writes = true)', 'Low namespace storage-engine available pct (stop-write enabled).', 'Non-default namespace replication-factor configuration.', 'Low system memory percentage.'].includes(r.failMsg),
+  );
+  const out = renderHealth(evaluateHealth([node('10.0.0.1:3000', 'true'), node('10.0.0.2:3000', 'false')], rules), true);
+  assert.equal(
+    out,
+    [
+      '',
+      '____________________________________Summary_____________________________________',
+      '',
+      '       Total:  5',
+      '      Passed:  2',
+      '      Failed:  2',
+      '     Skipped:  1',
+      '',
+      '',
+      '________________________________ PASS: count(2) ________________________________',
+      '',
+      '  OPERATIONS:  Non-default namespace replication-factor check.',
+      '  OPERATIONS:  Cluster integrity fault check.',
+      '',
+      '',
+      '________________________________ FAIL: count(2) ________________________________',
+      '',
+      '                                    CRITICAL                                    ',
+      '',
+      '  OPERATIONS:  Low namespace storage-engine available pct (stop-write enabled).',
+      '',
+      'Description::  The listed namespaces have less contiguous free storage than',
+      '               storage-engine.stop-writes-avail-pct: writes stop there. See',
+      "               'show stop-writes'.",
+      '',
+      '       Keys::  C1/10.0.0.1:3000/test {data_avail_pct:4, storage-engine.stop-writes-avail-pct:5}',
+      '               C1/10.0.0.2:3000/test {data_avail_pct:4, storage-engine.stop-writes-avail-pct:5}',
+      '',
+      '  OPERATIONS:  Namespace has hit stop-writes (stop_writes = true)',
+      '',
+      "Description::  The listed namespaces refuse writes (stop_writes). See 'show",
+      "               stop-writes'.",
+      '',
+      '       Keys::  C1/10.0.0.1:3000/test {stop_writes:True}',
+      '',
+      '',
+      '________________________________________________________________________________',
+      '',
       '',
     ].join('\n'),
   );

@@ -14,6 +14,7 @@ import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { TestCluster, localNodeSpecs, info } from '../helpers/strato-cluster.js';
 import { ROOT } from '../helpers/paths.js';
 import { bytes, parseTable, scientific } from '../../src/tools/asadm/table.js';
+import { HEALTH_DEPRECATED } from '../../src/tools/asadm/commands.js';
 import { connectClient } from '../helpers/client.js';
 
 const ASADM = join(ROOT, 'bin', 'asadm.js');
@@ -41,6 +42,30 @@ function asadmIn(input: string, ...args: string[]): Promise<{ code: number | nul
     });
     proc.stdin.end(input);
   });
+}
+
+/**
+ * asadm's health report: the Summary counters, the PASS lines, and the FAIL lines by level
+ * (`CATEGORY:  message`).
+ */
+function healthReport(out: string): { total: number; passed: number; failed: number; skipped: number; pass: string[]; fail: Partial<Record<string, string[]>> } {
+  const counter = (name: string) => Number(new RegExp(`^ *${name}:  (\\d+)$`, 'm').exec(out)?.[1]);
+  const lines = out.split('\n');
+  const pass: string[] = [];
+  const fail: Partial<Record<string, string[]>> = {};
+  let section = '';
+  let level = '';
+  for (const l of lines) {
+    if (/^_+ PASS: count\(\d+\) _+$/.test(l)) section = 'pass';
+    else if (/^_+ FAIL: count\(\d+\) _+$/.test(l)) section = 'fail';
+    else if (/^_+$/.test(l)) section = '';
+    else if (section === 'fail' && /^ +(INFO|WARNING|CRITICAL) +$/.test(l)) level = l.trim();
+    else if (/^ {0,12}[A-Z]+:  /.test(l)) {
+      if (section === 'pass') pass.push(l.trim());
+      if (section === 'fail') (fail[level] ??= []).push(l.trim());
+    }
+  }
+  return { total: counter('Total'), passed: counter('Passed'), failed: counter('Failed'), skipped: counter('Skipped'), pass, fail };
 }
 
 /** asadm's row sheet of one entry (Cluster Summary): field name → value, in order. */
@@ -176,12 +201,21 @@ describe('asadm on one node', () => {
     assert.equal(objects, '0');
   });
 
-  test('health passes every rule on a healthy node', async () => {
+  test("health prints asadm's report: counters, the checks passed, the failures by level; a one-node RF 1 namespace is only asadm's INFO", async () => {
     const r = await asadm('-p', String(server.port), '-e', 'health');
     assert.equal(r.code, 0, r.err);
-    const rules = table(r.out, 'Health Check');
-    assert.ok(rules.length >= 5);
-    assert.ok(rules.every((x) => x.get('Status') === 'PASS'), r.out);
+    assert.equal(r.err, `${HEALTH_DEPRECATED}\n`);
+    const h = healthReport(r.out);
+    assert.equal(h.total, h.passed + h.failed + h.skipped);
+    assert.ok(h.passed >= 20, r.out);
+    for (const check of ['Cluster integrity fault check.', 'Cluster Key difference check.', 'Cluster stability check.', 'Namespace stop-writes flag check.', 'Critical Namespace storage-engine used pct check.', 'Namespace clock-skew-stop-writes flag check.']) {
+      assert.ok(h.pass.includes(`OPERATIONS:  ${check}`), `${check} in:\n${r.out}`);
+    }
+    assert.deepEqual(h.fail, { INFO: ['OPERATIONS:  Non-default namespace replication-factor configuration.'] });
+    // -v: the description and the failing keys (cluster/node/namespace and the value)
+    const v = await asadm('-p', String(server.port), '-e', 'health -v');
+    assert.match(v.out, new RegExp(`\\n {7}Keys::  C1/127\\.0\\.0\\.1:${server.port}/test \\{replication-factor:1\\}\\n`));
+    assert.match(v.out, /\nDescription::  \S/);
   });
 
   test("summary prints asadm's Cluster Summary row sheet and Namespace Summary with the node's figures", async () => {
@@ -360,7 +394,27 @@ describe('asadm on a three-node cluster', () => {
     const sum = (col: string) => pmap.reduce((a, x) => a + Number(x.get(col)), 0);
     assert.equal(sum('Primary Partitions'), 4096);
     assert.equal(sum('Secondary Partitions'), 4096);
-    assert.ok(table(r.out, 'Health Check').every((x) => x.get('Status') === 'PASS'), r.out);
+    const h = healthReport(r.out);
+    for (const check of ['Cluster integrity fault check.', 'Cluster Key difference check.', 'Cluster stability check.', 'Namespace device size configuration difference check.', 'Namespaces per node count check.', 'Namespace configurations difference check.']) {
+      assert.ok(h.pass.includes(`OPERATIONS:  ${check}`), `${check} in:\n${r.out}`);
+    }
+    assert.equal(h.fail.CRITICAL, undefined, r.out);
+  });
+
+  test('health flags a namespace configuration that one node does not share, naming the node (-v)', async () => {
+    const [odd, seed] = [cluster.specs[2]!, cluster.specs[0]!];
+    const [before] = await info(odd.host, odd.servicePort, 'get-config:context=namespace;id=test');
+    const rps = /(?:^|;)background-query-max-rps=(\d+)/.exec(before!)![1]!;
+    assert.equal((await info(odd.host, odd.servicePort, 'set-config:context=namespace;id=test;background-query-max-rps=4321'))[0], 'ok');
+    try {
+      const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '-e', 'health -v');
+      assert.equal(r.code, 0, r.err);
+      const h = healthReport(r.out);
+      assert.ok(h.fail.WARNING?.includes('OPERATIONS:  Different namespace configurations.'), r.out);
+      assert.match(r.out, new RegExp(`C1/test/background-query-max-rps \\{${odd.host.replace(/\./g, '\\.')}:${odd.servicePort}:4,321\\}`));
+    } finally {
+      await info(odd.host, odd.servicePort, `set-config:context=namespace;id=test;background-query-max-rps=${rps}`);
+    }
   });
 
   test('summary over three nodes: one cluster size, every node in the totals', async () => {

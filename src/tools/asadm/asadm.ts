@@ -120,6 +120,7 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
 async function runOne(cluster: AdminCluster, cmd: string, io: Io, session: Session): Promise<boolean> {
   try {
     const r = await runCommand(cluster, cmd, session);
+    if (r.err) io.err(r.err);
     (r.failed ? io.err : io.out)(r.out.endsWith('\n') || r.out === '' ? r.out : `${r.out}\n`);
     return r.failed;
   } catch (e) {

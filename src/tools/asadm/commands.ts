@@ -10,6 +10,7 @@ import { parseReplicas } from '../../client/cluster-info.js';
 import { AdminCluster, kvList } from './cluster.js';
 import { manageAcl, showRoles, showUsers, showUsersStatistics } from './acl-commands.js';
 import { summary } from './summary.js';
+import { evaluateHealth, gatherHealth, renderHealth } from './health.js';
 import { bytes, hms, renderTable, renderVertical, type Cell } from './table.js';
 
 /** What one asadm session carries from command to command. */
@@ -24,6 +25,8 @@ export interface Session {
 
 export interface CommandResult {
   out: string;
+  /** printed on stderr before `out` (asadm's logged warnings) */
+  err?: string;
   /** true when the command failed (the exit code of -e mode) */
   failed: boolean;
 }
@@ -75,7 +78,7 @@ export const HELP = `Commands:
   manage acl allowlist role <role> clear | allow <addr1> [<addr2> ...]
   manage acl quotas role <role> [read <quota>] [write <quota>]
   enable, disable   enter/leave privileged mode (manage commands need it; -e needs --enable)
-  health
+  health [-v]
   help, exit, quit
 `;
 
@@ -108,7 +111,7 @@ export async function runCommand(c: AdminCluster, line: string, session: Session
       }
       return manage(c, rest);
     case 'health':
-      return health(c);
+      return health(c, rest);
     default:
       return fail(`ERROR: unknown command '${verb}'. Type 'help' for the commands.`);
   }
@@ -630,29 +633,13 @@ async function manage(c: AdminCluster, args: string[]): Promise<CommandResult> {
 
 // ---- health ----
 
-/** A few rules an operator wants checked on every look at a cluster. */
-async function health(c: AdminCluster): Promise<CommandResult> {
-  const [stats, builds] = await Promise.all([c.allKv('statistics'), c.all('build')]);
-  const nss = await perNamespace(c);
-  const rows: Cell[][] = [];
-  const rule = (name: string, pass: boolean, detail: string) => rows.push([name, pass ? 'PASS' : 'FAIL', detail]);
-  const keys = new Set(stats.map((s) => s.get('cluster_key')));
-  rule('All nodes agree on the cluster key', keys.size === 1, [...keys].join(', '));
-  const sizes = new Set(stats.map((s) => s.get('cluster_size')));
-  rule('Cluster size equals the nodes found', sizes.size === 1 && Number([...sizes][0]) === c.nodes.length, `nodes found ${c.nodes.length}, cluster_size ${[...sizes].join(', ')}`);
-  rule('Cluster integrity', stats.every((s) => s.get('cluster_integrity') === 'true'), stats.map((s) => s.get('cluster_integrity')).join(', '));
-  const versions = new Set(builds.map((b) => (b instanceof Error ? 'unreachable' : b)));
-  rule('Same server version everywhere', versions.size === 1 && !versions.has('unreachable'), [...versions].join(', '));
-  const migr = stats.reduce((a, s) => a + (num(s, 'migrate_partitions_remaining') ?? 0), 0);
-  rule('No migrations pending', migr === 0, `${migr} partitions remaining`);
-  const skew = Math.max(0, ...stats.map((s) => num(s, 'cluster_clock_skew_ms') ?? 0));
-  rule('Clock skew under 2 s', skew < 2000, `${skew} ms`);
-  const sw = nss.filter((r) => r.stats.get('stop_writes') === 'true');
-  rule('No namespace in stop-writes', sw.length === 0, sw.map((r) => `${r.ns}@${r.node}`).join(', ') || 'none');
-  const low = nss.filter((r) => (num(r.stats, 'data_avail_pct') ?? 100) < 20);
-  rule('Data available over 20%', low.length === 0, low.map((r) => `${r.ns}@${r.node} ${r.stats.get('data_avail_pct')}%`).join(', ') || 'all');
-  const lost = nss.filter((r) => (num(r.stats, 'unavailable_partitions') ?? 0) + (num(r.stats, 'dead_partitions') ?? 0) > 0);
-  rule('No unavailable or dead partitions', lost.length === 0, lost.map((r) => `${r.ns}@${r.node}`).join(', ') || 'none');
-  const failed = rows.filter((r) => r[1] === 'FAIL').length;
-  return { out: `${renderTable('Health Check', ['Rule', 'Status', 'Details'], rows)}Health summary: ${rows.length - failed} passed, ${failed} failed\n`, failed: failed > 0 };
+/** What asadm logs (on stderr) each time its health command runs. */
+export const HEALTH_DEPRECATED = "WARNING: The 'health' command is deprecated and is no longer actively maintained. It will be removed in a future release.";
+
+/** `health [-v]`: asadm's health report (health.ts); like asadm it does not fail on failed rules. */
+async function health(c: AdminCluster, args: string[]): Promise<CommandResult> {
+  const unknown = args.filter((a) => a !== '-v');
+  if (unknown.length > 0) return fail(`ERROR: health takes -v, not '${unknown.join(' ')}' (asadm's query files, snapshots and ssh options are not supported)`);
+  const results = evaluateHealth(await gatherHealth(c));
+  return { out: renderHealth(results, args.includes('-v')), failed: false, err: `${HEALTH_DEPRECATED}\n` };
 }

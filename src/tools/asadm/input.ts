@@ -54,8 +54,9 @@ export class LineSource {
       const line = await this.next();
       return line === undefined ? undefined : line.slice(0, MAX_SECRET_CHARS);
     }
-    this.out(prompt);
+    // echo off before the prompt shows, as getpass does: what is typed after it is never echoed
     tty.setRawMode(true);
+    this.out(prompt);
     try {
       // raw mode: Enter arrives as \r (a line end for readline), Backspace as DEL, Ctrl-C as ETX
       const line = await this.next();
