@@ -7,13 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startStrato } from '../helpers/strato-process.js';
 import { CORPUS } from '../helpers/paths.js';
 import { answerOf, replayCorpusFile, type ReplayConnection, type ReplayTarget } from '../helpers/corpus-replayer.js';
 import { InProcessNode } from '../helpers/in-process.js';
-import { info } from '../helpers/strato-cluster.js';
-import Aerospike from 'aerospike';
-import { connectClient } from '../helpers/client.js';
+import { encodeGet, encodePut } from '../../src/client/message-encoder.js';
+import { encodeBatchGet } from '../../src/client/batch-read-encoder.js';
+import { computeDigest } from '../../src/util/digest.js';
 
 
 /** The configuration the corpus was recorded with (namespaces test and bar, CE behaviour). */
@@ -69,42 +68,43 @@ const KNOWN_GAPS: Record<string, Record<string, string>> = {
 /**
  * What a file's recording assumed of the server before its first step. info81's `latencies:`
  * answers come from a server that had run reads, writes and batches across two ticker dumps (a
- * histogram shows `name:` until then); the replayed node gets the same history first: a 1 s ticker,
- * a little traffic, and a wait (polled, bounded) until the three histograms the steps check are
- * filled. Its `get-config` steps check only the listed parameters, so the ticker setting is free.
+ * histogram shows `name:` until then); the replayed node gets the same history first: a little
+ * traffic, and the ticker's histogram dump driven twice, a second of the node's clock apart. Its
+ * `get-config` steps check only the listed parameters, so the ticker setting is free.
  */
-const SETUP: Record<string, { config: string; before: (port: number) => Promise<void> }> = {
+const SETUP: Record<string, { config: string; before: (node: InProcessNode) => Promise<void> }> = {
   'info81.jsonl': {
     config: CORPUS_CONFIG.replace('cluster-name corpus', 'cluster-name corpus\n  ticker-interval 1'),
     before: warmLatencyHistograms,
   },
 };
 
-/** Most time the latency warm-up waits for the node's ticker (several 1 s intervals). */
-const WARM_UP_DEADLINE_MS = 15_000;
+/** Rounds of traffic and two ticker dumps the warm-up tries before it gives up. */
+const WARM_UP_ROUNDS = 5;
 
-async function warmLatencyHistograms(port: number): Promise<void> {
-  const client = await connectClient({ hosts: [{ addr: '127.0.0.1', port }], log: { level: -1 } as any });
-  try {
-    const deadline = Date.now() + WARM_UP_DEADLINE_MS;
-    const want = ['batch-index:msec,', '{test}-read:msec,', '{test}-write:msec,'];
-    for (let i = 0; ; i++) {
-      const key = new Aerospike.Key('test', 'corpus_warmup', i);
-      await client.put(key, { n: i });
-      await client.get(key);
-      // two rows: the client may send a one-key batch as a single read
-      await client.batchRead([
-        { key, readAllBins: true },
-        { key: new Aerospike.Key('test', 'corpus_warmup', -1), readAllBins: true },
-      ]);
-      const [latencies] = await info('127.0.0.1', port, 'latencies:');
-      if (want.every((w) => latencies!.includes(w))) return;
-      if (Date.now() > deadline) throw new Error(`latency histograms not filled: ${latencies}`);
-      await new Promise((r) => setTimeout(r, 200));
+async function warmLatencyHistograms(node: InProcessNode): Promise<void> {
+  const want = ['batch-index:msec,', '{test}-read:msec,', '{test}-write:msec,'];
+  let latencies = '';
+  for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+    for (let dump = 0; dump < 2; dump++) {
+      const digest = computeDigest('corpus_warmup', 3, Buffer.from(String(i)));
+      const c = node.connect();
+      try {
+        await c.exchange(encodePut('test', 'corpus_warmup', digest, [{ name: 'n', type: 1, value: Buffer.from([0, 0, 0, 0, 0, 0, 0, i]) }]));
+        await c.exchange(encodeGet('test', 'corpus_warmup', digest));
+        // two rows: a batch of one key is a batch too, but keep the recording's shape
+        await c.exchange(encodeBatchGet('test', 'corpus_warmup', [digest, computeDigest('corpus_warmup', 3, Buffer.from('-1'))]));
+      } finally {
+        c.close();
+      }
+      // what the node's 1 s ticker does: the histograms' slice ends
+      node.advance(1000);
+      node.node.latency.dumpActive();
     }
-  } finally {
-    await client.close(false);
+    latencies = await node.info('latencies:');
+    if (want.every((w) => latencies.includes(w))) return;
   }
+  throw new Error(`latency histograms not filled: ${latencies}`);
 }
 
 /** Longest a recorded pause waits for the node's background work (jobs, index population) to finish. */
@@ -160,23 +160,10 @@ function check(file: string, out: string, mismatched: Set<string>): void {
 
 for (const file of Object.keys(KNOWN_GAPS)) {
   const setup = SETUP[file];
-  if (setup) {
-    // a real process: its ticker fills the latency histograms the recording shows
-    test(`corpus ${file} replays with no mismatch beyond the documented gaps (a strato process)`, async () => {
-      const server = await startStrato({ config: setup.config });
-      try {
-        await setup.before(server.port);
-        const { out, mismatched } = await replay(server.port, file);
-        check(file, out, mismatched);
-      } finally {
-        await server.stop();
-      }
-    });
-    continue;
-  }
   test(`corpus ${file} replays with no mismatch beyond the documented gaps`, async () => {
-    const node = await InProcessNode.start({ config: CORPUS_CONFIG, clock: 'running' });
+    const node = await InProcessNode.start({ config: setup?.config ?? CORPUS_CONFIG, clock: 'running' });
     try {
+      await setup?.before(node);
       const { out, mismatched } = await replay(inProcessTarget(node), file);
       check(file, out, mismatched);
     } finally {
