@@ -10,6 +10,11 @@
  */
 import { verify as verifySignature, X509Certificate } from 'node:crypto';
 
+/** A blacklist line or CRL that cannot be read (the one error these parsers throw on bad input). */
+export class RevocationParseError extends Error {
+  override readonly name = 'RevocationParseError';
+}
+
 // ---------------------------------------------------------------------------------------------
 // cert-blacklist
 
@@ -28,7 +33,7 @@ export function parseBlacklist(text: string): Map<string, string[]> {
     if (line.length === 0) continue;
     const sp = line.search(/\s/);
     const serialText = sp < 0 ? line : line.slice(0, sp);
-    if (!/^[0-9A-Fa-f]+$/.test(serialText)) throw new Error(`'${serialText}' is not a hex serial number`);
+    if (!/^[0-9A-Fa-f]+$/.test(serialText)) throw new RevocationParseError(`'${serialText}' is not a hex serial number`);
     const serial = normalSerial(serialText);
     const issuer = sp < 0 ? '' : line.slice(sp).trim();
     out.set(serial, [...(out.get(serial) ?? []), issuer]);
@@ -77,18 +82,18 @@ interface Tlv {
 }
 
 function tlv(buf: Buffer, at: number, limit = buf.length): Tlv {
-  if (at + 2 > limit) throw new Error('truncated DER');
+  if (at + 2 > limit) throw new RevocationParseError('truncated DER');
   const tag = buf[at]!;
   let len = buf[at + 1]!;
   let body = at + 2;
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 4 || body + n > limit) throw new Error('bad DER length');
+    if (n === 0 || n > 4 || body + n > limit) throw new RevocationParseError('bad DER length');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + buf[body + i]!;
     body += n;
   }
-  if (body + len > limit) throw new Error('DER element runs past its container');
+  if (body + len > limit) throw new RevocationParseError('DER element runs past its container');
   return { tag, start: at, body, end: body + len };
 }
 
@@ -109,7 +114,7 @@ const UTC_TIME = 0x17;
 const GENERALIZED_TIME = 0x18;
 
 function expect(t: Tlv | undefined, tag: number, what: string): Tlv {
-  if (!t || t.tag !== tag) throw new Error(`${what} missing`);
+  if (!t || t.tag !== tag) throw new RevocationParseError(`${what} missing`);
   return t;
 }
 
@@ -130,7 +135,7 @@ function oid(buf: Buffer, t: Tlv): string {
 function time(buf: Buffer, t: Tlv): number {
   const s = buf.toString('latin1', t.body, t.end);
   const m = t.tag === UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-  if (!m) throw new Error(`bad time '${s}'`);
+  if (!m) throw new RevocationParseError(`bad time '${s}'`);
   let year = Number(m[1]);
   if (t.tag === UTC_TIME) year += year >= 50 ? 1900 : 2000;
   return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
@@ -188,41 +193,45 @@ const SIGNATURE_DIGESTS: Record<string, string | null> = {
 
 /**
  * The CRLs in a PEM text (other blocks, such as certificates, are skipped).
- * @throws Error saying what is malformed
+ * @throws RevocationParseError saying what is malformed
  */
 export function parseCrls(pem: string): Crl[] {
-  const out: Crl[] = [];
-  for (const m of pem.matchAll(PEM_CRL)) {
-    const der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
-    const list = expect(tlv(der, 0), SEQUENCE, 'CertificateList');
-    const [tbsT, algT, sigT] = children(der, list);
-    const tbs = expect(tbsT, SEQUENCE, 'tbsCertList');
-    const alg = expect(algT, SEQUENCE, 'signatureAlgorithm');
-    const sig = expect(sigT, 0x03, 'signature');
-    const f = children(der, tbs);
-    let i = f[0]?.tag === INTEGER ? 1 : 0; // version
-    i++; // signature algorithm inside the signed part
-    const issuer = expect(f[i++], SEQUENCE, 'issuer');
-    const thisT = f[i++];
-    if (!thisT || (thisT.tag !== UTC_TIME && thisT.tag !== GENERALIZED_TIME)) throw new Error('thisUpdate missing');
-    let nextUpdateMs: number | undefined;
-    if (f[i] && (f[i]!.tag === UTC_TIME || f[i]!.tag === GENERALIZED_TIME)) nextUpdateMs = time(der, f[i++]!);
-    const revoked = new Set<string>();
-    if (f[i]?.tag === SEQUENCE) {
-      for (const entry of children(der, f[i]!)) revoked.add(integerHex(der, expect(children(der, entry)[0], INTEGER, 'revoked serial')));
-    }
-    out.push({
-      issuer: der.subarray(issuer.start, issuer.end),
-      thisUpdateMs: time(der, thisT),
-      nextUpdateMs,
-      revoked,
-      tbs: der.subarray(tbs.start, tbs.end),
-      signatureOid: oid(der, expect(children(der, alg)[0], 0x06, 'algorithm')),
-      // a BIT STRING's first content byte counts its unused bits (0 for signatures)
-      signature: der.subarray(sig.body + 1, sig.end),
-    });
+  return [...pem.matchAll(PEM_CRL)].map((m) => parseCrlDer(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+}
+
+/**
+ * One CRL in DER (RFC 5280 CertificateList).
+ * @throws RevocationParseError saying what is malformed
+ */
+export function parseCrlDer(der: Buffer): Crl {
+  const list = expect(tlv(der, 0), SEQUENCE, 'CertificateList');
+  const [tbsT, algT, sigT] = children(der, list);
+  const tbs = expect(tbsT, SEQUENCE, 'tbsCertList');
+  const alg = expect(algT, SEQUENCE, 'signatureAlgorithm');
+  const sig = expect(sigT, 0x03, 'signature');
+  if (sig.end - sig.body < 1) throw new RevocationParseError('empty signature');
+  const f = children(der, tbs);
+  let i = f[0]?.tag === INTEGER ? 1 : 0; // version
+  i++; // signature algorithm inside the signed part
+  const issuer = expect(f[i++], SEQUENCE, 'issuer');
+  const thisT = f[i++];
+  if (!thisT || (thisT.tag !== UTC_TIME && thisT.tag !== GENERALIZED_TIME)) throw new RevocationParseError('thisUpdate missing');
+  let nextUpdateMs: number | undefined;
+  if (f[i] && (f[i]!.tag === UTC_TIME || f[i]!.tag === GENERALIZED_TIME)) nextUpdateMs = time(der, f[i++]!);
+  const revoked = new Set<string>();
+  if (f[i]?.tag === SEQUENCE) {
+    for (const entry of children(der, f[i]!)) revoked.add(integerHex(der, expect(children(der, entry)[0], INTEGER, 'revoked serial')));
   }
-  return out;
+  return {
+    issuer: der.subarray(issuer.start, issuer.end),
+    thisUpdateMs: time(der, thisT),
+    nextUpdateMs,
+    revoked,
+    tbs: der.subarray(tbs.start, tbs.end),
+    signatureOid: oid(der, expect(children(der, alg)[0], 0x06, 'algorithm')),
+    // a BIT STRING's first content byte counts its unused bits (0 for signatures)
+    signature: der.subarray(sig.body + 1, sig.end),
+  };
 }
 
 function signedBy(crl: Crl, issuer: X509Certificate): boolean {

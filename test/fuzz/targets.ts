@@ -19,6 +19,7 @@ import { parseConfig, ConfigError } from '../../src/config/index.js';
 import { parseInfoRequest } from '../../src/server/info-protocol.js';
 import { BackupDecoder, BackupParseError, NeedMore } from '../../src/tools/backup/text-decoder.js';
 import { alignUp, checkDeviceRecord, decodeFileHeader, IO_ALIGN, readBlockHeader } from '../../src/storage/device/format.js';
+import { parseBlacklist, parseCrlDer, RevocationParseError } from '../../src/util/x509-revocation.js';
 
 /** Largest input handed to a target (bytes); longer inputs are cut. */
 export const FUZZ_MAX_INPUT_BYTES = 64 * 1024;
@@ -171,6 +172,22 @@ export const TARGETS: FuzzTarget[] = [
       for (let off = 0; off + 16 <= data.length; off += 16) checkDeviceRecord(data, off, data.length, undefined, true);
     },
     expected: (e) => e instanceof AsError,
+  },
+  {
+    // what the tools' --tls-crl-check and --tls-cert-blacklist read: a CRL's DER (from a CA file or
+    // directory) and blacklist lines (the server's cert-blacklist too)
+    name: 'revocation',
+    run(data) {
+      parseCrlDer(data);
+    },
+    expected: (e) => e instanceof RevocationParseError,
+  },
+  {
+    name: 'blacklist',
+    run(data) {
+      parseBlacklist(data.toString('latin1'));
+    },
+    expected: (e) => e instanceof RevocationParseError,
   },
 ];
 
