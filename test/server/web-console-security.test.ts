@@ -213,6 +213,25 @@ test('a remembered /metrics login stops working once the password changes or the
   assert.equal((await scrape('prom', 'newpw')).status, 401);
 });
 
+test('a console session stops working when the role allowlist no longer admits the browser address', async () => {
+  await admin.createRole('local-ops', [new Aerospike.admin.Privilege(Aerospike.privilegeCode.READ)], ['127.0.0.1']);
+  await admin.createUser('ops', 'opspw', ['local-ops']);
+  try {
+    const r = await fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ user: 'ops', password: 'opspw' }) });
+    assert.equal(r.status, 200);
+    const cookie = /^(strato_session=[^;]+)/.exec(r.headers.get('set-cookie') ?? '')![1]!;
+    assert.equal((await fetch(`${base}/api/overview`, { headers: { cookie } })).status, 200);
+    await admin.setWhitelist('local-ops', ['10.1.2.3']);
+    assert.equal((await fetch(`${base}/api/overview`, { headers: { cookie } })).status, 401);
+    const again = await fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ user: 'ops', password: 'opspw' }) });
+    assert.equal(again.status, 401);
+    assert.equal(((await again.json()) as { code: number }).code, 82);
+  } finally {
+    await admin.dropUser('ops');
+    await admin.dropRole('local-ops');
+  }
+});
+
 // last: it moves the node's clock forward for good
 test('a console session ends when session-ttl has passed on the node clock', async () => {
   const r = await fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ user: 'reader', password: 'readpw' }) });

@@ -14,6 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import type { NodeSecurity } from '../../security/access.js';
 import type { ConnectionAuth } from '../../security/admin.js';
 import { AdminCommand, AdminField, SecResult } from '../../security/codes.js';
+import { allowedFrom } from '../../security/store.js';
 import { clientCredential } from '../../security/credential.js';
 
 /** The session cookie's name. */
@@ -74,13 +75,20 @@ export class ConsoleSessions {
     return { token: this.security.store.issueConsoleToken(r.user, this.nowS() + this.ttlS).toString('base64url') };
   }
 
-  /** The logged-in user of a request, undefined without a live session (expired, logged out, or the user dropped). */
+  /**
+   * The logged-in user of a request, undefined without a live session (expired, logged out, the
+   * user dropped) or when the user's role allowlist does not admit the request's address: each
+   * request is checked as a client connection AUTHENTICATing with a token is, on whichever node.
+   */
   authOf(req: IncomingMessage): ConsoleAuth | undefined {
     const token = tokenOf(req);
     if (!token) return undefined;
-    const v = this.security.store.verifyToken(token, this.nowS());
+    const store = this.security.store;
+    const v = store.verifyToken(token, this.nowS());
     // a console cookie carries a console token only; the user must still exist
-    if (typeof v !== 'object' || v.consoleSession === undefined || !this.security.store.users.has(v.user)) return undefined;
+    if (typeof v !== 'object' || v.consoleSession === undefined || !store.users.has(v.user)) return undefined;
+    const eff = store.effectiveOf(v.user);
+    if (!eff || !allowedFrom(eff.whitelist, req.socket.remoteAddress ?? '')) return undefined;
     return { user: v.user, token };
   }
 
