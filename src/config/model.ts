@@ -219,6 +219,11 @@ export interface HttpConfig {
   port: number;
   /** `tls-name`: the `tls` stanza whose certificate the endpoint presents (HTTPS); undefined = clear HTTP */
   tlsName?: string | undefined;
+  /**
+   * `tls-authenticate-client` (HTTPS only): `['any']` a certificate the CA signed, subject names:
+   * one naming one of them; empty or `['false']`: none asked (scrapers rarely present one)
+   */
+  tlsAuthenticateClient: string[];
 }
 
 export interface NetworkServiceConfig {

@@ -106,12 +106,14 @@ export const NETWORK_ADMIN_PARAMS = new ParamTable<AdminConfig>([
 const http = fieldsOf<HttpConfig>();
 /**
  * `network { http { } }` (Strato extension): the metrics endpoint and web console. Port 0 = any
- * free port; `tls-name` names a `tls` stanza and turns the endpoint into HTTPS.
+ * free port; `tls-name` names a `tls` stanza and turns the endpoint into HTTPS;
+ * `tls-authenticate-client` as the service's, but no client certificate is asked when absent.
  */
 export const NETWORK_HTTP_PARAMS = new ParamTable<HttpConfig>([
   stringParam('address', http('address'), { check: checkAddress }),
   uintParam('port', http('port'), { min: 0, max: 65535 }),
   stringParam('tls-name', http('tlsName'), { check: checkTlsName }),
+  tlsAuthenticateClientParam<HttpConfig>(),
 ]);
 
 /** `[tls-]mesh-seed-address-port <host> <port>` (repeatable); rendered `host:port`. */

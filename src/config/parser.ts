@@ -168,7 +168,7 @@ function parseNetwork(ctx: ParseContext, net: NetworkConfig, stanza: Stanza): vo
         break;
       case 'http': {
         // Strato extension: the metrics endpoint (Aerospike runs a separate exporter for it)
-        const http = { address: '127.0.0.1', port: 9145 };
+        const http = { address: '127.0.0.1', port: 9145, tlsAuthenticateClient: [] as string[] };
         ctx.applyParams(NETWORK_HTTP_PARAMS, http, item, 'network http');
         net.http = http;
         break;
@@ -289,6 +289,12 @@ function checkTlsUse(ctx: ParseContext, cfg: StratoConfig): void {
     if (tls.certFile === undefined || tls.keyFile === undefined) {
       throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'cert-file' and 'key-file' (the http endpoint uses it)`);
     }
+    const verifies = http.tlsAuthenticateClient.length > 0 && http.tlsAuthenticateClient[0] !== 'false';
+    if (verifies && tls.caFile === undefined && tls.caPath === undefined) {
+      throw ctx.error(tls.source.line, `tls '${tls.name}' needs 'ca-file' or 'ca-path' (http: 'tls-authenticate-client' is not false)`);
+    }
+  } else if (http && http.tlsAuthenticateClient.length > 0) {
+    throw ctx.error(ctx.book.lineOf(http, 'tls-authenticate-client') ?? 1, "http 'tls-authenticate-client' needs 'tls-name'");
   }
   for (const [label, target] of [['service', net.service], ['admin', net.admin]] as const) {
     if (target.tlsPort === 0 && target.tlsAuthenticateClient.length > 0) {

@@ -240,7 +240,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
       const metricsAuth = security ? new MetricsAuth(security, () => clock.nowMs()) : undefined;
       // the parser checked that tls-name names a tls stanza with a certificate and key
       const tls = httpConf.tlsName !== undefined ? tlsContexts.get(httpConf.tlsName) : undefined;
-      http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` }, { console: { handlers, sessions }, metricsAuth, tls });
+      http = await startHttpEndpoint(httpConf.address, httpConf.port, { node, service: `${spec.serviceAddress}:${port}` }, { console: { handlers, sessions }, metricsAuth, tls, tlsAuthenticateClient: httpConf.tlsAuthenticateClient });
     } catch (e) {
       await node.cluster?.runtime.stop();
       await service.close();

@@ -869,12 +869,17 @@ test("8.1's flush-size is accepted as a power of 2 from 4K to 8M", () => {
 test('network http (Strato extension) turns on the metrics endpoint; absent it is off', () => {
   assert.equal(parse(memNs()).network.http, undefined);
   const cfg = parse(`network {\n  http {\n    address 127.0.0.1\n    port 9145\n  }\n}\n${memNs()}`);
-  assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145 });
+  assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145, tlsAuthenticateClient: [] });
 });
 
 test('a network http tls-name names the tls stanza the endpoint serves HTTPS with', () => {
   const cfg = parse(`network {\n  tls web.example {\n    cert-file /c.pem\n    key-file /k.pem\n  }\n  http {\n    port 9145\n    tls-name web.example\n  }\n}\n${memNs()}`);
-  assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145, tlsName: 'web.example' });
+  assert.deepEqual(cfg.network.http, { address: '127.0.0.1', port: 9145, tlsAuthenticateClient: [], tlsName: 'web.example' });
+  const mutual = parse(`network {\n  tls web.example {\n    cert-file /c.pem\n    key-file /k.pem\n    ca-file /ca.pem\n  }\n  http {\n    tls-name web.example\n    tls-authenticate-client prometheus\n    tls-authenticate-client grafana\n  }\n}\n${memNs()}`);
+  assert.deepEqual(mutual.network.http?.tlsAuthenticateClient, ['prometheus', 'grafana']);
+  // client certificates need the CAs to check them with, and an HTTPS endpoint to be asked on
+  assert.throws(() => parse(`network {\n  tls web.example {\n    cert-file /c.pem\n    key-file /k.pem\n  }\n  http {\n    tls-name web.example\n    tls-authenticate-client any\n  }\n}\n${memNs()}`), /strato\.conf:2: tls 'web\.example' needs 'ca-file' or 'ca-path' \(http: 'tls-authenticate-client' is not false\)/);
+  assert.throws(() => parse(`network {\n  http {\n    tls-authenticate-client any\n  }\n}\n${memNs()}`), /strato\.conf:3: http 'tls-authenticate-client' needs 'tls-name'/);
   assert.throws(() => parse(`network {\n  tls web.example {\n    ca-file /ca.pem\n  }\n  http {\n    tls-name web.example\n  }\n}\n${memNs()}`), /strato\.conf:2: tls 'web\.example' needs 'cert-file' and 'key-file' \(the http endpoint uses it\)/);
 });
 

@@ -53,7 +53,7 @@ network {
     tls-name ${TLS_NAME}
 ${extra.authenticate.map((a) => `    tls-authenticate-client ${a}`).join('\n')}
   }
-${extra.security ? `  http {\n    address 127.0.0.1\n    port 0\n    tls-name ${TLS_NAME}\n  }` : ''}
+${extra.security ? `  http {\n    address 127.0.0.1\n    port 0\n    tls-name ${TLS_NAME}\n    tls-authenticate-client alice\n  }` : ''}
 }
 namespace test {
   replication-factor 1
@@ -432,10 +432,11 @@ test('mutual TLS without ca-file or ca-path stops the start naming the tls stanz
   assert.match(r.output, /strato\.conf:7: tls 'strato\.test' needs 'ca-file' or 'ca-path'/);
 });
 
-/** GET over HTTPS from the mutual node's http endpoint; rejects when the handshake fails. */
-function httpsFetch(port: number, path: string, opts: { ca?: Buffer; authorization?: string }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+/** GET over HTTPS from the mutual node's http endpoint (with a client certificate); rejects when the handshake fails. */
+function httpsFetch(port: number, path: string, opts: { ca?: Buffer; authorization?: string; client?: CertFiles }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsGet({ host: '127.0.0.1', port, path, servername: TLS_NAME, ca: opts.ca, headers: opts.authorization ? { authorization: opts.authorization } : {}, timeout: 5000 }, (res) => {
+    const client = opts.client ? { cert: readFileSync(opts.client.cert), key: readFileSync(opts.client.key) } : {};
+    const req = httpsGet({ host: '127.0.0.1', port, path, servername: TLS_NAME, ca: opts.ca, ...client, agent: false, headers: opts.authorization ? { authorization: opts.authorization } : {}, timeout: 5000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -447,7 +448,7 @@ function httpsFetch(port: number, path: string, opts: { ca?: Buffer; authorizati
   });
 }
 
-test('an http tls-name makes the metrics endpoint HTTPS with that certificate, /metrics still needing basic auth', async () => {
+test('an http tls-name makes the metrics endpoint HTTPS with that certificate, asking the client certificates it names; /metrics still needs basic auth', async () => {
   const m = /metrics endpoint: https:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(mutual.output());
   assert.ok(m, 'the log names the https endpoint');
   const port = Number(m[1]);
@@ -458,14 +459,19 @@ test('an http tls-name makes the metrics endpoint HTTPS with that certificate, /
     await admin.close();
   }
   const ca = readFileSync(pki.caFile);
-  const ok = await httpsFetch(port, '/metrics', { ca, authorization: `Basic ${Buffer.from('scraper:scrapepw').toString('base64')}` });
+  const authorization = `Basic ${Buffer.from('scraper:scrapepw').toString('base64')}`;
+  const ok = await httpsFetch(port, '/metrics', { ca, authorization, client: alice });
   assert.equal(ok.status, 200);
   assert.match(ok.body, /^aerospike_node_up\{.*\} 1$/m);
-  const anon = await httpsFetch(port, '/metrics', { ca });
+  const anon = await httpsFetch(port, '/metrics', { ca, client: alice });
   assert.equal(anon.status, 401);
   assert.match(String(anon.headers['www-authenticate']), /^Basic realm=/);
-  // the certificate is verified as any HTTPS client does: without the CA the handshake fails
-  await assert.rejects(httpsFetch(port, '/metrics', {}), /self[- ]signed|unable to (get|verify)/i);
+  // tls-authenticate-client alice: no certificate, or one naming bob, is refused before any request
+  await assert.rejects(httpsFetch(port, '/metrics', { ca, authorization }));
+  await assert.rejects(httpsFetch(port, '/metrics', { ca, authorization, client: bob }));
+  // the server certificate is verified as any HTTPS client does: without the CA the handshake fails
+  await assert.rejects(httpsFetch(port, '/metrics', { authorization, client: alice }), /self[- ]signed|unable to (get|verify)/i);
   // the port speaks only TLS
   await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`));
+  assert.match(mutual.output(), /refusing https client 127\.0\.0\.1:\d+ - certificate names bob, not alice/);
 });

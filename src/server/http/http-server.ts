@@ -7,7 +7,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { onTlsContextChange, type TlsContext } from '../tls-contexts.js';
+import type { TLSSocket } from 'node:tls';
+import { certificateMatches, isBlacklisted, onTlsContextChange, type TlsContext } from '../tls-contexts.js';
+import { RefusalLog } from '../refusals.js';
 import { METRICS_REALM, type MetricsAuth } from './metrics-auth.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSource } from './metrics.js';
 import { logger } from '../../util/log.js';
@@ -15,6 +17,8 @@ import { handleApi, type ConsoleContext } from './console-api.js';
 import { CONSOLE_HTML } from './console-page.js';
 
 const log = logger.context('http', 'http-server.ts');
+/** refused HTTPS clients (handshake, certificate): rate-limited as the service port's */
+const refusals = new RefusalLog(Date.now, log);
 
 export interface HttpEndpoint {
   /** the bound port (the configured one, or the OS's pick for 0) */
@@ -33,6 +37,8 @@ export interface HttpEndpointOptions {
   metricsAuth?: MetricsAuth | undefined;
   /** HTTPS with the tls-name's context (certificate, key, protocols, ciphers; refreshed with it); undefined = clear HTTP */
   tls?: TlsContext | undefined;
+  /** HTTPS only: `tls-authenticate-client` (`any`, subject names); empty or `false` = no client certificate asked */
+  tlsAuthenticateClient?: readonly string[] | undefined;
 }
 
 /** Starts the HTTP endpoint; rejects when the address cannot be bound. */
@@ -75,7 +81,26 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /metrics\n');
   };
   const tls = opts.tls;
-  const server: Server = tls ? createHttpsServer({ ...tls.options, handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS }, handle) : createServer(handle);
+  const accepted = opts.tlsAuthenticateClient ?? [];
+  const verify = tls !== undefined && accepted.length > 0 && accepted[0] !== 'false';
+  const names = verify && accepted[0] !== 'any' ? accepted : undefined;
+  const server: Server = tls ? createHttpsServer({ ...tls.options, requestCert: verify, rejectUnauthorized: verify, handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS }, handle) : createServer(handle);
+  if (tls && verify) {
+    // the CA check is the handshake's; a revoked certificate or one naming someone else is closed
+    // before its request is read (this listener runs in the same tick as the handshake's end)
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const cert = socket.getPeerCertificate(true);
+      const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      if (isBlacklisted(tls, cert)) {
+        refusals.warn('http-tls-blacklist', `refusing https client ${peer} - certificate serial ${cert.serialNumber} is in cert-blacklist`);
+        socket.destroy();
+      } else if (names && !certificateMatches(cert, names)) {
+        refusals.warn('http-tls-name', `refusing https client ${peer} - certificate names ${cert.subject?.CN ?? 'nothing'}, not ${names.join(' or ')}`);
+        socket.destroy();
+      }
+    });
+  }
+  if (tls) server.on('tlsClientError', (e, socket) => refusals.warn('http-tls-handshake', `https handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${e.message}`));
   let open = true;
   // tls-refresh-period: connections accepted after a refresh get the new certificate
   if (tls) onTlsContextChange(tls, () => open && (server as ReturnType<typeof createHttpsServer>).setSecureContext(tls.options));
