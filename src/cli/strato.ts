@@ -3,6 +3,7 @@
  * in memory on 127.0.0.1:3000).
  */
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startNode } from '../server/start.js';
@@ -12,6 +13,18 @@ import { loadStratoConfig } from '../server/node-config.js';
 import { HOST_NODE_ENV, MAX_NODES_PER_HOST, parseHostNodePlan, type HostNodePlan } from '../server/host-nodes.js';
 import { runSupervisor, type ChildMessage, type SupervisorMessage } from '../server/supervisor.js';
 import { summarizeNode } from '../server/host-summary.js';
+
+/**
+ * V8's old-generation growing factor for a node process, in percent over the live size (V8
+ * chooses 10-300 by itself). A node's JavaScript heap is small (records, index and buffers live
+ * outside it: ~12 MB old generation under load) while its young generation is 16 MB; V8 starts
+ * incremental marking after a scavenge whenever the old generation has no more room left than
+ * the young generation's size, which a small heap with the limit V8 picks (live + 16 MB) always
+ * meets: measured under a 200k-record load, a mark-compact every 100-400 ms (20 in 4 s, pauses up
+ * to 35 ms, write p99 2.4-3.7 ms). With 300% the old generation grows to 4x its live size first:
+ * 3-7 mark-compacts in the same load, p99 0.6-1.0 ms, ~1 µs less CPU per write.
+ */
+const NODE_HEAP_GROWING_PERCENT = 300;
 
 const USAGE = `usage: strato [--config-file <path>] [--port <n>] [--address <ip>] [--nodes-per-host <n>]
 
@@ -102,6 +115,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  setFlagsFromString(`--heap-growing-percent=${NODE_HEAP_GROWING_PERCENT}`);
   try {
     running = await startNode({ configFile: args.values['config-file'], port, address: args.values.address, hostNode });
   } catch (e) {
