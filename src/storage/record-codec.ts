@@ -60,6 +60,105 @@ export function encodeRecordInto(key: StoredKey | undefined, bins: Bin[], out: B
   return p === out.length ? out : out.subarray(0, p);
 }
 
+/** A bin a put writes: its name (and its UTF-8 length), particle type and value in stored form. */
+export interface PutBin {
+  readonly name: string;
+  readonly nameBytes: number;
+  readonly particleType: number;
+  readonly value: Buffer;
+}
+
+/** Most stored bins encodePut merges with; a record with more goes through decodeRecord. */
+export const PUT_MERGE_MAX_STORED_BINS = 64;
+/** Most bins one encodePut call writes. */
+export const PUT_MERGE_MAX_BINS = 16;
+const mergeNameStart = new Int32Array(PUT_MERGE_MAX_STORED_BINS);
+const mergeNameLen = new Int32Array(PUT_MERGE_MAX_STORED_BINS);
+const mergeBinEnd = new Int32Array(PUT_MERGE_MAX_STORED_BINS);
+/** the result's bins in order: i >= 0 the stored bin i, -1 - j the put's bin j */
+const mergeSlots = new Int32Array(PUT_MERGE_MAX_STORED_BINS + PUT_MERGE_MAX_BINS);
+
+/**
+ * Encodes into `out` the record a put of plain bins leaves, working on the stored bytes instead
+ * of decoded bins: the bins of `stored` (a record-codec record; undefined = start from none) with
+ * each of `bins` written in order — a bin already there keeps its place and takes the new value,
+ * a new one goes last — and `key`. The bytes equal encodeRecordInto(key, result) for the bin list
+ * that setting the bins one by one on decodeRecord(stored).bins gives. Names are ASCII (the caller
+ * checks). Returns the encoded view of `out`, or undefined when the record has more than
+ * PUT_MERGE_MAX_STORED_BINS bins, `bins` more than PUT_MERGE_MAX_BINS, or the result does not fit.
+ */
+export function encodePut(stored: Buffer | undefined, key: StoredKey | undefined, bins: readonly PutBin[], out: Buffer): Buffer | undefined {
+  if (bins.length > PUT_MERGE_MAX_BINS) return undefined;
+  let nStored = 0;
+  if (stored !== undefined) {
+    let p = binsOffset(stored);
+    nStored = stored[p]! | (stored[p + 1]! << 8);
+    if (nStored > PUT_MERGE_MAX_STORED_BINS) return undefined;
+    p += 2;
+    for (let i = 0; i < nStored; i++) {
+      const nameLen = stored[p]!;
+      mergeNameStart[i] = p + 1;
+      mergeNameLen[i] = nameLen;
+      p += 1 + nameLen + 1;
+      p += 4 + (stored[p]! | (stored[p + 1]! << 8) | (stored[p + 2]! << 16)) + stored[p + 3]! * 0x1000000;
+      mergeBinEnd[i] = p;
+    }
+  }
+  let nSlots = nStored;
+  for (let i = 0; i < nStored; i++) mergeSlots[i] = i;
+  for (let j = 0; j < bins.length; j++) {
+    const name = bins[j]!.name;
+    let at = -1;
+    for (let s = 0; s < nSlots && at < 0; s++) {
+      const slot = mergeSlots[s]!;
+      if (slot < 0) {
+        if (bins[-1 - slot]!.name === name) at = s;
+      } else if (mergeNameLen[slot] === name.length) {
+        const start = mergeNameStart[slot]!;
+        let k = 0;
+        while (k < name.length && stored![start + k] === name.charCodeAt(k)) k++;
+        if (k === name.length) at = s;
+      }
+    }
+    if (at >= 0) mergeSlots[at] = -1 - j;
+    else mergeSlots[nSlots++] = -1 - j;
+  }
+  let size = 1 + 2 + (key ? 5 + key.value.length : 0);
+  for (let s = 0; s < nSlots; s++) {
+    const slot = mergeSlots[s]!;
+    if (slot >= 0) size += mergeBinEnd[slot]! - mergeNameStart[slot]! + 1;
+    else size += 1 + bins[-1 - slot]!.nameBytes + 1 + 4 + bins[-1 - slot]!.value.length;
+  }
+  if (size > out.length) return undefined;
+  let p = 0;
+  out[p++] = key ? 1 : 0;
+  if (key) {
+    out[p++] = key.type;
+    out.writeUInt32LE(key.value.length, p);
+    p += 4;
+    p += key.value.copy(out, p);
+  }
+  out[p++] = nSlots & 0xff;
+  out[p++] = nSlots >>> 8;
+  for (let s = 0; s < nSlots; s++) {
+    const slot = mergeSlots[s]!;
+    if (slot >= 0) {
+      // the stored bin as it is: name length, name, type, value length, value
+      p += stored!.copy(out, p, mergeNameStart[slot]! - 1, mergeBinEnd[slot]!);
+      continue;
+    }
+    const b = bins[-1 - slot]!;
+    const name = b.name;
+    out[p++] = name.length;
+    for (let k = 0; k < name.length; k++) out[p++] = name.charCodeAt(k);
+    out[p++] = b.particleType;
+    out.writeUInt32LE(b.value.length, p);
+    p += 4;
+    p += b.value.copy(out, p);
+  }
+  return out.subarray(0, p);
+}
+
 /** Decodes a stored record; bin values are views into `data`. */
 export function decodeRecord(data: Buffer): DecodedRecord {
   let p = 0;

@@ -24,6 +24,15 @@ const RECORD_OVERHEAD_BYTES = 16;
 const STORE_SCRATCH_BYTES = 64 * 1024;
 const storeScratch = Buffer.allocUnsafeSlow(STORE_SCRATCH_BYTES);
 
+/**
+ * A buffer to encode a record of at most `bytes` into before storeRecord stores it (as its
+ * `encoded`): the shared scratch when it is large enough, else a new one. Valid until the next
+ * store.
+ */
+export function storeScratchFor(bytes: number): Buffer {
+  return bytes <= STORE_SCRATCH_BYTES ? storeScratch : Buffer.allocUnsafe(bytes);
+}
+
 export interface StoreRequest {
   /** index entry id when the record exists */
   id: number;
@@ -52,7 +61,8 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   if (size + RECORD_OVERHEAD_BYTES > ns.settings.maxRecordSizeBytes) return ResultCode.RECORD_TOO_BIG;
   // a durably deleted record's entry (its tombstone) is taken over by the new record, which
   // continues its generation so the tombstone can never win at cold start
-  const id = r.existed ? r.id : index.find(r.digest);
+  // (without tombstones in the index a digest that is not live has no entry: no second lookup)
+  const id = r.existed ? r.id : ns.records.tombstones === 0 ? -1 : index.find(r.digest);
   const oldGen = id >= 0 ? index.generation(id) : 0;
   const oldVoidTime = r.existed ? index.voidTime(id) : 0;
   const nowCl = ns.nowCl();

@@ -21,7 +21,7 @@ import type { ResponseBuilder } from '../protocol/response-builder.js';
 import { Particle, isBlobType, isStorableType, type Bin } from '../protocol/particle.js';
 import { normaliseIncoming, valueToParticle } from '../values/bin-particles.js';
 import { takeOffloadedParticleOp, takeOffloadedWrite, type OffloadedWrite } from '../values/offloaded.js';
-import { decodeRecord, readStoredKey, type StoredKey } from '../storage/record-codec.js';
+import { decodeRecord, encodePut, readStoredKey, type StoredKey } from '../storage/record-codec.js';
 import { engines } from './extensions.js';
 import { checkBitOpParticleType } from '../bits/index.js';
 import { compileRequestFilter, passesFilter } from './filter.js';
@@ -30,7 +30,7 @@ import { failed } from './outcome.js';
 import { readParticleOp } from './read.js';
 import { storedCollectionBytes } from './collection-bins.js';
 import { executeUdf, udfRequestCheck } from './udf-apply.js';
-import { TTL_KEEP, TTL_NEVER, setLimitBreached, storeRecord } from './store-record.js';
+import { TTL_KEEP, TTL_NEVER, setLimitBreached, storeRecord, storeScratchFor } from './store-record.js';
 import { RecordView } from './record-view.js';
 
 
@@ -92,8 +92,11 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   const index = ns.index;
   const oldGen = existed ? index.generation(id) : 0;
   const oldVoidTime = existed ? index.voidTime(id) : 0;
+  // a put of plain values (no reads, no filter) is merged on the stored bytes (encodePut): no bins decoded
+  const plain = !isUdf && !hasRead && req.filter === undefined && (msg.info2 & Info2.RESPOND_ALL_OPS) === 0 && isPlainValuePut(ops);
 
   let stored: { key: StoredKey | undefined; bins: Bin[] } = { key: undefined, bins: [] };
+  let storedData: Buffer | undefined;
   let oldSize = 0; // the stored record's bytes, which a UDF sees as record.size
   // a large request of plain bin writes may have been applied to this very record on a worker
   // (server/offload.ts): then only the stored key is needed here
@@ -102,7 +105,10 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
     const data = ns.storage.get(index, id);
     oldSize = data.length;
     pre = isUdf ? undefined : takeOffloadedWrite(msg.buf, data);
-    stored = pre ? { key: readStoredKey(data), bins: [] } : decodeRecord(data);
+    if (pre || plain) {
+      stored = { key: readStoredKey(data), bins: [] };
+      if (!pre) storedData = data;
+    } else stored = decodeRecord(data);
     if (keyMismatch(req.key, stored.key)) return failed(ResultCode.KEY_MISMATCH, oldGen, oldVoidTime);
   }
   else if (!isUdf) pre = takeOffloadedWrite(msg.buf, undefined);
@@ -126,6 +132,15 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
     if (!passesFilter(filter, view, ns)) return failed(ResultCode.FILTERED_OUT, oldGen, oldVoidTime);
   }
 
+  if (plain && !pre) {
+    const key = stored.key ?? req.key;
+    // a replace starts from no bins
+    const base = replace ? undefined : storedData;
+    const encoded = encodePut(base, key, ops, storeScratchFor(plainPutBound(base?.length ?? 0, key, ops)));
+    if (encoded) return storePlainPut(req, out, rowIndex, cause, id, existed, key, encoded, oldGen, oldVoidTime);
+    // past the merge's limits: the general way, from the decoded record
+    if (existed) stored = decodeRecord(storedData!);
+  }
   if (isUdf) {
     return executeUdf(
       msg,
@@ -255,6 +270,62 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   const { generation: newGen, voidTime } = stored2;
   out.beginMessage(ResultCode.OK, newGen, voidTime, rowIndex);
   emitResults(out, results);
+  out.endMessage();
+  return ResultCode.OK;
+}
+
+/** The bins storeRecord is given with a record already encoded (it reads none of them). */
+const ENCODED_ELSEWHERE: Bin[] = [];
+
+/** Bytes encodePut may need at most: the stored record, the key and each op's bin. */
+function plainPutBound(storedBytes: number, key: StoredKey | undefined, ops: readonly MsgOp[]): number {
+  let n = storedBytes + 3 + (key ? 5 + key.value.length : 0);
+  for (let i = 0; i < ops.length; i++) n += 6 + ops[i]!.nameBytes + ops[i]!.value.length;
+  return n;
+}
+
+/**
+ * True when every op writes a bin whose value is stored as sent (a string, a blob, an 8-byte
+ * integer or float) under an ASCII name of 1..15 bytes: what encodePut merges without decoding.
+ * Anything else (deletes, collections, GeoJSON, other types, reads) goes the general way, which
+ * also answers their errors.
+ */
+function isPlainValuePut(ops: readonly MsgOp[]): boolean {
+  if (ops.length === 0) return false;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.opType !== OpType.WRITE || op.nameBytes === 0 || op.nameBytes > MAX_BIN_NAME_BYTES || op.name.length !== op.nameBytes) return false;
+    const t = op.particleType;
+    if (t === Particle.STRING || t === Particle.BLOB) continue;
+    if ((t === Particle.INTEGER || t === Particle.FLOAT) && op.value.length === 8) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The end of a plain put (isPlainValuePut) whose record encodePut built: the same checks, store
+ * and answer as the general path's for a record with bins.
+ */
+function storePlainPut(
+  req: TxRequest,
+  out: ResponseBuilder,
+  rowIndex: number,
+  cause: RecordChangeCause,
+  id: number,
+  existed: boolean,
+  key: StoredKey | undefined,
+  encoded: Buffer,
+  oldGen: number,
+  oldVoidTime: number,
+): number {
+  const ns = req.ns;
+  if (ns.stopWrites.current() !== undefined) return failed(ResultCode.OUT_OF_SPACE, oldGen, oldVoidTime);
+  if (setLimitBreached(ns, req.setName, existed)) return failed(ResultCode.FORBIDDEN, oldGen, oldVoidTime);
+  const nowMs = ns.clock.nowMs();
+  const stored = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key, bins: ENCODED_ELSEWHERE, encoded, ttl: req.msg.recordTtl, nowMs, cause });
+  if (typeof stored === 'number') return failed(stored, oldGen, oldVoidTime);
+  out.beginMessage(ResultCode.OK, stored.generation, stored.voidTime, rowIndex);
   out.endMessage();
   return ResultCode.OK;
 }

@@ -10,7 +10,7 @@ import { computeDigest, partitionOf } from '../../src/util/digest.js';
 import { encodeMessage, keyFields } from '../../src/client/message-encoder.js';
 import { particleToValue, Particle } from '../../src/protocol/particle.js';
 import { valueToParticle, normaliseIncoming } from '../../src/values/bin-particles.js';
-import { decodeRecord, encodeRecord } from '../../src/storage/record-codec.js';
+import { decodeRecord, encodePut, encodeRecord, encodeRecordInto, PUT_MERGE_MAX_BINS, PUT_MERGE_MAX_STORED_BINS } from '../../src/storage/record-codec.js';
 
 test('strings are tagged with particle type 3 as Aerospike encodes them', () => {
   assert.equal(pack('ab').toString('hex'), 'a3036162');
@@ -145,4 +145,44 @@ test('stored records round-trip key and bins', () => {
   const rec = decodeRecord(encodeRecord(key, bins));
   assert.deepEqual(rec.key, key);
   assert.deepEqual(rec.bins, bins);
+});
+
+test('a put merged on the stored bytes equals setting its bins on the decoded record, bin order included', () => {
+  // names from a small alphabet so puts often hit stored bins and each other; some stored names are not ASCII
+  const name = fc.constantFrom('a', 'b', 'c', 'bin', 'v', 'long-bin-name15', 'ü', 'zz');
+  const bin = fc.record({ name, type: fc.constantFrom(Particle.STRING, Particle.BLOB, Particle.INTEGER), value: fc.uint8Array({ maxLength: 40 }) });
+  const key = fc.option(fc.record({ type: fc.constantFrom(Particle.STRING, Particle.INTEGER), value: fc.uint8Array({ maxLength: 12 }) }), { nil: undefined });
+  fc.assert(
+    fc.property(fc.option(fc.array(bin, { maxLength: 8 }), { nil: undefined }), fc.array(bin, { minLength: 1, maxLength: 8 }), key, (storedBins, put, sentKey) => {
+      const asBin = (b: { name: string; type: number; value: Uint8Array }) => ({ name: b.name, type: b.type, value: Buffer.from(b.value) });
+      // a stored record has each name once
+      const unique = storedBins?.filter((b, i) => storedBins.findIndex((o) => o.name === b.name) === i).map(asBin);
+      const stored = unique === undefined ? undefined : encodeRecord(sentKey && { type: sentKey.type, value: Buffer.from(sentKey.value) }, unique);
+      const puts = put.filter((b) => b.name !== 'ü').map((b) => ({ name: b.name, nameBytes: b.name.length, particleType: b.type, value: Buffer.from(b.value) }));
+      if (puts.length === 0) return;
+      const decoded = stored === undefined ? { key: undefined, bins: [] as ReturnType<typeof asBin>[] } : decodeRecord(stored);
+      const k = decoded.key ?? (sentKey && { type: sentKey.type, value: Buffer.from(sentKey.value) });
+      // the general path: each bin set in turn, in place when present, else appended
+      const bins = decoded.bins.slice();
+      for (const p of puts) {
+        const i = bins.findIndex((b) => b.name === p.name);
+        const nb = { name: p.name, type: p.particleType, value: p.value };
+        if (i >= 0) bins[i] = nb;
+        else bins.push(nb);
+      }
+      const expected = encodeRecordInto(k, bins, Buffer.alloc(4096));
+      const merged = encodePut(stored, k, puts, Buffer.alloc(4096));
+      assert.ok(merged);
+      assert.deepEqual([...merged], [...expected]);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a put merge past its limits answers undefined (the caller decodes instead)', () => {
+  const many = Array.from({ length: PUT_MERGE_MAX_STORED_BINS + 1 }, (_, i) => ({ name: `b${i}`, type: Particle.BLOB, value: Buffer.from([i]) }));
+  const put = { name: 'x', nameBytes: 1, particleType: Particle.BLOB, value: Buffer.from('v') };
+  assert.equal(encodePut(encodeRecord(undefined, many), undefined, [put], Buffer.alloc(65536)), undefined);
+  assert.equal(encodePut(undefined, undefined, Array.from({ length: PUT_MERGE_MAX_BINS + 1 }, () => put), Buffer.alloc(65536)), undefined);
+  assert.equal(encodePut(undefined, undefined, [{ ...put, value: Buffer.alloc(100) }], Buffer.alloc(50)), undefined);
 });
