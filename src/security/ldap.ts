@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, ResultCodeError, type ClientOptions } from 'ldapts';
 import type { LdapConfig } from '../config/model.js';
+import { LDAP_LOGIN_QUEUE_MAX, LDAP_LOGIN_WAIT_MAX_MS, LoginSlots } from './login-slots.js';
 
 /** One LDAP operation (connect, bind, search) may take this long (ms) before the login fails. */
 export const LDAP_TIMEOUT_MS = 5000;
@@ -54,50 +55,6 @@ function ouValues(dn: string): string[] {
 }
 
 export type LdapLogin = { ok: true; dn: string; roles: string[] } | { ok: false; reason: string };
-
-/**
- * LDAP logins waiting for one of the `login-threads` slots beyond which a login is refused at
- * once (INVALID_CREDENTIAL, reason logged) rather than queued without limit.
- */
-export const LDAP_LOGIN_QUEUE_MAX = 1024;
-
-/**
- * Aerospike runs LDAP logins on `login-threads` threads, so at most that many logins talk to the
- * directory at once and the rest wait their turn. Strato's LDAP calls are asynchronous, so the
- * threads become slots: at most `slots` logins run, the others wait in order (at most
- * LDAP_LOGIN_QUEUE_MAX of them).
- */
-class LoginSlots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-  /** most logins seen running at once (for the log and tests' reasoning; never above `slots`) */
-  peak = 0;
-
-  constructor(private readonly slots: number) {}
-
-  /** Resolves when a slot is free; false when the queue is full (the caller refuses the login). */
-  async acquire(): Promise<boolean> {
-    if (this.running < this.slots) {
-      this.take();
-      return true;
-    }
-    if (this.waiting.length >= LDAP_LOGIN_QUEUE_MAX) return false;
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-    // release() handed this waiter the slot it freed
-    return true;
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next login: running stays the same
-    else this.running--;
-  }
-
-  private take(): void {
-    this.running++;
-    this.peak = Math.max(this.peak, this.running);
-  }
-}
 
 /**
  * StartTLS wraps the open socket, where Node knows no host: without one it checks the certificate
@@ -171,7 +128,9 @@ export class LdapAuthenticator {
   async login(user: string, password: string): Promise<LdapLogin> {
     // an empty password would be an unauthenticated bind, which LDAP servers accept
     if (password === '') return { ok: false, reason: 'empty password' };
-    if (!(await this.slots.acquire())) return { ok: false, reason: `more than ${LDAP_LOGIN_QUEUE_MAX} LDAP logins waiting for one of login-threads ${this.cfg.loginThreads}` };
+    const slot = await this.slots.acquire();
+    if (slot === 'queue-full') return { ok: false, reason: `more than ${LDAP_LOGIN_QUEUE_MAX} LDAP logins waiting for one of login-threads ${this.cfg.loginThreads}` };
+    if (slot === 'timed-out') return { ok: false, reason: `waited ${LDAP_LOGIN_WAIT_MAX_MS} ms for one of login-threads ${this.cfg.loginThreads}` };
     let client: Client | undefined;
     try {
       const dn = await this.userDn(user);
