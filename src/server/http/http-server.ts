@@ -17,8 +17,6 @@ import { handleApi, type ConsoleContext } from './console-api.js';
 import { CONSOLE_HTML } from './console-page.js';
 
 const log = logger.context('http', 'http-server.ts');
-/** refused HTTPS clients (handshake, certificate): rate-limited as the service port's */
-const refusals = new RefusalLog(Date.now, log);
 
 export interface HttpEndpoint {
   /** the bound port (the configured one, or the OS's pick for 0) */
@@ -81,6 +79,8 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /metrics\n');
   };
   const tls = opts.tls;
+  // refused HTTPS clients (handshake, certificate) are logged rate-limited, as the service port's
+  const refusals = new RefusalLog(Date.now, log);
   const accepted = opts.tlsAuthenticateClient ?? [];
   const verify = tls !== undefined && accepted.length > 0 && accepted[0] !== 'false';
   const names = verify && accepted[0] !== 'any' ? accepted : undefined;
