@@ -3,12 +3,15 @@
  * OpenLDAP `slapd` the test starts with a certificate the test's own CA signs: LDAPS on an
  * ldaps:// URL, StartTLS on an ldap:// one, the certificate checked against `tls-ca-file`. The
  * directory refuses simple binds in clear (`security simple_bind=128`), so a login that works
- * went over TLS. Also `login-threads` (LDAP logins talking to the directory at once, counted by a
+ * went over TLS; the query user's searches and role polls go over TLS too. Also `login-threads` (LDAP logins talking to the directory at once, counted by a
  * real TCP relay in front of slapd) and `token-hash-method` (the session token's HMAC).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Attribute, Change } from 'ldapts';
 import Aerospike from 'aerospike';
 import { startSlapd, type Slapd } from '../helpers/slapd.js';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
@@ -251,6 +254,76 @@ test('token-hash-method sha-512 makes the session token an HMAC-SHA-512, which t
       assert.equal(a.readUInt32BE(24) - 1, 6 + 'admin'.length + 64);
     } finally {
       s.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
+test('with a query user over StartTLS, users are found by search and their roles re-read every polling-period', async () => {
+  const c = await slapd.admin();
+  try {
+    await c.add(`uid=frank,ou=People,${BASE}`, { objectClass: 'inetOrgPerson', uid: 'frank', cn: 'frank', sn: 'frank', userPassword: 'frank-pw' });
+    await c.add(`cn=read,ou=Groups,${BASE}`, { objectClass: 'posixGroup', cn: 'read', gidNumber: '5002', memberUid: 'frank' });
+  } finally {
+    await c.unbind();
+  }
+  const node = await startStrato({
+    prepare: (dir) => writeFileSync(join(dir, 'ldap-query.pw'), `${slapd.rootPassword}\n`),
+    config: `
+service {
+  cluster-name ldap-tls
+  work-directory \${DIR}
+}
+security {
+  ldap {
+    server ${slapd.url}
+    tls-ca-file ${pki.caFile}
+    query-base-dn ${BASE}
+    query-user-dn ${slapd.rootDn}
+    query-user-password-file \${DIR}/ldap-query.pw
+    user-query-pattern (&(objectClass=inetOrgPerson)(uid=\${un}))
+    role-query-base-dn ou=Groups,${BASE}
+    role-query-pattern (&(objectClass=posixGroup)(memberUid=\${un}))
+    polling-period 1
+  }
+}
+namespace test {
+  replication-factor 1
+  storage-engine memory {
+    data-size 64M
+  }
+}
+`,
+  });
+  try {
+    const frank = await external(node.port, 'frank', 'frank-pw');
+    try {
+      const key = new Aerospike.Key('test', 'ldaps', 'f1');
+      await frank.put(key, { v: 1 }).then(
+        () => assert.fail('read alone must not write'),
+        (e: { code?: number }) => assert.equal(e.code, 81),
+      );
+      // the directory gives frank read-write: the next poll (over StartTLS, as the query user) lets him write
+      const admin = await slapd.admin();
+      try {
+        await admin.modify(`cn=read-write,ou=Groups,${BASE}`, [new Change({ operation: 'add', modification: new Attribute({ type: 'memberUid', values: ['frank'] }) })]);
+      } finally {
+        await admin.unbind();
+      }
+      const deadline = Date.now() + 15_000;
+      let code = -1;
+      while (Date.now() < deadline) {
+        code = await frank.put(key, { v: 2 }).then(
+          () => 0,
+          (e: { code?: number }) => e.code ?? -1,
+        );
+        if (code === 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(code, 0);
+    } finally {
+      await frank.close();
     }
   } finally {
     await node.stop();
