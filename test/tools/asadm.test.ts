@@ -155,12 +155,15 @@ describe('asadm on one node', () => {
     const [cfg] = await info('127.0.0.1', server.port, 'get-config:context=namespace;id=test');
     assert.match(cfg!, /(^|;)default-ttl=1234(;|$)/);
     const bad = await asadm('-p', String(server.port), '--enable', '-e', 'manage config namespace test param no-such-thing to 1');
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
   });
 
   test('show statistics, latencies, pmap, stop-writes and racks answer tables', async () => {
     const r = await asadm('-p', String(server.port), '-e', 'show statistics service; show latencies; show pmap; show stop-writes; show racks');
     assert.equal(r.code, 0, r.err);
+    // several commands: asadm's header before each, the family word (show) left out
+    assert.ok(r.out.startsWith('\n~~~ statistics service ~~~\n'), r.out.slice(0, 80));
+    assert.match(r.out, /\n~~~ racks ~~~\n/);
     assert.equal(table(r.out, 'Service Statistics').find((x) => x.get('Node') === 'cluster_size')?.get(`127.0.0.1:${server.port}`), '1');
     assert.ok(table(r.out, 'Latency').some((x) => x.get('Namespace') === 'test' && x.get('Histogram') === 'write'));
     assert.equal(table(r.out, 'Partition Map Analysis')[0]!.get('Primary Partitions'), '4096');
@@ -180,7 +183,7 @@ describe('asadm on one node', () => {
       assert.equal(rm.code, 0, rm.err);
       assert.equal(parseTable(rm.out, 'UDF Modules'), undefined);
       const missing = await asadm('-p', String(server.port), '--enable', '-e', `manage udfs add nope.lua path ${join(dir, 'nope.lua')}`);
-      assert.equal(missing.code, 1);
+      assert.equal(missing.code, 2);
       assert.match(missing.err, /cannot read .*nope\.lua: ENOENT/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -247,13 +250,13 @@ describe('asadm on one node', () => {
 
   test('manage commands need privileged mode, as in asadm (--enable or enable)', async () => {
     const r = await asadm('-p', String(server.port), '-e', 'manage config namespace test param default-ttl to 7');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.err, /User must be in privileged mode to issue "manage" commands/);
   });
 
   test('show users on a node without security says the node has no security', async () => {
     const r = await asadm('-p', String(server.port), '-e', 'show users');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.err, /ERROR: Failed to query users : Security not (supported|enabled)\./);
   });
 
@@ -269,7 +272,7 @@ describe('asadm on one node', () => {
         resolve(c);
       });
     });
-    assert.equal(code, 0);
+    assert.equal(code, 2, "the unknown command was an error: asadm's shell then exits 2");
     assert.equal(out.split('Admin> ').length - 1, 3);
     assert.equal(out.split('Admin+> ').length - 1, 1);
     assert.equal(table(out, 'Network Information').length, 1);
@@ -384,6 +387,7 @@ describe('asadm on a three-node cluster', () => {
     const seed = cluster.specs[0]!;
     const r = await asadm('-h', `${seed.host}:${seed.servicePort}`, '-e', 'info network; show pmap; health');
     assert.equal(r.code, 0, r.err + r.out);
+    assert.match(r.out, /\n~~~ health ~~~\n/, 'a one-word command keeps its word in the header');
     const rows = table(r.out, 'Network Information');
     assert.equal(rows.length, 3);
     assert.deepEqual(rows.map((x) => x.get('Node')).sort(), cluster.specs.map((s) => `${s.host}:${s.servicePort}`).sort());
@@ -589,13 +593,13 @@ describe('asadm on a node with security', () => {
     assert.equal(table(self.out, 'Users')[0]?.get('User'), 'alice');
     // she holds no user-admin: the node refuses her, and asadm says so as asadm does
     const denied = await as('alice', 's3cret', 'manage acl create user mallory password x');
-    assert.equal(denied.code, 1);
+    assert.equal(denied.code, 2);
     assert.match(denied.err, /ERROR: Failed to create user : Role or privilege violation\./);
     // a duplicate is refused with the node's reason
     const dup = await as('admin', 'admin', 'manage acl create user alice password other');
     assert.match(dup.err, /ERROR: Failed to create user : User already exists\./);
     r = await as('admin', 'admin', 'manage acl revoke user alice roles read; manage acl revoke role people_rw priv sindex-admin; manage acl allowlist role people_rw clear; manage acl quotas role people_rw read 10');
-    assert.equal(r.code, 1, 'quotas need enable-quotas in the security stanza');
+    assert.equal(r.code, 2, 'quotas need enable-quotas in the security stanza');
     assert.match(r.err, /ERROR: Failed to set quotas : Quotas not enabled\./);
     r = await as('admin', 'admin', 'show users alice; show roles people_rw');
     assert.equal(table(r.out, 'Users')[0]?.get('Roles'), 'people_rw');
@@ -663,7 +667,7 @@ describe('asadm on a node with security', () => {
     assert.equal(r.out, 'Successfully changed password for user dora.\n');
     // no line to read: refused before anything is sent
     r = await asadmIn('', ...login, '--enable', '-e', 'manage acl create user erin');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.err, /ERROR: No password given: the input ended\./);
     assert.doesNotMatch(r.out, /Successfully/);
   });

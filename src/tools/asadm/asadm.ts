@@ -92,29 +92,48 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
     return execute !== undefined ? EXIT_LOGGED_ERROR : 1;
   }
   if (execute !== undefined) {
-    let failed = false;
-    for (const cmd of execute.split(';').filter((s) => s.trim() !== '')) {
-      const r = await runOne(cluster, cmd, io, session);
-      failed ||= r;
-    }
+    const failed = await runLine(cluster, execute, io, session);
     lines.close();
-    return failed ? 1 : 0;
+    return failed ? EXIT_LOGGED_ERROR : 0;
   }
   io.out(`Seed:        ${seeds.map((s) => `('${s.host}', ${s.port}, ${s.tlsName === undefined ? 'None' : `'${s.tlsName}'`})`).join(', ')}\nConfig_file: none\nStrato asadm - ${cluster.nodes.length} node(s) found\n`);
   const prompt = () => io.out(session.enabled ? PROMPT_ENABLED : PROMPT);
   prompt();
+  // as asadm's shell: once a command logged an error, the session's exit code is 2
+  let failed = false;
   for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
     const cmd = line.trim();
     if (cmd === 'exit' || cmd === 'quit') break;
     if (cmd !== '') {
       await cluster.discover().catch(() => undefined); // nodes may have come or gone
-      await runOne(cluster, cmd, io, session);
+      failed = (await runLine(cluster, cmd, io, session)) || failed;
     }
     prompt();
   }
   lines.close();
   io.out('\n');
-  return 0;
+  return failed ? EXIT_LOGGED_ERROR : 0;
+}
+
+/** asadm's commands whose first word names a family (`show pmap`): its headers leave that word out. */
+const MULTILEVEL_COMMANDS = ['show', 'info', 'manage'];
+
+/**
+ * Runs a line of `;`-separated commands; true when one failed. With more than one, asadm prints
+ * `~~~ <command> ~~~` before each (without the family word of a two-word command).
+ */
+async function runLine(cluster: AdminCluster, line: string, io: Io, session: Session): Promise<boolean> {
+  const cmds = line.split(';').filter((s) => s.trim() !== '');
+  let failed = false;
+  for (const cmd of cmds) {
+    if (cmds.length > 1) {
+      const words = cmd.trim().split(/\s+/);
+      const index = words.length > 1 && MULTILEVEL_COMMANDS.some((m) => m.startsWith(words[0]!)) ? 1 : 0;
+      io.out(`\n~~~ ${words.slice(index).join(' ')} ~~~\n`);
+    }
+    failed = (await runOne(cluster, cmd, io, session)) || failed;
+  }
+  return failed;
 }
 
 async function runOne(cluster: AdminCluster, cmd: string, io: Io, session: Session): Promise<boolean> {
