@@ -83,7 +83,12 @@ async function waitForInfo(port: number, command: string, pred: (v: string) => b
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
-      last = (await client.infoAny(command)).trim();
+      // the client raises an ERROR answer (cluster-stable's ERROR::unstable-cluster while the
+      // members settle): not yet, ask again
+      last = await client.infoAny(command).then(
+        (v) => v.trim(),
+        (e: Error) => `ERROR: ${e.message}`,
+      );
       if (pred(last)) return last;
       await new Promise((r) => setTimeout(r, 200));
     }
