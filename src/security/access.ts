@@ -246,6 +246,14 @@ export class NodeSecurity {
   }
 
   /**
+   * Reports a refusal made outside the request paths (the http endpoint's `/metrics` and console
+   * record browser) to the audit trail, when `report-violation` asks for refusals.
+   */
+  reportRefusal(who: SecuredConnection, action: string, code: number, detail?: string): void {
+    this.audit?.report('sys-admin', code, { remote: who.remote, user: who.auth?.user }, action, () => detail);
+  }
+
+  /**
    * Error line for an info command `conn` may not run, undefined when it may. `text` is the
    * command as sent (`name:params`); what follows the colon is the audit line's detail.
    */

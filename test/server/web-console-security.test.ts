@@ -21,7 +21,7 @@ import { httpBase, httpNodeConfig, launchChromium } from '../helpers/http-node.j
 
 /** Console sessions last session-ttl (s). */
 const SESSION_TTL_S = 300;
-const CONFIG = httpNodeConfig('secure-console', { stanzas: `security {\n  session-ttl ${SESSION_TTL_S}\n}` });
+const CONFIG = httpNodeConfig('secure-console', { stanzas: `security {\n  session-ttl ${SESSION_TTL_S}\n  log {\n    report-violation true\n  }\n}` });
 
 let server: StratoProcess;
 
@@ -193,6 +193,8 @@ test('/metrics refuses with 403 a user with only user-admin or a namespace-scope
     const r = await scrape(user, password);
     assert.equal(r.status, 403, user);
     assert.match(await r.text(), /needs the read or sys-admin privilege/);
+    // report-violation: the refusal is in the audit trail
+    assert.match(server.output(), new RegExp(`role violation \\| client: 127\\.0\\.0\\.1:\\d+ \\| authenticated user: ${user} \\| action: metrics \\| detail: requires read or sys-admin`));
   }
 });
 

@@ -287,7 +287,10 @@ export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: 
     const setName = url.searchParams.get('set') ?? '';
     if (sessions && auth) {
       const eff = sessions.security.store.effectiveOf(auth.user);
-      if (!eff || !permits(eff, Perm.READ, nsName, setName)) return send(res, 403, { error: 'ERROR:81:role violation (reading records needs read on the namespace or set)' });
+      if (!eff || !permits(eff, Perm.READ, nsName, setName)) {
+        sessions.security.reportRefusal({ auth, remote: remoteOf(req) }, 'read records', 81, `{${nsName}|${setName}}`);
+        return send(res, 403, { error: 'ERROR:81:role violation (reading records needs read on the namespace or set)' });
+      }
     }
     const b = browse(node, nsName, setName, max);
     return send(res, typeof b === 'object' && b !== null && 'error' in b ? 400 : 200, b);

@@ -93,8 +93,15 @@ export class MetricsAuth {
     }
     const eff = store.effectiveOf(user);
     if (!eff) return { ok: false, status: 401, reason: `user '${user}' no longer exists` };
-    if (!allowedFrom(eff.whitelist, address)) return { ok: false, status: 403, reason: `user '${user}' is not allowed from ${address}` };
-    if ((eff.global & METRICS_PERMS) === 0) return { ok: false, status: 403, reason: `user '${user}' needs the read or sys-admin privilege (global) to scrape metrics` };
+    const who = { auth: { user }, remote: `${address}:${req.socket.remotePort ?? 0}` };
+    if (!allowedFrom(eff.whitelist, address)) {
+      this.security.reportRefusal(who, 'metrics', SecResult.NOT_WHITELISTED);
+      return { ok: false, status: 403, reason: `user '${user}' is not allowed from ${address}` };
+    }
+    if ((eff.global & METRICS_PERMS) === 0) {
+      this.security.reportRefusal(who, 'metrics', SecResult.ROLE_VIOLATION, 'requires read or sys-admin');
+      return { ok: false, status: 403, reason: `user '${user}' needs the read or sys-admin privilege (global) to scrape metrics` };
+    }
     return { ok: true, user };
   }
 }
