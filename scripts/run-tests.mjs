@@ -7,7 +7,7 @@
  * every helper module under it as a test file, hence this listing.
  *
  * Files start longest first (scripts/test-durations.json, the per-file test times of a full run;
- * a file not listed there counts as long): with two cores, a long file started last would run
+ * a file not listed there counts as 10 s): with two cores, a long file started last would run
  * alone at the end while the other core idles. After changing tests, refresh the list with
  * `STRATO_TEST_DURATIONS_WRITE=1 npm test` (the slowest-files reporter rewrites it).
  *
@@ -55,8 +55,13 @@ try {
 } catch {
   // no list (or a broken one): every file counts as long, the run still covers them all
 }
-const expectedSec = (file) => durations[relative(join(ROOT, 'dist'), file)] ?? Infinity;
-// longest first; ties (unlisted files) keep their name order
+/**
+ * A file not in the list yet (new since the list was written) counts as this many seconds: long
+ * enough to start early, not so long that several new files crowd out the known longest ones.
+ */
+const UNLISTED_FILE_SEC = 10;
+const expectedSec = (file) => durations[relative(join(ROOT, 'dist'), file)] ?? UNLISTED_FILE_SEC;
+// longest first; ties keep their name order
 files.sort((a, b) => expectedSec(b) - expectedSec(a) || (a < b ? -1 : a > b ? 1 : 0));
 
 /**
