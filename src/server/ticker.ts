@@ -14,7 +14,10 @@ export function startTicker(node: StratoNode, intervalSec: () => number): () => 
     log.info(`NODE-ID ${node.nodeId} CLUSTER-SIZE ${cs.get('cluster_size')} CLUSTER-NAME ${node.spec.clusterName}`);
     log.info(`   cluster-clock: cluster-key ${cs.get('cluster_key')} principal ${cs.get('cluster_principal')} integrity ${cs.get('cluster_integrity')}`);
     log.info(`   process: cpu-pct ${Math.round(process.cpuUsage().user / 1e4 / Math.max(1, node.uptimeSec()))} rss ${mem.rss} heap-used ${mem.heapUsed}`);
-    log.info(`   fds: proto (${node.stats.clientConnectionsOpened - node.stats.clientConnectionsClosed},${node.stats.clientConnectionsOpened},${node.stats.clientConnectionsClosed})`);
+    const st = node.stats;
+    // Aerospike 8.1 adds the admin port's (open,opened,closed) last when one is configured
+    const admin = node.spec.admin ? ` admin (${st.adminConnectionsOpened - st.adminConnectionsClosed},${st.adminConnectionsOpened},${st.adminConnectionsClosed})` : '';
+    log.info(`   fds: proto (${st.clientConnectionsOpened - st.clientConnectionsClosed},${st.clientConnectionsOpened},${st.clientConnectionsClosed})${admin}`);
     for (const ns of node.namespaces.values()) {
       const st = ns.storage.stats();
       const pct = st.totalBytes > 0 ? ((st.usedBytes * 100) / st.totalBytes).toFixed(2) : '0.00';

@@ -35,6 +35,7 @@ before(async () => {
     config: `
 service {
   cluster-name admin-port
+  ticker-interval 1
 }
 security {
 }
@@ -142,6 +143,13 @@ test('the admin port closes a connection that sends a data message, with Aerospi
   assert.match(node.output(), warning);
   // the service port still takes it (answers NOT_AUTHENTICATED here, security being on)
   assert.notEqual(await exchange(node.port, frame(3, msg)), 'closed');
+});
+
+test('the ticker counts admin-port connections apart, as Aerospike 8.1 does', async () => {
+  // the node runs its ticker every ticker-interval (1 s here): wait for a line (bounded)
+  const line = /fds: proto \(\d+,\d+,\d+\) admin \(\d+,\d+,\d+\)/;
+  for (let i = 0; i < 100 && !line.test(node.output()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(node.output(), line);
 });
 
 test('admin connections are counted apart from client connections', async () => {
