@@ -650,7 +650,9 @@ describe('asadm on a node with security', () => {
 
   test('a password left out is prompted for as asadm does: the next line of stdin after its getpass warning, in -e and at the prompt', async () => {
     const login = ['-p', String(server.port), '-U', 'admin', '-P', 'admin'];
-    let r = await asadmIn('pw1\n', ...login, '--enable', '-e', 'manage acl create user dora roles read');
+    // -P alone: the login password is stdin's first line, no prompt (asadm reads it so off a terminal),
+    // and the create's password the next one
+    let r = await asadmIn('admin\npw1\n', '-p', String(server.port), '-U', 'admin', '-P', '--enable', '-e', 'manage acl create user dora roles read');
     assert.equal(r.code, 0, r.err);
     assert.equal(r.err, 'Warning: Password input may be echoed.\nEnter password for new user dora:');
     assert.equal(r.out, 'Successfully created user dora.\n');

@@ -77,8 +77,12 @@ export async function runAsadm(argv: string[], io: Io = { out: (t) => process.st
     return 1;
   }
   if (tls) await applyToolTls(tls, readStdinLine);
-  if (auth) await applyToolAuth(auth);
   const lines = new LineSource(io.input, io.err, io.out);
+  if (auth && 'user' in auth && auth.password === undefined) {
+    // `-P` alone, as asadm: `Enter Password:` without echo on a terminal, else stdin's first line
+    auth = { user: auth.user, password: await lines.loginPassword('Enter Password:') };
+  }
+  if (auth) await applyToolAuth(auth);
   const session: Session = { enabled: opts.has('enable'), user: auth && 'user' in auth ? auth.user : undefined, secret: (prompt) => lines.secret(prompt) };
   const cluster = new AdminCluster(seeds, timeoutMs);
   const execute = opts.str('execute');

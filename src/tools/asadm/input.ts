@@ -44,6 +44,15 @@ export class LineSource {
   }
 
   /**
+   * The login password of `-P` alone, as asadm reads it: on a terminal getpass's prompt without
+   * echo; otherwise the first line of standard input, stripped, with no prompt ('' at its end).
+   */
+  async loginPassword(prompt: string): Promise<string> {
+    if (this.tty()) return (await this.secret(prompt)) ?? '';
+    return ((await this.next()) ?? '').trim().slice(0, MAX_SECRET_CHARS);
+  }
+
+  /**
    * Asks for a secret as getpass does; undefined when the input ended (or Ctrl-C on a terminal).
    * The answer is never echoed on a terminal.
    */
