@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderUsersStatistics } from '../../src/tools/asadm/acl-commands.js';
 import { kvList } from '../../src/tools/asadm/cluster.js';
-import { renderSummary } from '../../src/tools/asadm/summary.js';
+import { renderSummary, type SummaryInput } from '../../src/tools/asadm/summary.js';
 import { HEALTH_RULES, evaluateHealth, renderHealth, type HealthNode } from '../../src/tools/asadm/health.js';
 import { FIXTURES } from '../helpers/paths.js';
 
@@ -141,9 +141,10 @@ function recordedInfo(): Map<string, string> {
   return answers;
 }
 
-test("summary of a real Aerospike 8.1.2 node's answers is asadm's Cluster Summary and Namespace Summary, field for field", () => {
+/** The summary input of the recorded node: its two namespaces, statistics and configuration. */
+function recordedSummaryInput(): SummaryInput {
   const a = recordedInfo();
-  const out = renderSummary({
+  return {
     nodes: [
       {
         service: kvList(a.get('statistics')!),
@@ -156,7 +157,11 @@ test("summary of a real Aerospike 8.1.2 node's answers is asadm's Cluster Summar
     editions: [a.get('version')],
     names: [a.get('cluster-name')],
     osVersion: 'Debian GNU/Linux 12 (bookworm) (6.1.0-18-amd64)',
-  });
+  };
+}
+
+test("summary of a real Aerospike 8.1.2 node's answers is asadm's Cluster Summary and Namespace Summary, field for field", () => {
+  const out = renderSummary(recordedSummaryInput());
   // two 1 GiB memory namespaces, 800 bytes used in test (data_avail_pct 87 and 93: 1.8 GiB
   // available), 384 bytes of primary index and 32 MiB of secondary index, 6 master objects,
   // replication factor 1 (license usage = data used / replication factor), reads and writes (KVS)
@@ -272,6 +277,57 @@ test("health -v is asadm's report: Summary counters, PASS list, FAIL list by lev
       '',
       '',
       '________________________________________________________________________________',
+      '',
+      '',
+    ].join('\n'),
+  );
+});
+
+test("summary -l of the same node is asadm's list view: numbered cluster lines, then each namespace in the node's order", () => {
+  assert.equal(
+    renderSummary(recordedSummaryInput(), true),
+    [
+      'Cluster',
+      '=======',
+      '',
+      '   1.   Cluster Name             :  asreal',
+      '   2.   Server Version           :  C-8.1.2.0',
+      '   3.   OS Version               :  Debian GNU/Linux 12 (bookworm) (6.1.0-18-amd64)',
+      '   4.   Cluster Size             :  1',
+      '   5.   Devices                  :  Total 0, per-node 0',
+      '   6.   System Memory            :  95.00% free',
+      '   7.   Shmem Index              :  384.000 B used',
+      '   8.   Shmem Sindex             :  32.000 MB used',
+      '   9.   Data Memory              :  Total 2.000 GB, 0.00% used (800.000 B), 90.00% available contiguous space (1.800 GB)',
+      '   10.  License Usage            :  Latest: 800.000 B',
+      '   11.  Active Namespaces        :  1 of 2',
+      '   12.  Active Features          :  KVS',
+      '',
+      '',
+      'Namespaces',
+      '==========',
+      '',
+      '   test',
+      '   ====',
+      '   1.   Devices                  :  Total 0, per-node 0',
+      '   2.   Shmem Index              :  384.000 B used',
+      '   3.   Shmem Sindex             :  32.000 MB used',
+      '   4.   Data Memory              :  Total 1.000 GB, 0.00% used (800.000 B), 87.00% available contiguous space (890.880 MB)',
+      '   5.   License Usage            :  Latest: 800.000 B',
+      '   6.   Replication Factor       :  1',
+      '   7.   Rack-aware               :  False',
+      '   8.   Master Objects           :  6.000  ',
+      '   9.   Compression-ratio        :  1.0',
+      '',
+      '   bar',
+      '   ===',
+      '   1.   Devices                  :  Total 0, per-node 0',
+      '   2.   Data Memory              :  Total 1.000 GB, 0.00% used (0.000 B), 93.00% available contiguous space (952.320 MB)',
+      '   3.   License Usage            :  Latest: 0.000 B',
+      '   4.   Replication Factor       :  1',
+      '   5.   Rack-aware               :  False',
+      '   6.   Master Objects           :  0.000  ',
+      '   7.   Compression-ratio        :  1.0',
       '',
       '',
     ].join('\n'),

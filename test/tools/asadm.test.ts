@@ -223,8 +223,12 @@ describe('asadm on one node', () => {
 
   test("summary prints asadm's Cluster Summary row sheet and Namespace Summary with the node's figures", async () => {
     for (let i = 0; i < 5; i++) await client.put(new Aerospike.Key('test', 'summary', i), { i });
-    const r = await asadm('-p', String(server.port), '-e', 'summary');
+    const r = await asadm('-p', String(server.port), '-e', 'summary; summary -l');
     assert.equal(r.code, 0, r.err);
+    // -l: asadm's list view, numbered lines
+    assert.match(r.out, /\n~~~ summary -l ~~~\nCluster\n=======\n\n {3}1\. {3}Cluster Name {13}: {2}\S/);
+    assert.match(r.out, /\n {3}\d+\. +Active Namespaces {8}: {2}1 of 1\n/);
+    assert.match(r.out, /\nNamespaces\n==========\n\n {3}test\n {3}====\n {3}1\. {3}Devices {18}: {2}Total 0, per-node 0\n/);
     const [stats] = await info('127.0.0.1', server.port, 'namespace/test');
     const stat = (name: string) => Number(new RegExp(`(?:^|;)${name}=(\\d+)`).exec(stats!)![1]);
     const c = rowSheet(r.out, 'Cluster Summary');

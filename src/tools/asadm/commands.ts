@@ -54,7 +54,7 @@ async function namespacesOf(c: AdminCluster): Promise<string[]> {
 
 export const HELP = `Commands:
   info [network|namespace [usage|object]|set|sindex]
-  summary
+  summary [-l]
   show config [service|network|namespace]
   show statistics [service|namespace|set|sindex]
   show latencies | distribution | pmap | sindex | udfs | users | roles | jobs | stop-writes | racks
@@ -94,7 +94,8 @@ export async function runCommand(c: AdminCluster, line: string, session: Session
     case 'info':
       return info(c, rest);
     case 'summary':
-      return ok(await summary(c));
+      if (rest.some((w) => w !== '-l')) return fail(`ERROR: summary takes -l, not '${rest.filter((w) => w !== '-l').join(' ')}'`);
+      return ok(await summary(c, rest.includes('-l')));
     case 'show':
       return show(c, rest);
     case 'enable':

@@ -46,6 +46,8 @@ interface NsSummary {
   masterObjects: number;
   compressionRatio?: number;
   license: number;
+  /** a node gives the namespace a rack-id above 0 */
+  rackAware: boolean;
 }
 
 const DEVICE_KEYS = [/^storage-engine\.device$/, /^device$/, /^storage-engine\.file$/, /^file$/, /^dev$/, /^storage-engine\.device\[[0-9]+\]$/, /^storage-engine\.file\[[0-9]+\]$/];
@@ -174,14 +176,16 @@ async function gather(c: AdminCluster): Promise<SummaryInput> {
   const nodes = await Promise.all(
     c.nodes.map(async (n, i) => {
       const list = text(nsLists[i]!)?.split(';').filter((s) => s !== '') ?? [];
-      const namespaces = new Map<string, Map<string, string>>();
-      await Promise.all(
-        list.map(async (ns) => {
-          const [stats, config] = await Promise.all([c.info(n, `namespace/${ns}`).catch(() => ''), c.info(n, `get-config:context=namespace;id=${ns}`).catch(() => '')]);
-          const m = kvList(text(config) ?? '');
-          for (const [k, v] of kvList(text(stats) ?? '')) m.set(k, v);
-          namespaces.set(ns, m);
-        }),
+      // in the node's order of its namespaces (asadm's list view keeps it)
+      const namespaces = new Map<string, Map<string, string>>(
+        await Promise.all(
+          list.map(async (ns): Promise<[string, Map<string, string>]> => {
+            const [stats, config] = await Promise.all([c.info(n, `namespace/${ns}`).catch(() => ''), c.info(n, `get-config:context=namespace;id=${ns}`).catch(() => '')]);
+            const m = kvList(text(config) ?? '');
+            for (const [k, v] of kvList(text(stats) ?? '')) m.set(k, v);
+            return [ns, m];
+          }),
+        ),
       );
       return { service: service[i]!, serviceConfig: serviceConfig[i]!, security: security[i]!, namespaces };
     }),
@@ -190,12 +194,12 @@ async function gather(c: AdminCluster): Promise<SummaryInput> {
 }
 
 /** `summary`: asadm's Cluster Summary and Namespace Summary. */
-export async function summary(c: AdminCluster): Promise<string> {
-  return renderSummary(await gather(c));
+export async function summary(c: AdminCluster, listView = false): Promise<string> {
+  return renderSummary(await gather(c), listView);
 }
 
 /** The two summary sheets of what was read (pure: the tests feed it a real node's answers). */
-export function renderSummary(input: SummaryInput): string {
+export function renderSummary(input: SummaryInput, listView = false): string {
   const { nodes, builds, editions, names } = input;
   const versions = new Set<string>();
   builds.forEach((b, i) => {
@@ -322,6 +326,7 @@ export function renderSummary(input: SummaryInput): string {
       masterObjects,
       ...(compressionRatio > 0 ? { compressionRatio } : {}),
       license: pyRound(license, 0),
+      rackAware: per.some(({ m }) => (int(m, 'rack-id') ?? 0) > 0),
     });
   }
   const deviceCount = sum(nodeDevices);
@@ -376,8 +381,74 @@ export function renderSummary(input: SummaryInput): string {
     ['Namespaces Total', nsNames.length],
     ['Active Features', list(features)],
   ];
+  if (listView) {
+    const clusterSizes = [...new Set(nodes.map((n) => int(n.service, 'cluster_size') ?? 0))].sort((a, b) => a - b);
+    const lines: string[] = [clusterMigrations ? 'Cluster  (Migrations in Progress)' : 'Cluster', clusterMigrations ? '=================================' : '=======', ''];
+    const items: [string, string][] = [];
+    if (clusterNames.size > 0) items.push(['Cluster Name', [...clusterNames].sort().join(', ')]);
+    items.push(['Server Version', [...versions].sort().join(', ')], ['OS Version', [...osVersions].join(', ')], ['Cluster Size', clusterSizes.join(', ')]);
+    items.push(['Devices', devicesText(deviceCount, deviceCount > 0 ? pyRound(deviceCount / nodes.length, 0) : 0, !(deviceCount > 0 && new Set(nodeDevices).size > 1))]);
+    const sm = cluster.get('system_memory');
+    if (sm) items.push(['System Memory', `${sm.availPct!.toFixed(2)}% free`]);
+    pushUsageLines(items, (k) => cluster.get(k));
+    items.push(['License Usage', `Latest: ${bytes(pyRound(clusterLicense, 0)).trim()}`], ['Active Namespaces', `${activeNs} of ${nsNames.length}`], ['Active Features', [...features].sort().join(', ')]);
+    lines.push(numbered(items), '\n', 'Namespaces', '==========', '');
+    // namespaces in the order the nodes list them (the table sorts them)
+    const firstSeen = [...new Set(nodes.flatMap((n) => [...n.namespaces.keys()]))];
+    for (const r of [...summaries].sort((a, b) => firstSeen.indexOf(a.ns) - firstSeen.indexOf(b.ns))) {
+      const nsItems: [string, string][] = [['Devices', devicesText(r.devicesTotal, r.devicesPerNode, true)]];
+      pushUsageLines(nsItems, (k) => r.usage.get(k));
+      nsItems.push(['License Usage', `Latest: ${bytes(r.license).trim()}`], ['Replication Factor', r.replFactors.join(',')]);
+      if (r.cacheReadPct !== undefined) nsItems.push(['Post-Write-Queue Hit-Rate', scientific(r.cacheReadPct)!]);
+      nsItems.push(['Rack-aware', r.rackAware ? 'True' : 'False'], ['Master Objects', scientific(r.masterObjects)!]);
+      if (r.compressionRatio !== undefined) nsItems.push(['Compression-ratio', pyFloat(r.compressionRatio)]);
+      lines.push(`   ${r.ns}`, `   ${'='.repeat(r.ns.length)}`, numbered(nsItems), '');
+    }
+    // asadm prints each of these lines (a blank line's print, and print('\n') gives two)
+    return `${lines.join('\n')}\n`;
+  }
   const clusterSheet = renderRowSheet('Cluster Summary', fields, { stamp: false });
   return `${clusterSheet}\n${renderNamespaceSummary(summaries)}`;
+}
+
+/** asadm's `Total 2, per-node 2` devices line. */
+function devicesText(total: number, perNode: number, same: boolean): string {
+  return `Total ${total}, per-node ${perNode}${same ? '' : ' (number differs across nodes)'}`;
+}
+
+/** asadm's numbered summary lines: `   1.   Name (to 25)             :  value`. */
+function numbered(items: [string, string][]): string {
+  return items.map(([name, value], i) => `   ${`${i + 1}.`.padEnd(3)}  ${name.padEnd(25)}:  ${value}`).join('\n');
+}
+
+/**
+ * asadm's usage lines of the list view, in its order: `Total 1.000 GB, 0.00% used (800.000 B),
+ * 87.00% available contiguous space (890.880 MB)`, or `384.000 B used` when no size is known.
+ */
+function pushUsageLines(items: [string, string][], get: (key: string) => Usage | undefined): void {
+  const line = (u: Usage, contiguous: boolean, suffix = ''): string => {
+    const used = bytes(u.used).trim();
+    if (u.total === undefined || u.usedPct === undefined || u.availPct === undefined || u.avail === undefined) return `${used} used`;
+    return `Total ${bytes(u.total).trim()}, ${u.usedPct.toFixed(2)}% used (${used}), ${u.availPct.toFixed(2)}% available ${contiguous ? 'contiguous space ' : ''}(${bytes(u.avail).trim()})${suffix}`;
+  };
+  const order: [string, string, boolean, string?][] = [
+    ['pmem_index', 'Pmem Index', false],
+    ['flash_index', 'Flash Index', false],
+    ['shmem_index', 'Shmem Index', false],
+    ['pmem_sindex', 'Pmem Sindex', false],
+    ['flash_sindex', 'Flash Sindex', false],
+    ['shmem_sindex', 'Shmem Sindex', false],
+    ['set_index', 'Set Index', false],
+    ['indexes_memory', 'Indexes Memory', false],
+    ['memory_data_and_indexes', 'Memory', false, ' includes data, pindex, and sindex'],
+    ['data_memory', 'Data Memory', true],
+    ['data_device', 'Data Device', true],
+    ['data_pmem', 'Data Pmem', true],
+  ];
+  for (const [key, name, contiguous, suffix] of order) {
+    const u = get(key);
+    if (u) items.push([name, line(u, contiguous, suffix)]);
+  }
 }
 
 /** A usage's fields as asadm titles them in the cluster sheet (`Data Memory Used%`). */
