@@ -3,8 +3,8 @@
  * 127.0.0.1 with its own configuration: users found with user-query-pattern by a query user,
  * roles from posixGroup membership, the official client's EXTERNAL auth mode (it sends the clear
  * password), refusals, and a role taken away in the directory reaching open connections after
- * polling-period. The client runs in EXTERNAL_INSECURE mode: EXTERNAL sends the same LOGIN but
- * only over TLS.
+ * polling-period; the web console's login of an LDAP user. The client runs in EXTERNAL_INSECURE
+ * mode: EXTERNAL sends the same LOGIN but only over TLS.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,6 +63,16 @@ security {
     role-query-base-dn ou=Groups,${BASE}
     role-query-pattern (&(objectClass=posixGroup)(memberUid=\${un}))
     polling-period 1
+  }
+}
+network {
+  service {
+    address 127.0.0.1
+    port 3000
+  }
+  http {
+    address 127.0.0.1
+    port 0
   }
 }
 namespace test {
@@ -179,6 +189,20 @@ test('an LDAP user in no group logs in but holds no privilege', async () => {
   } finally {
     await bob.close();
   }
+});
+
+test('an LDAP user logs in to the web console, with the roles its groups give', async () => {
+  const base = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output())![1]!;
+  const login = (user: string, password: string) => fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ user, password }) });
+  const r = await login('alice', 'alice-pw');
+  assert.equal(r.status, 200);
+  const cookie = /^(strato_session=[^;]+)/.exec(r.headers.get('set-cookie') ?? '')![1]!;
+  assert.deepEqual(await (await fetch(`${base}/api/session`, { headers: { cookie } })).json(), { security: true, user: 'alice' });
+  // read-write from her group: the record browser may read namespace test
+  assert.equal((await fetch(`${base}/api/records?ns=test`, { headers: { cookie } })).status, 200);
+  const refused = await login('bob', 'not-bob');
+  assert.equal(refused.status, 401);
+  assert.equal(((await refused.json()) as { code: number }).code, 65);
 });
 
 test('a group membership removed in the directory reaches open connections after polling-period', async () => {

@@ -263,7 +263,7 @@ export async function handleApi(ctx: ConsoleContext, req: IncomingMessage, res: 
     const user = strOf(body, 'user');
     const password = strOf(body, 'password');
     if (!user || password === undefined) return send(res, 400, { error: 'user and password are required' });
-    const r = sessions.login(user, password, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), remoteOf(req));
+    const r = await sessions.login(user, password, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), remoteOf(req));
     if ('code' in r) return send(res, 401, { error: `login refused (result code ${r.code})`, code: r.code });
     res.setHeader('set-cookie', sessions.cookie(r.token));
     return send(res, 200, { user });

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { NodeSecurity } from '../../security/access.js';
-import type { ConnectionAuth } from '../../security/admin.js';
+import type { AdminConnection, ConnectionAuth } from '../../security/admin.js';
 import { AdminCommand, AdminField, SecResult } from '../../security/codes.js';
 import { allowedFrom } from '../../security/store.js';
 import { clientCredential } from '../../security/credential.js';
@@ -27,8 +27,12 @@ export interface ConsoleAuth extends ConnectionAuth {
   token: Buffer;
 }
 
-/** The LOGIN admin body (after the proto header): header, USER and CREDENTIAL fields. */
-function loginBody(user: string, password: string): Buffer {
+/**
+ * The LOGIN admin body (after the proto header): header, USER and CREDENTIAL fields, and with
+ * `clearPassword` the CLEAR_PASSWORD field the clients' external auth mode adds (it never leaves
+ * the node: the handler is called in process).
+ */
+function loginBody(user: string, password: string, clearPassword: boolean): Buffer {
   const field = (id: number, data: Buffer) => {
     const h = Buffer.alloc(5);
     h.writeUInt32BE(data.length + 1);
@@ -37,9 +41,14 @@ function loginBody(user: string, password: string): Buffer {
   };
   const head = Buffer.alloc(16);
   head[2] = AdminCommand.LOGIN;
-  head[3] = 2;
-  return Buffer.concat([head, field(AdminField.USER, Buffer.from(user)), field(AdminField.CREDENTIAL, Buffer.from(clientCredential(password)))]);
+  const fields = [field(AdminField.USER, Buffer.from(user)), field(AdminField.CREDENTIAL, Buffer.from(clientCredential(password)))];
+  if (clearPassword) fields.push(field(AdminField.CLEAR_PASSWORD, Buffer.from(password)));
+  head[3] = fields.length;
+  return Buffer.concat([head, ...fields]);
 }
+
+/** The result code of an admin answer (a whole message: proto header, then the admin header). */
+const resultOf = (answer: Buffer | undefined) => (answer ? (answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL) : SecResult.INVALID_CREDENTIAL);
 
 /**
  * Checks a user name and password with the node's admin handler, as a client LOGIN is checked
@@ -48,10 +57,24 @@ function loginBody(user: string, password: string): Buffer {
  * without port. Costs one bcrypt of the password (tens of milliseconds, on the event loop).
  */
 export function checkPassword(security: NodeSecurity, user: string, password: string, address: string, remote = address): { user: string } | { code: number } {
-  const conn: { address: string; remote: string; auth: ConnectionAuth | undefined } = { address, remote, auth: undefined };
-  const answer = security.admin.handle(loginBody(user, password), conn);
-  // the answer is a whole admin message: proto header, then the admin header (result at byte 1)
-  const code = Buffer.isBuffer(answer) ? (answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL) : SecResult.INVALID_CREDENTIAL;
+  const conn: AdminConnection = { address, remote, auth: undefined };
+  const answer = security.admin.handle(loginBody(user, password, false), conn);
+  const code = resultOf(Buffer.isBuffer(answer) ? answer : undefined);
+  if (code !== SecResult.OK || !conn.auth) return { code };
+  return { user: conn.auth.user };
+}
+
+/**
+ * As {@link checkPassword}, but as the clients' external auth mode logs in: a user the node does
+ * not know, or knows as an LDAP user, is checked against the directory when the node has
+ * `security { ldap { } }` (asynchronously; the handler bounds it with LDAP_TIMEOUT_MS).
+ */
+export async function checkPasswordExternal(security: NodeSecurity, user: string, password: string, address: string, remote = address): Promise<{ user: string } | { code: number }> {
+  let later: Buffer | undefined;
+  const conn: AdminConnection = { address, remote, auth: undefined, send: (frame) => (later = frame) };
+  const answer = security.admin.handle(loginBody(user, password, true), conn);
+  if (answer instanceof Promise) await answer;
+  const code = resultOf(Buffer.isBuffer(answer) ? answer : later);
   if (code !== SecResult.OK || !conn.auth) return { code };
   return { user: conn.auth.user };
 }
@@ -68,9 +91,12 @@ export class ConsoleSessions {
     return Math.floor(this.nowMs() / 1000);
   }
 
-  /** Checks the login with the admin handler; the session token (cookie text), or the refusing result code. */
-  login(user: string, password: string, address: string, remote = address): { token: string } | { code: number } {
-    const r = checkPassword(this.security, user, password, address, remote);
+  /**
+   * Checks the login with the admin handler (internal users, and LDAP users when the node has
+   * `security { ldap { } }`); the session token (cookie text), or the refusing result code.
+   */
+  async login(user: string, password: string, address: string, remote = address): Promise<{ token: string } | { code: number }> {
+    const r = await checkPasswordExternal(this.security, user, password, address, remote);
     if ('code' in r) return r;
     return { token: this.security.store.issueConsoleToken(r.user, this.nowS() + this.ttlS).toString('base64url') };
   }
