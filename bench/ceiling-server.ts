@@ -8,6 +8,7 @@
  * `node dist/bench/ceiling-server.js` prints `listening on 127.0.0.1:<port>`.
  */
 import { createServer, type Socket } from 'node:net';
+import { readIntoOwnBuffers } from '../src/server/socket-reads.js';
 
 const PROTO_HEADER_BYTES = 8;
 const MSG_HEADER_BYTES = 22;
@@ -16,6 +17,8 @@ const TYPE_MSG = 3;
 const INFO1_READ = 0x01;
 /** Frames larger than this close the connection (the generator never sends them). */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** A connection's read buffer, the size of a node's (CONNECTION_READ_BUFFER_BYTES in src/server/connection.ts). */
+const READ_BUFFER_BYTES = 16 * 1024;
 const VALUE_BYTES = Number(process.env['BENCH_CEILING_VALUE_BYTES'] ?? 1000);
 
 function protoHeader(type: number, bodyBytes: number): Buffer {
@@ -50,30 +53,58 @@ const READ_ANSWER = answer([{ name: 'v', value: Buffer.alloc(VALUE_BYTES, 0x5a) 
 const WRITE_ANSWER = answer([]);
 const INFO_ANSWER = protoHeader(TYPE_INFO, 0);
 
-function serve(socket: Socket): void {
-  socket.setNoDelay(true);
-  let pending: Buffer | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-    let p = 0;
-    const out: Buffer[] = [];
-    while (buf.length - p >= PROTO_HEADER_BYTES) {
-      const size = buf.readUIntBE(p + 2, 6);
-      if (size > MAX_FRAME_BYTES) return socket.destroy();
-      if (buf.length - p < PROTO_HEADER_BYTES + size) break;
-      const type = buf[p + 1]!;
-      if (type === TYPE_MSG) out.push(buf[p + PROTO_HEADER_BYTES + 1]! & INFO1_READ ? READ_ANSWER : WRITE_ANSWER);
-      else out.push(INFO_ANSWER);
-      p += PROTO_HEADER_BYTES + size;
+/** Frames requests out of `buf` (pending bytes first) and answers them; returns the bytes left unframed. */
+function answerChunk(socket: Socket, pending: Buffer | undefined, chunk: Buffer): Buffer | undefined {
+  const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+  let p = 0;
+  const out: Buffer[] = [];
+  while (buf.length - p >= PROTO_HEADER_BYTES) {
+    const size = buf.readUIntBE(p + 2, 6);
+    if (size > MAX_FRAME_BYTES) {
+      socket.destroy();
+      return undefined;
     }
-    pending = p < buf.length ? buf.subarray(p) : undefined;
-    if (out.length === 1) socket.write(out[0]!);
-    else if (out.length > 1) socket.write(Buffer.concat(out));
-  });
+    if (buf.length - p < PROTO_HEADER_BYTES + size) break;
+    const type = buf[p + 1]!;
+    if (type === TYPE_MSG) out.push(buf[p + PROTO_HEADER_BYTES + 1]! & INFO1_READ ? READ_ANSWER : WRITE_ANSWER);
+    else out.push(INFO_ANSWER);
+    p += PROTO_HEADER_BYTES + size;
+  }
+  if (out.length === 1) socket.write(out[0]!);
+  else if (out.length > 1) socket.write(Buffer.concat(out));
+  return p < buf.length ? buf.subarray(p) : undefined;
+}
+
+/**
+ * Reads the way a Strato node does (socket-reads.ts: the kernel copies requests into a buffer the
+ * connection owns, no 'data' events), so the ceiling pays no more per read than the node does;
+ * unframed bytes are copied out of the buffer before it is read into again.
+ */
+function serve(accepted: Socket): void {
+  let pending: Buffer | undefined;
+  const readBuf = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  let socket: Socket = accepted;
+  const own = readIntoOwnBuffers(
+    accepted,
+    (n, buf) => {
+      const left = answerChunk(socket, pending, buf.subarray(0, n));
+      pending = left === undefined ? undefined : Buffer.from(left);
+      return true;
+    },
+    () => readBuf,
+  );
+  if (own) socket = own;
+  else {
+    socket.on('data', (chunk: Buffer) => {
+      pending = answerChunk(socket, pending, chunk);
+    });
+    socket.resume();
+  }
+  socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
 }
 
-const server = createServer(serve);
+const server = createServer({ pauseOnConnect: true }, serve);
 server.listen(0, '127.0.0.1', () => {
   process.stderr.write(`listening on 127.0.0.1:${(server.address() as { port: number }).port}\n`);
 });
