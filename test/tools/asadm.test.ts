@@ -1,7 +1,9 @@
 /**
- * asadm against real strato processes: one node (every info/show/manage/health command, the
- * interactive prompt, -U/-P said not to be supported) and a three-node cluster found from one seed
- * through peers-clear-std. Output tables are parsed back, not matched as text.
+ * asadm against real strato processes: one node (every info/show/manage command, summary, health,
+ * the interactive prompt), a three-node cluster found from one seed through peers-clear-std
+ * (summary totals, health's cross-node anomalies), and a node with security (logins, the refusal
+ * without one, manage acl with prompted passwords, users statistics with totals). Output is parsed
+ * back (tables, asadm's health report); exact layouts are in asadm-table.test.ts.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';

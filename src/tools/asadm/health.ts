@@ -768,11 +768,17 @@ export async function gatherHealth(c: AdminCluster): Promise<HealthNode[]> {
   const [service, serviceConfig, nsLists, sets, sindexes, udfs] = await Promise.all([c.allKv('statistics'), c.allKv('get-config:context=service'), c.all('namespaces'), c.all('sets'), c.all('sindex-list'), c.all('udf-list')]);
   return Promise.all(
     c.nodes.map(async (n, i) => {
-      const namespaces = new Map<string, { stats: Map<string, string>; config: Map<string, string> }>();
-      for (const ns of text(nsLists[i]!).split(';').filter((s) => s !== '')) {
-        const [stats, config] = await Promise.all([c.info(n, `namespace/${ns}`).catch(() => ''), c.info(n, `get-config:context=namespace;id=${ns}`).catch(() => '')]);
-        namespaces.set(ns, { stats: kvList(text(stats)), config: kvList(text(config)) });
-      }
+      const namespaces = new Map(
+        await Promise.all(
+          text(nsLists[i]!)
+            .split(';')
+            .filter((s) => s !== '')
+            .map(async (ns): Promise<[string, { stats: Map<string, string>; config: Map<string, string> }]> => {
+              const [stats, config] = await Promise.all([c.info(n, `namespace/${ns}`).catch(() => ''), c.info(n, `get-config:context=namespace;id=${ns}`).catch(() => '')]);
+              return [ns, { stats: kvList(text(stats)), config: kvList(text(config)) }];
+            }),
+        ),
+      );
       // udf-list: `filename=a.lua,hash=…,type=LUA;` per module
       const udfMap = new Map<string, string>();
       for (const e of text(udfs[i]!).split(';').filter((x) => x.trim() !== '')) {
