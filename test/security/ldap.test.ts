@@ -191,7 +191,7 @@ test('an LDAP user in no group logs in but holds no privilege', async () => {
   }
 });
 
-test('an LDAP user logs in to the web console, with the roles its groups give', async () => {
+test('an LDAP user logs in to the web console and scrapes /metrics, with the roles its groups give', async () => {
   const base = /metrics endpoint: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output())![1]!;
   const login = (user: string, password: string) => fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ user, password }) });
   const r = await login('alice', 'alice-pw');
@@ -203,6 +203,10 @@ test('an LDAP user logs in to the web console, with the roles its groups give', 
   const refused = await login('bob', 'not-bob');
   assert.equal(refused.status, 401);
   assert.equal(((await refused.json()) as { code: number }).code, 65);
+  // /metrics basic auth takes LDAP users too: alice holds read-write (read) globally, bob nothing
+  const scrape = (user: string, password: string) => fetch(`${base}/metrics`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
+  assert.equal((await scrape('alice', 'alice-pw')).status, 200);
+  assert.equal((await scrape('bob', 'bob-pw')).status, 403);
 });
 
 test('a group membership removed in the directory reaches open connections after polling-period', async () => {

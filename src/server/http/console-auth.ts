@@ -28,11 +28,11 @@ export interface ConsoleAuth extends ConnectionAuth {
 }
 
 /**
- * The LOGIN admin body (after the proto header): header, USER and CREDENTIAL fields, and with
- * `clearPassword` the CLEAR_PASSWORD field the clients' external auth mode adds (it never leaves
- * the node: the handler is called in process).
+ * The LOGIN admin body (after the proto header): header, USER and CREDENTIAL fields, and the
+ * CLEAR_PASSWORD field the clients' external auth mode adds (it never leaves the node: the
+ * handler is called in process).
  */
-function loginBody(user: string, password: string, clearPassword: boolean): Buffer {
+function loginBody(user: string, password: string): Buffer {
   const field = (id: number, data: Buffer) => {
     const h = Buffer.alloc(5);
     h.writeUInt32BE(data.length + 1);
@@ -41,8 +41,7 @@ function loginBody(user: string, password: string, clearPassword: boolean): Buff
   };
   const head = Buffer.alloc(16);
   head[2] = AdminCommand.LOGIN;
-  const fields = [field(AdminField.USER, Buffer.from(user)), field(AdminField.CREDENTIAL, Buffer.from(clientCredential(password)))];
-  if (clearPassword) fields.push(field(AdminField.CLEAR_PASSWORD, Buffer.from(password)));
+  const fields = [field(AdminField.USER, Buffer.from(user)), field(AdminField.CREDENTIAL, Buffer.from(clientCredential(password))), field(AdminField.CLEAR_PASSWORD, Buffer.from(password))];
   head[3] = fields.length;
   return Buffer.concat([head, ...fields]);
 }
@@ -51,28 +50,17 @@ function loginBody(user: string, password: string, clearPassword: boolean): Buff
 const resultOf = (answer: Buffer | undefined) => (answer ? (answer[8 + 1] ?? SecResult.INVALID_CREDENTIAL) : SecResult.INVALID_CREDENTIAL);
 
 /**
- * Checks a user name and password with the node's admin handler, as a client LOGIN is checked
- * (lockout after failed attempts, role allowlists, the audit trail); internal users only (no clear
- * password is sent, so the answer is never an LDAP promise). `address` is the client's address
- * without port. Costs one bcrypt of the password (tens of milliseconds, on the event loop).
- */
-export function checkPassword(security: NodeSecurity, user: string, password: string, address: string, remote = address): { user: string } | { code: number } {
-  const conn: AdminConnection = { address, remote, auth: undefined };
-  const answer = security.admin.handle(loginBody(user, password, false), conn);
-  const code = resultOf(Buffer.isBuffer(answer) ? answer : undefined);
-  if (code !== SecResult.OK || !conn.auth) return { code };
-  return { user: conn.auth.user };
-}
-
-/**
- * As {@link checkPassword}, but as the clients' external auth mode logs in: a user the node does
- * not know, or knows as an LDAP user, is checked against the directory when the node has
+ * Checks a user name and password with the node's admin handler as the clients' external auth
+ * mode logs in (lockout after failed attempts, role allowlists, the audit trail): an internal
+ * user by its credential (one bcrypt of the password, tens of milliseconds on the event loop), a
+ * user the node does not know or knows as an LDAP user against the directory when the node has
  * `security { ldap { } }` (asynchronously; the handler bounds it with LDAP_TIMEOUT_MS).
+ * `address` is the client's address without port.
  */
-export async function checkPasswordExternal(security: NodeSecurity, user: string, password: string, address: string, remote = address): Promise<{ user: string } | { code: number }> {
+export async function checkPassword(security: NodeSecurity, user: string, password: string, address: string, remote = address): Promise<{ user: string } | { code: number }> {
   let later: Buffer | undefined;
   const conn: AdminConnection = { address, remote, auth: undefined, send: (frame) => (later = frame) };
-  const answer = security.admin.handle(loginBody(user, password, true), conn);
+  const answer = security.admin.handle(loginBody(user, password), conn);
   if (answer instanceof Promise) await answer;
   const code = resultOf(Buffer.isBuffer(answer) ? answer : later);
   if (code !== SecResult.OK || !conn.auth) return { code };
@@ -96,7 +84,7 @@ export class ConsoleSessions {
    * `security { ldap { } }`); the session token (cookie text), or the refusing result code.
    */
   async login(user: string, password: string, address: string, remote = address): Promise<{ token: string } | { code: number }> {
-    const r = await checkPasswordExternal(this.security, user, password, address, remote);
+    const r = await checkPassword(this.security, user, password, address, remote);
     if ('code' in r) return r;
     return { token: this.security.store.issueConsoleToken(r.user, this.nowS() + this.ttlS).toString('base64url') };
   }

@@ -56,20 +56,20 @@ export async function startHttpEndpoint(address: string, port: number, src: Metr
       return;
     }
     if (path === '/metrics') {
-      const auth = opts.metricsAuth?.check(req);
-      if (auth && !auth.ok) {
-        const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
-        if (auth.status === 401) headers['www-authenticate'] = `Basic realm="${METRICS_REALM}", charset="UTF-8"`;
-        res.writeHead(auth.status, headers).end(req.method === 'HEAD' ? undefined : `${auth.reason}\n`);
-        return;
-      }
-      renderMetrics(src).then(
-        (text) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(req.method === 'HEAD' ? undefined : text),
-        (e: unknown) => {
-          log.warning(`metrics scrape failed: ${(e as Error).message}`);
-          res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
-        },
-      );
+      void (async () => {
+        const auth = opts.metricsAuth ? await opts.metricsAuth.check(req) : undefined;
+        if (auth && !auth.ok) {
+          const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+          if (auth.status === 401) headers['www-authenticate'] = `Basic realm="${METRICS_REALM}", charset="UTF-8"`;
+          res.writeHead(auth.status, headers).end(req.method === 'HEAD' ? undefined : `${auth.reason}\n`);
+          return;
+        }
+        const text = await renderMetrics(src);
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(req.method === 'HEAD' ? undefined : text);
+      })().catch((e: unknown) => {
+        log.warning(`metrics scrape failed: ${(e as Error).message}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+      });
       return;
     }
     if (path === '/' || path === '/index.html') {

@@ -12,10 +12,14 @@
  * only a namespace-scoped privilege, or only user-admin / data-admin / udf-admin / sindex-admin,
  * is refused with 403.
  *
+ * With `security { ldap { } }` an LDAP user is checked against the directory, as the clients'
+ * external auth mode logs in.
+ *
  * A good login is remembered for METRICS_AUTH_CACHE_MS (keyed by a hash of the client address and
- * the Authorization header), so a scrape every few seconds does not pay a bcrypt each time; the
- * stored credential, the allowlist and the privilege are checked again on every scrape, so a
- * password change, a dropped user or a revoked role takes effect at once.
+ * the Authorization header), so a scrape every few seconds does not pay a bcrypt (or a directory
+ * bind) each time; the stored credential, the allowlist and the privilege are checked again on
+ * every scrape, so a password change, a dropped user or a revoked role takes effect at once (an
+ * LDAP user's password changed in the directory: within METRICS_AUTH_CACHE_MS).
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -65,7 +69,7 @@ export class MetricsAuth {
   ) {}
 
   /** Whether this request may scrape; the status and reason to answer when not. */
-  check(req: IncomingMessage): MetricsAuthResult {
+  async check(req: IncomingMessage): Promise<MetricsAuthResult> {
     const header = req.headers.authorization;
     const creds = basicCredentials(header);
     if (!creds) return { ok: false, status: 401, reason: 'HTTP basic authentication of a Strato user is required' };
@@ -79,7 +83,7 @@ export class MetricsAuth {
       user = hit.user;
     } else {
       this.remembered.delete(key);
-      const r = checkPassword(this.security, creds.user, creds.password, address, `${address}:${req.socket.remotePort ?? 0}`);
+      const r = await checkPassword(this.security, creds.user, creds.password, address, `${address}:${req.socket.remotePort ?? 0}`);
       if ('code' in r) {
         if (r.code === SecResult.NOT_WHITELISTED) return { ok: false, status: 403, reason: `user '${creds.user}' is not allowed from ${address}` };
         return { ok: false, status: 401, reason: `login refused (result code ${r.code})` };
