@@ -267,7 +267,8 @@ export class SecurityStore {
     for (const [name, stamp] of this.userStamps) out.push({ kind: 'user', name, stamp, user: this.users.get(name) });
     for (const [name, stamp] of this.roleStamps) out.push({ kind: 'role', name, stamp, role: this.roles.get(name) });
     out.push({ kind: 'console-key', name: 'console', stamp: this.consoleKey.stamp, key: this.consoleKey.key.toString('hex') });
-    for (const [name, l] of this.consoleLogouts) out.push({ kind: 'console-logout', name, stamp: l.stamp, expiresAtS: l.expiresAtS });
+    const nowS = Math.floor(this.opts.nowMs() / 1000);
+    for (const [name, l] of this.consoleLogouts) if (l.expiresAtS > nowS) out.push({ kind: 'console-logout', name, stamp: l.stamp, expiresAtS: l.expiresAtS });
     return out;
   }
 
