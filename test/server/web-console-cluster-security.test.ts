@@ -124,6 +124,12 @@ before(async () => {
     }
     return true;
   });
+  // the members settled on one console key at the cluster's SMD exchange (the earliest-created
+  // wins): from then on a session any node issues holds on all of them
+  await eventually('every console takes a session node 0 issued', async () => {
+    const probe = await apiLogin(0, 'reader', 'rpw');
+    return (await sessionUser(1, probe)) === 'reader' && (await sessionUser(2, probe)) === 'reader';
+  });
   mkdirSync(shots, { recursive: true });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
