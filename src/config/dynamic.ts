@@ -6,7 +6,7 @@
  * set-config changes the `StratoConfig` object in place; subsystems either read it when they need a
  * value or subscribe with `onConfigChange`.
  */
-import type { NamespaceConfig, NetworkConfig, SetConfig, StratoConfig } from './model.js';
+import type { NamespaceConfig, NetworkConfig, SecurityConfig, SecurityLogConfig, SetConfig, StratoConfig } from './model.js';
 import { LIMITS } from './model.js';
 import { GEO2DSPHERE_PARAMS, NAMESPACE_PARAMS, SET_PARAMS } from './namespace-params.js';
 import { NETWORK_FABRIC_PARAMS, NETWORK_HEARTBEAT_PARAMS } from './network-params.js';
@@ -17,6 +17,8 @@ import { newSetConfig } from './stanza-defaults.js';
 import { DEVICE_STORAGE_PARAMS, MEMORY_STORAGE_PARAMS } from './storage-params.js';
 import { checkSetTtl, checkNetwork, DYNAMIC_NAMESPACE_RULES, NAMESPACE_RULES } from './validate.js';
 import { checkName } from './parse-namespace.js';
+import { dataOpScopes, LDAP_PARAMS, SECURITY_LOG_NAME_MAX, SECURITY_LOG_PARAMS, SECURITY_LOG_SCOPES_MAX, SECURITY_PARAMS } from './security-params.js';
+import { parseBool } from './values.js';
 
 /** Aerospike's info error answers for config commands. */
 export const CONFIG_ERRORS = {
@@ -32,7 +34,7 @@ export const CONFIG_ERRORS = {
 
 /** One applied change; values are as get-config would show them. */
 export interface ConfigChange {
-  context: 'service' | 'network' | 'namespace';
+  context: 'service' | 'network' | 'namespace' | 'security';
   /** Set for namespace changes. */
   namespace?: string;
   /** Set for set-level changes. */
@@ -103,7 +105,9 @@ function contextError(params: ReadonlyMap<string, string>): string | undefined {
  */
 export function getConfigInfo(cfg: StratoConfig, params: ReadonlyMap<string, string>, runtime: RenderRuntime = {}): string {
   if (params.size === 0) {
-    return [renderConfig(cfg, 'service', undefined, runtime), renderConfig(cfg, 'network')].join(';');
+    // Aerospike EE adds its security pairs (none without a security stanza)
+    const security = renderConfig(cfg, 'security');
+    return [renderConfig(cfg, 'service', undefined, runtime), renderConfig(cfg, 'network'), ...(security ? [security] : [])].join(';');
   }
   const bad = contextError(params);
   if (bad !== undefined) return bad;
@@ -116,8 +120,10 @@ export function getConfigInfo(cfg: StratoConfig, params: ReadonlyMap<string, str
       const found = lookupNamespace(cfg, params);
       return 'error' in found ? found.error : renderConfig(cfg, 'namespace', found.ns.name);
     }
-    // CE has neither; Aerospike CE answers them with nothing
+    // without a security stanza: nothing, as Aerospike CE, and EE without one, answer
     case 'security':
+      return renderConfig(cfg, 'security');
+    // CE has no XDR; Aerospike CE answers it with nothing
     case 'xdr':
       return '';
     default:
@@ -235,6 +241,8 @@ export function applySetConfig(cfg: StratoConfig, params: ReadonlyMap<string, st
   const bad = contextError(params);
   if (bad !== undefined) return { ok: false, error: bad };
   const context = params.get('context')!;
+  // without a security stanza Strato answers as Aerospike CE does (as for xdr)
+  if (context === 'security' && cfg.security) return setSecurityConfig(cfg, cfg.security, params);
   if (context === 'security' || context === 'xdr') return { ok: false, error: CONFIG_ERRORS.enterpriseOnly };
   if (context !== 'service' && context !== 'network' && context !== 'namespace') {
     return { ok: false, error: CONFIG_ERRORS.invalidContext };
@@ -291,4 +299,96 @@ function setSetConfig(cfg: StratoConfig, ns: NamespaceConfig, setName: string, r
     cfg,
     done.map((d) => ({ context: 'namespace' as const, namespace: ns.name, set: setName, ...d })),
   );
+}
+
+/** Security keys: the stanza's own, `log.report-*`, and `ldap.*` when LDAP is configured. */
+function securityLookup(sec: SecurityConfig) {
+  return anyOf<SecurityConfig>(
+    inTable(SECURITY_PARAMS, (s: SecurityConfig) => s),
+    inTable(SECURITY_LOG_PARAMS, (s: SecurityConfig) => s.log),
+    ...(sec.ldap ? [inTable(LDAP_PARAMS, (s: SecurityConfig) => s.ldap!)] : []),
+  );
+}
+
+/**
+ * `set-config:context=security;...` (Aerospike EE): `session-ttl`, `privilege-refresh-period`,
+ * `tps-weight`, `ldap.polling-period`, `log.report-{authentication,sys-admin,user-admin,violation}`
+ * (true/false in any case), and `log.report-data-op=true|false` with one of `namespace=` (and
+ * optional `set=`), `role=` or `user=`. Refusals answer Aerospike's `ERROR:4:invalid set-config
+ * parameter` and change nothing.
+ */
+function setSecurityConfig(cfg: StratoConfig, sec: SecurityConfig, params: ReadonlyMap<string, string>): SetConfigResult {
+  const invalid: SetConfigResult = { ok: false, error: CONFIG_ERRORS.invalidParameter };
+  if (params.has('log.report-data-op')) return setReportDataOp(cfg, sec.log, params);
+  const requested = [...params].filter(([k]) => k !== 'context');
+  if (requested.length === 0) return invalid;
+  const edits = parseEdits(requested, securityLookup(sec));
+  const done = edits && commit(sec, edits, () => true);
+  return done ? notify(cfg, done.map((d) => ({ context: 'security' as const, ...d }))) : invalid;
+}
+
+/** The parameters a report-data-op set-config may name besides its value. */
+const DATA_OP_ADDRESSING = ['context', 'log.report-data-op', 'namespace', 'set', 'role', 'user'];
+
+const validLogName = (name: string) => name !== '' && Buffer.byteLength(name) <= SECURITY_LOG_NAME_MAX;
+
+/**
+ * Adds (true) or removes (false) one audited scope, as Aerospike EE does: a whole namespace
+ * covers its sets (adding one of its sets then changes nothing, removing one is refused); adding
+ * a role or user listed already, or removing one not listed, is refused. Strato refuses a request
+ * naming more than one of namespace / role / user (Aerospike takes the first of role, user,
+ * namespace) and keeps at most SECURITY_LOG_SCOPES_MAX entries.
+ */
+function setReportDataOp(cfg: StratoConfig, log: SecurityLogConfig, params: ReadonlyMap<string, string>): SetConfigResult {
+  const invalid: SetConfigResult = { ok: false, error: CONFIG_ERRORS.invalidParameter };
+  const flag = parseBool(params.get('log.report-data-op')!);
+  if (!flag.ok || [...params.keys()].some((k) => !DATA_OP_ADDRESSING.includes(k))) return invalid;
+  const enable = flag.value;
+  const selectors = (['namespace', 'role', 'user'] as const).filter((k) => params.has(k));
+  if (selectors.length !== 1) return invalid;
+  const total = () => log.reportDataOp.length + log.reportDataOpRole.length + log.reportDataOpUser.length;
+  const changed = (key: string, before: string[], after: string[]) =>
+    notify(cfg, [{ context: 'security', key, oldValue: before.join(','), newValue: after.join(',') }]);
+
+  if (selectors[0] !== 'namespace') {
+    if (params.has('set')) return invalid;
+    const key = selectors[0] === 'role' ? 'log.report-data-op-role' : 'log.report-data-op-user';
+    const list = selectors[0] === 'role' ? log.reportDataOpRole : log.reportDataOpUser;
+    const name = params.get(selectors[0])!;
+    if (!validLogName(name)) return invalid;
+    const before = [...list];
+    const at = list.indexOf(name);
+    if (enable) {
+      if (at !== -1 || total() >= SECURITY_LOG_SCOPES_MAX) return invalid;
+      list.push(name);
+    } else {
+      if (at === -1) return invalid;
+      list.splice(at, 1);
+    }
+    return changed(key, before, [...list]);
+  }
+
+  const ns = params.get('namespace')!;
+  if (!cfg.namespaces.some((n) => n.name === ns)) return invalid;
+  const set = params.get('set');
+  if (set !== undefined && (checkName(set, 'set') !== undefined || !validLogName(set))) return invalid;
+  const order = cfg.namespaces.map((n) => n.name);
+  const before = dataOpScopes(log, order);
+  const whole = log.reportDataOp.some((s) => s.ns === ns && s.set === '');
+  const others = log.reportDataOp.filter((s) => s.ns !== ns);
+  let next = log.reportDataOp;
+  if (set === undefined) {
+    // the whole namespace replaces its sets; removing it removes its sets too
+    next = enable ? [...others, { ns, set: '' }] : others;
+  } else if (enable) {
+    if (!whole && !log.reportDataOp.some((s) => s.ns === ns && s.set === set)) next = [...log.reportDataOp, { ns, set }];
+  } else {
+    // Aerospike cannot express "the namespace but this set"
+    if (whole) return invalid;
+    next = log.reportDataOp.filter((s) => !(s.ns === ns && s.set === set));
+  }
+  if (next.length - log.reportDataOp.length > 0 && total() + next.length - log.reportDataOp.length > SECURITY_LOG_SCOPES_MAX) return invalid;
+  // the audit trail reads the live list
+  log.reportDataOp = next;
+  return changed('log.report-data-op', before, dataOpScopes(log, order));
 }

@@ -35,6 +35,11 @@ export interface SecurityConfig {
   sessionTtl: number;
   /** `privilege-refresh-period`: seconds (10..86400); Strato applies role changes at once, so this only bounds nothing. */
   privilegeRefreshPeriod: number;
+  /**
+   * `tps-weight` (2..20, default 2, dynamic): Aerospike's weight of the current second in its
+   * averaged TPS against quotas; Strato counts quotas per whole second, so it changes nothing.
+   */
+  tpsWeight: number;
   /** `enable-quotas`: role read/write quotas are enforced when true. */
   enableQuotas: boolean;
   /** `default-password-file`: the first-start password of the `admin` user ('' = `admin`). */

@@ -18,7 +18,8 @@ import {
   checkTlsName,
 } from './network-params.js';
 import { newTlsConfig, TLS_PARAMS } from './tls-params.js';
-import { boolParam, choiceParam, fieldsOf, ParamTable, secondsParam, stringParam, uintParam } from './param-spec.js';
+import { boolParam, fieldsOf, ParamTable, stringParam } from './param-spec.js';
+import { LDAP_PARAMS, newSecurityConfig, SECURITY_LOG_NAME_MAX, SECURITY_LOG_PARAMS, SECURITY_LOG_SCOPES_MAX, SECURITY_PARAMS } from './security-params.js';
 import { ParseContext, type ConfigWarning } from './parse-context.js';
 import { parseLogging } from './parse-logging.js';
 import { checkName, parseNamespace } from './parse-namespace.js';
@@ -34,30 +35,7 @@ export const MOD_LUA_PARAMS = new ParamTable<ModLuaConfig>([
   stringParam('user-path', ml('userPath'), { maxBytes: 255 }),
 ]);
 
-const sec = fieldsOf<SecurityConfig>();
-/** The `security { }` parameters Strato implements (Aerospike EE's names and bounds). */
-export const SECURITY_PARAMS = new ParamTable<SecurityConfig>([
-  secondsParam('session-ttl', sec('sessionTtl'), { min: 120, max: 864000 }),
-  secondsParam('privilege-refresh-period', sec('privilegeRefreshPeriod'), { min: 10, max: 86400 }),
-  boolParam('enable-quotas', sec('enableQuotas')),
-  stringParam('default-password-file', sec('defaultPasswordFile'), { maxBytes: 4095 }),
-]);
-
-const secLog = fieldsOf<SecurityLogConfig>();
-/** The `security { log { } }` flags (Aerospike EE's names). */
-const SECURITY_LOG_PARAMS = new ParamTable<SecurityLogConfig>([
-  boolParam('report-authentication', secLog('reportAuthentication')),
-  boolParam('report-user-admin', secLog('reportUserAdmin')),
-  boolParam('report-sys-admin', secLog('reportSysAdmin')),
-  boolParam('report-violation', secLog('reportViolation')),
-]);
-
-/** Most report-data-op / -role / -user lines (each is checked against every data transaction). */
-export const SECURITY_LOG_SCOPES_MAX = 64;
-
-function emptySecurityLog(): SecurityLogConfig {
-  return { reportAuthentication: false, reportUserAdmin: false, reportSysAdmin: false, reportViolation: false, reportDataOp: [], reportDataOpRole: [], reportDataOpUser: [] };
-}
+export { SECURITY_LOG_SCOPES_MAX } from './security-params.js';
 
 function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Stanza): void {
   ctx.applyParams(SECURITY_LOG_PARAMS, log, stanza, 'security log', (sub) => {
@@ -67,7 +45,7 @@ function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Sta
     const want = k === 'report-data-op' ? '<namespace> [<set>]' : k === 'report-data-op-role' ? '<role>' : '<user>';
     const n = sub.values.length;
     if (n < 1 || n > (k === 'report-data-op' ? 2 : 1)) throw ctx.error(sub.line, `'${k}' takes ${want}`);
-    if (sub.values.some((v) => v === '' || Buffer.byteLength(v) > 63)) throw ctx.error(sub.line, `'${k}' names must be 1..63 bytes`);
+    if (sub.values.some((v) => v === '' || Buffer.byteLength(v) > SECURITY_LOG_NAME_MAX)) throw ctx.error(sub.line, `'${k}' names must be 1..${SECURITY_LOG_NAME_MAX} bytes`);
     if (log.reportDataOp.length + log.reportDataOpRole.length + log.reportDataOpUser.length >= SECURITY_LOG_SCOPES_MAX) {
       throw ctx.error(sub.line, `at most ${SECURITY_LOG_SCOPES_MAX} report-data-op lines`);
     }
@@ -77,25 +55,6 @@ function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Sta
     return true;
   });
 }
-
-const ldapF = fieldsOf<LdapConfig>();
-/** The `security { ldap { } }` parameters (Aerospike EE's names and bounds). */
-const LDAP_PARAMS = new ParamTable<LdapConfig>([
-  // several servers: comma-separated without spaces (Aerospike's form), tried in order
-  stringParam('server', ldapF('server'), { maxBytes: 4095, check: (v) => (v.split(',').every((u) => /^ldaps?:\/\/./.test(u)) ? undefined : `must be an ldap:// or ldaps:// URL (several: comma-separated), got ${v}`) }),
-  stringParam('query-base-dn', ldapF('queryBaseDn'), { maxBytes: 4095 }),
-  stringParam('user-dn-pattern', ldapF('userDnPattern'), { maxBytes: 4095 }),
-  stringParam('query-user-dn', ldapF('queryUserDn'), { maxBytes: 4095 }),
-  stringParam('query-user-password-file', ldapF('queryUserPasswordFile'), { maxBytes: 4095 }),
-  stringParam('user-query-pattern', ldapF('userQueryPattern'), { maxBytes: 4095 }),
-  stringParam('role-query-base-dn', ldapF('roleQueryBaseDn'), { maxBytes: 4095 }),
-  boolParam('role-query-search-ou', ldapF('roleQuerySearchOu')),
-  secondsParam('polling-period', ldapF('pollingPeriod'), { min: 0, max: 86400 }),
-  boolParam('disable-tls', ldapF('disableTls')),
-  stringParam('tls-ca-file', ldapF('tlsCaFile'), { maxBytes: 4095 }),
-  uintParam('login-threads', ldapF('loginThreads'), { min: 1, max: 64 }),
-  choiceParam('token-hash-method', ldapF('tokenHashMethod'), ['sha-256', 'sha-512'] as const),
-]);
 
 /** Most role-query-pattern lines (Aerospike's MAX_ROLE_QUERY_PATTERNS). */
 export const LDAP_ROLE_QUERY_PATTERNS_MAX = 64;
@@ -345,7 +304,7 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
         break;
       case 'security': {
         ctx.noArgs(item);
-        const security: SecurityConfig = { sessionTtl: 86400, privilegeRefreshPeriod: 300, enableQuotas: false, defaultPasswordFile: '', log: emptySecurityLog() };
+        const security: SecurityConfig = newSecurityConfig();
         cfg.security = security;
         let logLine: number | undefined;
         ctx.applyParams(SECURITY_PARAMS, security, item, 'security', (sub) => {

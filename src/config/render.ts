@@ -12,9 +12,10 @@ import {
 } from './network-params.js';
 import type { RenderedPair } from './param-spec.js';
 import { SERVICE_PARAMS } from './service-params.js';
+import { securityPairs } from './security-params.js';
 import { DEVICE_STORAGE_PARAMS, MEMORY_STORAGE_PARAMS } from './storage-params.js';
 
-export type ConfigContext = 'service' | 'network' | 'namespace' | 'logging';
+export type ConfigContext = 'service' | 'network' | 'namespace' | 'logging' | 'security';
 
 /** Values only the running node knows. */
 export interface RenderRuntime {
@@ -113,6 +114,7 @@ function sinkTarget(sink: LoggingSink): string {
  * - `namespace` needs `nsName`; an unknown name renders '' (use getConfigInfo for the error).
  *   Storage parameters come as `storage-engine.<key>`, as Aerospike shows them. Set-level
  *   settings are not part of it (Aerospike shows them in `sets`; see renderSetConfig).
+ * - `security`: Aerospike EE's `security`, `ldap.*`, `log.*` pairs; '' without a security stanza.
  * - `logging` (no Aerospike get-config context) renders the sinks as Aerospike's `logs` info
  *   command lists them: `0:stderr;1:/var/log/aerospike.log`.
  */
@@ -122,6 +124,9 @@ export function renderConfig(cfg: StratoConfig, context: ConfigContext, nsName?:
       return join(servicePairs(cfg, runtime));
     case 'network':
       return join(networkPairs(cfg));
+    case 'security':
+      // Aerospike EE answers nothing when security is not configured (tools test it so)
+      return cfg.security ? join(securityPairs(cfg.security, cfg.namespaces.map((n) => n.name))) : '';
     case 'logging':
       return cfg.logging.map((s, i) => `${i}:${sinkTarget(s)}`).join(';');
     case 'namespace': {

@@ -104,7 +104,8 @@ export interface AdminConnection {
 }
 
 export interface SecurityOptions {
-  sessionTtlS: number;
+  /** seconds a new session token lives (`session-ttl`), read at each login so set-config applies to the next token */
+  sessionTtlS: () => number;
   /** the audit trail (security { log { } }); undefined = nothing reported */
   audit?: Audit | undefined;
   /** external authentication (security { ldap { } }); undefined = internal users only */
@@ -314,7 +315,7 @@ export class AdminHandler {
 
   private loggedIn(user: string, conn: AdminConnection): Buffer {
     conn.auth = { user };
-    const ttl = this.opts.sessionTtlS;
+    const ttl = this.opts.sessionTtlS();
     const token = this.store.issueToken(user, this.nowS() + ttl);
     const ttlBytes = Buffer.alloc(4);
     ttlBytes.writeUInt32BE(ttl);

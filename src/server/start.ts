@@ -31,9 +31,10 @@ import { lockDevices, type DeviceLocks, type DevicePath } from './device-locks.j
 import { parseNodeId } from '../cluster/node-id.js';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import type { AdminConfig, NetworkServiceConfig, SecurityConfig } from '../config/model.js';
+import type { AdminConfig, NetworkServiceConfig, SecurityConfig, StratoConfig } from '../config/model.js';
 import { loadTlsContexts, startTlsRefresh, type TlsContext } from './tls-contexts.js';
 import { TLS_REFRESH_PERIOD_DEFAULT_SEC } from '../config/service-params.js';
+import { onConfigChange } from '../config/dynamic.js';
 import type { AdminListener, ServiceTlsOptions } from './service.js';
 import { NodeSecurity } from '../security/access.js';
 import { AdminHandler } from '../security/admin.js';
@@ -158,7 +159,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   }
   // indexes build from the records present, so they load after the devices
   node.loadSindexes();
-  const security = config.raw.security ? makeSecurity(config.raw.security, spec, node, clock, () => service) : undefined;
+  const security = config.raw.security ? makeSecurity(config.raw, config.raw.security, spec, node, clock, () => service) : undefined;
   if (security) log.info(`security enabled: ${security.store.users.size} users, ${security.store.roles.size} user-defined roles`);
   const net = config.raw.network;
   const tlsContexts = loadTlsContexts(net.tls);
@@ -236,7 +237,7 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   if (httpConf) {
     try {
       // the console's logins last as long as the node's session tokens
-      const sessions = security ? new ConsoleSessions(security, config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S, () => clock.nowMs()) : undefined;
+      const sessions = security ? new ConsoleSessions(security, () => config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S, () => clock.nowMs()) : undefined;
       const metricsAuth = security ? new MetricsAuth(security, () => clock.nowMs()) : undefined;
       // the parser checked that tls-name names a tls stanza with a certificate and key
       const tls = httpConf.tlsName !== undefined ? tlsContexts.get(httpConf.tlsName) : undefined;
@@ -323,7 +324,7 @@ function advertisedAddress(bind: string): string {
  * Access control from the `security` stanza: users and roles from SMD (the `admin` user on the
  * first start, with the default-password-file's password or `admin`).
  */
-function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clock: Clock, service: () => Service | undefined): NodeSecurity {
+function makeSecurity(root: StratoConfig, cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clock: Clock, service: () => Service | undefined): NodeSecurity {
   let password = 'admin';
   if (cfg.defaultPasswordFile !== '') {
     try {
@@ -348,7 +349,8 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
     audit,
     ldap,
     log: (m) => secLog.warning(m),
-    sessionTtlS: cfg.sessionTtl,
+    // the live config: a set-config session-ttl applies to the tokens issued after it
+    sessionTtlS: () => cfg.sessionTtl,
     enableQuotas: cfg.enableQuotas,
     clock,
     connectionsOf: (user) => service()?.connectionsOf(user) ?? 0,
@@ -357,11 +359,11 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
   });
   security = new NodeSecurity(store, admin, clock, cfg.enableQuotas, audit);
   security.jobs = () => node.jobs.all();
-  const period = cfg.ldap?.pollingPeriod ?? 0;
-  if (ldap && period > 0) {
+  const ldapCfg = cfg.ldap;
+  if (ldap && ldapCfg) {
     // LDAP users' roles follow the directory: refreshed every polling-period, one user at a time
     let polling = false;
-    const timer = setInterval(() => {
+    const poll = () => {
       if (polling) return;
       polling = true;
       void (async () => {
@@ -376,16 +378,31 @@ function makeSecurity(cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clo
             const roles = await ldap.refreshRoles(user, dn);
             if (!store.users.get(user)?.external) continue; // dropped while the directory answered
             if (roles) store.setExternal(user, dn, roles);
-            else if (cfg.ldap!.queryUserDn !== '') store.dropExternal(user);
+            else if (ldapCfg.queryUserDn !== '') store.dropExternal(user);
           } catch (e) {
             // the server is unreachable: roles stay as they were until the next poll
             secLog.warning(`LDAP role refresh of ${user}: ${(e as Error).message}`);
           }
         }
       })().finally(() => (polling = false));
-    }, period * 1000);
-    timer.unref();
-    security.closers.push(() => clearInterval(timer));
+    };
+    let timer: NodeJS.Timeout | undefined;
+    // (re)starts the poll at the live polling-period (0 = never): at start and after a set-config
+    const schedule = () => {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      if (ldapCfg.pollingPeriod === 0) return;
+      timer = setInterval(poll, ldapCfg.pollingPeriod * 1000);
+      timer.unref();
+    };
+    schedule();
+    const unsubscribe = onConfigChange(root, (c) => {
+      if (c.context === 'security' && c.key === 'ldap.polling-period') schedule();
+    });
+    security.closers.push(() => {
+      unsubscribe();
+      if (timer) clearInterval(timer);
+    });
   }
   return security;
 }

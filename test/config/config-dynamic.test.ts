@@ -346,8 +346,69 @@ test('network set-config changes heartbeat timing', () => {
   assert.equal(setConfig(cfg, 'context=network;heartbeat.connect-timeout-ms=5000').ok, false);
 });
 
-test('set-config of security or xdr answers enterprise only, as CE', () => {
+test('without a security stanza, set-config of security or xdr answers enterprise only and get-config nothing, as CE', () => {
   assert.deepEqual(setConfig(defaultConfig(), 'context=security;x=1'), { ok: false, error: 'ERROR:25:enterprise only' });
+  assert.deepEqual(setConfig(defaultConfig(), 'context=security;session-ttl=600'), { ok: false, error: 'ERROR:25:enterprise only' });
+  assert.deepEqual(setConfig(defaultConfig(), 'context=xdr;x=1'), { ok: false, error: 'ERROR:25:enterprise only' });
+  assert.equal(getConfig(defaultConfig(), 'context=security'), '');
+  assert.ok(!getConfig(defaultConfig(), '').includes('session-ttl'));
+});
+
+test("get-config:context=security lists the ldap stanza as Aerospike EE does and set-config changes its polling-period only", () => {
+  const cfg = parseConfig(
+    [
+      'security {',
+      '  ldap {',
+      '    server ldap://h:389',
+      '    disable-tls true',
+      '    query-base-dn dc=x',
+      '    user-dn-pattern uid=${un},dc=x',
+      '    role-query-pattern (memberUid=${un})',
+      '    role-query-pattern (member=${dn})',
+      '  }',
+      '  log {',
+      '    report-data-op-user zed',
+      '    report-data-op-user amy',
+      '    report-data-op test s2',
+      '    report-data-op bar',
+      '    report-data-op test s1',
+      '  }',
+      '}',
+      'namespace bar {',
+      '  storage-engine memory {',
+      '    data-size 64M',
+      '  }',
+      '}',
+      'namespace test {',
+      '  storage-engine memory {',
+      '    data-size 64M',
+      '  }',
+      '}',
+    ].join('\n'),
+    'strato.conf',
+  );
+  const ldap =
+    'ldap.disable-tls=true;ldap.login-threads=8;ldap.polling-period=300;ldap.query-base-dn=dc=x;ldap.query-user-dn=null;' +
+    'ldap.query-user-password-file=null;ldap.role-query-base-dn=null;ldap.role-query-pattern=(memberUid=${un});' +
+    'ldap.role-query-pattern=(member=${dn});ldap.role-query-search-ou=false;ldap.server=ldap://h:389;ldap.tls-ca-file=null;' +
+    'ldap.token-hash-method=sha-256;ldap.user-dn-pattern=uid=${un},dc=x;ldap.user-query-pattern=null';
+  // namespaces in config order, each namespace's sets as listed; users sorted
+  const log =
+    'log.report-authentication=false;log.report-data-op[0]=bar;log.report-data-op[1]=test|s2;log.report-data-op[2]=test|s1;' +
+    'log.report-data-op-user[0]=amy;log.report-data-op-user[1]=zed;log.report-sys-admin=false;log.report-user-admin=false;log.report-violation=false';
+  assert.equal(getConfig(cfg, 'context=security'), `enable-quotas=false;privilege-refresh-period=300;session-ttl=86400;tps-weight=2;${ldap};${log}`);
+  const changes: ConfigChange[] = [];
+  onConfigChange(cfg, (c) => changes.push(c));
+  assert.deepEqual(setConfig(cfg, 'context=security;ldap.polling-period=0'), {
+    ok: true,
+    changed: [{ context: 'security', key: 'ldap.polling-period', oldValue: '300', newValue: '0' }],
+  });
+  assert.equal(cfg.security?.ldap?.pollingPeriod, 0);
+  for (const bad of ['ldap.polling-period=86401', 'ldap.server=ldap://x', 'ldap.login-threads=2', 'polling-period=10', 'log.report-data-op=true;namespace=test;set=a:b']) {
+    assert.deepEqual(setConfig(cfg, `context=security;${bad}`), { ok: false, error: CONFIG_ERRORS.invalidParameter }, bad);
+  }
+  assert.equal(changes.length, 1);
+  assert.deepEqual(setConfig(cfg, 'context=security;log.report-data-op=true;namespace=bar;set=s9'), { ok: true, changed: [{ context: 'security', key: 'log.report-data-op', oldValue: 'bar,test|s2,test|s1', newValue: 'bar,test|s2,test|s1' }] });
 });
 
 test('set-config without any parameter to change is invalid', () => {

@@ -892,16 +892,18 @@ test('a bad network http port stops the start naming the line', () => {
 });
 
 test('a security stanza turns access control on with Aerospike EE\'s parameters and bounds', () => {
-  const cfg = parseConfig(`security {\n    session-ttl 1h\n    enable-quotas true\n}\n${memNs()}`, 'strato.conf');
+  const cfg = parseConfig(`security {\n    session-ttl 1h\n    enable-quotas true\n    tps-weight 4\n}\n${memNs()}`, 'strato.conf');
   assert.deepEqual(cfg.security, {
     sessionTtl: 3600,
     privilegeRefreshPeriod: 300,
+    tpsWeight: 4,
     enableQuotas: true,
     defaultPasswordFile: '',
     log: { reportAuthentication: false, reportUserAdmin: false, reportSysAdmin: false, reportViolation: false, reportDataOp: [], reportDataOpRole: [], reportDataOpUser: [] },
   });
   assert.equal(parseConfig(memNs(), 'strato.conf').security, undefined);
   assert.throws(() => parseConfig(`security {\n    session-ttl 60\n}\n${memNs()}`, 'strato.conf'), /strato\.conf:2: 'session-ttl' must be/);
+  assert.throws(() => parseConfig(`security {\n    tps-weight 1\n}\n${memNs()}`, 'strato.conf'), /strato\.conf:2: 'tps-weight' must be between 2 and 20/);
   assertConfigError(`security {\n    ldap {\n    }\n}\n${memNs()}`, "strato.conf:2: security ldap needs 'server'");
   // braces inside a value only as the LDAP placeholders
   assertConfigError(`security {\n    session-ttl {x}\n}\n${memNs()}`, "strato.conf:2: unexpected '{' in '{x}'; braces must be separated by spaces and '{' must end its line");

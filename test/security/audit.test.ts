@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import Aerospike from 'aerospike';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
-import { AdminSession } from '../helpers/admin-session.js';
+import { AdminSession, loginFrame } from '../helpers/admin-session.js';
 import { parseConfig } from '../../src/config/parser.js';
 
 const require = createRequire(import.meta.url);
@@ -220,4 +220,170 @@ test('the security log stanza is read as Aerospike names it, and its obsolete sy
   assert.throws(() => parseConfig(base('  syslog {\n    local 0\n  }'), 'audit.conf'), /audit\.conf:7: 'syslog' is obsolete - please use a logging context 'syslog' log sink/);
   assert.throws(() => parseConfig(base('  log {\n    report-data-op\n  }'), 'audit.conf'), /audit\.conf:8: 'report-data-op' takes <namespace> \[<set>\]/);
   assert.throws(() => parseConfig(base('  log {\n    report-violation maybe\n  }'), 'audit.conf'), /audit\.conf:8: .*must be true or false/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The security config over info: get-config:context=security and set-config:context=security
+
+/** The SESSION_TTL (field 6) of a LOGIN answer: seconds, as the node sent it. */
+function ttlOf(answer: Buffer): number | undefined {
+  let at = 8 + 16;
+  while (at + 5 <= answer.length) {
+    const len = answer.readUInt32BE(at);
+    if (answer[at + 4] === 6) return answer.readUInt32BE(at + 5);
+    at += 4 + len;
+  }
+  return undefined;
+}
+
+/** A logged-in raw session of `secops` (sys-admin and read-write), created on first use. */
+let secopsMade = false;
+async function secops(): Promise<AdminSession> {
+  if (!secopsMade) {
+    const admin = await open('admin', 'admin');
+    try {
+      await admin.createUser('secops', 'secops-pw', ['sys-admin', 'read-write']);
+    } finally {
+      await admin.close();
+    }
+    secopsMade = true;
+  }
+  const s = await AdminSession.open(server.port);
+  assert.equal(await s.login('secops', 'secops-pw'), 0);
+  return s;
+}
+
+const LOG_FLAGS = 'log.report-sys-admin=true;log.report-user-admin=true;log.report-violation=true';
+
+test("get-config answers the security stanza in Aerospike EE's form, alone and after service and network", async () => {
+  const s = await secops();
+  try {
+    const want = `enable-quotas=false;privilege-refresh-period=300;session-ttl=86400;tps-weight=2;log.report-authentication=true;log.report-data-op[0]=test|audited;${LOG_FLAGS}`;
+    assert.equal(await s.info('get-config:context=security'), want);
+    assert.ok((await s.info('get-config')).endsWith(`;${want}`));
+  } finally {
+    s.close();
+  }
+});
+
+test('set-config:context=security changes session-ttl for the tokens issued after it; a refused value or a user without sys-admin changes nothing', async () => {
+  const s = await secops();
+  const other = await AdminSession.open(server.port);
+  try {
+    assert.equal(ttlOf(await other.ask(loginFrame('secops', 'secops-pw'))), 86400);
+    assert.equal(await s.info('set-config:context=security;session-ttl=600'), 'ok');
+    assert.equal(ttlOf(await other.ask(loginFrame('secops', 'secops-pw'))), 600);
+    // below Aerospike's 120, not a number, unknown, not dynamic, or one bad key among good ones
+    for (const bad of ['session-ttl=119', 'session-ttl=abc', 'session-ttl=', 'no-such=1', 'enable-quotas=true', 'default-password-file=/x', 'tps-weight=21', 'session-ttl=900;tps-weight=1', 'ldap.polling-period=10']) {
+      assert.equal(await s.info(`set-config:context=security;${bad}`), 'ERROR:4:invalid set-config parameter', bad);
+    }
+    assert.equal(await s.info('set-config:context=security'), 'ERROR:4:invalid set-config parameter');
+    const aud = await AdminSession.open(server.port);
+    try {
+      assert.equal(await aud.login('aud', 'secret-pw2'), 0);
+      assert.match(await aud.info('set-config:context=security;session-ttl=900'), /^ERROR:81:role violation/);
+    } finally {
+      aud.close();
+    }
+    assert.match(await s.info('get-config:context=security'), /;session-ttl=600;tps-weight=2;/);
+    assert.equal(ttlOf(await other.ask(loginFrame('secops', 'secops-pw'))), 600);
+    assert.equal(await s.info('set-config:context=security;privilege-refresh-period=60;tps-weight=5'), 'ok');
+    assert.match(await s.info('get-config:context=security'), /^enable-quotas=false;privilege-refresh-period=60;session-ttl=600;tps-weight=5;/);
+    // the change is reported as the sys-admin command it is
+    await logLine(new RegExp(esc(`permitted | client: ${s.local} | authenticated user: secops | action: set-config | detail: context=security;session-ttl=600`)));
+  } finally {
+    await s.info('set-config:context=security;session-ttl=86400;privilege-refresh-period=300;tps-weight=2');
+    other.close();
+    s.close();
+  }
+});
+
+test('a report flag turned off by set-config stops its audit lines at once, and turned on again restarts them', async () => {
+  const s = await secops();
+  try {
+    // Aerospike's security set-config takes true/false in any case
+    assert.equal(await s.info('set-config:context=security;log.report-authentication=FALSE'), 'ok');
+    assert.match(await s.info('get-config:context=security'), /;log\.report-authentication=false;/);
+    const quiet = await AdminSession.open(server.port);
+    try {
+      assert.equal(await quiet.login('secops', 'secops-pw'), 0);
+      // a later line (this set-config, report-sys-admin) shows the login line would have been written by now
+      assert.equal(await s.info('set-config:context=security;log.report-authentication=true'), 'ok');
+      await logLine(new RegExp(esc(`authenticated user: secops | action: set-config | detail: context=security;log.report-authentication=true`)));
+      assert.equal(server.output().includes(`client: ${quiet.local} | authenticated user: secops | action: login`), false, 'no login line while report-authentication was off');
+    } finally {
+      quiet.close();
+    }
+    const loud = await AdminSession.open(server.port);
+    try {
+      assert.equal(await loud.login('secops', 'secops-pw'), 0);
+      await logLine(new RegExp(esc(`permitted | client: ${loud.local} | authenticated user: secops | action: login | detail: user=secops`)));
+    } finally {
+      loud.close();
+    }
+    assert.equal(await s.info('set-config:context=security;log.report-violation=maybe'), 'ERROR:4:invalid set-config parameter');
+    assert.match(await s.info('get-config:context=security'), /;log\.report-violation=true$/);
+  } finally {
+    await s.info('set-config:context=security;log.report-authentication=true');
+    s.close();
+  }
+});
+
+test('report-data-op scopes, roles and users are added and removed by set-config and the audit trail follows them', async () => {
+  const s = await secops();
+  const client = await open('secops', 'secops-pw');
+  const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
+  const cfg = () => s.info('get-config:context=security');
+  try {
+    assert.equal(await s.info('set-config:context=security;log.report-data-op=true;namespace=test;set=dyn'), 'ok');
+    assert.match(await cfg(), /;log\.report-data-op\[0\]=test\|audited;log\.report-data-op\[1\]=test\|dyn;log\.report-sys-admin/);
+    await client.put(new Aerospike.Key('test', 'dyn', 'd1'), { v: 1 }, undefined, send);
+    await logLine(/permitted \| client: [\d.:]+ \| authenticated user: secops \| action: write \| detail: \{test\|dyn\} \[S\|d1\]$/);
+    assert.equal(await s.info('set-config:context=security;log.report-data-op=false;namespace=test;set=dyn'), 'ok');
+    await client.put(new Aerospike.Key('test', 'dyn', 'd2'), { v: 2 }, undefined, send);
+    // a user scope: every data operation of that user, in any set
+    assert.equal(await s.info('set-config:context=security;log.report-data-op=true;user=secops'), 'ok');
+    assert.equal(await s.info('set-config:context=security;log.report-data-op=true;role=read'), 'ok');
+    assert.match(await cfg(), /;log\.report-data-op\[0\]=test\|audited;log\.report-data-op-role\[0\]=read;log\.report-data-op-user\[0\]=secops;log\.report-sys-admin/);
+    await client.put(new Aerospike.Key('test', 'dyn2', 'd3'), { v: 3 }, undefined, send);
+    await logLine(/authenticated user: secops \| action: write \| detail: \{test\|dyn2\} \[S\|d3\]$/);
+    assert.equal(server.output().includes('detail: {test|dyn} [S|d2]'), false, 'a removed scope is no longer reported');
+    // refused: unknown namespace, a name listed twice or not listed, two selectors, no selector,
+    // a set of a role, a set removed from a whole namespace, not a boolean
+    const before = await cfg();
+    for (const bad of [
+      'log.report-data-op=true;namespace=nope',
+      'log.report-data-op=true;user=secops',
+      'log.report-data-op=false;role=write',
+      'log.report-data-op=true;role=a;user=b',
+      'log.report-data-op=true',
+      'log.report-data-op=true;role=write;set=s',
+      'log.report-data-op=yes;namespace=test',
+      'log.report-data-op=true;namespace=test;set=',
+      'log.report-data-op=true;namespace=test;tps-weight=3',
+    ]) {
+      assert.equal(await s.info(`set-config:context=security;${bad}`), 'ERROR:4:invalid set-config parameter', bad);
+    }
+    assert.equal(await cfg(), before);
+    // the whole namespace replaces its sets, and one of its sets cannot then be removed alone
+    assert.equal(await s.info('set-config:context=security;log.report-data-op=true;namespace=test'), 'ok');
+    assert.match(await cfg(), /;log\.report-data-op\[0\]=test;log\.report-data-op-role/);
+    assert.equal(await s.info('set-config:context=security;log.report-data-op=false;namespace=test;set=audited'), 'ERROR:4:invalid set-config parameter');
+    assert.equal(await s.info('set-config:context=security;log.report-data-op=false;namespace=test'), 'ok');
+    assert.doesNotMatch(await cfg(), /report-data-op\[/);
+  } finally {
+    await s.info('set-config:context=security;log.report-data-op=true;namespace=test;set=audited');
+    await s.info('set-config:context=security;log.report-data-op=false;user=secops');
+    await s.info('set-config:context=security;log.report-data-op=false;role=read');
+    await client.close();
+    s.close();
+  }
+  assert.equal(await (async () => {
+    const t = await secops();
+    try {
+      return await t.info('get-config:context=security');
+    } finally {
+      t.close();
+    }
+  })(), `enable-quotas=false;privilege-refresh-period=300;session-ttl=86400;tps-weight=2;log.report-authentication=true;log.report-data-op[0]=test|audited;${LOG_FLAGS}`);
 });

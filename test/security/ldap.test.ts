@@ -249,3 +249,46 @@ test('the ldap stanza is read with Aerospike\'s names and a missing piece is nam
   assert.equal(two.security?.ldap?.tokenHashMethod, 'sha-256');
   assert.equal(two.security?.ldap?.disableTls, false);
 });
+
+test('set-config ldap.polling-period 0 stops the role refresh and a new period restarts it; get-config shows it', async () => {
+  const admin = await connectClient({ hosts: [{ addr: '127.0.0.1', port: server.port }], user: 'admin', password: 'admin' } as Parameters<typeof connectClient>[0]);
+  try {
+    await admin.createUser('ldap-ops', 'ldap-ops-pw', ['sys-admin']);
+  } finally {
+    await admin.close();
+  }
+  const ops = await AdminSession.open(server.port);
+  const c = await slapd.admin();
+  const bob = await external('bob', 'bob-pw');
+  const group = `cn=read-write,ou=Groups,${BASE}`;
+  const member = (operation: 'add' | 'delete') => c.modify(group, [new Change({ operation, modification: new Attribute({ type: 'memberUid', values: ['bob'] }) })]);
+  try {
+    assert.equal(await ops.login('ldap-ops', 'ldap-ops-pw'), 0);
+    assert.equal(await ops.info('set-config:context=security;ldap.polling-period=0'), 'ok');
+    assert.match(await ops.info('get-config:context=security'), /;ldap\.login-threads=8;ldap\.polling-period=0;ldap\.query-base-dn=dc=example,dc=com;/);
+    assert.equal(await resultCode(bob.put(new Aerospike.Key('test', 'ldap', 'b2'), { v: 2 })), 81);
+    await member('add');
+    // three of the former 1 s periods: no refresh gives bob the group's role
+    const quietUntil = Date.now() + 3_000;
+    while (Date.now() < quietUntil) {
+      assert.equal(await resultCode(bob.put(new Aerospike.Key('test', 'ldap', 'b2'), { v: 2 })), 81);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(await ops.info('set-config:context=security;ldap.polling-period=86401'), 'ERROR:4:invalid set-config parameter');
+    assert.equal(await ops.info('set-config:context=security;ldap.polling-period=1'), 'ok');
+    const deadline = Date.now() + 15_000;
+    let code = -1;
+    while (Date.now() < deadline) {
+      code = await resultCode(bob.put(new Aerospike.Key('test', 'ldap', 'b2'), { v: 2 }));
+      if (code === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(code, 0, 'the restarted refresh gives bob the role of his new group');
+    assert.match(await ops.info('get-config:context=security'), /;ldap\.polling-period=1;/);
+  } finally {
+    await member('delete').catch(() => undefined);
+    await c.unbind();
+    await bob.close();
+    ops.close();
+  }
+});

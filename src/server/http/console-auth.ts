@@ -70,7 +70,8 @@ export async function checkPassword(security: NodeSecurity, user: string, passwo
 export class ConsoleSessions {
   constructor(
     readonly security: NodeSecurity,
-    private readonly ttlS: number,
+    /** seconds a console session lives (`session-ttl`, read at each login) */
+    private readonly ttlS: () => number,
     /** the node's clock (ms): token expiry is checked against it */
     private readonly nowMs: () => number,
   ) {}
@@ -86,7 +87,7 @@ export class ConsoleSessions {
   async login(user: string, password: string, address: string, remote = address): Promise<{ token: string } | { code: number }> {
     const r = await checkPassword(this.security, user, password, address, remote);
     if ('code' in r) return r;
-    return { token: this.security.store.issueConsoleToken(r.user, this.nowS() + this.ttlS).toString('base64url') };
+    return { token: this.security.store.issueConsoleToken(r.user, this.nowS() + this.ttlS()).toString('base64url') };
   }
 
   /**
@@ -114,7 +115,7 @@ export class ConsoleSessions {
 
   /** The Set-Cookie value for a new session. */
   cookie(token: string): string {
-    return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${this.ttlS}`;
+    return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${this.ttlS()}`;
   }
 }
 
