@@ -19,7 +19,7 @@ import {
 } from './network-params.js';
 import { newTlsConfig, TLS_PARAMS } from './tls-params.js';
 import { boolParam, fieldsOf, ParamTable, stringParam } from './param-spec.js';
-import { LDAP_PARAMS, newSecurityConfig, SECURITY_LOG_NAME_MAX, SECURITY_LOG_PARAMS, SECURITY_LOG_SCOPES_MAX, SECURITY_PARAMS } from './security-params.js';
+import { LDAP_PARAMS, newLdapConfig, newSecurityConfig, SECURITY_LOG_NAME_MAX, SECURITY_LOG_PARAMS, SECURITY_LOG_SCOPES_MAX, SECURITY_PARAMS } from './security-params.js';
 import { ParseContext, type ConfigWarning } from './parse-context.js';
 import { parseLogging } from './parse-logging.js';
 import { checkName, parseNamespace } from './parse-namespace.js';
@@ -60,22 +60,7 @@ function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Sta
 export const LDAP_ROLE_QUERY_PATTERNS_MAX = 64;
 
 function parseLdap(ctx: ParseContext, stanza: Stanza): LdapConfig {
-  const ldap: LdapConfig = {
-    server: '',
-    queryBaseDn: '',
-    userDnPattern: '',
-    queryUserDn: '',
-    queryUserPasswordFile: '',
-    userQueryPattern: '',
-    roleQueryBaseDn: '',
-    roleQueryPatterns: [],
-    roleQuerySearchOu: false,
-    pollingPeriod: 300,
-    disableTls: false,
-    tlsCaFile: '',
-    loginThreads: 8,
-    tokenHashMethod: 'sha-256',
-  };
+  const ldap: LdapConfig = newLdapConfig();
   ctx.applyParams(LDAP_PARAMS, ldap, stanza, 'security ldap', (sub) => {
     if (sub.kind !== 'param' || sub.key !== 'role-query-pattern') return false;
     if (sub.values.length !== 1 || sub.values[0] === '') throw ctx.error(sub.line, `'role-query-pattern' takes one filter (no spaces)`);

@@ -47,24 +47,46 @@ export const SECURITY_LOG_SCOPES_MAX = 64;
 export const SECURITY_LOG_NAME_MAX = 63;
 
 const ldapF = fieldsOf<LdapConfig>();
+/** An unset ldap string shows as `null` in get-config, as Aerospike shows it. */
+const orNull = (v: string | undefined) => (v ? v : 'null');
 /** The `security { ldap { } }` parameters (Aerospike EE's names and bounds), in get-config order. */
 export const LDAP_PARAMS = new ParamTable<LdapConfig>([
   boolParam('disable-tls', ldapF('disableTls')),
   uintParam('login-threads', ldapF('loginThreads'), { min: 1, max: 64 }),
   secondsParam('polling-period', ldapF('pollingPeriod'), { min: 0, max: 86400, dynamic: true, dynamicKey: 'ldap.polling-period' }),
-  stringParam('query-base-dn', ldapF('queryBaseDn'), { maxBytes: 4095 }),
-  stringParam('query-user-dn', ldapF('queryUserDn'), { maxBytes: 4095 }),
-  stringParam('query-user-password-file', ldapF('queryUserPasswordFile'), { maxBytes: 4095 }),
-  stringParam('role-query-base-dn', ldapF('roleQueryBaseDn'), { maxBytes: 4095 }),
+  stringParam('query-base-dn', ldapF('queryBaseDn'), { maxBytes: 4095, renderValue: orNull }),
+  stringParam('query-user-dn', ldapF('queryUserDn'), { maxBytes: 4095, renderValue: orNull }),
+  stringParam('query-user-password-file', ldapF('queryUserPasswordFile'), { maxBytes: 4095, renderValue: orNull }),
+  stringParam('role-query-base-dn', ldapF('roleQueryBaseDn'), { maxBytes: 4095, renderValue: orNull }),
   // role-query-pattern lines are parsed apart (repeatable) and shown here
   boolParam('role-query-search-ou', ldapF('roleQuerySearchOu')),
   // several servers: comma-separated without spaces (Aerospike's form), tried in order
-  stringParam('server', ldapF('server'), { maxBytes: 4095, check: (v) => (v.split(',').every((u) => /^ldaps?:\/\/./.test(u)) ? undefined : `must be an ldap:// or ldaps:// URL (several: comma-separated), got ${v}`) }),
-  stringParam('tls-ca-file', ldapF('tlsCaFile'), { maxBytes: 4095 }),
+  stringParam('server', ldapF('server'), { maxBytes: 4095, renderValue: orNull, check: (v) => (v.split(',').every((u) => /^ldaps?:\/\/./.test(u)) ? undefined : `must be an ldap:// or ldaps:// URL (several: comma-separated), got ${v}`) }),
+  stringParam('tls-ca-file', ldapF('tlsCaFile'), { maxBytes: 4095, renderValue: orNull }),
   choiceParam('token-hash-method', ldapF('tokenHashMethod'), ['sha-256', 'sha-512'] as const),
-  stringParam('user-dn-pattern', ldapF('userDnPattern'), { maxBytes: 4095 }),
-  stringParam('user-query-pattern', ldapF('userQueryPattern'), { maxBytes: 4095 }),
+  stringParam('user-dn-pattern', ldapF('userDnPattern'), { maxBytes: 4095, renderValue: orNull }),
+  stringParam('user-query-pattern', ldapF('userQueryPattern'), { maxBytes: 4095, renderValue: orNull }),
 ]);
+
+/** A new `security { ldap { } }` with Aerospike EE's defaults (server, DNs and patterns unset). */
+export function newLdapConfig(): LdapConfig {
+  return {
+    server: '',
+    queryBaseDn: '',
+    userDnPattern: '',
+    queryUserDn: '',
+    queryUserPasswordFile: '',
+    userQueryPattern: '',
+    roleQueryBaseDn: '',
+    roleQueryPatterns: [],
+    roleQuerySearchOu: false,
+    pollingPeriod: 300,
+    disableTls: false,
+    tlsCaFile: '',
+    loginThreads: 8,
+    tokenHashMethod: 'sha-256',
+  };
+}
 
 /** A new `security { }` with Aerospike EE's defaults. */
 export function newSecurityConfig(): SecurityConfig {
@@ -110,7 +132,7 @@ export function securityPairs(cfg: SecurityConfig, namespaceOrder: readonly stri
   if (ldap) {
     for (const [k, v] of LDAP_PARAMS.render(ldap)) {
       if (k === 'role-query-search-ou') for (const p of ldap.roleQueryPatterns) out.push(['ldap.role-query-pattern', p]);
-      out.push([`ldap.${k}`, v === '' ? 'null' : v]);
+      out.push([`ldap.${k}`, v]);
     }
   }
   const log = cfg.log;

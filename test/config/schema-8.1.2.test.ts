@@ -24,6 +24,7 @@ import { DEVICE_STORAGE_PARAMS, MEMORY_STORAGE_PARAMS } from '../../src/config/s
 import { MOD_LUA_PARAMS, parseConfig } from '../../src/config/parser.js';
 import { newTlsConfig, TLS_PARAMS } from '../../src/config/tls-params.js';
 import { LOG_CONTEXTS } from '../../src/config/parse-logging.js';
+import { LDAP_PARAMS, newLdapConfig, newSecurityConfig, SECURITY_LOG_PARAMS, SECURITY_PARAMS } from '../../src/config/security-params.js';
 import {
   newDeviceStorage,
   newGeo2dsphereWithin,
@@ -53,6 +54,7 @@ const top = schema.properties;
 const net = top['network']!.properties!;
 const nsProps = top['namespaces']!.items!.properties!;
 const storageKinds = nsProps['storage-engine']!.oneOf!;
+const secProps = top['security']!.properties!;
 
 /** One context of the schema and the Strato table (and defaults) for it. */
 interface Context {
@@ -83,6 +85,17 @@ const CONTEXTS: Context[] = [
   { name: 'storage-engine device', props: storageKinds[1]!.properties!, table: DEVICE_STORAGE_PARAMS, defaults: newDeviceStorage(), stanzas: ['type'] },
   { name: 'mod-lua', props: top['mod-lua']!.properties!, table: MOD_LUA_PARAMS, defaults: newModLuaConfig() },
   { name: 'tls', props: net['tls']!.items!.properties!, table: TLS_PARAMS, defaults: newTlsConfig('t', 'x', 1), stanzas: ['name'] },
+  { name: 'security', props: secProps, table: SECURITY_PARAMS, defaults: newSecurityConfig(), stanzas: ['ldap', 'log'] },
+  // the repeatable lists are parsed apart from the tables (their own line forms), checked in the parser tests
+  { name: 'security ldap', props: secProps['ldap']!.properties!, table: LDAP_PARAMS, defaults: newLdapConfig(), stanzas: ['role-query-patterns'] },
+  { name: 'security log', props: secProps['log']!.properties!, table: SECURITY_LOG_PARAMS, defaults: newSecurityConfig().log, stanzas: ['report-data-op', 'report-data-op-role', 'report-data-op-user'] },
+];
+
+/** Aerospike EE's security parameters, which Strato's free edition implements (README Security). */
+const SECURITY_EE: readonly string[] = [
+  ...Object.keys(secProps).filter((k) => k !== 'ldap' && k !== 'log').map((k) => `security ${k}`),
+  ...Object.keys(secProps['ldap']!.properties!).filter((k) => k !== 'role-query-patterns').map((k) => `security ldap ${k}`),
+  ...Object.keys(secProps['log']!.properties!).filter((k) => k.startsWith('report-') && !k.startsWith('report-data-op')).map((k) => `security log ${k}`),
 ];
 
 /** Aerospike EE's TLS parameters, which Strato's free edition implements (README Security). */
@@ -118,6 +131,7 @@ const SAFE = Number.MAX_SAFE_INTEGER;
  */
 const DIFFERENCES: Record<string, string> = {
   ...Object.fromEntries(TLS_EE.map((k) => [`${k} ee`, 'Strato implements TLS (EE-only in Aerospike), see README Security'])),
+  ...Object.fromEntries(SECURITY_EE.map((k) => [`${k} ee`, 'Strato implements access control (EE-only in Aerospike), see README Security'])),
   // service
   'service batch-index-threads default': 'Aerospike sets it to the number of CPUs at start (the corpus, recorded on 2 CPUs, shows 2); the schema lists 1; Strato does the same as the server',
   'service service-threads default': 'Aerospike sets it to the number of CPUs at start; the schema lists 1; Strato does the same as the server',
