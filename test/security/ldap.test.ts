@@ -285,6 +285,12 @@ test('set-config ldap.polling-period 0 stops the role refresh and a new period r
     }
     assert.equal(code, 0, 'the restarted refresh gives bob the role of his new group');
     assert.match(await ops.info('get-config:context=security'), /;ldap\.polling-period=1;/);
+    // asadm's form: a security subcontext names the parameter's prefix
+    const r = await runAsadm('-p', String(server.port), '-U', 'ldap-ops', '-P', 'ldap-ops-pw', '--enable', '-e', 'manage config security ldap param polling-period to 2; show config security');
+    assert.equal(r.code, 0, r.err + r.out);
+    const table = parseTable(r.out, 'Security Configuration');
+    assert.deepEqual(table?.rows.find((row) => row[0] === 'ldap.polling-period')?.slice(1), ['2']);
+    assert.deepEqual(table?.rows.find((row) => row[0] === 'session-ttl')?.slice(1), ['86400']);
   } finally {
     await member('delete').catch(() => undefined);
     await c.unbind();

@@ -55,14 +55,15 @@ async function namespacesOf(c: AdminCluster): Promise<string[]> {
 export const HELP = `Commands:
   info [network|namespace [usage|object]|set|sindex]
   summary [-l]
-  show config [service|network|namespace]
+  show config [service|network|namespace|security]
   show statistics [service|namespace|set|sindex]
   show latencies | distribution | pmap | sindex | udfs | users | roles | jobs | stop-writes | racks
   manage truncate ns <ns> [set <set>]
   manage sindex create <numeric|string|geo2dsphere> <name> ns <ns> [set <set>] bin <bin>
   manage sindex delete <name> ns <ns>
   manage udfs add <module> path <file> | manage udfs remove <module>
-  manage config service|network param <name> to <value>
+  manage config service|network|security param <name> to <value>
+  manage config security ldap|log param <name> to <value>
   manage config namespace <ns> param <name> to <value>
   manage jobs kill trid <trid>
   manage recluster
@@ -307,7 +308,9 @@ async function show(c: AdminCluster, args: string[]): Promise<CommandResult> {
       if (sub === undefined || sub === 'service') parts.push(renderVertical('Service Configuration', cols, await c.allKv('get-config:context=service')));
       if (sub === undefined || sub === 'network') parts.push(renderVertical('Network Configuration', cols, await c.allKv('get-config:context=network')));
       if (sub === undefined || sub === 'namespace') for (const ns of await namespacesOf(c)) parts.push(renderVertical(`${ns} Namespace Configuration`, cols, await c.allKv(`get-config:context=namespace;id=${ns}`)));
-      if (parts.length === 0) return fail(`ERROR: show config takes service, network or namespace, not '${sub}'`);
+      // asked by name only, as asadm's `show config security` (a node without security answers nothing)
+      if (sub === 'security') parts.push(renderVertical('Security Configuration', cols, await c.allKv('get-config:context=security')));
+      if (sub !== undefined && !['service', 'network', 'namespace', 'security'].includes(sub)) return fail(`ERROR: show config takes service, network, namespace or security, not '${sub}'`);
       return ok(parts.join('\n'));
     }
     case 'statistics': {
@@ -595,12 +598,15 @@ async function manage(c: AdminCluster, args: string[]): Promise<CommandResult> {
       const [context, ...r] = rest;
       const param = opt('param');
       const value = opt('to');
-      if (!context || !param || value === undefined) return fail('Usage: manage config service|network param <name> to <value> | manage config namespace <ns> param <name> to <value>');
+      if (!context || !param || value === undefined) return fail('Usage: manage config service|network|security param <name> to <value> | manage config security ldap|log param <name> to <value> | manage config namespace <ns> param <name> to <value>');
       let cmd: string;
       if (context === 'namespace') {
         const ns = r[0];
         if (!ns || ns === 'param') return fail('Usage: manage config namespace <ns> param <name> to <value>');
         cmd = `set-config:context=namespace;id=${ns};${param}=${value}`;
+      } else if (context === 'security' && r[0] !== undefined && r[0] !== 'param') {
+        // asadm's security subcontext: `ldap param polling-period to 10` sets ldap.polling-period
+        cmd = `set-config:context=security;${r[0]}.${param}=${value}`;
       } else cmd = `set-config:context=${context};${param}=${value}`;
       return onAll(c, cmd, `${param} set to ${value}`);
     }
