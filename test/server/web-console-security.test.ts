@@ -138,6 +138,16 @@ test('a sys-admin user changes configuration from the page; logging out ends the
   await page.waitForFunction(() => /default-ttl set to 888/.test(document.getElementById('cfgmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
   const cfg = await adminInfo('get-config:context=namespace;id=test');
   assert.match(cfg!, /(^|;)default-ttl=888(;|$)/);
+  // the security context (secured nodes only): a dynamic parameter changes, a refused one says why
+  await page.selectOption('#ctx', 'security');
+  await page.waitForSelector('input[data-name="tps-weight"]');
+  await page.fill('input[data-name="tps-weight"]', '7');
+  await page.click('button[data-set="tps-weight"]');
+  await page.waitForFunction(() => /tps-weight set to 7/.test(document.getElementById('cfgmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  assert.match((await adminInfo('get-config:context=security'))!, /(^|;)tps-weight=7(;|$)/);
+  await page.fill('input[data-name="enable-quotas"]', 'true');
+  await page.click('button[data-set="enable-quotas"]');
+  await page.waitForFunction(() => /enable-quotas: .*invalid set-config parameter/.test(document.getElementById('cfgmsg')!.textContent ?? ''), undefined, { timeout: 10_000 });
   const cookies = await page.context().cookies();
   const session = cookies.find((c) => c.name === 'strato_session');
   assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');

@@ -78,7 +78,9 @@ async function api(path,opts){const r=await fetch(path,opts);const j=await r.jso
 function showLogin(){$("login").hidden=false;document.querySelector("main").hidden=true;$("tabs").hidden=true;}
 let started=false;
 function startConsole(user){$("login").hidden=true;document.querySelector("main").hidden=false;$("tabs").hidden=false;
-  if(user){$("who").textContent=" · user "+user;$("logout").hidden=false;if(!TABS.some(([t])=>t==="users")){TABS=TABS.concat(SECURITY_TABS);drawTabs();}}
+  if(user){$("who").textContent=" · user "+user;$("logout").hidden=false;if(!TABS.some(([t])=>t==="users")){TABS=TABS.concat(SECURITY_TABS);drawTabs();}
+    // a secured node has a security config context (get-config/set-config:context=security)
+    if(!$("ctx").querySelector('option[value="security"]')){const o=document.createElement("option");o.value="security";o.textContent="security";$("ctx").appendChild(o);}}
   if(!started){started=true;tab("overview");loadOverview();poll();setInterval(poll,POLL_MS);setInterval(loadOverview,5*POLL_MS);}else{loadOverview();}}
 $("loginform").addEventListener("submit",async(e)=>{e.preventDefault();
   try{const r=await api("/api/login",{method:"POST",body:JSON.stringify({user:$("luser").value,password:$("lpass").value})});$("lmsg").textContent="";$("lpass").value="";startConsole(r.user);}
