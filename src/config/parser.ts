@@ -37,7 +37,11 @@ export const MOD_LUA_PARAMS = new ParamTable<ModLuaConfig>([
 
 export { SECURITY_LOG_SCOPES_MAX } from './security-params.js';
 
-function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Stanza): void {
+/**
+ * @param onScope called with each report-data-op namespace and its line: the namespaces are
+ *   checked once the whole file is read (they may come after the security stanza)
+ */
+function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Stanza, onScope: (ns: string, line: number) => void): void {
   ctx.applyParams(SECURITY_LOG_PARAMS, log, stanza, 'security log', (sub) => {
     if (sub.kind !== 'param') return false;
     const k = sub.key;
@@ -49,7 +53,13 @@ function parseSecurityLog(ctx: ParseContext, log: SecurityLogConfig, stanza: Sta
     if (log.reportDataOp.length + log.reportDataOpRole.length + log.reportDataOpUser.length >= SECURITY_LOG_SCOPES_MAX) {
       throw ctx.error(sub.line, `at most ${SECURITY_LOG_SCOPES_MAX} report-data-op lines`);
     }
-    if (k === 'report-data-op') log.reportDataOp.push({ ns: sub.values[0]!, set: sub.values[1] ?? '' });
+    if (k === 'report-data-op') {
+      // the same set name rules as namespaces' sets (set-config checks them alike)
+      const badSet = sub.values[1] !== undefined ? checkName(sub.values[1], 'set') : undefined;
+      if (badSet !== undefined) throw ctx.error(sub.line, badSet);
+      onScope(sub.values[0]!, sub.line);
+      log.reportDataOp.push({ ns: sub.values[0]!, set: sub.values[1] ?? '' });
+    }
     else if (k === 'report-data-op-role') log.reportDataOpRole.push(sub.values[0]!);
     else log.reportDataOpUser.push(sub.values[0]!);
     return true;
@@ -262,6 +272,7 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
   const cfg = newEmptyConfig();
   const topLines = new Map<string, number>();
   const nsLines = new Map<string, number>();
+  const dataOpScopes: { ns: string; line: number }[] = [];
   let loggingSeen = false;
 
   for (const item of tree.items) {
@@ -298,7 +309,7 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
             if (logLine !== undefined) throw ctx.error(sub.line, `security 'log' stanza is already given at line ${logLine}`);
             logLine = sub.line;
             ctx.noArgs(sub);
-            parseSecurityLog(ctx, security.log, sub);
+            parseSecurityLog(ctx, security.log, sub, (ns, line) => dataOpScopes.push({ ns, line }));
             return true;
           }
           // Aerospike 8.1 refuses it the same way (the audit trail goes to a logging syslog sink)
@@ -337,6 +348,10 @@ export function parseConfig(text: string, fileName: string, onWarning?: (w: Conf
 
   if (cfg.namespaces.length === 0) throw ctx.error(Math.max(1, tree.lineCount), 'must configure at least one namespace');
   if (!loggingSeen) cfg.logging = newDefaultLogging();
+  // Aerospike EE refuses to start with one ("security config - invalid namespace")
+  for (const s of dataOpScopes) {
+    if (!nsLines.has(s.ns)) throw ctx.error(s.line, `'report-data-op' names namespace '${s.ns}', which is not configured`);
+  }
   for (const ns of cfg.namespaces) {
     const p = checkNamespace(ns);
     if (p) throw ctx.problem(p);

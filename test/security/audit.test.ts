@@ -204,7 +204,7 @@ test('an info command that needs sys-admin is reported with its parameters, refu
 
 test('the security log stanza is read as Aerospike names it, and its obsolete syslog stanza is refused the way 8.1 refuses it', () => {
   const base = (inner: string) => `namespace test {\n storage-engine memory {\n  data-size 64M\n }\n}\nsecurity {\n${inner}\n}\n`;
-  const cfg = parseConfig(base('  log {\n    report-violation true\n    report-data-op test s1\n    report-data-op bar\n    report-data-op-user u1\n    report-data-op-role r1\n  }'), 'audit.conf');
+  const cfg = parseConfig(base('  log {\n    report-violation true\n    report-data-op test s1\n    report-data-op test\n    report-data-op-user u1\n    report-data-op-role r1\n  }'), 'audit.conf');
   assert.deepEqual(cfg.security?.log, {
     reportAuthentication: false,
     reportUserAdmin: false,
@@ -212,7 +212,7 @@ test('the security log stanza is read as Aerospike names it, and its obsolete sy
     reportViolation: true,
     reportDataOp: [
       { ns: 'test', set: 's1' },
-      { ns: 'bar', set: '' },
+      { ns: 'test', set: '' },
     ],
     reportDataOpRole: ['r1'],
     reportDataOpUser: ['u1'],
@@ -220,6 +220,9 @@ test('the security log stanza is read as Aerospike names it, and its obsolete sy
   assert.throws(() => parseConfig(base('  syslog {\n    local 0\n  }'), 'audit.conf'), /audit\.conf:7: 'syslog' is obsolete - please use a logging context 'syslog' log sink/);
   assert.throws(() => parseConfig(base('  log {\n    report-data-op\n  }'), 'audit.conf'), /audit\.conf:8: 'report-data-op' takes <namespace> \[<set>\]/);
   assert.throws(() => parseConfig(base('  log {\n    report-violation maybe\n  }'), 'audit.conf'), /audit\.conf:8: .*must be true or false/);
+  // as Aerospike EE, which refuses to start with an unknown namespace there
+  assert.throws(() => parseConfig(base('  log {\n    report-data-op bar s1\n  }'), 'audit.conf'), /audit\.conf:8: 'report-data-op' names namespace 'bar', which is not configured/);
+  assert.throws(() => parseConfig(base('  log {\n    report-data-op test a:b\n  }'), 'audit.conf'), /audit\.conf:8: .*set/);
 });
 
 // ---------------------------------------------------------------------------------------------
