@@ -20,6 +20,22 @@ export interface StratoProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Resolves with the first match of `re` in `proc`'s output once it appears: a node writes its log
+ * through a buffered stream and the test reads it through a pipe, so a line about something that
+ * just happened arrives a little after the answer that shows it happened. Bounded by `withinMs`
+ * (5 s), then fails with the output's tail.
+ */
+export async function waitForOutput(proc: { output(): string }, re: RegExp, withinMs = 5000): Promise<string> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const m = re.exec(proc.output());
+    if (m) return m[0];
+    if (Date.now() > deadline) throw new Error(`no output matching ${re} within ${withinMs} ms:\n${proc.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export interface StartStratoOptions {
   /** aerospike.conf text; written to a temp file and passed with --config-file */
   config?: string;

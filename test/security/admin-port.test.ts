@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
-import { startStrato, runStratoExpectingFailure, type StratoProcess } from '../helpers/strato-process.js';
+import { startStrato, runStratoExpectingFailure, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { createTestPki, type CertFiles, type TestPki } from '../helpers/tls-certs.js';
 import { freePorts } from '../helpers/strato-cluster.js';
 import { connectClient } from '../helpers/client.js';
@@ -139,8 +139,7 @@ test('the admin port closes a connection that sends a data message, with Aerospi
   msg[0] = 22;
   assert.equal(await exchange(adminPort, frame(3, msg)), 'closed');
   const warning = /expected info or security type on admin port, got 3/;
-  for (let i = 0; i < 100 && !warning.test(node.output()); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(node.output(), warning);
+  await waitForOutput(node, warning);
   // the service port still takes it (answers NOT_AUTHENTICATED here, security being on)
   assert.notEqual(await exchange(node.port, frame(3, msg)), 'closed');
 });
@@ -177,8 +176,7 @@ test('the admin port takes at most 100 connections at once', async () => {
     await answered;
     assert.equal(await exchange(adminPort, info('build')), 'closed');
     const warning = /refusing admin connection - breached connection limit of 100/;
-    for (let i = 0; i < 100 && !warning.test(node.output()); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(node.output(), warning);
+    await waitForOutput(node, warning);
   } finally {
     for (const s of held) s.destroy();
   }

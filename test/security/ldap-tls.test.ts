@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import Aerospike from 'aerospike';
 import { startSlapd, type Slapd } from '../helpers/slapd.js';
-import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { startStrato, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { createTestPki, type TestPki } from '../helpers/tls-certs.js';
 import { freePorts } from '../helpers/strato-cluster.js';
 import { connectClient } from '../helpers/client.js';
@@ -136,7 +136,7 @@ test('over ldap:// with TLS on the node runs StartTLS, and with disable-tls the 
   const clear = await startNode(`    server ${slapd.url}\n    disable-tls true`);
   try {
     assert.equal((await externalLogin(clear.port, 'alice', 'alice-pw')).code, 65);
-    assert.match(clear.output(), /LDAP login of alice refused: bind as uid=alice,ou=People,dc=example,dc=com refused/);
+    await waitForOutput(clear, /LDAP login of alice refused: bind as uid=alice,ou=People,dc=example,dc=com refused/);
   } finally {
     await clear.stop();
   }
@@ -146,7 +146,7 @@ test('a directory certificate that tls-ca-file does not sign is refused (65) on 
   const node = await startNode(`    server ${slapd.ldapsUrl}\n    tls-ca-file ${otherPki.caFile}`);
   try {
     assert.equal((await externalLogin(node.port, 'alice', 'alice-pw')).code, 65);
-    assert.match(node.output(), /LDAP login of alice refused: LDAP server ldaps:.*(certificate|self.signed|issuer)/i);
+    await waitForOutput(node, /LDAP login of alice refused: LDAP server ldaps:.*(certificate|self.signed|issuer)/i);
     const s = await AdminSession.open(node.port);
     try {
       assert.equal(await s.login('admin', 'admin'), 0);

@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
 import Aerospike from 'aerospike';
-import { runStratoExpectingFailure, startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { runStratoExpectingFailure, startStrato, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
 import { createTestPki, type CertFiles, type TestPki } from '../helpers/tls-certs.js';
 import { freePorts } from '../helpers/strato-cluster.js';
@@ -206,10 +206,7 @@ test('mutual TLS refuses a client without a certificate', async () => {
 
 test('mutual TLS refuses a certificate whose subject is not a tls-authenticate-client name', async () => {
   await assert.rejects(rawTlsInfo(mutualTlsPort, 'status', { cert: readFileSync(bob.cert), key: readFileSync(bob.key) }));
-  // the node's log line reaches the test through a pipe: wait for it (bounded)
-  const refusal = /refusing TLS client .* certificate names bob, not alice or ghost/;
-  for (let i = 0; i < 100 && !refusal.test(mutual.output()); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(mutual.output(), refusal);
+  await waitForOutput(mutual, /refusing TLS client .* certificate names bob, not alice or ghost/);
 });
 
 test('mutual TLS refuses a certificate another CA signed', async () => {
@@ -473,5 +470,5 @@ test('an http tls-name makes the metrics endpoint HTTPS with that certificate, a
   await assert.rejects(httpsFetch(port, '/metrics', { authorization, client: alice }), /self[- ]signed|unable to (get|verify)/i);
   // the port speaks only TLS
   await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`));
-  assert.match(mutual.output(), /refusing https client 127\.0\.0\.1:\d+ - certificate names bob, not alice/);
+  await waitForOutput(mutual, /refusing https client 127\.0\.0\.1:\d+ - certificate names bob, not alice/);
 });

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { startStrato, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { frame, infoFrame, rawExchange, requestFrame } from '../helpers/raw-client.js';
 import { RefusalLog, REFUSAL_LOG_INTERVAL_MS } from '../../src/server/refusals.js';
 import type { ContextLogger } from '../../src/util/log.js';
@@ -18,16 +18,6 @@ let server: StratoProcess;
 async function stat(name: string): Promise<number> {
   const answer = await requestFrame('127.0.0.1', server.port, infoFrame(['statistics']), 10_000);
   return Number(new RegExp(`${name}=(\\d+)`).exec(answer.subarray(8).toString())![1]);
-}
-
-/** Resolves once the node's output matches `re` (the log is written asynchronously). */
-async function logged(re: RegExp): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const m = re.exec(server.output());
-    if (m) return m[0];
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no log line matching ${re}:\n${server.output().slice(-2000)}`);
 }
 
 before(async () => {
@@ -81,7 +71,7 @@ test('connections past proto-fd-max are refused with one rate-limited warning an
   } finally {
     for (const s of held) s.destroy();
   }
-  await logged(/refusing client connection - proto-fd-max 1024/);
+  await waitForOutput(server, /refusing client connection - proto-fd-max 1024/);
   assert.equal(server.output().match(/refusing client connection/g)!.length, 1, 'five refusals, one line within the interval');
   // the held sockets close asynchronously on the node: retry the statistics until a slot is free
   let refused = NaN;
@@ -97,10 +87,10 @@ test('a malformed frame is logged with the peer address and counted; the node ke
   const bad = frame(3, Buffer.alloc(30), 9); // proto version 9
   const r = await rawExchange(server.port, bad, 2000);
   assert.equal(r.closed, true);
-  await logged(/unsupported proto version 9 from 127\.0\.0\.1:\d+/);
+  await waitForOutput(server, /unsupported proto version 9 from 127\.0\.0\.1:\d+/);
   const tls = Buffer.from([22, 3, 1, 0, 0x80, 1, 0, 0, 0, 0]);
   await rawExchange(server.port, tls, 2000);
-  await logged(/ignoring TLS connection from 127\.0\.0\.1:\d+/);
+  await waitForOutput(server, /ignoring TLS connection from 127\.0\.0\.1:\d+/);
   assert.equal(await stat('proto_frames_malformed'), before + 2);
 });
 
@@ -109,7 +99,7 @@ test('a compressed request past its bound is refused, logged and counted', async
   body.writeBigUInt64BE(1n << 40n, 0);
   const answer = await requestFrame('127.0.0.1', server.port, frame(4, body), 5000);
   assert.equal(answer[13], 4, 'PARAMETER');
-  await logged(/compressed request of 1099511627776 bytes inflated \(limit \d+\) from 127\.0\.0\.1:\d+/);
+  await waitForOutput(server, /compressed request of 1099511627776 bytes inflated \(limit \d+\) from 127\.0\.0\.1:\d+/);
   assert.equal(await stat('compressed_requests_refused'), 1);
 });
 

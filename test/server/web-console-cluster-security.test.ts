@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import type { Browser, Page } from 'playwright-core';
 import { TestCluster, localNodeSpecs } from '../helpers/strato-cluster.js';
+import { waitForOutput } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
 import { launchChromium } from '../helpers/http-node.js';
 import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.js';
@@ -162,7 +163,7 @@ test('a login on one node console holds on the others, whose query box answers f
   assert.equal(await page.$$eval('#qtable tr', (trs) => trs.length - 1), RECORDS);
   await page.screenshot({ path: join(shots, 'cluster-query-secured.png') });
   // the other members ran their part as reader: their audit trail names the user
-  for (const i of [0, 2]) assert.match(cluster!.procs[i]!.output(), /permitted \| client: 127\.0\.0\.1:\d+ \| authenticated user: reader \| action: authentication/, `node ${i}`);
+  for (const i of [0, 2]) await waitForOutput(cluster!.procs[i]!, /permitted \| client: 127\.0\.0\.1:\d+ \| authenticated user: reader \| action: authentication/);
 });
 
 test('the query box of any node answers every record once, with the user privileges on every member', async () => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import type { Browser, Page } from 'playwright-core';
-import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
+import { startStrato, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { AdminSession } from '../helpers/admin-session.js';
 import { connectClient } from '../helpers/client.js';
 import { httpBase, httpNodeConfig, launchChromium } from '../helpers/http-node.js';
@@ -204,7 +204,7 @@ test('/metrics refuses with 403 a user with only user-admin or a namespace-scope
     assert.equal(r.status, 403, user);
     assert.match(await r.text(), /needs the read or sys-admin privilege/);
     // report-violation: the refusal is in the audit trail
-    assert.match(server.output(), new RegExp(`role violation \\| client: 127\\.0\\.0\\.1:\\d+ \\| authenticated user: ${user} \\| action: metrics \\| detail: requires read or sys-admin`));
+    await waitForOutput(server, new RegExp(`role violation \\| client: 127\\.0\\.0\\.1:\\d+ \\| authenticated user: ${user} \\| action: metrics \\| detail: requires read or sys-admin`));
   }
 });
 
