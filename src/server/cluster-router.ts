@@ -25,7 +25,7 @@ import { logger } from '../util/log.js';
 const READ_TOUCH_NEVER = 0xffffffff;
 import { executeInfoCommand } from './info-commands.js';
 import type { UdfRegistry } from '../udf/index.js';
-import { applySmd, smdSnapshot } from './cluster-smd.js';
+import { applySmd, makeSmdItems, smdSnapshot } from './cluster-smd.js';
 import { parseInfoCommand } from './info-protocol.js';
 import { encodeStandaloneMessage, fieldBytes, keyedKind } from '../protocol/request.js';
 import type { Namespace } from '../namespace/namespace.js';
@@ -54,6 +54,8 @@ export class ClusterRouter implements NodeRouter {
     const raw = config.raw;
     this.commitOverride = (ns) => raw.namespaces.find((n) => n.name === ns)?.writeCommitLevelOverride ?? 'off';
     const log = logger.context('clustering', 'cluster-router.ts');
+    // assembly sets it; a router built without it gets the same table over the node's registries
+    const smdItems = (node.smdItems ??= makeSmdItems({ udf, sindexes: node.sindexes, namespaces: () => node.namespaces.values(), persistTruncation: () => node.persistTruncation(), validateUdfs: true }, node.nodeId, () => Date.now()));
     const data = (this.data = new ClusterData(
       node,
       (ns) => raw.namespaces.find((n) => n.name === ns)?.conflictResolutionPolicy ?? 'generation',
@@ -120,8 +122,8 @@ export class ClusterRouter implements NodeRouter {
         })),
       executeProxied: (body, hops) => this.executeProxied(body, hops),
       readForDuplicate: (ns, digest) => data.readForDuplicate(ns, digest),
-      smdSnapshot: () => smdSnapshot(node, udf),
-      applySmd: (snapshot) => applySmd(node, udf, snapshot),
+      smdSnapshot: () => smdSnapshot(smdItems, node.securityStore?.items()),
+      applySmd: (snapshot) => applySmd(smdItems, snapshot, (items) => node.securityStore?.merge(items)),
       executeForwardedInfo: (text) => {
         executeInfoCommand(parseInfoCommand(text), { node, connection: { userAgent: undefined } });
       },

@@ -2,6 +2,7 @@
  * A Strato node's identity and state as clients and operators see it: node id, namespaces,
  * generations of the partition map and peer list, statistics.
  */
+import type { SmdItems } from './smd-items.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Namespace, type NamespaceSettings } from '../namespace/namespace.js';
@@ -120,6 +121,8 @@ export class StratoNode implements NamespaceLookup {
   readonly sindexes: SindexCatalog;
   /** users and roles when a `security` stanza turns access control on (system metadata the cluster shares) */
   securityStore: SecurityStore | undefined;
+  /** UDF modules, sindex definitions and truncation points as versioned SMD items (set at assembly) */
+  smdItems: SmdItems | undefined;
 
   constructor(readonly spec: NodeSpec) {
     this.startMs = spec.clock.nowMs();

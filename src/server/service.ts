@@ -10,6 +10,7 @@ import { buildInfoResponse, buildRawInfoResponse, parseInfoRequest } from './inf
 import { executeInfoCommand, summaryLines, type InfoContext } from './info-commands.js';
 import type { StratoNode } from './node.js';
 import { RefusalLog } from './refusals.js';
+import { itemsSmd, SMD_MODULE_OF_INFO } from './cluster-smd.js';
 import type { NodeSecurity } from '../security/access.js';
 import { certificateMatches, isBlacklisted, onTlsContextChange, pkiUserOf, type TlsContext } from './tls-contexts.js';
 
@@ -24,9 +25,6 @@ export interface ServiceTlsOptions {
   /** `tls-authenticate-client`: ['false'] no client certificate, ['any'] any the CA signed, else accepted subject names */
   authenticateClient: readonly string[];
 }
-
-/** Info commands whose effect is cluster-wide in Aerospike (system metadata). */
-const CLUSTER_WIDE_INFO = new Set(['truncate', 'truncate-namespace', 'truncate-undo', 'truncate-namespace-undo', 'udf-put', 'udf-remove', 'sindex-create', 'sindex-delete']);
 
 export interface ServiceOptions {
   address: string;
@@ -115,7 +113,12 @@ export class Service {
       if (refused !== undefined) return [cmd.text, refused];
       const answer = executeInfoCommand(cmd, ctx);
       // what Aerospike spreads through system metadata reaches every member
-      if (this.node.cluster && CLUSTER_WIDE_INFO.has(cmd.name) && !answer.startsWith('ERROR')) this.node.cluster.runtime.forwardInfo(cmd.text);
+      const module = SMD_MODULE_OF_INFO.get(cmd.name);
+      if (module !== undefined && this.node.cluster && this.node.smdItems) {
+        // stamped items (tombstones for removals), sent until every member acknowledges
+        const changed = this.node.smdItems.noteLocal(module);
+        if (changed.length > 0) this.node.cluster.runtime.broadcastSmd(itemsSmd(changed));
+      }
       return [cmd.text, answer];
     });
     return buildInfoResponse(lines);

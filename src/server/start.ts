@@ -24,7 +24,7 @@ import type { DataHandlers } from './dispatch.js';
 import { registerConfigInfo } from './config-info.js';
 import { registerSindexInfo } from './sindex-info.js';
 import { ClusterRouter } from './cluster-router.js';
-import { securitySmd } from './cluster-smd.js';
+import { makeSmdItems, securitySmd } from './cluster-smd.js';
 import { applyHostNodePlan, hostNodesValue, type HostNodePlan } from './host-nodes.js';
 import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory } from './work-dir.js';
 import { lockDevices, type DeviceLocks, type DevicePath } from './device-locks.js';
@@ -138,6 +138,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   const udf = new UdfRegistry(spec.smd, { userPath: config.raw.modLua.userPath });
   await udf.init();
   registerUdfInfo(udf, infoRegistry);
+  node.smdItems = makeSmdItems({ udf, sindexes: node.sindexes, namespaces: () => node.namespaces.values(), persistTruncation: () => node.persistTruncation(), validateUdfs: true }, node.nodeId, () => clock.nowMs());
   installUdf({ registry: udf, executionDisabled: () => config.raw.service.disableUdfExecution });
   registerConfigInfo(node, config);
   registerSindexInfo(infoRegistry);

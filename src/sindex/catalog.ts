@@ -83,6 +83,16 @@ export class SindexCatalog {
     if (changed) this.onChange(this.definitions());
   }
 
+  /** Removes the definition with key `key` (defKey) a cluster member deleted; false when absent. */
+  dropByKey(key: string): boolean {
+    const def = this.defs.get(key);
+    if (!def) return false;
+    this.defs.delete(key);
+    this.perNs.get(def.ns)?.drop(def.name);
+    this.onChange(this.definitions());
+    return true;
+  }
+
   private findByName(ns: string, name: string): [string, SindexDef] | undefined {
     for (const [k, d] of this.defs) if (d.ns === ns && d.name === name) return [k, d];
     return undefined;

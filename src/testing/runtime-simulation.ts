@@ -20,7 +20,10 @@ import { encodeRecord } from '../storage/record-codec.js';
 import { computeDigest, partitionOf } from '../util/digest.js';
 import type { NodeId } from '../cluster/node-id.js';
 import { SecurityStore } from '../security/store.js';
-import { securitySmd } from '../server/cluster-smd.js';
+import { applySmd, itemsSmd, makeSmdItems, securitySmd, smdSnapshot } from '../server/cluster-smd.js';
+import type { SmdItems } from '../server/smd-items.js';
+import { UdfRegistry } from '../udf/index.js';
+import { SindexCatalog } from '../sindex/catalog.js';
 
 const NS = 'test';
 const HB_PORT = 3002;
@@ -35,6 +38,11 @@ interface SimNode {
   rt: ClusterRuntime;
   /** users and roles (in memory), exchanged as system metadata as a real node does */
   security: SecurityStore;
+  /** UDF modules (no Lua runtime: received modules are installed unchecked) */
+  udf: UdfRegistry;
+  sindexes: SindexCatalog;
+  /** UDF, sindex and truncate items over udf, sindexes and ns, exchanged as a real node does */
+  smd: SmdItems;
 }
 
 export interface RuntimeSimOptions {
@@ -79,6 +87,9 @@ export class RuntimeSim {
     // users and roles as a node with security keeps them, exchanged through the real SMD path:
     // a local change goes out with broadcastSmd, every new cluster sends everything
     const security = new SecurityStore({ adminCredential: 'sim', nodeId: host, nowMs: () => this.clock.nowMs() });
+    const udf = new UdfRegistry();
+    const sindexes = new SindexCatalog([ns]);
+    const smd = makeSmdItems({ udf, sindexes, namespaces: () => [ns], persistTruncation: () => undefined, validateUdfs: false }, host, () => this.clock.nowMs());
     const rt = new ClusterRuntime(
       {
         nodeId: id,
@@ -100,8 +111,8 @@ export class RuntimeSim {
         executeProxied: () => Promise.reject(new Error('no proxying in the simulation')),
         applyReplicaRecords: (n, packed) => data.applyReplicaRecords(n, packed),
         bootPartitions: () => [],
-        smdSnapshot: () => securitySmd(security.items()),
-        applySmd: (b) => void security.merge((JSON.parse(b.toString('utf8')) as { security?: unknown[] }).security ?? []),
+        smdSnapshot: () => smdSnapshot(smd, security.items()),
+        applySmd: (b) => applySmd(smd, b, (items) => void security.merge(items)),
         executeForwardedInfo: () => undefined,
         readForDuplicate: (n, digest) => data.readForDuplicate(n, digest),
         partitionRecords: (n, pid) => data.partitionRecords(n, pid),
@@ -112,7 +123,17 @@ export class RuntimeSim {
       },
     );
     security.onLocalChange = (items) => rt.broadcastSmd(securitySmd(items));
-    return { id, host, up: false, ns, data, rt, security };
+    return { id, host, up: false, ns, data, rt, security, udf, sindexes, smd };
+  }
+
+  /**
+   * After a UDF/sindex/truncate info command ran on node `i` (on its udf, sindexes or ns): what
+   * the service does next, stamp the change and send it to the other members.
+   */
+  smdChanged(i: number, module: 'udf' | 'sindex' | 'truncate'): void {
+    const n = this.nodes[i]!;
+    const changed = n.smd.noteLocal(module);
+    if (changed.length > 0) n.rt.broadcastSmd(itemsSmd(changed));
   }
 
   async boot(i: number): Promise<void> {

@@ -340,19 +340,6 @@ export class ClusterRuntime {
   }
 
   /**
-   * Sends an info command to every other member, as Aerospike's system metadata spreads truncations
-   * and UDFs (members that join later do not get it: a known gap).
-   */
-  forwardInfo(text: string): void {
-    const payload = Buffer.from(text, 'utf8');
-    for (const m of this.view.succession) {
-      if (m === this.opts.nodeId) continue;
-      const ep = this.book.get(m);
-      if (ep) this.fabric.send(ep.fabric, FabricType.INFO_FORWARD, payload);
-    }
-  }
-
-  /**
    * Sends system metadata changed here (a partial snapshot `applySmd` merges) to every other
    * member, again to each that has not acknowledged it (smd-delivery.ts); a member that leaves
    * meanwhile gets the whole snapshot at the next cluster.
