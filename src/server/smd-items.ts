@@ -55,12 +55,15 @@ export class SmdItems {
     for (const a of adapters) {
       this.adapters.set(a.module, a);
       this.tables.set(a.module, new Map());
+      // what the registries hold already was loaded from disk: below any change made since
+      this.adoptUnseen(a.module);
     }
   }
 
   /**
    * Records what the registries hold that the table has not seen (loaded from disk at start) at
-   * FIRST_START_STAMP, below any change made in the cluster.
+   * FIRST_START_STAMP, below any change made in the cluster. Not called by noteLocal, which stamps
+   * everything it has not seen as a change made now.
    */
   private adoptUnseen(module: string): void {
     const table = this.tables.get(module)!;

@@ -13,6 +13,9 @@ import assert from 'node:assert/strict';
 import { RuntimeSim } from '../../src/testing/runtime-simulation.js';
 import { SMD_RETRY_MS } from '../../src/cluster/runtime/smd-delivery.js';
 import { truncate } from '../../src/namespace/truncate.js';
+import { UdfRegistry } from '../../src/udf/index.js';
+import { SindexCatalog } from '../../src/sindex/catalog.js';
+import { makeSmdItems } from '../../src/server/cluster-smd.js';
 
 const ONLY = process.env['STRATO_SMD_SEED'] !== undefined ? Number(process.env['STRATO_SMD_SEED']) : undefined;
 const SEEDS = ONLY !== undefined ? [ONLY] : [11, 12];
@@ -129,4 +132,17 @@ test('a module registered on a member while it was away comes with it when it re
   } finally {
     await sim.stopAll();
   }
+});
+
+test('modules a node loaded from disk before its item table was built keep the lowest stamp; only a later local change is stamped', () => {
+  const udf = new UdfRegistry();
+  udf.put('disk.lua', SRC);
+  const items = makeSmdItems({ udf, sindexes: new SindexCatalog([]), namespaces: () => [], persistTruncation: () => undefined, validateUdfs: false }, 'n9', () => 5_000);
+  udf.put('new.lua', SRC);
+  const changed = items.noteLocal('udf');
+  assert.deepEqual(changed.map((i) => [i.key, i.stamp]), [['new.lua', { t: 5_000, n: 'n9' }]]);
+  assert.deepEqual(items.items().find((i) => i.key === 'disk.lua')?.stamp, { t: 0, n: '' });
+  // a member's tombstone for the disk copy wins over it
+  items.merge([{ module: 'udf', key: 'disk.lua', stamp: { t: 1, n: 'n1' } }]);
+  assert.equal(udf.get('disk.lua'), undefined);
 });
