@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, ResultCodeError, type ClientOptions } from 'ldapts';
+// ldapts is loaded at the first LDAP login, not at start: only nodes with an `ldap` stanza use it
+import type { Client, ClientOptions } from 'ldapts';
 import type { LdapConfig } from '../config/model.js';
 import { LDAP_LOGIN_QUEUE_MAX, LDAP_LOGIN_WAIT_MAX_MS, LoginSlots } from './login-slots.js';
 
@@ -105,6 +106,7 @@ export class LdapAuthenticator {
    * next one is only for a server that cannot be reached.
    */
   private async bound(dn: string, password: string): Promise<Client> {
+    const { Client, ResultCodeError } = await import('ldapts');
     let lastError: unknown;
     for (const url of this.servers) {
       const tlsOptions = this.ca ? { ca: this.ca } : undefined;
@@ -138,7 +140,7 @@ export class LdapAuthenticator {
       try {
         client = await this.bound(dn, password);
       } catch (e) {
-        if (e instanceof ResultCodeError) return { ok: false, reason: `bind as ${dn} refused: ${e.message}` };
+        if (e instanceof (await import('ldapts')).ResultCodeError) return { ok: false, reason: `bind as ${dn} refused: ${e.message}` };
         throw e;
       }
       // groups are searched as the query user when there is one, else as the user itself

@@ -6,7 +6,9 @@
  * latencies:), read in-process and parsed as the exporter parses them: only numbers and booleans
  * become samples; names are lower-cased with every character outside [a-z0-9_] turned into `_`.
  */
-import { Gauge, Registry } from 'prom-client';
+// prom-client is loaded at the first scrape, not at start: most nodes never serve /metrics, and
+// every process start paid its ~40 ms of module loading
+import type { Gauge, Registry } from 'prom-client';
 import { parseInfoCommand } from '../info-protocol.js';
 import { executeInfoCommand } from '../info-commands.js';
 import type { StratoNode } from '../node.js';
@@ -88,13 +90,17 @@ export function parseLatencies(text: string): LatencyHistogram[] {
 
 /** Collects gauges by name, each created once per scrape with its label names. */
 class Families {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly gauges = new Map<string, Gauge>();
+
+  constructor(private readonly prom: typeof import('prom-client')) {
+    this.registry = new prom.Registry();
+  }
 
   set(name: string, help: string, labels: Record<string, string>, value: number): void {
     let g = this.gauges.get(name);
     if (!g) {
-      g = new Gauge({ name, help, labelNames: Object.keys(labels), registers: [this.registry] });
+      g = new this.prom.Gauge({ name, help, labelNames: Object.keys(labels), registers: [this.registry] });
       this.gauges.set(name, g);
     }
     g.set(labels, value);
@@ -104,7 +110,7 @@ class Families {
 /** Builds the Prometheus text of one scrape. */
 export async function renderMetrics(src: MetricsSource): Promise<string> {
   const { node } = src;
-  const f = new Families();
+  const f = new Families(await import('prom-client'));
   const clusterName = info(node, 'cluster-name');
   const base = { cluster_name: clusterName, service: src.service };
   f.set('aerospike_node_up', 'node is up and answering', { ...base, build: info(node, 'build') }, 1);
@@ -143,4 +149,5 @@ export async function renderMetrics(src: MetricsSource): Promise<string> {
   return f.registry.metrics();
 }
 
-export const METRICS_CONTENT_TYPE = new Registry().contentType;
+/** prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`: the text exposition format 0.0.4 */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
