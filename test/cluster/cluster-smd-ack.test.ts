@@ -10,21 +10,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeSim } from '../../src/testing/runtime-simulation.js';
+import { settledCluster } from '../helpers/runtime-sim.js';
 import { SMD_RETRY_MAX_ATTEMPTS, SMD_RETRY_MS } from '../../src/cluster/runtime/smd-delivery.js';
 
 const ONLY = process.env['STRATO_SMD_SEED'] !== undefined ? Number(process.env['STRATO_SMD_SEED']) : undefined;
 const SEEDS = ONLY !== undefined ? [ONLY] : [1, 2, 3];
 const FABRIC_PORT = 3001;
-
-/** Three nodes booted and settled into one cluster. */
-async function settledCluster(seed: number): Promise<RuntimeSim> {
-  const sim = new RuntimeSim({ seed, nodeCount: 3, replicationFactor: 2 });
-  for (let i = 0; i < 3; i++) sim.clock.setTimer(sim.prng.range(0, 300), () => void sim.boot(i));
-  await sim.runUntil(6_000);
-  assert.deepEqual(sim.check(), [], `seed ${seed}: the cluster settled`);
-  return sim;
-}
 
 test('a user created while a member drops fabric messages reaches it once they get through, and re-sending stops once every member acknowledged', async () => {
   for (const seed of SEEDS) {

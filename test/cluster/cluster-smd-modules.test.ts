@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuntimeSim } from '../../src/testing/runtime-simulation.js';
+import { settledCluster } from '../helpers/runtime-sim.js';
 import { SMD_RETRY_MS } from '../../src/cluster/runtime/smd-delivery.js';
 import { truncate } from '../../src/namespace/truncate.js';
 import { UdfRegistry } from '../../src/udf/index.js';
@@ -24,14 +25,6 @@ const SRC = Buffer.from('function hello(rec)\n  return 1\nend\n').toString('base
 const SINDEX = 'namespace=test;set=sim;indexname=ix_n;bin=n;type=numeric;indextype=default';
 
 type Node = RuntimeSim['nodes'][number];
-
-async function settledCluster(seed: number): Promise<RuntimeSim> {
-  const sim = new RuntimeSim({ seed, nodeCount: 3, replicationFactor: 2 });
-  for (let i = 0; i < 3; i++) sim.clock.setTimer(sim.prng.range(0, 300), () => void sim.boot(i));
-  await sim.runUntil(6_000);
-  assert.deepEqual(sim.check(), [], `seed ${seed}: the cluster settled`);
-  return sim;
-}
 
 const hasIndex = (n: Node): boolean => n.sindexes.definitions().some((d) => d.name === 'ix_n');
 

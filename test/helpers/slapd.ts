@@ -120,3 +120,25 @@ export async function startSlapd(suffix = 'dc=example,dc=com', tls?: SlapdTls): 
   }
   return { url, ldapsUrl, suffix, rootDn, rootPassword, dir, admin, stop };
 }
+
+/**
+ * Fills a fresh directory the way the LDAP tests do: the `base` entry (dc=example), ou=People and
+ * ou=Groups under it, then one inetOrgPerson per `users` entry ([uid, password]; uid = cn = sn) under
+ * People, then one posixGroup per `groups` entry ([cn, gidNumber, memberUid]) under Groups, in that order.
+ */
+export async function addDirectoryEntries(slapd: Slapd, base: string, users: [string, string][], groups: [string, string, string][]): Promise<void> {
+  const c = await slapd.admin();
+  try {
+    await c.add(base, { objectClass: ['dcObject', 'organization'], dc: 'example', o: 'Example' });
+    await c.add(`ou=People,${base}`, { objectClass: 'organizationalUnit', ou: 'People' });
+    await c.add(`ou=Groups,${base}`, { objectClass: 'organizationalUnit', ou: 'Groups' });
+    for (const [uid, pw] of users) {
+      await c.add(`uid=${uid},ou=People,${base}`, { objectClass: 'inetOrgPerson', uid, cn: uid, sn: uid, userPassword: pw });
+    }
+    for (const [cn, gidNumber, memberUid] of groups) {
+      await c.add(`cn=${cn},ou=Groups,${base}`, { objectClass: 'posixGroup', cn, gidNumber, memberUid });
+    }
+  } finally {
+    await c.unbind();
+  }
+}

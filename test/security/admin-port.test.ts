@@ -8,10 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from '../helpers/paths.js';
+import { runTool } from '../helpers/run-tool.js';
 import { startStrato, runStratoExpectingFailure, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { createTestPki, type CertFiles, type TestPki } from '../helpers/tls-certs.js';
 import { freePorts } from '../helpers/strato-cluster.js';
@@ -72,15 +70,6 @@ after(async () => {
   await node?.stop();
   pki?.remove();
 });
-
-function runTool(tool: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [join(ROOT, 'bin', `${tool}.js`), ...args], { timeout: 20_000 }, (e, out, err) => {
-      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
-    });
-    child.stdin!.end();
-  });
-}
 
 function frame(type: number, body: Buffer): Buffer {
   const head = Buffer.alloc(8);

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change } from 'ldapts';
-import { startSlapd, type Slapd } from '../helpers/slapd.js';
+import { addDirectoryEntries, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { localNodeSpecs, TestCluster } from '../helpers/strato-cluster.js';
 import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.js';
 import { clientCredential } from '../../src/security/credential.js';
@@ -27,17 +27,7 @@ let dir: string;
 
 before(async () => {
   slapd = await startSlapd(BASE);
-  const c = await slapd.admin();
-  try {
-    await c.add(BASE, { objectClass: ['dcObject', 'organization'], dc: 'example', o: 'Example' });
-    await c.add(`ou=People,${BASE}`, { objectClass: 'organizationalUnit', ou: 'People' });
-    await c.add(`ou=Groups,${BASE}`, { objectClass: 'organizationalUnit', ou: 'Groups' });
-    await c.add(`uid=alice,ou=People,${BASE}`, { objectClass: 'inetOrgPerson', uid: 'alice', cn: 'alice', sn: 'alice', userPassword: 'alice-pw' });
-    await c.add(`cn=read-write,ou=Groups,${BASE}`, { objectClass: 'posixGroup', cn: 'read-write', gidNumber: '5000', memberUid: 'alice' });
-    await c.add(`cn=truncate,ou=Groups,${BASE}`, { objectClass: 'posixGroup', cn: 'truncate', gidNumber: '5001', memberUid: 'alice' });
-  } finally {
-    await c.unbind();
-  }
+  await addDirectoryEntries(slapd, BASE, [['alice', 'alice-pw']], [['read-write', '5000', 'alice'], ['truncate', '5001', 'alice']]);
   dir = mkdtempSync(join(tmpdir(), 'strato-ldapcl-'));
   const pw = join(dir, 'ldap-query.pw');
   writeFileSync(pw, `${slapd.rootPassword}\n`);

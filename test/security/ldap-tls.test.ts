@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import Aerospike from 'aerospike';
-import { startSlapd, type Slapd } from '../helpers/slapd.js';
+import { addDirectoryEntries, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { startStrato, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { createTestPki, type TestPki } from '../helpers/tls-certs.js';
 import { freePorts } from '../helpers/strato-cluster.js';
@@ -32,16 +32,7 @@ before(async () => {
   // the certificate names ldap.test and IP 127.0.0.1: the URLs below reach it by address
   const cert = pki.issue('ldap.test');
   slapd = await startSlapd(BASE, { cert: cert.cert, key: cert.key, ca: pki.caFile });
-  const c = await slapd.admin();
-  try {
-    await c.add(BASE, { objectClass: ['dcObject', 'organization'], dc: 'example', o: 'Example' });
-    await c.add(`ou=People,${BASE}`, { objectClass: 'organizationalUnit', ou: 'People' });
-    await c.add(`ou=Groups,${BASE}`, { objectClass: 'organizationalUnit', ou: 'Groups' });
-    await c.add(`uid=alice,ou=People,${BASE}`, { objectClass: 'inetOrgPerson', uid: 'alice', cn: 'alice', sn: 'alice', userPassword: 'alice-pw' });
-    await c.add(`cn=read-write,ou=Groups,${BASE}`, { objectClass: 'posixGroup', cn: 'read-write', gidNumber: '5000', memberUid: 'alice' });
-  } finally {
-    await c.unbind();
-  }
+  await addDirectoryEntries(slapd, BASE, [['alice', 'alice-pw']], [['read-write', '5000', 'alice']]);
 });
 
 after(async () => {

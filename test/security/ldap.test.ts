@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { Attribute, Change } from 'ldapts';
-import { startSlapd, type Slapd } from '../helpers/slapd.js';
+import { addDirectoryEntries, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
 import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.js';
@@ -29,22 +29,8 @@ const BASE = 'dc=example,dc=com';
 
 before(async () => {
   slapd = await startSlapd(BASE);
-  const c = await slapd.admin();
-  try {
-    await c.add(BASE, { objectClass: ['dcObject', 'organization'], dc: 'example', o: 'Example' });
-    await c.add(`ou=People,${BASE}`, { objectClass: 'organizationalUnit', ou: 'People' });
-    await c.add(`ou=Groups,${BASE}`, { objectClass: 'organizationalUnit', ou: 'Groups' });
-    for (const [uid, pw] of [
-      ['alice', 'alice-pw'],
-      ['bob', 'bob-pw'],
-    ]) {
-      await c.add(`uid=${uid},ou=People,${BASE}`, { objectClass: 'inetOrgPerson', uid: uid!, cn: uid!, sn: uid!, userPassword: pw! });
-    }
-    // the group's cn is the role: alice may read and write
-    await c.add(`cn=read-write,ou=Groups,${BASE}`, { objectClass: 'posixGroup', cn: 'read-write', gidNumber: '5000', memberUid: 'alice' });
-  } finally {
-    await c.unbind();
-  }
+  // the group's cn is the role: alice may read and write
+  await addDirectoryEntries(slapd, BASE, [['alice', 'alice-pw'], ['bob', 'bob-pw']], [['read-write', '5000', 'alice']]);
   server = await startStrato({
     prepare: (dir) => writeFileSync(join(dir, 'ldap-query.pw'), `${slapd.rootPassword}\n`),
     config: `

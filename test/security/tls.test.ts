@@ -11,9 +11,8 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { get as httpsGet } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../helpers/paths.js';
+import { runTool } from '../helpers/run-tool.js';
 import Aerospike from 'aerospike';
 import { runStratoExpectingFailure, startStrato, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
@@ -289,16 +288,6 @@ test('PKI login on the clear port (no certificate) is refused', async () => {
   });
   assert.equal(answer[9], 65); // INVALID_CREDENTIAL
 });
-
-/** Runs one of Strato's tools (bin/<tool>.js) to its end (20 s at most). */
-function runTool(tool: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [join(ROOT, 'bin', `${tool}.js`), ...args], { timeout: 20_000 }, (e, out, err) => {
-      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
-    });
-    child.stdin!.end();
-  });
-}
 
 test('asinfo --tls-enable asks a node over TLS, with host:tlsname:port or --tls-name', async () => {
   const a = await runTool('asinfo', ['--tls-enable', '--tls-cafile', pki.caFile, '-h', `127.0.0.1:${TLS_NAME}:${plainTlsPort}`, '-v', 'service-tls-std']);

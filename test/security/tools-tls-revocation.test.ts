@@ -7,11 +7,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers/paths.js';
+import { runTool } from '../helpers/run-tool.js';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { createTestPki, type CertFiles, type TestPki } from '../helpers/tls-certs.js';
 import { freePorts } from '../helpers/strato-cluster.js';
@@ -70,16 +69,6 @@ after(async () => {
   await chainNode?.stop();
   pki?.remove();
 });
-
-/** Runs one of Strato's tools (bin/<tool>.js) to its end (20 s at most). */
-function runTool(tool: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [join(ROOT, 'bin', `${tool}.js`), ...args], { timeout: 20_000 }, (e, out, err) => {
-      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
-    });
-    child.stdin!.end();
-  });
-}
 
 const asinfo = (port: number, name: string, extra: string[]) => runTool('asinfo', ['--tls-enable', '-h', `127.0.0.1:${name}:${port}`, ...extra, '-v', 'status']);
 
