@@ -31,20 +31,24 @@ export function encodeRecord(key: StoredKey | undefined, bins: Bin[]): Buffer {
   return encodeRecordInto(key, bins, Buffer.allocUnsafe(encodedSize(key, bins)));
 }
 
+/** Writes the flags byte and the optional user key at the start of `out`; returns the bytes written. */
+function writeKeyHeader(key: StoredKey | undefined, out: Buffer): number {
+  if (!key) {
+    out[0] = 0;
+    return 1;
+  }
+  out[0] = 1;
+  out[1] = key.type;
+  out.writeUInt32LE(key.value.length, 2);
+  return 6 + key.value.copy(out, 6);
+}
+
 /**
  * Encodes the record at the start of `out`, which holds at least encodedSize(key, bins) bytes;
  * returns the encoded bytes (a view of `out`).
  */
 export function encodeRecordInto(key: StoredKey | undefined, bins: Bin[], out: Buffer): Buffer {
-  let p = 0;
-  out[p++] = key ? 1 : 0;
-  if (key) {
-    out[p++] = key.type;
-    out.writeUInt32LE(key.value.length, p);
-    p += 4;
-    key.value.copy(out, p);
-    p += key.value.length;
-  }
+  let p = writeKeyHeader(key, out);
   out.writeUInt16LE(bins.length, p);
   p += 2;
   for (const b of bins) {
@@ -130,14 +134,7 @@ export function encodePut(stored: Buffer | undefined, key: StoredKey | undefined
     else size += 1 + bins[-1 - slot]!.nameBytes + 1 + 4 + bins[-1 - slot]!.value.length;
   }
   if (size > out.length) return undefined;
-  let p = 0;
-  out[p++] = key ? 1 : 0;
-  if (key) {
-    out[p++] = key.type;
-    out.writeUInt32LE(key.value.length, p);
-    p += 4;
-    p += key.value.copy(out, p);
-  }
+  let p = writeKeyHeader(key, out);
   out[p++] = nSlots & 0xff;
   out[p++] = nSlots >>> 8;
   for (let s = 0; s < nSlots; s++) {
