@@ -81,6 +81,28 @@ export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]
   }
 }
 
+/**
+ * A base port with `span` consecutive ports free now (bound and released), from outside the
+ * ephemeral range: a host of several nodes takes its ports at a fixed stride from its base.
+ */
+export async function freePortBlock(span: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < PICK_PORT_ATTEMPTS; attempt++) {
+    const base = PICK_PORT_MIN + Math.floor(Math.random() * (PICK_PORT_MAX - PICK_PORT_MIN + 2 - span));
+    const held: import('node:net').Server[] = [];
+    try {
+      for (let p = base; p < base + span; p++) {
+        const server = await tryListen(p, host);
+        if (!server) break;
+        held.push(server);
+      }
+      if (held.length === span) return base;
+    } finally {
+      await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error(`no ${span} consecutive free ports in ${PICK_PORT_MIN}-${PICK_PORT_MAX} after ${PICK_PORT_ATTEMPTS} attempts`);
+}
+
 export async function localNodeSpecs(n: number): Promise<ClusterNodeSpec[]> {
   const ports = await freePorts(3 * n);
   return Array.from({ length: n }, (_, i) => ({

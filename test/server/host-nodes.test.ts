@@ -7,13 +7,12 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import Aerospike from 'aerospike';
 import { defaultConfig } from '../../src/config/defaults.js';
 import { parseConfig } from '../../src/config/parser.js';
 import { applyHostNodePlan, HOST_NODE_PORT_STRIDE, nodeWorkDirectory, planHostNodes } from '../../src/server/host-nodes.js';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
-import { info, kv } from '../helpers/strato-cluster.js';
+import { freePortBlock, info, kv } from '../helpers/strato-cluster.js';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
@@ -92,28 +91,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A base port with `span` consecutive ports free now (bound and released). */
-async function freePortBlock(span: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const servers: import('node:net').Server[] = [];
-    let ok = true;
-    for (let p = base; p < base + span && ok; p++) {
-      ok = await new Promise<boolean>((resolve) => {
-        const s = createServer();
-        s.once('error', () => resolve(false));
-        s.listen(p, '127.0.0.1', () => {
-          servers.push(s);
-          resolve(true);
-        });
-      });
-    }
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    if (ok) return base;
-  }
-  throw new Error('no free port block');
 }
 
 const memoryConfig = (extra = '', nsExtra = '') => `
