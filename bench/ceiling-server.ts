@@ -9,6 +9,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { readIntoOwnBuffers } from '../src/server/socket-reads.js';
+import { SocketWriter } from '../src/server/socket-writes.js';
 
 const PROTO_HEADER_BYTES = 8;
 const MSG_HEADER_BYTES = 22;
@@ -54,7 +55,7 @@ const WRITE_ANSWER = answer([]);
 const INFO_ANSWER = protoHeader(TYPE_INFO, 0);
 
 /** Frames requests out of `buf` (pending bytes first) and answers them; returns the bytes left unframed. */
-function answerChunk(socket: Socket, pending: Buffer | undefined, chunk: Buffer): Buffer | undefined {
+function answerChunk(writer: SocketWriter, socket: Socket, pending: Buffer | undefined, chunk: Buffer): Buffer | undefined {
   const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
   let p = 0;
   const out: Buffer[] = [];
@@ -70,8 +71,8 @@ function answerChunk(socket: Socket, pending: Buffer | undefined, chunk: Buffer)
     else out.push(INFO_ANSWER);
     p += PROTO_HEADER_BYTES + size;
   }
-  if (out.length === 1) socket.write(out[0]!);
-  else if (out.length > 1) socket.write(Buffer.concat(out));
+  if (out.length === 1) writer.write(out[0]!);
+  else if (out.length > 1) writer.write(Buffer.concat(out));
   return p < buf.length ? buf.subarray(p) : undefined;
 }
 
@@ -84,19 +85,22 @@ function serve(accepted: Socket): void {
   let pending: Buffer | undefined;
   const readBuf = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
   let socket: Socket = accepted;
+  let writer: SocketWriter | undefined;
   const own = readIntoOwnBuffers(
     accepted,
     (n, buf) => {
-      const left = answerChunk(socket, pending, buf.subarray(0, n));
+      const left = answerChunk(writer!, socket, pending, buf.subarray(0, n));
       pending = left === undefined ? undefined : Buffer.from(left);
       return true;
     },
     () => readBuf,
   );
   if (own) socket = own;
-  else {
+  // writes as a node does too (socket-writes.ts: straight to the TCP handle)
+  writer = new SocketWriter(socket, () => undefined);
+  if (!own) {
     socket.on('data', (chunk: Buffer) => {
-      pending = answerChunk(socket, pending, chunk);
+      pending = answerChunk(writer!, socket, pending, chunk);
     });
     socket.resume();
   }

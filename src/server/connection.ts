@@ -16,6 +16,7 @@ import type { NodeSecurity } from '../security/access.js';
 import type { ConnectionAuth } from '../security/admin.js';
 import { SecResult } from '../security/codes.js';
 import { readIntoOwnBuffers } from './socket-reads.js';
+import { SocketWriter } from './socket-writes.js';
 
 /** Largest frame body a client may send (server's PROTO_SIZE_MAX). */
 export const PROTO_SIZE_MAX = 128 * 1024 * 1024;
@@ -27,7 +28,12 @@ const COMPRESS_THRESHOLD_BYTES = 128;
  * so a client that pipelines without reading cannot make the node buffer without limit.
  */
 export const CONNECTION_READ_AHEAD_MAX_BYTES = 1024 * 1024;
-/** Most answer bytes queued on a connection's socket before the node stops reading its requests. */
+/**
+ * Most answer bytes written to a connection but not yet taken by the kernel (its socket buffer is
+ * full: the client does not read) before the node stops reading its requests. With one chunk's
+ * answers at most REPLY_UNFLUSHED_MAX_BYTES (or one answer) past it, this bounds what a slow reader
+ * makes the node hold.
+ */
 export const CONNECTION_UNSENT_MAX_BYTES = 4 * 1024 * 1024;
 /**
  * Largest request a type-4 (compressed) frame may inflate to: the 8 MiB maximum record size plus
@@ -90,6 +96,12 @@ export class ClientConnection implements FrameSink {
   private flushedAt = 0;
   /** reading is paused (read-ahead or unsent bound reached) */
   private paused = false;
+  /** paused because of the unsent bound: the writer's drain resumes reading */
+  private waitingForDrain = false;
+  /** stream answers waiting in drain() */
+  private drainWaiters: (() => void)[] = [];
+  /** every answer byte leaves through it (straight to the TCP handle, or the socket's write) */
+  private readonly writer: SocketWriter;
   closed = false;
   /** user-agent-set is accepted once per connection */
   userAgent: string | undefined;
@@ -137,10 +149,12 @@ export class ClientConnection implements FrameSink {
       if (socket instanceof Socket && socket.isPaused()) socket.resume();
     }
     this.socket = socket;
+    this.writer = new SocketWriter(socket, () => this.onDrained());
     socket.setNoDelay(true);
     socket.on('error', () => this.close());
     socket.on('close', () => {
       this.closed = true;
+      this.releaseDrainWaiters();
       ctx.onClose(this);
     });
   }
@@ -158,21 +172,29 @@ export class ClientConnection implements FrameSink {
     if (this.closed) return written?.();
     // answers committed before this frame go first
     this.flush();
-    if (written) this.socket.write(frame, () => written());
-    else this.socket.write(frame);
+    this.writer.write(frame, written);
   }
 
   drain(): Promise<void> {
-    if (this.closed || !this.socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
-    });
+    if (this.closed || !this.writer.needsDrain) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Every written byte went to the kernel: stream answers go on, reading resumes after the unsent bound. */
+  private onDrained(): void {
+    this.releaseDrainWaiters();
+    if (this.waitingForDrain) {
+      this.waitingForDrain = false;
+      this.resume();
+      if (!this.busy && !this.closed && this.pendingBytes >= 8) this.processFrames();
+    }
+  }
+
+  private releaseDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   close(): void {
@@ -236,12 +258,9 @@ export class ClientConnection implements FrameSink {
 
   /** True when this many unsent answer bytes wait: stop reading until the socket drains. */
   private outputBackedUp(): boolean {
-    if (this.socket.writableLength <= CONNECTION_UNSENT_MAX_BYTES) return false;
+    if (this.writer.unsentBytes <= CONNECTION_UNSENT_MAX_BYTES) return false;
     this.pause();
-    this.socket.once('drain', () => {
-      this.resume();
-      if (!this.busy && !this.closed && this.pendingBytes >= 8) this.processFrames();
-    });
+    this.waitingForDrain = true;
     return true;
   }
 
@@ -343,7 +362,7 @@ export class ClientConnection implements FrameSink {
         }
         if (answer) this.queue(answer);
       }
-      if (this.pendingBytes < 8 + CONNECTION_READ_AHEAD_MAX_BYTES && this.socket.writableLength <= CONNECTION_UNSENT_MAX_BYTES) this.resume();
+      if (this.pendingBytes < 8 + CONNECTION_READ_AHEAD_MAX_BYTES && this.writer.unsentBytes <= CONNECTION_UNSENT_MAX_BYTES) this.resume();
     } finally {
       // everything answered for this chunk leaves in one write
       this.flush();
@@ -353,10 +372,10 @@ export class ClientConnection implements FrameSink {
   /** Hands the committed answers to the socket in one write; reuses the buffer once the socket holds none of it. */
   private flush(): void {
     const out = this.out;
-    if (out.frameStart > this.flushedAt && !this.closed) this.socket.write(out.buf.subarray(this.flushedAt, out.frameStart));
+    if (out.frameStart > this.flushedAt && !this.closed) this.writer.write(out.buf.subarray(this.flushedAt, out.frameStart));
     this.flushedAt = out.frameStart;
-    // nothing queued in the socket: every byte went to the kernel and no write holds the buffer
-    if (this.socket.writableLength === 0 || this.closed) {
+    // nothing unsent: every byte went to the kernel and no write holds the buffer
+    if (this.writer.unsentBytes === 0 || this.closed) {
       out.rewind();
       this.flushedAt = 0;
     }
@@ -387,7 +406,7 @@ export class ClientConnection implements FrameSink {
   private queue(frame: Buffer): void {
     if (frame.length <= REPLY_COPY_MAX_BYTES) return this.out.appendFrame(frame);
     this.flush();
-    this.socket.write(frame);
+    this.writer.write(frame);
   }
 
   private handleFrame(type: number, body: Buffer): Buffer | Promise<void> | undefined | typeof ANSWER_IN_BUFFER {

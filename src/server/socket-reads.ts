@@ -10,9 +10,11 @@
  * paused, `pauseOnConnect`) hands its TCP handle to a new net.Socket made with the option; the
  * accepted one is destroyed when the new one closes, which keeps the server's connection count
  * (and so `server.close()`) right. Anything that is not such a socket (TLS, an in-process test
- * socket, a Node.js whose internals differ) is left alone: the caller then reads 'data' events.
+ * socket, a Node.js whose internals differ, STRATO_SOCKET_INTERNALS=0 in the environment) is left
+ * alone: the caller then reads 'data' events.
  */
 import { Socket, type SocketConstructorOpts, type OnReadOpts } from 'node:net';
+import { socketInternalsAllowed } from './socket-writes.js';
 
 /** The internals of an accepted socket this module relies on (checked before use). */
 interface AcceptedSocket {
@@ -34,7 +36,7 @@ export function readIntoOwnBuffers(
 ): Socket | undefined {
   const inner = accepted as unknown as AcceptedSocket;
   const handle = inner._handle;
-  if (accepted.constructor !== Socket || !handle || typeof handle.readStart !== 'function' || typeof handle.useUserBuffer !== 'function') return undefined;
+  if (!socketInternalsAllowed() || accepted.constructor !== Socket || !handle || typeof handle.readStart !== 'function' || typeof handle.useUserBuffer !== 'function') return undefined;
   // only a socket accepted paused has not read anything yet (nothing may be lost in between)
   if (!accepted.isPaused() || accepted.readableLength !== 0) return undefined;
   inner._handle = null;
