@@ -125,6 +125,25 @@ function encodeFrame(kind: number, type: number, reqId: number, payload: Buffer)
   return b;
 }
 
+/**
+ * Writes `frame` to `socket`, coalesced: the first frame of a turn of the event loop corks the
+ * socket and the frames written until the next tick leave together in one writev (one system
+ * call). A migration round sends thousands of small requests and answers in a loop; written one
+ * by one, each was a system call (in a 3-node device cluster under restarts, socket writes were
+ * a fifth of the nodes' CPU). Order per socket is unchanged.
+ */
+function writeCoalesced(socket: Socket, frame: Buffer): void {
+  if (socket.writableCorked === 0) {
+    socket.cork();
+    process.nextTick(uncork, socket);
+  }
+  socket.write(frame);
+}
+
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
 class OutgoingLink {
   socket: Socket;
   connected = false;
@@ -146,7 +165,7 @@ class OutgoingLink {
     this.socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       this.connected = true;
-      for (const f of this.queue) this.socket.write(f);
+      for (const f of this.queue) writeCoalesced(this.socket, f);
       this.queue = [];
     });
     const reader = new FrameReader(opts.maxFrameBytes, (kind, _type, reqId, payload) => {
@@ -173,7 +192,7 @@ class OutgoingLink {
   }
 
   write(frame: Buffer, droppable: boolean, maxQueued: number): void {
-    if (this.connected) this.socket.write(frame);
+    if (this.connected) writeCoalesced(this.socket, frame);
     else if (!droppable || this.queue.length < maxQueued) this.queue.push(frame);
   }
 }
@@ -278,7 +297,7 @@ export class PeerNet implements MessageLink {
     const reader = new FrameReader(this.opts.maxFrameBytes, (kind, type, reqId, payload) => {
       if (kind !== KIND_ONEWAY && kind !== KIND_REQUEST) return void socket.destroy();
       const answer = (k: number, body: Buffer) => {
-        if (kind === KIND_REQUEST && !socket.destroyed) socket.write(encodeFrame(k, type, reqId, body));
+        if (kind === KIND_REQUEST && !socket.destroyed) writeCoalesced(socket, encodeFrame(k, type, reqId, body));
       };
       const fail = (e: unknown) => answer(KIND_ERROR, Buffer.from(e instanceof Error ? e.message : String(e)));
       // handlers may keep the payload past this call; it must not alias the reader's buffer
