@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startNode } from '../server/start.js';
+import type { startNode } from '../server/start.js';
 import { logger } from '../util/log.js';
 import { STRATO_VERSION } from '../util/version.js';
 import { loadStratoConfig } from '../server/node-config.js';
 import { HOST_NODE_ENV, MAX_NODES_PER_HOST, parseHostNodePlan, type HostNodePlan } from '../server/host-nodes.js';
-import { runSupervisor, type ChildMessage, type SupervisorMessage } from '../server/supervisor.js';
+import type { ChildMessage, SupervisorMessage } from '../server/supervisor.js';
 import { summarizeNode } from '../server/host-summary.js';
 
 /**
@@ -117,6 +117,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   setFlagsFromString(`--heap-growing-percent=${NODE_HEAP_GROWING_PERCENT}`);
   try {
+    // the node's code is loaded only here: a host supervisor, --version and --help never run it
+    const { startNode } = await import('../server/start.js');
     running = await startNode({ configFile: args.values['config-file'], port, address: args.values.address, hostNode });
   } catch (e) {
     process.stderr.write(`strato: ${(e as Error).message}\n`);
@@ -151,6 +153,7 @@ async function supervise(configFile: string | undefined, port: number | undefine
   if (port !== undefined) childArgs.push('--port', String(port));
   if (address !== undefined) childArgs.push('--address', address);
   try {
+    const { runSupervisor } = await import('../server/supervisor.js');
     return await runSupervisor({ config, count, childArgs, cliPath: fileURLToPath(import.meta.url) });
   } catch (e) {
     process.stderr.write(`strato: ${(e as Error).message}\n`);

@@ -8,9 +8,7 @@ import { OffsetClock, systemClock, type Clock } from '../util/clock.js';
 import { registerTestHooks } from './test-hooks.js';
 import { installLogProcessHooks, logger, type ContextLogger } from '../util/log.js';
 import { STRATO_VERSION } from '../util/version.js';
-import { startHttpEndpoint, type HttpEndpoint } from './http/http-server.js';
-import { ConsoleSessions, DEFAULT_CONSOLE_SESSION_TTL_S } from './http/console-auth.js';
-import { MetricsAuth } from './http/metrics-auth.js';
+import type { HttpEndpoint } from './http/http-server.js';
 import { installEngines } from '../transaction/engines.js';
 import { bindSetConfig, buildNodeSpec, loadStratoConfig, type StratoRuntimeConfig } from './node-config.js';
 import { startTicker } from './ticker.js';
@@ -23,7 +21,6 @@ import { makeDataHandlers } from './data-handlers.js';
 import type { DataHandlers } from './dispatch.js';
 import { registerConfigInfo } from './config-info.js';
 import { registerSindexInfo } from './sindex-info.js';
-import { ClusterRouter } from './cluster-router.js';
 import { makeSmdItems, securitySmd } from './cluster-smd.js';
 import { applyHostNodePlan, hostNodesValue, type HostNodePlan } from './host-nodes.js';
 import { DEFAULT_WORK_DIRECTORY, lockWorkDirectory, resolveWorkDirectory } from './work-dir.js';
@@ -36,12 +33,7 @@ import { loadTlsContexts, startTlsRefresh, type TlsContext } from './tls-context
 import { TLS_REFRESH_PERIOD_DEFAULT_SEC } from '../config/service-params.js';
 import { onConfigChange } from '../config/dynamic.js';
 import type { AdminListener, ServiceTlsOptions } from './service.js';
-import { NodeSecurity } from '../security/access.js';
-import { AdminHandler } from '../security/admin.js';
-import { clientCredential } from '../security/credential.js';
-import { SecurityStore } from '../security/store.js';
-import { Audit } from '../security/audit.js';
-import { LdapAuthenticator } from '../security/ldap.js';
+import type { NodeSecurity } from '../security/access.js';
 
 export interface StartOptions {
   configFile?: string | undefined;
@@ -160,7 +152,7 @@ export async function assembleNode(config: StratoRuntimeConfig, clock: Clock, lo
   }
   // indexes build from the records present, so they load after the devices
   node.loadSindexes();
-  const security = config.raw.security ? makeSecurity(config.raw, config.raw.security, spec, node, clock, () => service) : undefined;
+  const security = config.raw.security ? await makeSecurity(config.raw, config.raw.security, spec, node, clock, () => service) : undefined;
   if (security) log.info(`security enabled: ${security.store.users.size} users, ${security.store.roles.size} user-defined roles`);
   const net = config.raw.network;
   const tlsContexts = loadTlsContexts(net.tls);
@@ -218,6 +210,8 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
     throw new Error('heartbeat mode multicast is not supported by Strato - use mode mesh with mesh-seed-address-port');
   }
   if (hbMode === 'mesh') {
+    // the cluster runtime is loaded only for a node with mesh heartbeats (a single node never runs it)
+    const { ClusterRouter } = await import('./cluster-router.js');
     node.cluster = new ClusterRouter(node, config, port, udf, opts.hostNode ? parseNodeId(opts.hostNode.hostIdHex) : undefined, tlsContexts);
     try {
       await node.cluster.runtime.start();
@@ -237,6 +231,12 @@ async function startLocked(opts: StartOptions, config: StratoRuntimeConfig, log:
   let http: HttpEndpoint | undefined;
   if (httpConf) {
     try {
+      // loaded only for a node with an http stanza (module loading is most of a node's start-up CPU)
+      const [{ startHttpEndpoint }, { ConsoleSessions, DEFAULT_CONSOLE_SESSION_TTL_S }, { MetricsAuth }] = await Promise.all([
+        import('./http/http-server.js'),
+        import('./http/console-auth.js'),
+        import('./http/metrics-auth.js'),
+      ]);
       // the console's logins last as long as the node's session tokens
       const sessions = security ? new ConsoleSessions(security, () => config.raw.security?.sessionTtl ?? DEFAULT_CONSOLE_SESSION_TTL_S, () => clock.nowMs()) : undefined;
       const metricsAuth = security ? new MetricsAuth(security, () => clock.nowMs()) : undefined;
@@ -325,7 +325,17 @@ function advertisedAddress(bind: string): string {
  * Access control from the `security` stanza: users and roles from SMD (the `admin` user on the
  * first start, with the default-password-file's password or `admin`).
  */
-function makeSecurity(root: StratoConfig, cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clock: Clock, service: () => Service | undefined): NodeSecurity {
+async function makeSecurity(root: StratoConfig, cfg: SecurityConfig, spec: NodeSpec, node: StratoNode, clock: Clock, service: () => Service | undefined): Promise<NodeSecurity> {
+  // loaded only for a node with a security stanza: a node without one never needs bcrypt,
+  // the admin protocol or LDAP (module loading is most of a node's start-up CPU)
+  const [{ NodeSecurity }, { AdminHandler }, { clientCredential }, { SecurityStore }, { Audit }, { LdapAuthenticator }] = await Promise.all([
+    import('../security/access.js'),
+    import('../security/admin.js'),
+    import('../security/credential.js'),
+    import('../security/store.js'),
+    import('../security/audit.js'),
+    import('../security/ldap.js'),
+  ]);
   let password = 'admin';
   if (cfg.defaultPasswordFile !== '') {
     try {
