@@ -80,8 +80,10 @@ export interface KeyedRequest<N> {
   readonly kind: KeyedKind;
   readonly msg: AsMsg;
   readonly ns: N;
-  /** the 20 digest bytes */
+  /** the 20 digest bytes (a view made when first asked for) */
   readonly digest: Buffer;
+  /** where the digest starts in `msg.buf`: lookups read it there without a view */
+  readonly digestAt: number;
   /** '' when the request names no set */
   readonly setName: string;
   readonly key: UserKey | undefined;
@@ -150,7 +152,26 @@ export function decodeKeyed<N>(msg: AsMsg, resolver: NamespaceResolver<N>): Keye
     }
   }
   const filter = filterAt >= 0 ? buf.subarray(fields[filterAt]!.start, fields[filterAt]!.end) : undefined;
-  return { kind: keyedKind(msg), msg, ns, digest: buf.subarray(digestField.start, digestField.end), setName, key, filter };
+  return new DecodedKeyed(keyedKind(msg), msg, ns, digestField.start, setName, key, filter);
+}
+
+/** A KeyedRequest whose digest view is made only when something asks for it (a lookup reads `digestAt`). */
+class DecodedKeyed<N> implements KeyedRequest<N> {
+  private digestView: Buffer | undefined = undefined;
+
+  constructor(
+    readonly kind: KeyedKind,
+    readonly msg: AsMsg,
+    readonly ns: N,
+    readonly digestAt: number,
+    readonly setName: string,
+    readonly key: UserKey | undefined,
+    readonly filter: Buffer | undefined,
+  ) {}
+
+  get digest(): Buffer {
+    return (this.digestView ??= this.msg.buf.subarray(this.digestAt, this.digestAt + 20));
+  }
 }
 
 /** Whether the message carries a field of `type`. */

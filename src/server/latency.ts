@@ -78,7 +78,8 @@ export class LatencyHistogram {
   recordNs(ns: number): void {
     const v = Math.floor(ns / this.unitDivisorNs);
     // bucket = number of significant bits of the value (0 -> 0, 1 -> 1, 2..3 -> 2, ...)
-    const b = v < 1 ? 0 : Math.min(N_BUCKETS - 1, Math.floor(Math.log2(v)) + 1);
+    // (below 2^31 that is 32 - clz32: no floating-point log per operation)
+    const b = v < 1 ? 0 : v < 0x80000000 ? 32 - Math.clz32(v) : Math.min(N_BUCKETS - 1, Math.floor(Math.log2(v)) + 1);
     this.counts[b]!++;
     this.active = true;
   }
@@ -138,6 +139,9 @@ export class LatencyRegistry {
   private readonly byName = new Map<string, LatencyHistogram>();
   /** namespace name -> its histograms by kind */
   private readonly perNamespace = new Map<string, Map<NamespaceHistogram, LatencyHistogram>>();
+  /** the namespace recordNs counted last and its histograms */
+  private lastNamespace = '';
+  private lastKinds: Map<NamespaceHistogram, LatencyHistogram> | undefined;
   readonly batchIndex: LatencyHistogram;
 
   constructor(
@@ -167,7 +171,15 @@ export class LatencyRegistry {
 
   /** Records an operation of `kind` on `namespace`; ignored when the namespace is not configured. */
   recordNs(namespace: string, kind: NamespaceHistogram, ns: number): void {
-    this.perNamespace.get(namespace)?.get(kind)?.recordNs(ns);
+    // requests name the same namespace over and over: its histograms are kept at hand
+    let kinds = this.lastKinds;
+    if (namespace !== this.lastNamespace || kinds === undefined) {
+      kinds = this.perNamespace.get(namespace);
+      if (kinds === undefined) return;
+      this.lastNamespace = namespace;
+      this.lastKinds = kinds;
+    }
+    kinds.get(kind)?.recordNs(ns);
   }
 
   /** `microsecond-histograms`: switches every histogram's unit (clearing it when it changes). */

@@ -60,6 +60,8 @@ export class SlabArena {
   /** ids of dedicated slabs released, reused for the next dedicated slab */
   private freeSlabIds: number[] = [];
   private classes = new Map<number, SizeClass>();
+  /** the class classOf answered last (cleared with the classes) */
+  private lastClass: SizeClass | undefined;
   private pendingClasses = new Set<SizeClass>();
   private pendingDedicated: number[] = [];
   private releaseScheduled = false;
@@ -125,8 +127,9 @@ export class SlabArena {
     if (size > MAX_CLASS_BYTES) this.pendingDedicated.push(slab);
     else {
       const c = this.classOf(slotBytes);
+      // a class joins the set with its first pending slot (no set operation per release)
+      if (c.pending.length === 0) this.pendingClasses.add(c);
       c.pending.push(slab, offset);
-      this.pendingClasses.add(c);
     }
     if (!this.releaseScheduled) {
       this.releaseScheduled = true;
@@ -139,6 +142,7 @@ export class SlabArena {
     this.slabs = [];
     this.freeSlabIds = [];
     this.classes.clear();
+    this.lastClass = undefined;
     this.pendingClasses.clear();
     this.pendingDedicated = [];
     this.liveSlotBytes = 0;
@@ -159,7 +163,7 @@ export class SlabArena {
         c.freeSlab = slab;
         c.freeOffset = offset;
       }
-      c.pending = [];
+      p.length = 0;
     }
     this.pendingClasses.clear();
     for (const slab of this.pendingDedicated) {
@@ -173,11 +177,15 @@ export class SlabArena {
   }
 
   private classOf(slotBytes: number): SizeClass {
+    // records of one workload mostly share a class: the last one is checked before the map
+    const last = this.lastClass;
+    if (last !== undefined && last.slotBytes === slotBytes) return last;
     let c = this.classes.get(slotBytes);
     if (c === undefined) {
       c = { slotBytes, freeSlab: NONE, freeOffset: 0, bumpSlab: NONE, bumpOffset: 0, bumpEnd: 0, nextSlabBytes: FIRST_SLAB_BYTES, pending: [] };
       this.classes.set(slotBytes, c);
     }
+    this.lastClass = c;
     return c;
   }
 

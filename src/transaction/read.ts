@@ -29,7 +29,7 @@ const READ_TOUCH_NEVER = 0xffffffff;
 export function executeRead(req: TxRequest, out: ResponseBuilder, rowIndex = 0, inBatch = false): number {
   const msg = req.msg;
   const ns = req.ns;
-  const found = ns.findForRead(req.digest);
+  const found = ns.findForRead(msg.buf, req.digestAt);
   const index = ns.index;
   if (found < 0) {
     const expiredId = found === -1 ? -1 : -found - 2;

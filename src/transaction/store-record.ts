@@ -9,6 +9,7 @@ import type { RecordChangeCause } from '../namespace/record-life.js';
 import type { Bin } from '../protocol/particle.js';
 import { AsError, ResultCode, type ResultCodeValue } from '../protocol/result-codes.js';
 import { encodeRecordInto, encodedSize, type StoredKey } from '../storage/record-codec.js';
+import { citrusleafSec } from '../util/clock.js';
 
 /** record_ttl -1: the record never expires. */
 export const TTL_NEVER = 0xffffffff;
@@ -45,7 +46,13 @@ export interface StoreRequest {
   encoded?: Buffer | undefined;
   /** the request's record_ttl (0 default, -1 never, -2 keep, positive seconds) */
   ttl: number;
+  /** the record's last-update time (Unix ms) */
   nowMs: number;
+  /**
+   * true when `nowMs` is the clock's time in this turn, so the void time is computed from it
+   * instead of a second clock read (a UDF's `nowMs` is its start: it reads the clock again)
+   */
+  nowIsCurrent?: boolean;
   /** why the record changes (record observers see it) */
   cause: RecordChangeCause;
 }
@@ -65,7 +72,7 @@ export function storeRecord(ns: Namespace, r: StoreRequest): { generation: numbe
   const id = r.existed ? r.id : ns.records.tombstones === 0 ? -1 : index.find(r.digest);
   const oldGen = id >= 0 ? index.generation(id) : 0;
   const oldVoidTime = r.existed ? index.voidTime(id) : 0;
-  const nowCl = ns.nowCl();
+  const nowCl = r.nowIsCurrent === true ? citrusleafSec(r.nowMs) : ns.nowCl();
   let voidTime: number;
   if (r.ttl === TTL_NEVER) voidTime = 0;
   else if (r.ttl === TTL_KEEP && r.existed) voidTime = oldVoidTime;

@@ -35,7 +35,7 @@ export interface UdfTarget {
   setName: string;
   storedKey: StoredKey | undefined;
   sentKey: StoredKey | undefined;
-  bins: Bin[];
+  bins: readonly Bin[];
   oldSize: number;
 }
 

@@ -87,7 +87,7 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   }
   if (readAll && answersBins) throw new AsError(ResultCode.PARAMETER, 'read-all op mixed with ops answering bins');
   if (getAll && !readAll) throw new AsError(ResultCode.PARAMETER, 'get-all without a read-all op');
-  let id = ns.findLive(req.digest);
+  let id = ns.findLive(msg.buf, req.digestAt);
   const existed = id >= 0;
   const index = ns.index;
   const oldGen = existed ? index.generation(id) : 0;
@@ -95,7 +95,9 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   // a put of plain values (no reads, no filter) is merged on the stored bytes (encodePut): no bins decoded
   const plain = !isUdf && !hasRead && req.filter === undefined && (msg.info2 & Info2.RESPOND_ALL_OPS) === 0 && isPlainValuePut(ops);
 
-  let stored: { key: StoredKey | undefined; bins: Bin[] } = { key: undefined, bins: [] };
+  // the stored record's key and (when decoded) bins; a plain put decodes no bins
+  let storedKey: StoredKey | undefined;
+  let storedBins: readonly Bin[] = NO_BINS;
   let storedData: Buffer | undefined;
   let oldSize = 0; // the stored record's bytes, which a UDF sees as record.size
   // a large request of plain bin writes may have been applied to this very record on a worker
@@ -106,10 +108,10 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
     oldSize = data.length;
     pre = isUdf ? undefined : takeOffloadedWrite(msg.buf, data);
     if (pre || plain) {
-      stored = { key: readStoredKey(data), bins: [] };
+      storedKey = readStoredKey(data);
       if (!pre) storedData = data;
-    } else stored = decodeRecord(data);
-    if (keyMismatch(req.key, stored.key)) return failed(ResultCode.KEY_MISMATCH, oldGen, oldVoidTime);
+    } else ({ key: storedKey, bins: storedBins } = decodeRecord(data));
+    if (keyMismatch(req.key, storedKey)) return failed(ResultCode.KEY_MISMATCH, oldGen, oldVoidTime);
   }
   else if (!isUdf) pre = takeOffloadedWrite(msg.buf, undefined);
   const genCheck = checkGeneration(msg, existed, oldGen);
@@ -133,23 +135,23 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   }
 
   if (plain && !pre) {
-    const key = stored.key ?? req.key;
+    const key = storedKey ?? req.key;
     // a replace starts from no bins
     const base = replace ? undefined : storedData;
     const encoded = encodePut(base, key, ops, storeScratchFor(plainPutBound(base?.length ?? 0, key, ops)));
     if (encoded) return storePlainPut(req, out, rowIndex, cause, id, existed, key, encoded, oldGen, oldVoidTime);
     // past the merge's limits: the general way, from the decoded record
-    if (existed) stored = decodeRecord(storedData!);
+    if (existed) ({ key: storedKey, bins: storedBins } = decodeRecord(storedData!));
   }
   if (isUdf) {
     return executeUdf(
       msg,
-      { ns, id, existed, digest: req.digest, setName: req.setName, storedKey: stored.key, sentKey: req.key, bins: stored.bins, oldSize },
+      { ns, id, existed, digest: req.digest, setName: req.setName, storedKey, sentKey: req.key, bins: storedBins, oldSize },
       out,
       rowIndex,
     );
   }
-  let bins: Bin[] = replace ? [] : stored.bins.slice();
+  let bins: Bin[] = replace ? [] : storedBins.slice();
   const respondAll = (msg.info2 & Info2.RESPOND_ALL_OPS) !== 0;
   const results: ResultOp[] = [];
   let touched = false;
@@ -251,7 +253,7 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   // store or delete the result; stop-writes refuses client writes but never deletes
   const binCount = pre ? pre.binCount : bins.length;
   if (binCount > 0) {
-    if (ns.stopWrites.current() !== undefined) return failed(ResultCode.OUT_OF_SPACE, oldGen, oldVoidTime);
+    if (ns.stopWrites.current(nowMs) !== undefined) return failed(ResultCode.OUT_OF_SPACE, oldGen, oldVoidTime);
     const limit = setLimitBreached(ns, req.setName, existed);
     if (limit) return failed(ResultCode.FORBIDDEN, oldGen, oldVoidTime);
   }
@@ -265,7 +267,7 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
     return ResultCode.OK;
   }
   void touched;
-  const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: stored.key ?? req.key, bins, encoded: pre?.record, ttl, nowMs, cause });
+  const stored2 = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key: storedKey ?? req.key, bins, encoded: pre?.record, ttl, nowMs, cause });
   if (typeof stored2 === 'number') return failed(stored2, oldGen, oldVoidTime);
   const { generation: newGen, voidTime } = stored2;
   out.beginMessage(ResultCode.OK, newGen, voidTime, rowIndex);
@@ -273,6 +275,9 @@ export function executeWrite(req: TxRequest, out: ResponseBuilder, rowIndex = 0,
   out.endMessage();
   return ResultCode.OK;
 }
+
+/** No bins: a record not yet decoded, or new (never changed: users copy it first). */
+const NO_BINS: readonly Bin[] = Object.freeze([]);
 
 /** The bins storeRecord is given with a record already encoded (it reads none of them). */
 const ENCODED_ELSEWHERE: Bin[] = [];
@@ -320,10 +325,11 @@ function storePlainPut(
   oldVoidTime: number,
 ): number {
   const ns = req.ns;
-  if (ns.stopWrites.current() !== undefined) return failed(ResultCode.OUT_OF_SPACE, oldGen, oldVoidTime);
-  if (setLimitBreached(ns, req.setName, existed)) return failed(ResultCode.FORBIDDEN, oldGen, oldVoidTime);
+  // the clock is read once for the stop-writes check, the last-update time and the void time
   const nowMs = ns.clock.nowMs();
-  const stored = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key, bins: ENCODED_ELSEWHERE, encoded, ttl: req.msg.recordTtl, nowMs, cause });
+  if (ns.stopWrites.current(nowMs) !== undefined) return failed(ResultCode.OUT_OF_SPACE, oldGen, oldVoidTime);
+  if (setLimitBreached(ns, req.setName, existed)) return failed(ResultCode.FORBIDDEN, oldGen, oldVoidTime);
+  const stored = storeRecord(ns, { id, existed, digest: req.digest, setName: req.setName, key, bins: ENCODED_ELSEWHERE, encoded, ttl: req.msg.recordTtl, nowMs, nowIsCurrent: true, cause });
   if (typeof stored === 'number') return failed(stored, oldGen, oldVoidTime);
   out.beginMessage(ResultCode.OK, stored.generation, stored.voidTime, rowIndex);
   out.endMessage();

@@ -106,6 +106,41 @@ test('an operation on a namespace that is not configured creates no histogram', 
   assert.equal(reg.render('{nons}-read'), BAD_HIST_NAME);
 });
 
+test('operations on two namespaces in turn are each counted in their own namespace, an unknown one in neither', () => {
+  let nowMs = 1_000_000;
+  const reg = new LatencyRegistry(['test', 'bar'], () => nowMs);
+  // the registry keeps the last namespace's histograms at hand: alternate to check it switches
+  for (let i = 0; i < 3; i++) {
+    reg.recordNs('test', 'read', 3e6); // 3 ms
+    reg.recordNs('bar', 'read', 0.5e6); // under 1 ms
+    reg.recordNs('nons', 'read', 9e6);
+    reg.recordNs('bar', 'write', 5e6);
+  }
+  reg.dumpActive();
+  reg.recordNs('test', 'read', 3e6);
+  reg.recordNs('bar', 'read', 0.5e6);
+  nowMs += 1_000;
+  reg.dumpActive();
+  const zeros = (n: number) => Array(n).fill('0.00').join(',');
+  assert.equal(reg.render('{test}-read'), `{test}-read:msec,1.0,100.00,100.00,${zeros(15)}`);
+  assert.equal(reg.render('{bar}-read'), `{bar}-read:msec,1.0,${zeros(17)}`);
+  assert.equal(reg.render('{bar}-write'), `{bar}-write:msec,0.0,${zeros(17)}`);
+  assert.equal(reg.render('{test}-write'), '{test}-write:');
+});
+
+test('a histogram puts each value in the bucket of its bit length, up to and past 2^31 units', () => {
+  let nowMs = 1_000_000;
+  const reg = new LatencyRegistry(['test'], () => nowMs);
+  reg.setUnit('usec');
+  reg.recordNs('test', 'udf', 0);
+  reg.dumpActive();
+  // 1 us: over 2^0 only; 2^16 - 1 us: over 2^0..2^15; 2^16 us: over all 17; 2^40 us: over all 17
+  for (const us of [1, 2 ** 16 - 1, 2 ** 16, 2 ** 40]) reg.recordNs('test', 'udf', us * 1e3);
+  nowMs += 1_000;
+  reg.dumpActive();
+  assert.equal(reg.render('{test}-udf'), `{test}-udf:usec,4.0,100.00,${Array(15).fill('75.00').join(',')},50.00`);
+});
+
 test('percentages and rates print as C printf does: an exact tie rounds to even', () => {
   assert.equal(printfFixed(0.125, 2), '0.12');
   assert.equal(printfFixed(0.375, 2), '0.38');

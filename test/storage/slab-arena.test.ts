@@ -72,6 +72,36 @@ test('a freed slot is not reused in the same turn, so a view handed out keeps it
   assert.deepEqual([out[0], out[1]], [slab, offset], 'reused after the turn');
 });
 
+test('records of two size classes stored and freed in turn each reuse slots of their own class', async () => {
+  const arena = new SlabArena();
+  const out = new Uint32Array(2);
+  // the arena checks the class it used last before its map: alternate classes to check it switches
+  const small = [randomBytes(100), randomBytes(100)];
+  const large = [randomBytes(1000), randomBytes(1000)];
+  const at: { slab: number; offset: number; data: Buffer }[] = [];
+  for (let i = 0; i < 2; i++) {
+    for (const data of [small[i]!, large[i]!]) {
+      arena.store(data, out);
+      at.push({ slab: out[0]!, offset: out[1]!, data });
+    }
+  }
+  assert.equal(arena.usedBytes, 2 * slotSizeOf(100) + 2 * slotSizeOf(1000));
+  for (const r of at) assert.deepEqual(arena.view(r.slab, r.offset, r.data.length), r.data);
+  // free one of each class, then store one of each again in the next turn: each takes the slot of its class
+  arena.release(at[0]!.slab, at[0]!.offset, 100);
+  arena.release(at[1]!.slab, at[1]!.offset, 1000);
+  await nextTurn();
+  const big = randomBytes(1000);
+  arena.store(big, out);
+  assert.deepEqual([out[0], out[1]], [at[1]!.slab, at[1]!.offset]);
+  const little = randomBytes(100);
+  arena.store(little, out);
+  assert.deepEqual([out[0], out[1]], [at[0]!.slab, at[0]!.offset]);
+  assert.deepEqual(arena.view(at[0]!.slab, at[0]!.offset, 100), little);
+  assert.deepEqual(arena.view(at[1]!.slab, at[1]!.offset, 1000), big);
+  assert.equal(arena.usedBytes, 2 * slotSizeOf(100) + 2 * slotSizeOf(1000));
+});
+
 test('a record larger than the biggest class gets a slab of its own, given back when freed', async () => {
   const arena = new SlabArena();
   const out = new Uint32Array(2);

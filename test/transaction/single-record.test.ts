@@ -63,6 +63,9 @@ test('the key fields decode once with the reference order of refusals', () => {
   assert.equal(req.ns, ns);
   assert.equal(req.setName, 's');
   assert.deepEqual(req.digest, digest('a'));
+  // lookups read the digest where it lies in the request: digestAt names the same 20 bytes
+  assert.deepEqual(req.msg.buf.subarray(req.digestAt, req.digestAt + 20), digest('a'));
+  assert.equal(req.digest, req.digest, 'the digest view is made once');
   assert.deepEqual(req.key, { type: STRING, value: Buffer.from('a') });
   const code = (msg: ReturnType<typeof body>) => {
     try {
@@ -112,6 +115,23 @@ test('a batch row is answered the same way but left to the batch to count', () =
   assert.equal(run(ns, put(ns, 'a'), true).answered, ResultCode.OK);
   assert.equal(run(ns, body(encodeGet(ns.name, 's', digest('missing'))), true).answered, ResultCode.NOT_FOUND);
   assert.deepEqual([ns.stats.clientWriteSuccess, ns.stats.clientReadNotFound, ns.stats.batchSubWriteSuccess], [0, 0, 0]);
+});
+
+test('an update and a read of the same record after it see the new value, each looked up at its own digest', () => {
+  const ns = newNamespace();
+  const lookup = { namespace: (n: string) => (n === ns.name ? ns : undefined) };
+  const value = (key: string) => {
+    const out = new ResponseBuilder(256);
+    executeSingleRecord(lookup, body(encodeGet(ns.name, 's', digest(key))), out);
+    const frame = out.finish();
+    // one op: header 8 + as_msg 22 + op header 8 + name 'v'
+    return frame.subarray(8 + 22 + 8 + 1).toString('utf8');
+  };
+  for (const key of ['a', 'b', 'c']) assert.equal(run(ns, put(ns, key)).returned, ResultCode.OK);
+  assert.deepEqual([value('a'), value('b'), value('c')], ['a', 'b', 'c']);
+  const update = encodeMessage({ info2: Info2.WRITE }, keyFields(ns.name, 's', digest('b')), [{ op: 2, type: STRING, name: 'v', value: Buffer.from('B2') }]);
+  assert.deepEqual(run(ns, body(update)), { returned: ResultCode.OK, answered: ResultCode.OK, generation: 2 });
+  assert.deepEqual([value('a'), value('b'), value('c')], ['a', 'B2', 'c']);
 });
 
 test('a message that neither reads nor writes answers PARAMETER, an unknown namespace NAMESPACE', () => {
