@@ -5,14 +5,15 @@
  */
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { Info1, type AsMsg } from '../protocol/message.js';
-import { answerBatchEnd, answerBatchRow, type BatchIndexStats } from '../transaction/outcome.js';
+import { answerBatchEnd, answerBatchRow, appendBatchEnd, type BatchIndexStats } from '../transaction/outcome.js';
 import type { KeyedKind } from '../protocol/request.js';
 import { ResponseBuilder } from '../protocol/response-builder.js';
 import { releaseFrameBuffer } from '../protocol/frame-pool.js';
 import type { FrameSink } from '../protocol/frame-sink.js';
 import { executeSingleRecord } from '../transaction/single-record.js';
 import type { NamespaceLookup } from '../transaction/keyed-request.js';
-import { BatchFlag, parseBatchRequest } from '../protocol/batch-request.js';
+import { BatchFlag, parseBatchRequest, type BatchRow } from '../protocol/batch-request.js';
+import type { Namespace } from '../namespace/namespace.js';
 
 /** Frames are flushed once they hold this many bytes, so large batches stream. */
 const FRAME_FLUSH_BYTES = 128 * 1024;
@@ -28,6 +29,30 @@ const DISPATCH_WINDOW_ROWS = 64;
 export const BATCH_SLICE_MS = 10;
 /** Rows between two looks at the clock for {@link BATCH_SLICE_MS}. */
 const SLICE_CHECK_ROWS = 32;
+/**
+ * Rows whose records are looked up and brought into the CPU cache together before they run
+ * (Namespace.prefetch), so that their cache and TLB misses overlap instead of coming one row at a
+ * time (on the 2-core VM, 100 random 1 KB rows of 200k: 225 -> 163 µs of CPU per batch in
+ * process; 32, 64 and 128 measured alike). 32 records of ~1 KB and their index entries stay well
+ * inside a core's L2, so they are still there when their rows run.
+ */
+export const PREFETCH_ROWS = 32;
+const prefetchOffsets = new Int32Array(PREFETCH_ROWS);
+const prefetchIds = new Int32Array(PREFETCH_ROWS);
+/** keeps the prefetch's reads observable */
+let prefetchSink = 0;
+
+/** Prefetches rows [from, from + PREFETCH_ROWS) that share the first one's namespace. */
+function prefetchRows(rows: readonly BatchRow<Namespace>[], from: number): void {
+  const ns = rows[from]!.ns;
+  const end = Math.min(rows.length, from + PREFETCH_ROWS);
+  let n = 0;
+  for (let i = from; i < end; i++) {
+    const row = rows[i]!;
+    if (row.ns === ns) prefetchOffsets[n++] = row.digestAt;
+  }
+  prefetchSink ^= ns.prefetch(rows[from]!.msg.buf, prefetchOffsets, n, prefetchIds);
+}
 
 
 /** Runs rows in a cluster: here, or proxied to the node serving the row's partition. */
@@ -105,6 +130,7 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
       await new Promise((r) => setImmediate(r));
       sliceStart = rowStart = performance.now();
     }
+    if (i % PREFETCH_ROWS === 0) prefetchRows(rows, i);
     const row = rows[i]!;
     let code: number;
     const refused = opts.rowCheck ? opts.rowCheck(row.msg) : 0;
@@ -133,6 +159,17 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     }
     if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;
   }
-  await flush();
-  answerBatchEnd(sink, opts.stats, reportAll ? ResultCode.OK : firstError);
+  const endCode = reportAll ? ResultCode.OK : firstError;
+  if (compress || out.bodyBytes === 0) {
+    await flush();
+    answerBatchEnd(sink, opts.stats, endCode);
+    return;
+  }
+  // the rows' last frame and the LAST message leave in one write (one syscall, one wake-up of
+  // the client, where two cost ~10% of a 100-row batch's time)
+  if (pending.length > 0) await Promise.all(pending.splice(0));
+  out.commitFrame();
+  appendBatchEnd(out, opts.stats, endCode);
+  const frames = out.takeCommitted();
+  sink.send(frames, () => releaseFrameBuffer(frames));
 }

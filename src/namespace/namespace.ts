@@ -207,6 +207,17 @@ export class Namespace {
     return id;
   }
 
+  /**
+   * Warms the CPU cache for `n` records about to be read (a batch's rows): looks up the digests at
+   * `digests[offsets[i]]` together (ids[i] gets each entry id, or -1) and touches the found
+   * records' bytes, so their memory misses overlap. A hint: nothing is checked or changed; the
+   * rows still look their records up as usual. Returns a value of no meaning.
+   */
+  prefetch(digests: Buffer, offsets: Int32Array, n: number, ids: Int32Array): number {
+    this.index.findMany(digests, offsets, n, ids);
+    return this.storage.touch ? this.storage.touch(this.index, ids, n) : 0;
+  }
+
   /** Finds a live record: present, not expired, not truncated. Returns -1 otherwise. */
   findLive(digest: Buffer, dOff = 0): number {
     const id = this.index.find(digest, dOff);

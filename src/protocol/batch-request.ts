@@ -29,6 +29,8 @@ export interface BatchRow<N> {
   kind: KeyedKind;
   /** what the resolver answered for the row's namespace (a repeat row shares its predecessor's) */
   ns: N;
+  /** where the row's 20 digest bytes start in `msg.buf` */
+  digestAt: number;
 }
 
 /** A batch-index request; `N` is whatever the resolver answers for a namespace name. */
@@ -70,7 +72,7 @@ export function parseBatchRequest<N>(parent: AsMsg, node: NamespaceResolver<N>, 
     if (rowFlags & RowFlag.REPEAT) {
       if (!prev || prevHadKey) throw new AsError(ResultCode.PARAMETER, 'illegal repeat row');
       const msg: AsMsg = { ...prev.msg, fields: prev.msg.fields.map((f) => (f.type === FieldType.DIGEST ? digestField : f)) };
-      rows.push({ index, msg, kind: prev.kind, ns: prev.ns });
+      rows.push({ index, msg, kind: prev.kind, ns: prev.ns, digestAt: digestStart });
       continue;
     }
     if (p + 1 > end) throw new AsError(ResultCode.PARAMETER, 'row past end');
@@ -117,7 +119,7 @@ export function parseBatchRequest<N>(parent: AsMsg, node: NamespaceResolver<N>, 
     if (ns === undefined) throw new AsError(ResultCode.PARAMETER, 'row namespace missing or unknown');
     if (parentFilter && !msg.fields.some((f) => f.type === FieldType.FILTER)) msg.fields.push(parentFilter);
     prevHadKey = msg.fields.some((f) => f.type === FieldType.KEY);
-    prev = { index, msg, kind: keyedKind(msg), ns };
+    prev = { index, msg, kind: keyedKind(msg), ns, digestAt: digestStart };
     rows.push(prev);
   }
   return { flags, rows };

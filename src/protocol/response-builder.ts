@@ -228,6 +228,19 @@ export class ResponseBuilder {
     return frame;
   }
 
+  /**
+   * Hands over every committed frame in one buffer without copying (one write for all of them);
+   * the builder continues with a fresh buffer, as after takeFrame. The frame being built, if any,
+   * is not included.
+   */
+  takeCommitted(): Buffer {
+    const frames = this.buf.subarray(0, this.frameStart);
+    this.nextBytes = this.buf.length;
+    this.buf = EMPTY;
+    this.rewind();
+    return frames;
+  }
+
   /** Writes the proto header and returns a copy of the finished frame. */
   finish(protoType: number = ProtoType.MESSAGE): Buffer {
     this.ensure(0);

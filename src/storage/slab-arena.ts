@@ -120,6 +120,14 @@ export class SlabArena {
     return this.slabs[slab]!.subarray(offset, offset + size);
   }
 
+  /** Reads a byte of each 64-byte line of the `size` bytes at (slab, offset) (see MemoryStorage.touch). */
+  touch(slab: number, offset: number, size: number): number {
+    const buf = this.slabs[slab]!;
+    let acc = 0;
+    for (let at = offset, end = offset + size; at < end; at += 64) acc ^= buf[at]!;
+    return acc;
+  }
+
   /** Frees the slot of a record of `size` bytes at (slab, offset); reusable after this turn. */
   release(slab: number, offset: number, size: number): void {
     const slotBytes = slotSizeOf(size);

@@ -68,6 +68,11 @@ export interface StorageEngine {
   putTombstone(index: PrimaryIndex, id: number): void;
   /** The record bytes of entry `id`. */
   get(index: PrimaryIndex, id: number): Buffer;
+  /**
+   * Optional: brings the bytes of records `ids[0..n)` (-1 entries skipped) into the CPU cache
+   * ahead of reading them (memory storage); returns a value of no meaning.
+   */
+  touch?(index: PrimaryIndex, ids: Int32Array, n: number): number;
   /** Releases the bytes of entry `id` (the entry itself is removed by the caller). */
   free(index: PrimaryIndex, id: number): void;
   stats(): StorageStats;

@@ -146,6 +146,20 @@ export function answerBatchEnd(sink: FrameSink, stats: BatchIndexStats, code: nu
   sink.send(lastFrame(code));
 }
 
+/**
+ * Ends a batch as {@link answerBatchEnd} does, but commits the LAST message's frame into `out`
+ * after the frames there, so the rows' last frame and the end leave in one write.
+ */
+export function appendBatchEnd(out: ResponseBuilder, stats: BatchIndexStats, code: number): void {
+  if (code === ResultCode.OK) stats.batchIndexComplete++;
+  else stats.batchIndexError++;
+  // the bytes of lastFrame(code)
+  out.reset();
+  out.beginMessage(code, 0, 0, 0, 0, Info3.LAST);
+  out.endMessage();
+  out.commitFrame();
+}
+
 // ---------------------------------------------------------------------- scan and query answers
 
 /** A stream request's job, as its end is recorded (scan/scan-jobs.ts ScanJob). */

@@ -54,3 +54,33 @@ test('the index spends at most 64 bytes per record at a million records (56-byte
   const perRecord = index.memoryBytes / n;
   assert.ok(perRecord <= 64, `bytes/record ${perRecord}`);
 });
+
+test('findMany answers what find answers for each digest: present, absent, removed and in chains', () => {
+  const index = new PrimaryIndex();
+  // 3000 entries in few partitions: bucket chains longer than one, and many partitions left empty
+  const present = Array.from({ length: 3000 }, (_, i) => {
+    const d = randomBytes(20);
+    d[0] = i % 7; // partitions 0-6 only (the partition id is digest bytes 0-1)
+    d[1] = 0;
+    return d;
+  });
+  for (const d of present) index.insert(d);
+  for (let i = 0; i < present.length; i += 5) index.remove(present[i]!);
+  const absent = Array.from({ length: 500 }, () => randomBytes(20));
+  const all = [...present, ...absent];
+  // the digests packed in one buffer at uneven offsets, as a batch request holds them (25-byte rows)
+  const buf = Buffer.alloc(all.length * 25 + 3);
+  const offsets = new Int32Array(all.length);
+  all.forEach((d, i) => {
+    offsets[i] = 3 + i * 25;
+    d.copy(buf, offsets[i]);
+  });
+  const ids = new Int32Array(all.length).fill(123);
+  index.findMany(buf, offsets, all.length, ids);
+  all.forEach((d, i) => assert.equal(ids[i], index.find(d), `digest ${i}`));
+  assert.equal(ids.filter((id) => id >= 0).length, 2400);
+  // only the first n are looked up
+  ids.fill(77);
+  index.findMany(buf, offsets, 2, ids);
+  assert.deepEqual([ids[0], ids[1], ids[2]], [-1, index.find(present[1]!), 77]);
+});

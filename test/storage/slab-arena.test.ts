@@ -134,3 +134,21 @@ test('the memory engine stores, replaces and frees records through the index ent
   assert.equal(storage.stats().usedBytes, 0);
   await nextTurn();
 });
+
+test('touching records reads a byte of each 64-byte line and changes nothing; missing ids are skipped', () => {
+  const index = new PrimaryIndex();
+  const storage = new MemoryStorage(1 << 30);
+  const records = [randomBytes(1010), randomBytes(1), randomBytes(200_000)];
+  const ids = new Int32Array(5).fill(-1);
+  records.forEach((r, i) => {
+    ids[i] = index.insert(randomBytes(20));
+    storage.put(index, ids[i]!, r);
+  });
+  const empty = index.insert(randomBytes(20)); // an entry with no stored bytes
+  ids[3] = empty;
+  let expected = 0;
+  for (const r of records) for (let at = 0; at < r.length; at += 64) expected ^= r[at]!;
+  assert.equal(storage.touch(index, ids, 5), expected);
+  records.forEach((r, i) => assert.deepEqual(storage.get(index, ids[i]!), r));
+  assert.equal(storage.touch(index, ids, 0), 0);
+});
