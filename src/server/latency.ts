@@ -74,13 +74,13 @@ export class LatencyHistogram {
     this.unitDivisorNs = unit === 'msec' ? 1e6 : 1e3;
   }
 
-  /** Records one operation that took `ns` nanoseconds. */
-  recordNs(ns: number): void {
+  /** Records `count` operations (default one) that took `ns` nanoseconds each. */
+  recordNs(ns: number, count = 1): void {
     const v = Math.floor(ns / this.unitDivisorNs);
     // bucket = number of significant bits of the value (0 -> 0, 1 -> 1, 2..3 -> 2, ...)
     // (below 2^31 that is 32 - clz32: no floating-point log per operation)
     const b = v < 1 ? 0 : v < 0x80000000 ? 32 - Math.clz32(v) : Math.min(N_BUCKETS - 1, Math.floor(Math.log2(v)) + 1);
-    this.counts[b]!++;
+    this.counts[b]! += count;
     this.active = true;
   }
 
