@@ -105,7 +105,8 @@ export class Membership {
   intervalMs: number;
   /** missed intervals before a peer is gone; dynamic (set-config heartbeat.timeout) */
   timeoutIntervals: number;
-  readonly minClusterSize: number;
+  /** smallest cluster a principal forms; dynamic (set-config min-cluster-size) */
+  minClusterSize: number;
   readonly incarnation: number;
   readonly stats: MembershipStats = {
     heartbeatsSent: 0,
@@ -258,6 +259,16 @@ export class Membership {
     if (!sameMembers(chosen, this.members) || this.memberDiverged()) return 'skipped';
     this.form(chosen);
     return 'ok';
+  }
+
+  /**
+   * A new min-cluster-size: it applies to the next cluster this node forms as principal (a
+   * cluster already formed stays, as on Aerospike); a principal held back below the old size
+   * forms at its next heartbeat when the new one allows.
+   */
+  setMinClusterSize(size: number): void {
+    if (!(Number.isInteger(size) && size >= 1 && size <= MAX_CLUSTER_SIZE)) throw new RangeError(`min-cluster-size ${size}`);
+    this.minClusterSize = size;
   }
 
   setTiming(intervalMs: number, timeoutIntervals: number): void {

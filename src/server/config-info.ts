@@ -35,6 +35,10 @@ export function registerConfigInfo(node: StratoNode, config: StratoRuntimeConfig
       const hb = config.raw.network.heartbeat;
       node.cluster.runtime.membership.setTiming(hb.intervalMs, hb.timeoutIntervals);
     }
+    // the membership copied the value at start; without this, get-config showed a size not in force
+    if (node.cluster && result.changed.some((c) => c.key === 'min-cluster-size')) {
+      node.cluster.runtime.membership.setMinClusterSize(Math.max(1, config.raw.service.minClusterSize));
+    }
     return 'ok';
   };
   infoRegistry.set('get-config', get);
