@@ -138,28 +138,166 @@ export interface AsMsg {
 }
 
 /**
+ * Where the key fields of a message parsed by parseMessage lie in its buffer, found while its
+ * fields were checked: single-record requests are decoded from these without a MsgField object
+ * per field (`fields` is made only when something asks for it). -1 = no such field. For a type
+ * sent twice, `last*` is the last one (what decodeKeyed takes) and `first*` the first (what
+ * findField answers).
+ */
+export interface KeyFieldPositions {
+  readonly firstNamespaceAt: number;
+  readonly firstNamespaceEnd: number;
+  readonly lastNamespaceAt: number;
+  readonly lastNamespaceEnd: number;
+  readonly firstDigestAt: number;
+  readonly firstDigestEnd: number;
+  readonly lastDigestAt: number;
+  readonly lastDigestEnd: number;
+  readonly lastSetAt: number;
+  readonly lastSetEnd: number;
+  readonly lastKeyAt: number;
+  readonly lastKeyEnd: number;
+  readonly lastFilterAt: number;
+  readonly lastFilterEnd: number;
+  readonly hasUdfFilename: boolean;
+}
+
+/**
+ * A message from parseMessage: its fields are walked (and checked) once, the key fields' positions
+ * kept as numbers, and the MsgField objects made only when `fields` is first read (the request
+ * buffer outlives the message: a connection retires its read buffer while an answer is pending).
+ */
+class ParsedMessage implements AsMsg, KeyFieldPositions {
+  resultCode: number;
+  generation: number;
+  recordTtl: number;
+  transactionTtl: number;
+  ops: MsgOp[] = [];
+  firstNamespaceAt = -1;
+  firstNamespaceEnd = -1;
+  lastNamespaceAt = -1;
+  lastNamespaceEnd = -1;
+  firstDigestAt = -1;
+  firstDigestEnd = -1;
+  lastDigestAt = -1;
+  lastDigestEnd = -1;
+  lastSetAt = -1;
+  lastSetEnd = -1;
+  lastKeyAt = -1;
+  lastKeyEnd = -1;
+  lastFilterAt = -1;
+  lastFilterEnd = -1;
+  hasUdfFilename = false;
+  private fieldList: MsgField[] | undefined = undefined;
+
+  constructor(
+    readonly buf: Buffer,
+    public info1: number,
+    public info2: number,
+    public info3: number,
+    public info4: number,
+    at: number,
+    /** where the fields start in `buf`, and how many there are */
+    private readonly fieldsAt: number,
+    private readonly nFields: number,
+  ) {
+    this.resultCode = buf[at + 5]!;
+    this.generation = u32be(buf, at + 6);
+    this.recordTtl = u32be(buf, at + 10);
+    this.transactionTtl = u32be(buf, at + 14);
+  }
+
+  /** The fields as objects, made when first asked for (a caller may then change the list). */
+  get fields(): MsgField[] {
+    if (this.fieldList === undefined) {
+      const list: MsgField[] = [];
+      let p = this.fieldsAt;
+      for (let i = 0; i < this.nFields; i++) {
+        const size = u32be(this.buf, p);
+        list.push({ type: this.buf[p + 4]!, start: p + 5, end: p + 4 + size });
+        p += 4 + size;
+      }
+      this.fieldList = list;
+    }
+    return this.fieldList;
+  }
+
+  set fields(list: MsgField[]) {
+    this.fieldList = list;
+  }
+
+  /** The key field positions, while nobody has been handed the field list (which they may change). */
+  positions(): KeyFieldPositions | undefined {
+    return this.fieldList === undefined ? this : undefined;
+  }
+}
+
+/** The big-endian u32 at buf[at] (the caller has checked at + 4 <= the message's end). */
+function u32be(buf: Buffer, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
+}
+
+/**
+ * The key field positions of a message parseMessage made whose field list nobody has asked for;
+ * undefined for any other message (read its `fields`).
+ */
+export function keyFieldPositions(msg: AsMsg): KeyFieldPositions | undefined {
+  return msg instanceof ParsedMessage ? msg.positions() : undefined;
+}
+
+/**
  * Parses an as_msg whose body spans buf[start, end). Throws AsError(PARAMETER) when the fields and
  * ops do not exactly consume the body, as the reference server does.
  */
 export function parseMessage(buf: Buffer, start: number, end: number): AsMsg {
   if (end - start < MSG_HEADER_BYTES) throw new AsError(ResultCode.PARAMETER, 'message shorter than header');
-  const nFields = buf.readUInt16BE(start + 18);
-  const nOps = buf.readUInt16BE(start + 20);
-  const msg: AsMsg = {
-    info1: buf[start + 1]!,
-    info2: buf[start + 2]!,
-    info3: buf[start + 3]!,
-    info4: buf[start + 4]!,
-    resultCode: buf[start + 5]!,
-    generation: buf.readUInt32BE(start + 6),
-    recordTtl: buf.readUInt32BE(start + 10),
-    transactionTtl: buf.readUInt32BE(start + 14),
-    fields: [],
-    ops: [],
-    buf,
-  };
+  const nFields = (buf[start + 18]! << 8) | buf[start + 19]!;
+  const nOps = (buf[start + 20]! << 8) | buf[start + 21]!;
   // header_sz is not trusted: the reference server always uses 22
-  const p = parseFieldsAndOps(buf, start + MSG_HEADER_BYTES, end, nFields, nOps, msg);
+  let p = start + MSG_HEADER_BYTES;
+  const msg = new ParsedMessage(buf, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!, buf[start + 4]!, start, p, nFields);
+  for (let i = 0; i < nFields; i++) {
+    if (p + 5 > end) throw new AsError(ResultCode.PARAMETER, 'field header past end');
+    const size = u32be(buf, p);
+    if (size < 1 || p + 4 + size > end) throw new AsError(ResultCode.PARAMETER, 'field past end');
+    const at = p + 5;
+    const fieldEnd = p + 4 + size;
+    switch (buf[p + 4]!) {
+      case FieldType.NAMESPACE:
+        if (msg.firstNamespaceAt < 0) {
+          msg.firstNamespaceAt = at;
+          msg.firstNamespaceEnd = fieldEnd;
+        }
+        msg.lastNamespaceAt = at;
+        msg.lastNamespaceEnd = fieldEnd;
+        break;
+      case FieldType.DIGEST:
+        if (msg.firstDigestAt < 0) {
+          msg.firstDigestAt = at;
+          msg.firstDigestEnd = fieldEnd;
+        }
+        msg.lastDigestAt = at;
+        msg.lastDigestEnd = fieldEnd;
+        break;
+      case FieldType.SET:
+        msg.lastSetAt = at;
+        msg.lastSetEnd = fieldEnd;
+        break;
+      case FieldType.KEY:
+        msg.lastKeyAt = at;
+        msg.lastKeyEnd = fieldEnd;
+        break;
+      case FieldType.FILTER:
+        msg.lastFilterAt = at;
+        msg.lastFilterEnd = fieldEnd;
+        break;
+      case FieldType.UDF_FILENAME:
+        msg.hasUdfFilename = true;
+        break;
+    }
+    p = fieldEnd;
+  }
+  p = parseFieldsAndOps(buf, p, end, 0, nOps, msg);
   if (p !== end) throw new AsError(ResultCode.PARAMETER, 'trailing bytes after ops');
   return msg;
 }

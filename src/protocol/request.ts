@@ -10,7 +10,7 @@
  *
  * Info requests are a different proto type (1) and are decoded by the server's info protocol.
  */
-import { FieldType, Info1, Info2, isUtf8Bytes, MAX_NAMESPACE_NAME_BYTES, MAX_SET_NAME_BYTES, type AsMsg } from './message.js';
+import { FieldType, Info1, Info2, isUtf8Bytes, keyFieldPositions, MAX_NAMESPACE_NAME_BYTES, MAX_SET_NAME_BYTES, type AsMsg, type KeyFieldPositions } from './message.js';
 import { Particle } from './particle.js';
 import { AsError, ResultCode } from './result-codes.js';
 
@@ -26,7 +26,8 @@ export type KeyedKind = 'read' | 'write' | 'delete' | 'udf';
  */
 export function requestKind(msg: AsMsg): RequestKind {
   if (msg.info1 & Info1.BATCH) return 'batch';
-  if (!hasField(msg, FieldType.DIGEST)) return 'scan';
+  const at = keyFieldPositions(msg);
+  if (!(at ? at.firstDigestAt >= 0 : hasField(msg, FieldType.DIGEST))) return 'scan';
   return keyedKind(msg);
 }
 
@@ -34,7 +35,8 @@ export function requestKind(msg: AsMsg): RequestKind {
 export function keyedKind(msg: AsMsg): KeyedKind {
   if (!(msg.info2 & Info2.WRITE)) return 'read';
   if (msg.info2 & Info2.DELETE) return 'delete';
-  return hasField(msg, FieldType.UDF_FILENAME) ? 'udf' : 'write';
+  const at = keyFieldPositions(msg);
+  return (at ? at.hasUdfFilename : hasField(msg, FieldType.UDF_FILENAME)) ? 'udf' : 'write';
 }
 
 /** A user key as the client sent it (field 2): particle type and value bytes (a view). */
@@ -98,61 +100,106 @@ export interface KeyedRequest<N> {
  * (UNSUPPORTED_FEATURE). Throws AsError with that code.
  */
 export function decodeKeyed<N>(msg: AsMsg, resolver: NamespaceResolver<N>): KeyedRequest<N> {
-  let nsAt = -1;
-  let digestAt = -1;
-  let setAt = -1;
-  let keyAt = -1;
-  let filterAt = -1;
-  const fields = msg.fields;
-  for (let i = 0; i < fields.length; i++) {
-    switch (fields[i]!.type) {
-      case FieldType.NAMESPACE:
-        nsAt = i;
-        break;
-      case FieldType.DIGEST:
-        digestAt = i;
-        break;
-      case FieldType.SET:
-        setAt = i;
-        break;
-      case FieldType.KEY:
-        keyAt = i;
-        break;
-      case FieldType.FILTER:
-        filterAt = i;
-        break;
-    }
-  }
+  // the field positions parseMessage noted, else (a batch row, a message whose fields were handed out) a walk of its fields
+  const at = keyFieldPositions(msg) ?? walkKeyFields(msg);
   const buf = msg.buf;
-  if (nsAt < 0) throw new AsError(ResultCode.NAMESPACE, 'no namespace');
-  const nsField = fields[nsAt]!;
-  const nsLen = nsField.end - nsField.start;
+  if (at.lastNamespaceAt < 0) throw new AsError(ResultCode.NAMESPACE, 'no namespace');
+  const nsStart = at.lastNamespaceAt;
+  const nsEnd = at.lastNamespaceEnd;
+  const nsLen = nsEnd - nsStart;
   if (nsLen === 0 || nsLen > MAX_NAMESPACE_NAME_BYTES) throw new AsError(ResultCode.NAMESPACE);
-  const ns = resolver.namespaceAt ? resolver.namespaceAt(buf, nsField.start, nsField.end) : resolver.namespace(buf.toString('utf8', nsField.start, nsField.end));
+  const ns = resolver.namespaceAt ? resolver.namespaceAt(buf, nsStart, nsEnd) : resolver.namespace(buf.toString('utf8', nsStart, nsEnd));
   if (ns === undefined) throw new AsError(ResultCode.NAMESPACE);
-  const digestField = digestAt >= 0 ? fields[digestAt]! : undefined;
-  if (!digestField || digestField.end - digestField.start !== 20) throw new AsError(ResultCode.PARAMETER, 'bad digest');
+  if (at.lastDigestAt < 0 || at.lastDigestEnd - at.lastDigestAt !== 20) throw new AsError(ResultCode.PARAMETER, 'bad digest');
   let setName = '';
-  if (setAt >= 0) {
-    const f = fields[setAt]!;
-    if (f.end - f.start > MAX_SET_NAME_BYTES) throw new AsError(ResultCode.PARAMETER, 'set name too long');
+  if (at.lastSetAt >= 0) {
+    const start = at.lastSetAt;
+    const end = at.lastSetEnd;
+    if (end - start > MAX_SET_NAME_BYTES) throw new AsError(ResultCode.PARAMETER, 'set name too long');
     // set names are strings: bytes that are not UTF-8 would be rewritten, so they are refused
-    if (!isUtf8Bytes(buf, f.start, f.end - f.start)) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
-    setName = setNameAt(buf, f.start, f.end);
+    if (!isUtf8Bytes(buf, start, end - start)) throw new AsError(ResultCode.PARAMETER, 'set name is not valid UTF-8');
+    setName = setNameAt(buf, start, end);
   }
   let key: UserKey | undefined;
-  if (keyAt >= 0) {
-    const f = fields[keyAt]!;
-    if (f.end > f.start) {
-      const type = buf[f.start]!;
-      const value = buf.subarray(f.start + 1, f.end);
-      if (type === Particle.INTEGER && value.length !== 8) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'integer key must be 8 bytes');
-      if (type === Particle.FLOAT && value.length !== 8) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'double key must be 8 bytes');
-      key = { type, value };
+  if (at.lastKeyAt >= 0 && at.lastKeyEnd > at.lastKeyAt) {
+    const start = at.lastKeyAt;
+    const type = buf[start]!;
+    const value = buf.subarray(start + 1, at.lastKeyEnd);
+    if (type === Particle.INTEGER && value.length !== 8) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'integer key must be 8 bytes');
+    if (type === Particle.FLOAT && value.length !== 8) throw new AsError(ResultCode.UNSUPPORTED_FEATURE, 'double key must be 8 bytes');
+    key = { type, value };
+  }
+  const filter = at.lastFilterAt >= 0 ? buf.subarray(at.lastFilterAt, at.lastFilterEnd) : undefined;
+  return new DecodedKeyed(keyedKind(msg), msg, ns, at.lastDigestAt, setName, key, filter);
+}
+
+/**
+ * walkKeyFields' answer, reused: decodeKeyed reads it before anything else can call it (a batch
+ * row costs no object for it).
+ */
+const walked = {
+  firstNamespaceAt: -1,
+  firstNamespaceEnd: -1,
+  lastNamespaceAt: -1,
+  lastNamespaceEnd: -1,
+  firstDigestAt: -1,
+  firstDigestEnd: -1,
+  lastDigestAt: -1,
+  lastDigestEnd: -1,
+  lastSetAt: -1,
+  lastSetEnd: -1,
+  lastKeyAt: -1,
+  lastKeyEnd: -1,
+  lastFilterAt: -1,
+  lastFilterEnd: -1,
+  hasUdfFilename: false,
+};
+
+/** The key field positions of any message, from its field list (decodeKeyed's way for batch rows); valid until the next call. */
+function walkKeyFields(msg: AsMsg): KeyFieldPositions {
+  const at = walked;
+  at.firstNamespaceAt = at.firstNamespaceEnd = at.lastNamespaceAt = at.lastNamespaceEnd = -1;
+  at.firstDigestAt = at.firstDigestEnd = at.lastDigestAt = at.lastDigestEnd = -1;
+  at.lastSetAt = at.lastSetEnd = at.lastKeyAt = at.lastKeyEnd = at.lastFilterAt = at.lastFilterEnd = -1;
+  at.hasUdfFilename = false;
+  const fields = msg.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    switch (f.type) {
+      case FieldType.NAMESPACE:
+        if (at.firstNamespaceAt < 0) {
+          at.firstNamespaceAt = f.start;
+          at.firstNamespaceEnd = f.end;
+        }
+        at.lastNamespaceAt = f.start;
+        at.lastNamespaceEnd = f.end;
+        break;
+      case FieldType.DIGEST:
+        if (at.firstDigestAt < 0) {
+          at.firstDigestAt = f.start;
+          at.firstDigestEnd = f.end;
+        }
+        at.lastDigestAt = f.start;
+        at.lastDigestEnd = f.end;
+        break;
+      case FieldType.SET:
+        at.lastSetAt = f.start;
+        at.lastSetEnd = f.end;
+        break;
+      case FieldType.KEY:
+        at.lastKeyAt = f.start;
+        at.lastKeyEnd = f.end;
+        break;
+      case FieldType.FILTER:
+        at.lastFilterAt = f.start;
+        at.lastFilterEnd = f.end;
+        break;
+      case FieldType.UDF_FILENAME:
+        at.hasUdfFilename = true;
+        break;
     }
   }
-  const filter = filterAt >= 0 ? buf.subarray(fields[filterAt]!.start, fields[filterAt]!.end) : undefined;
-  return new DecodedKeyed(keyedKind(msg), msg, ns, digestField.start, setName, key, filter);
+  return at;
 }
 
 /** A KeyedRequest whose digest view is made only when something asks for it (a lookup reads `digestAt`). */

@@ -9,7 +9,7 @@ import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/runtime/c
 import { parseNodeId, type NodeId } from '../cluster/node-id.js';
 import { joinAddress, type PeerTls } from '../cluster/net/peer-net.js';
 import { isBlacklisted, loadTlsContexts, onTlsContextChange, type TlsContext } from './tls-contexts.js';
-import { FieldType, Info3, parseMessage, type AsMsg } from '../protocol/message.js';
+import { FieldType, Info3, keyFieldPositions, parseMessage, type AsMsg } from '../protocol/message.js';
 import { ResponseBuilder, simpleReply } from '../protocol/response-builder.js';
 import { ResultCode, resultCodeOf } from '../protocol/result-codes.js';
 import { packShipped, shipCurrent } from '../namespace/record-transfer.js';
@@ -336,6 +336,8 @@ const NO_NODES: readonly NodeId[] = [];
 
 /** The namespace a message names, resolved in place (no string per request); undefined when absent here. */
 function namespaceOf(node: StratoNode, msg: AsMsg): Namespace | undefined {
+  const at = keyFieldPositions(msg);
+  if (at) return at.firstNamespaceAt < 0 ? undefined : node.namespaceAt(msg.buf, at.firstNamespaceAt, at.firstNamespaceEnd);
   const fields = msg.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
@@ -346,6 +348,8 @@ function namespaceOf(node: StratoNode, msg: AsMsg): Namespace | undefined {
 
 /** The partition of the message's digest (its first digest field), or -1 without a 20-byte one. */
 function partitionOfMessage(msg: AsMsg): number {
+  const at = keyFieldPositions(msg);
+  if (at) return at.firstDigestAt >= 0 && at.firstDigestEnd - at.firstDigestAt === 20 ? partitionOf(msg.buf, at.firstDigestAt) : -1;
   const fields = msg.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;

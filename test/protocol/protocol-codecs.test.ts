@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AsBytes, AsGeoJson, AsMap, AsSpecial, LIST_FLAGS, MsgpackError, pack, unpack, type AsValue } from '../../src/protocol/msgpack.js';
-import { parseMessage, Info1 } from '../../src/protocol/message.js';
+import { parseMessage, FieldType, Info1, Info2, type AsMsg } from '../../src/protocol/message.js';
+import { decodeKeyed, requestKind } from '../../src/protocol/request.js';
 import { AsError, ResultCode } from '../../src/protocol/result-codes.js';
 import { ResponseBuilder, simpleReply } from '../../src/protocol/response-builder.js';
 import { computeDigest, partitionOf } from '../../src/util/digest.js';
@@ -96,6 +97,64 @@ test('a message is parsed with fields and ops as views of the request', () => {
   );
   assert.equal(msg.ops[0]!.name, 'bin');
   assert.equal(msg.ops[0]!.opType, 1);
+});
+
+test('a parsed message is decoded from the field positions its parse noted, as from its field list, repeated fields included', () => {
+  const ns = { name: 'test' };
+  const resolver = { namespace: (n: string) => (n === 'test' ? ns : n === 'other' ? { name: 'other' } : undefined) };
+  const fields = [
+    { type: FieldType.NAMESPACE, data: Buffer.from('other') },
+    { type: FieldType.DIGEST, data: Buffer.alloc(20, 1) },
+    { type: FieldType.SET, data: Buffer.from('first') },
+    { type: FieldType.KEY, data: Buffer.from([Particle.STRING, 0x61]) },
+    { type: FieldType.NAMESPACE, data: Buffer.from('test') },
+    { type: FieldType.DIGEST, data: Buffer.alloc(20, 2) },
+    { type: FieldType.SET, data: Buffer.from('second') },
+    { type: FieldType.FILTER, data: Buffer.from([0x93, 0x01, 0x01, 0x01]) },
+  ];
+  const frame = encodeMessage({ info1: Info1.READ }, fields, []);
+  const fromPositions = decodeKeyed(parseMessage(frame, 8, frame.length), resolver);
+  // the same message as a plain object with its field list (how batch rows come): walked
+  const parsed = parseMessage(frame, 8, frame.length);
+  const plain: AsMsg = { ...parsed, fields: parsed.fields.slice(), ops: parsed.ops, buf: parsed.buf };
+  const fromList = decodeKeyed(plain, resolver);
+  for (const req of [fromPositions, fromList]) {
+    // the last of a repeated field counts, as the reference server's field walk leaves it
+    assert.equal(req.ns, ns);
+    assert.deepEqual(req.digest, Buffer.alloc(20, 2));
+    assert.equal(req.setName, 'second');
+    assert.deepEqual(req.key, { type: Particle.STRING, value: Buffer.from('a') });
+    assert.deepEqual(req.filter, Buffer.from([0x93, 0x01, 0x01, 0x01]));
+    assert.equal(req.kind, 'read');
+  }
+  assert.equal(fromPositions.digestAt, fromList.digestAt);
+  assert.equal(requestKind(parsed), 'read');
+});
+
+test('a field list read after parsing lists every field in order, and a list its holder changed is what decoding reads', () => {
+  const ns = { name: 'test' };
+  const resolver = { namespace: (n: string) => (n === 'test' ? ns : undefined) };
+  const frame = encodeMessage({ info1: Info1.READ }, [...keyFields('test', 'set', Buffer.alloc(20, 7)), { type: FieldType.TRID, data: Buffer.alloc(8) }], []);
+  const msg = parseMessage(frame, 8, frame.length);
+  assert.deepEqual(
+    msg.fields.map((f) => [f.type, frame.toString('latin1', f.start, f.end).length]),
+    [
+      [FieldType.NAMESPACE, 4],
+      [FieldType.SET, 3],
+      [FieldType.DIGEST, 20],
+      [FieldType.TRID, 8],
+    ],
+  );
+  assert.equal(msg.fields, msg.fields, 'the list is made once');
+  // a holder that drops the set field: the request is decoded from the list it left
+  msg.fields.splice(1, 1);
+  assert.equal(decodeKeyed(msg, resolver).setName, '');
+  const udf = encodeMessage({ info2: Info2.WRITE }, [...keyFields('test', 'set', Buffer.alloc(20, 7)), { type: FieldType.UDF_FILENAME, data: Buffer.from('m') }], []);
+  assert.equal(requestKind(parseMessage(udf, 8, udf.length)), 'udf');
+  const scan = encodeMessage({ info1: Info1.READ }, [{ type: FieldType.NAMESPACE, data: Buffer.from('test') }], []);
+  assert.equal(requestKind(parseMessage(scan, 8, scan.length)), 'scan');
+  const noNamespace = encodeMessage({ info1: Info1.READ }, [{ type: FieldType.DIGEST, data: Buffer.alloc(20) }], []);
+  assert.throws(() => decodeKeyed(parseMessage(noNamespace, 8, noNamespace.length), resolver), (e: unknown) => e instanceof AsError && e.code === ResultCode.NAMESPACE);
 });
 
 test('bodies whose counts disagree with their bytes are PARAMETER errors', () => {
