@@ -5,7 +5,7 @@
  */
 import { AsError, ResultCode } from './result-codes.js';
 import { FieldType, Info1, parseFieldsAndOps, type AsMsg, type MsgField } from './message.js';
-import { fieldText, keyedKind, type KeyedKind, type NamespaceResolver } from './request.js';
+import { keyedKind, type KeyedKind, type NamespaceResolver } from './request.js';
 
 export const BatchFlag = {
   INLINE_DATA_IN_MEMORY: 0x01,
@@ -40,6 +40,17 @@ export interface BatchRequest<N> {
   rows: BatchRow<N>[];
 }
 
+/** The namespace a row names (a lookup by its bytes where the resolver offers one: no string per row). */
+function rowNamespace<N>(msg: AsMsg, node: NamespaceResolver<N>): N | undefined {
+  const fields = msg.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f.type !== FieldType.NAMESPACE) continue;
+    return node.namespaceAt ? node.namespaceAt(msg.buf, f.start, f.end) : node.namespace(msg.buf.toString('utf8', f.start, f.end));
+  }
+  return undefined;
+}
+
 /**
  * Parses and validates every row up front, so a malformed batch is refused whole (PARAMETER)
  * before any row runs, as the reference server does.
@@ -71,7 +82,24 @@ export function parseBatchRequest<N>(parent: AsMsg, node: NamespaceResolver<N>, 
     const digestField: MsgField = { type: FieldType.DIGEST, start: digestStart, end: digestStart + 20 };
     if (rowFlags & RowFlag.REPEAT) {
       if (!prev || prevHadKey) throw new AsError(ResultCode.PARAMETER, 'illegal repeat row');
-      const msg: AsMsg = { ...prev.msg, fields: prev.msg.fields.map((f) => (f.type === FieldType.DIGEST ? digestField : f)) };
+      // the predecessor's message with this row's digest (in every digest field it has), built as
+      // the same literal shape as a row of its own: the transaction code's reads stay monomorphic
+      const p0 = prev.msg;
+      const fields = p0.fields.slice();
+      for (let k = 0; k < fields.length; k++) if (fields[k]!.type === FieldType.DIGEST) fields[k] = digestField;
+      const msg: AsMsg = {
+        info1: p0.info1,
+        info2: p0.info2,
+        info3: p0.info3,
+        info4: p0.info4,
+        resultCode: 0,
+        generation: p0.generation,
+        recordTtl: p0.recordTtl,
+        transactionTtl: p0.transactionTtl,
+        fields,
+        ops: p0.ops,
+        buf,
+      };
       rows.push({ index, msg, kind: prev.kind, ns: prev.ns, digestAt: digestStart });
       continue;
     }
@@ -114,8 +142,7 @@ export function parseBatchRequest<N>(parent: AsMsg, node: NamespaceResolver<N>, 
     p += 4;
     if (nFields === 0) nFields = 1; // very old clients
     p = parseFieldsAndOps(buf, p, end, nFields, nOps, msg);
-    const nsName = fieldText(msg, FieldType.NAMESPACE);
-    const ns = nsName === undefined ? undefined : node.namespace(nsName);
+    const ns = rowNamespace(msg, node);
     if (ns === undefined) throw new AsError(ResultCode.PARAMETER, 'row namespace missing or unknown');
     if (parentFilter && !msg.fields.some((f) => f.type === FieldType.FILTER)) msg.fields.push(parentFilter);
     prevHadKey = msg.fields.some((f) => f.type === FieldType.KEY);

@@ -187,3 +187,24 @@ test('a batch request names each row with its kind and resolved namespace; an un
   const unknown = encodeBatchGet('nosuch', 'b', digests);
   assert.deepEqual(await answerCodes(unknown), [ResultCode.PARAMETER]);
 });
+
+test('a repeat batch row is its predecessor\'s message with its own digest, and says where the digest is', () => {
+  const digests = [0, 1, 2, 3].map((i) => computeDigest('b', Particle.STRING, Buffer.from(`r${i}`)));
+  const frame = encodeBatchGet('test', 'b', digests); // rows after the first are REPEAT rows
+  const req = parseBatchRequest(parseMessage(frame, 8, frame.length), server.node, 0);
+  assert.equal(req.rows.length, 4);
+  const first = req.rows[0]!.msg;
+  req.rows.forEach((row, i) => {
+    assert.equal(row.index, i);
+    assert.deepEqual(frame.subarray(row.digestAt, row.digestAt + 20), digests[i]);
+    const digestFields = row.msg.fields.filter((f) => f.type === FieldType.DIGEST);
+    assert.equal(digestFields.length, 1);
+    assert.deepEqual(row.msg.buf.subarray(digestFields[0]!.start, digestFields[0]!.end), digests[i]);
+    assert.deepEqual(
+      row.msg.fields.filter((f) => f.type !== FieldType.DIGEST),
+      first.fields.filter((f) => f.type !== FieldType.DIGEST),
+    );
+    assert.deepEqual([row.msg.info1, row.msg.info2, row.msg.info3, row.msg.ops], [first.info1, first.info2, first.info3, first.ops]);
+    assert.equal(row.ns, server.node.namespace('test'));
+  });
+});
