@@ -217,7 +217,7 @@ export class ClusterRouter implements NodeRouter {
       const ns = namespaceOf(this.node, msg);
       const pid = partitionOfMessage(msg);
       const np = ns === undefined || pid < 0 ? undefined : rt.partitions.get(ns.name);
-      if (np !== undefined && np.servingNode(pid) === rt.nodeId && np.pendingDuplicates(pid).length === 0) {
+      if (np !== undefined && np.self === rt.nodeId && np.servesCleanly(pid)) {
         return this.runRowHere(ns!, pid, msg, rowIndex, out, pending);
       }
     }

@@ -66,6 +66,8 @@ export class RuntimeSim {
   readonly nodes: SimNode[] = [];
   /** key → highest last-update stamp of an acknowledged write */
   readonly acked = new Map<number, number>();
+  /** invariants seen broken while the load ran (reported by check()) */
+  private readonly violations: string[] = [];
   readonly warnings: string[] = [];
   writesTried = 0;
   private stamp = 0;
@@ -185,6 +187,8 @@ export class RuntimeSim {
     const np = s.rt.partitions.get(NS)!;
     if (np.servingNode(pid) !== s.id) return;
     const dups = np.pendingDuplicates(pid);
+    // mid-migration too, the batch row check's one byte says what the two reads it stands for say
+    if (np.servesCleanly(pid) !== (dups.length === 0)) this.violations.push(`pid ${pid}: ${s.host} servesCleanly ${np.servesCleanly(pid)} with ${dups.length} duplicates to merge`);
     if (dups.length > 0) s.data.applyDuplicates(NS, await s.rt.fetchDuplicates(NS, digest, dups, 2000));
     if (!s.up || s.rt.partitions.get(NS)!.servingNode(pid) !== s.id) return;
     const existing = s.ns.findLive(digest);
@@ -209,7 +213,7 @@ export class RuntimeSim {
 
   /** Everything that must hold once the cluster has settled; returns the violations. */
   check(): string[] {
-    const problems: string[] = [];
+    const problems: string[] = this.violations.slice(0, 10);
     const up = this.nodes.filter((n) => n.up);
     const keys = new Set(up.map((n) => n.rt.clusterView.clusterKey));
     if (keys.size !== 1) problems.push(`nodes disagree on the cluster key: ${[...keys].map((k) => k.toString(16))}`);
@@ -231,6 +235,14 @@ export class RuntimeSim {
       for (const n of up) {
         const have = snapshot(n.ns, pid);
         if (row.includes(n.id) ? have !== want : have !== '') problems.push(`pid ${pid}: ${n.host}'s copy differs from the master's`);
+      }
+    }
+    for (const n of up) {
+      const np = n.rt.partitions.get(NS)!;
+      for (let pid = 0; pid < N_PARTITIONS; pid++) {
+        if (np.servesCleanly(pid) === (np.servingNode(pid) === n.id && np.pendingDuplicates(pid).length === 0)) continue;
+        problems.push(`pid ${pid}: ${n.host}'s servesCleanly disagrees with its serving node and duplicates`);
+        break;
       }
     }
     for (const [key, stamp] of this.acked) {

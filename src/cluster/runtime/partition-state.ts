@@ -36,6 +36,12 @@ export class NamespacePartitions {
   private progress: PartitionProgress[] = [];
   /** who serves each partition (working master until its handoff, then the new master) */
   private serving: NodeId[] = [];
+  /**
+   * 1 where this node serves the partition and has no duplicates left to merge (servingNode is
+   * self, pendingDuplicates empty): what a batch row checks, in one byte of a 4 KiB array where
+   * reading the serving node and the partition's progress object missed the cache per row
+   */
+  private readonly servedClean = new Uint8Array(N_PARTITIONS);
   /** this node's own versions: what it sends at the next exchange */
   private mine: PartitionVersion[] = new Array<PartitionVersion>(N_PARTITIONS).fill(NULL_VERSION);
   /** migrations this node sent / received under the current plan, for statistics */
@@ -78,6 +84,7 @@ export class NamespacePartitions {
     this.plan = plan;
     this.progress = plan.partitions.map((pp) => new PartitionProgress(pp));
     this.serving = plan.partitions.map((pp) => (pp.workingMaster === 0n || this.progress[pp.pid]!.ready ? pp.replicas[0]! : pp.workingMaster));
+    for (let pid = 0; pid < N_PARTITIONS; pid++) this.refreshServedClean(pid);
     this.txInitial = 0;
     this.rxInitial = 0;
     this.unready = 0;
@@ -136,6 +143,16 @@ export class NamespacePartitions {
       outcome.dropSelf = !p.plan.replicas.includes(this.self);
     }
     this.mine[m.pid] = this.table.get(this.self, m.pid);
+    this.refreshServedClean(m.pid);
+  }
+
+  private refreshServedClean(pid: number): void {
+    this.servedClean[pid] = this.servingNode(pid) === this.self && this.pendingDuplicates(pid).length === 0 ? 1 : 0;
+  }
+
+  /** This node serves `pid` and has no duplicates of it left to merge (what servingNode and pendingDuplicates say). */
+  servesCleanly(pid: number): boolean {
+    return this.servedClean[pid] === 1;
   }
 
   /** Migrations this node may start now as their sender (of the given partitions, or all). */
