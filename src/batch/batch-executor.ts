@@ -47,19 +47,53 @@ const LATENCY_GROUP_ROWS = SLICE_CHECK_ROWS;
 export const PREFETCH_ROWS = 32;
 const prefetchOffsets = new Int32Array(PREFETCH_ROWS);
 const prefetchIds = new Int32Array(PREFETCH_ROWS);
+/**
+ * For row `from + j` of the group last prefetched, the index in prefetchIds of the entry found for
+ * it, -1 for a row left out (another namespace)
+ */
+const prefetchSlots = new Int32Array(PREFETCH_ROWS);
+/** the prefetched namespace's index mutation count when its entries were found */
+let prefetchMutations = -1;
+/**
+ * The rows of the batch that prefetched last: batches interleave (one waits for a flush, an
+ * offload or a proxied row while another runs), so a batch hints its rows only while the slots
+ * are still its own
+ */
+let prefetchOwner: readonly BatchRow<Namespace>[] | undefined;
 /** keeps the prefetch's reads observable */
 let prefetchSink = 0;
 
-/** Prefetches rows [from, from + PREFETCH_ROWS) that share the first one's namespace. */
+/**
+ * Prefetches rows [from, from + PREFETCH_ROWS) that share the first one's namespace; the entries
+ * found are handed to the rows as they run ({@link hintRow}).
+ */
 function prefetchRows(rows: readonly BatchRow<Namespace>[], from: number): void {
   const ns = rows[from]!.ns;
   const end = Math.min(rows.length, from + PREFETCH_ROWS);
   let n = 0;
   for (let i = from; i < end; i++) {
     const row = rows[i]!;
-    if (row.ns === ns) prefetchOffsets[n++] = row.digestAt;
+    if (row.ns === ns) {
+      prefetchSlots[i - from] = n;
+      prefetchOffsets[n++] = row.digestAt;
+    } else prefetchSlots[i - from] = -1;
   }
   prefetchSink ^= ns.prefetch(rows[from]!.msg.buf, prefetchOffsets, n, prefetchIds);
+  prefetchMutations = ns.index.mutations;
+  prefetchOwner = rows;
+}
+
+/**
+ * Hands row `i` of `rows` the entry its prefetch found (the group begins at a multiple of
+ * PREFETCH_ROWS), unless another batch has prefetched since. The namespace uses it only if its
+ * index has not changed since the prefetch (Namespace.hintLookup); the caller clears it after the
+ * row's synchronous run.
+ */
+function hintRow(rows: readonly BatchRow<Namespace>[], i: number): void {
+  if (prefetchOwner !== rows) return;
+  const slot = prefetchSlots[i % PREFETCH_ROWS]!;
+  const row = rows[i]!;
+  if (slot >= 0) row.ns.hintLookup(row.msg.buf, row.digestAt, prefetchIds[slot]!, prefetchMutations);
 }
 
 
@@ -180,14 +214,21 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     }
     if (refused !== 0) code = refused;
     else if (opts.router) {
+      hintRow(rows, i);
       const r = opts.router.batchRow(row.msg, row.index, out, pending);
+      // a row that waits looks its record up itself once it runs
+      row.ns.clearLookupHint();
       if (typeof r === 'number') code = r;
       else {
         if (!waited) endGroup(performance.now());
         waited = true;
         code = await r;
       }
-    } else code = executeSingleRecord(node, row.msg, out, row.index, true);
+    } else {
+      hintRow(rows, i);
+      code = executeSingleRecord(node, row.msg, out, row.index, true);
+      row.ns.clearLookupHint();
+    }
     // every row is counted here, also one proxied to another node; a refused row is answered here
     answerBatchRow(out, row.ns.stats, row.kind, row.index, code, refused !== 0);
     groupRows++;

@@ -101,6 +101,12 @@ export class PrimaryIndex {
   private freeHead = NONE;
   private nextUnused = 0;
   private liveCount = 0;
+  /**
+   * Counts the changes of which digest maps to which entry id (every insert, removal and clear; not
+   * changes of an entry's metadata, nor bucket growth, which keeps the ids). An id found for a
+   * digest is still that digest's entry (or the digest still absent) while this is unchanged.
+   */
+  mutations = 0;
   /** every partition's bucket heads, each partition a region [bucketStart, bucketStart + bucketCount) */
   private heads = new Uint32Array(0);
   /** first unused slot of `heads` (regions are taken at the end) */
@@ -222,6 +228,7 @@ export class PrimaryIndex {
     this.heads[b] = id;
     this.counts[pid]!++;
     this.liveCount++;
+    this.mutations++;
     return id;
   }
 
@@ -293,6 +300,7 @@ export class PrimaryIndex {
         this.freeHead = id;
         this.counts[pid]!--;
         this.liveCount--;
+        this.mutations++;
         return true;
       }
       prev = id;
@@ -402,6 +410,7 @@ export class PrimaryIndex {
 
   /** Removes every entry (used by tests and namespace truncation). */
   clear(): void {
+    this.mutations++;
     this.chunks = [];
     this.freeHead = NONE;
     this.nextUnused = 0;

@@ -108,6 +108,15 @@ export class Namespace {
    */
   readonly records: RecordLife;
 
+  /**
+   * The entry id a batch row's prefetch found for the digest at hintDigests[hintAt] (see
+   * {@link hintLookup}); hintDigests undefined when there is none.
+   */
+  private hintDigests: Buffer | undefined = undefined;
+  private hintAt = -1;
+  private hintId = -1;
+  private hintMutations = -1;
+
   /** Bytes the namespace's secondary indexes hold; the sindex layer installs its figure here. */
   private sindexBytes: () => number = () => 0;
 
@@ -197,7 +206,10 @@ export class Namespace {
    * reference server does until nsup reaps it).
    */
   findForRead(digest: Buffer, dOff = 0): number {
-    const id = this.index.find(digest, dOff);
+    const index = this.index;
+    // a batch row's entry as its prefetch found it, unless the index changed since (used once)
+    const id = digest === this.hintDigests && dOff === this.hintAt && index.mutations === this.hintMutations ? this.hintId : index.find(digest, dOff);
+    this.hintDigests = undefined;
     if (id < 0 || this.isTombstone(id)) return -1;
     if (this.isTruncated(id)) {
       this.records.remove(id, 'truncate');
@@ -216,6 +228,26 @@ export class Namespace {
   prefetch(digests: Buffer, offsets: Int32Array, n: number, ids: Int32Array): number {
     this.index.findMany(digests, offsets, n, ids);
     return this.storage.touch ? this.storage.touch(this.index, ids, n) : 0;
+  }
+
+  /**
+   * Tells the next {@link findForRead} of the digest at `digests[at]` that it is entry `id` (-1:
+   * absent) as {@link prefetch} found it when the index's mutation count was `mutations`: the read
+   * skips its own index lookup while the index has not changed since (an insert, removal or clear in
+   * between, e.g. while a batch waited for an offload, and the lookup is made as before). The
+   * caller clears it ({@link clearLookupHint}) once the row has run; `digests` must not change
+   * meanwhile (a batch request's buffer).
+   */
+  hintLookup(digests: Buffer, at: number, id: number, mutations: number): void {
+    this.hintDigests = digests;
+    this.hintAt = at;
+    this.hintId = id;
+    this.hintMutations = mutations;
+  }
+
+  /** Forgets a {@link hintLookup} not used (a row that did not read, or that waited). */
+  clearLookupHint(): void {
+    this.hintDigests = undefined;
   }
 
   /** Finds a live record: present, not expired, not truncated. Returns -1 otherwise. */

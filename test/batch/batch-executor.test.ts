@@ -116,3 +116,104 @@ test('a batch larger than a frame streams several writes, the LAST message in th
   assert.equal(msgs[300]!.last, true);
   assert.equal(messages(frames.at(-1)!).at(-1)!.last, true);
 });
+
+/** Each row answer in `frames`: its result code and the first byte of its first bin's value (undefined without bins). */
+function rowValues(frames: Buffer[]): { code: number; first: number | undefined }[] {
+  const out: { code: number; first: number | undefined }[] = [];
+  for (const frame of frames) {
+    for (let p = 0; p < frame.length; ) {
+      const end = p + 8 + frame.readUIntBE(p + 2, 6);
+      for (let m = p + 8; m < end; ) {
+        const last = (frame[m + 3]! & Info3.LAST) !== 0;
+        let q = m + 22;
+        const nFields = frame.readUInt16BE(m + 18);
+        const nOps = frame.readUInt16BE(m + 20);
+        for (let i = 0; i < nFields; i++) q += 4 + frame.readUInt32BE(q);
+        let first: number | undefined;
+        for (let i = 0; i < nOps; i++) {
+          if (i === 0) first = frame[q + 8 + frame[q + 7]!];
+          q += 4 + frame.readUInt32BE(q);
+        }
+        if (!last) out.push({ code: frame[m + 5]!, first });
+        m = q;
+      }
+      p = end;
+    }
+  }
+  return out;
+}
+
+function writeKey(ns: Namespace, key: string, fill: number): void {
+  const lookup = { namespace: (name: string) => (name === ns.name ? ns : undefined) };
+  const f = encodeMessage({ info2: Info2.WRITE }, keyFields(ns.name, 's', digest(key)), [{ op: 2, type: STRING, name: 'v', value: Buffer.alloc(1000, fill) }]);
+  assert.equal(executeSingleRecord(lookup, parseMessage(f, 8, f.length), new ResponseBuilder(256)), ResultCode.OK);
+}
+
+function deleteKey(ns: Namespace, key: string): void {
+  const lookup = { namespace: (name: string) => (name === ns.name ? ns : undefined) };
+  const f = encodeMessage({ info2: Info2.WRITE | Info2.DELETE }, keyFields(ns.name, 's', digest(key)), []);
+  assert.equal(executeSingleRecord(lookup, parseMessage(f, 8, f.length), new ResponseBuilder(256)), ResultCode.OK);
+}
+
+/** Runs a batch get of `keys` with `prepare` as the batch's offload hook; answers each row's code and first value byte. */
+async function runBatchPrepared(ns: Namespace, keys: string[], prepare: (rowNumber: number) => Promise<void> | undefined) {
+  const frames: Buffer[] = [];
+  const sink: FrameSink = {
+    send: (f, written) => {
+      frames.push(Buffer.from(f));
+      written?.();
+    },
+    drain: () => Promise.resolve(),
+    closed: false,
+  };
+  const stats = { batchIndexInitiate: 0, batchIndexComplete: 0, batchIndexError: 0 };
+  const req = encodeBatchGet(ns.name, 's', keys.map(digest));
+  let row = 0;
+  await executeBatch({ namespace: (name) => (name === ns.name ? ns : undefined) }, parseMessage(req, 8, req.length), sink, {
+    maxRequests: () => 0,
+    stats,
+    prepare: () => prepare(row++),
+  });
+  return rowValues(frames);
+}
+
+test('rows whose records were removed, replaced or written while the batch waited read the records as they are now', async () => {
+  const ns = loaded(40);
+  // k5 removed and written again under another entry (k100 takes its freed entry first), k7
+  // removed, k200 written: all after the prefetch of the first 32 rows, while row 1 waits
+  const keys = ['k0', 'k1', 'k5', 'k7', 'k200', 'k100', 'k9'];
+  const answers = await runBatchPrepared(ns, keys, (row) => {
+    if (row !== 1) return undefined;
+    return Promise.resolve().then(() => {
+      deleteKey(ns, 'k5');
+      writeKey(ns, 'k100', 100);
+      writeKey(ns, 'k5', 55);
+      deleteKey(ns, 'k7');
+      writeKey(ns, 'k200', 200);
+    });
+  });
+  assert.deepEqual(answers, [
+    { code: ResultCode.OK, first: 0 },
+    { code: ResultCode.OK, first: 1 },
+    { code: ResultCode.OK, first: 55 },
+    { code: ResultCode.NOT_FOUND, first: undefined },
+    { code: ResultCode.OK, first: 200 },
+    { code: ResultCode.OK, first: 100 },
+    { code: ResultCode.OK, first: 9 },
+  ]);
+});
+
+test('a batch that waited while another batch ran still reads its own rows', async () => {
+  const ns = loaded(160);
+  const keysA = Array.from({ length: 40 }, (_, i) => `k${i}`);
+  const keysB = Array.from({ length: 40 }, (_, i) => `k${100 + i}`);
+  let release!: () => void;
+  const waiting = new Promise<void>((r) => (release = r));
+  // A waits at its row 3 (its first 32 rows prefetched) until B has run all its rows
+  const a = runBatchPrepared(ns, keysA, (row) => (row === 3 ? waiting : undefined));
+  const b = await runBatchPrepared(ns, keysB, () => undefined);
+  release();
+  const answersA = await a;
+  assert.deepEqual(answersA, keysA.map((_, i) => ({ code: ResultCode.OK, first: i })));
+  assert.deepEqual(b, keysB.map((_, i) => ({ code: ResultCode.OK, first: 100 + i })));
+});

@@ -84,3 +84,25 @@ test('findMany answers what find answers for each digest: present, absent, remov
   index.findMany(buf, offsets, 2, ids);
   assert.deepEqual([ids[0], ids[1], ids[2]], [-1, index.find(present[1]!), 77]);
 });
+
+test('the mutation count moves with every insert, removal and clear, and ids found stay valid while it does not', () => {
+  const idx = new PrimaryIndex();
+  // 100k digests: ~24 a partition, so most partitions grow past their first 16 buckets
+  const digests = Array.from({ length: 100000 }, () => randomBytes(20));
+  let m = idx.mutations;
+  const ids = digests.map((d) => {
+    const id = idx.insert(d);
+    assert.equal(idx.mutations, ++m);
+    return id;
+  });
+  // growth rehashed the chains but kept the ids: the ids found are the ones inserted
+  digests.forEach((d, i) => assert.equal(idx.find(d), ids[i]));
+  // metadata changes and failed removals change no id
+  idx.setGeneration(ids[0]!, 7);
+  assert.equal(idx.remove(randomBytes(20)), false);
+  assert.equal(idx.mutations, m);
+  assert.equal(idx.remove(digests[0]!), true);
+  assert.equal(idx.mutations, ++m);
+  idx.clear();
+  assert.equal(idx.mutations, ++m);
+});
