@@ -55,6 +55,16 @@ export class MemoryStorage implements StorageEngine {
     return size === 0 ? EMPTY : this.arena.view(index.locator(id), index.locator2(id), size);
   }
 
+  /** The slab holding entry `id`'s bytes, which begin at `at[0]` (a view costs ~80 ns: a batch row's read uses this). */
+  locate(index: PrimaryIndex, id: number, at: Int32Array): Buffer {
+    if (index.storedSize(id) === 0) {
+      at[0] = 0;
+      return EMPTY;
+    }
+    at[0] = index.locator2(id);
+    return this.arena.slab(index.locator(id));
+  }
+
   /**
    * Reads one byte of every cache line of the records `ids[0..n)` (-1 skipped), so that a batch's
    * rows find their bytes in the cache: the misses of different records overlap here instead of

@@ -184,16 +184,16 @@ export function decodeRecord(data: Buffer): DecodedRecord {
 }
 
 /** Offset of the bin count, skipping the key. */
-export function binsOffset(data: Buffer): number {
-  if (!(data[0]! & 1)) return 1;
-  return 1 + 1 + 4 + data.readUInt32LE(2);
+export function binsOffset(data: Buffer, at = 0): number {
+  if (!(data[at]! & 1)) return at + 1;
+  return at + 1 + 1 + 4 + data.readUInt32LE(at + 2);
 }
 
-/** The stored key without decoding the bins. */
-export function readStoredKey(data: Buffer): StoredKey | undefined {
-  if (!(data[0]! & 1)) return undefined;
-  const len = data.readUInt32LE(2);
-  return { type: data[1]!, value: data.subarray(6, 6 + len) };
+/** The stored key without decoding the bins (of the record whose bytes begin at data[at]). */
+export function readStoredKey(data: Buffer, at = 0): StoredKey | undefined {
+  if (!(data[at]! & 1)) return undefined;
+  const len = data.readUInt32LE(at + 2);
+  return { type: data[at + 1]!, value: data.subarray(at + 6, at + 6 + len) };
 }
 
 /**
@@ -226,10 +226,10 @@ export interface RawOpSink {
 
 /**
  * Copies every bin of a stored record straight into `sink` as an op of `opType` (a read answer),
- * walking the record in place: no bin objects, no closure per record.
+ * walking the record (its bytes begin at data[at]) in place: no bin objects, no closure per record.
  */
-export function copyStoredBins(data: Buffer, sink: RawOpSink, opType: number): void {
-  let p = binsOffset(data);
+export function copyStoredBins(data: Buffer, sink: RawOpSink, opType: number, at = 0): void {
+  let p = binsOffset(data, at);
   const n = data[p]! | (data[p + 1]! << 8);
   p += 2;
   for (let i = 0; i < n; i++) {

@@ -116,6 +116,11 @@ export class SlabArena {
   }
 
   /** The `size` bytes stored at (slab, offset): a view, valid at least until the caller yields. */
+  /** Slab `slab` itself (the bytes of its slots stay valid as for {@link view}). */
+  slab(slab: number): Buffer {
+    return this.slabs[slab]!;
+  }
+
   view(slab: number, offset: number, size: number): Buffer {
     return this.slabs[slab]!.subarray(offset, offset + size);
   }

@@ -69,6 +69,12 @@ export interface StorageEngine {
   /** The record bytes of entry `id`. */
   get(index: PrimaryIndex, id: number): Buffer;
   /**
+   * Optional (memory storage): the record bytes of entry `id` in place, without a view made for
+   * them: returns the buffer holding them, and `at[0]` gets where they begin in it. Valid like
+   * get's view: until the record is written again, and for the current turn of the event loop.
+   */
+  locate?(index: PrimaryIndex, id: number, at: Int32Array): Buffer;
+  /**
    * Optional: brings the bytes of records `ids[0..n)` (-1 entries skipped) into the CPU cache
    * ahead of reading them (memory storage); returns a value of no meaning.
    */

@@ -152,3 +152,30 @@ test('touching records reads a byte of each 64-byte line and changes nothing; mi
   records.forEach((r, i) => assert.deepEqual(storage.get(index, ids[i]!), r));
   assert.equal(storage.touch(index, ids, 0), 0);
 });
+
+test('a record located in place is the bytes get answers, at the offset given, also after it is written again', () => {
+  const index = new PrimaryIndex();
+  const storage = new MemoryStorage(1 << 30);
+  const at = new Int32Array(1);
+  const records = [randomBytes(1010), randomBytes(1), randomBytes(200_000), randomBytes(1010)];
+  const ids = records.map((r) => {
+    const id = index.insert(randomBytes(20));
+    storage.put(index, id, r);
+    return id;
+  });
+  const inPlace = (id: number) => {
+    const buf = storage.locate(index, id, at);
+    return buf.subarray(at[0]!, at[0]! + index.storedSize(id));
+  };
+  records.forEach((r, i) => {
+    assert.deepEqual(inPlace(ids[i]!), r);
+    assert.deepEqual(inPlace(ids[i]!), storage.get(index, ids[i]!));
+  });
+  const rewritten = randomBytes(3000);
+  storage.put(index, ids[0]!, rewritten);
+  assert.deepEqual(inPlace(ids[0]!), rewritten);
+  // an entry with no stored bytes: an empty buffer at 0, as get's empty view
+  const empty = index.insert(randomBytes(20));
+  assert.equal(storage.locate(index, empty, at).length, 0);
+  assert.equal(at[0], 0);
+});
