@@ -183,76 +183,81 @@ export async function executeBatch(node: NamespaceLookup, parent: AsMsg, sink: F
     groupRows = 0;
     groupStart = t;
   };
-  for (let i = 0; i < rows.length; i++) {
-    if (sink.closed) return endGroup(performance.now());
-    const row = rows[i]!;
-    if (i % SLICE_CHECK_ROWS === 0) {
-      const t = performance.now();
-      endGroup(t);
-      if (t - sliceStart > BATCH_SLICE_MS) {
-        await new Promise((r) => setImmediate(r));
-        sliceStart = groupStart = performance.now();
-      }
-    }
-    if (latency && (row.ns !== groupNs || row.kind !== groupKind)) {
-      endGroup(performance.now());
-      groupNs = row.ns;
-      groupKind = row.kind;
-      groupHist = latency.of(row.ns.name, batchSubKind(row.kind));
-    }
-    if (i % PREFETCH_ROWS === 0) prefetchRows(rows, i);
-    let code: number;
-    let waited = false;
-    const refused = opts.rowCheck ? opts.rowCheck(row.msg) : 0;
-    const prepared = refused === 0 && opts.prepare ? opts.prepare(row.msg) : undefined;
-    if (prepared) {
-      waited = true;
-      endGroup(performance.now());
-      await prepared;
+  try {
+    for (let i = 0; i < rows.length; i++) {
       if (sink.closed) return endGroup(performance.now());
-      sliceStart = performance.now();
-    }
-    if (refused !== 0) code = refused;
-    else if (opts.router) {
-      hintRow(rows, i);
-      const r = opts.router.batchRow(row.msg, row.index, out, pending);
-      // a row that waits looks its record up itself once it runs
-      row.ns.clearLookupHint();
-      if (typeof r === 'number') code = r;
-      else {
-        if (!waited) endGroup(performance.now());
-        waited = true;
-        code = await r;
+      const row = rows[i]!;
+      if (i % SLICE_CHECK_ROWS === 0) {
+        const t = performance.now();
+        endGroup(t);
+        if (t - sliceStart > BATCH_SLICE_MS) {
+          await new Promise((r) => setImmediate(r));
+          sliceStart = groupStart = performance.now();
+        }
       }
-    } else {
-      hintRow(rows, i);
-      code = executeSingleRecord(node, row.msg, out, row.index, true);
-      row.ns.clearLookupHint();
+      if (latency && (row.ns !== groupNs || row.kind !== groupKind)) {
+        endGroup(performance.now());
+        groupNs = row.ns;
+        groupKind = row.kind;
+        groupHist = latency.of(row.ns.name, batchSubKind(row.kind));
+      }
+      if (i % PREFETCH_ROWS === 0) prefetchRows(rows, i);
+      let code: number;
+      let waited = false;
+      const refused = opts.rowCheck ? opts.rowCheck(row.msg) : 0;
+      const prepared = refused === 0 && opts.prepare ? opts.prepare(row.msg) : undefined;
+      if (prepared) {
+        waited = true;
+        endGroup(performance.now());
+        await prepared;
+        if (sink.closed) return endGroup(performance.now());
+        sliceStart = performance.now();
+      }
+      if (refused !== 0) code = refused;
+      else if (opts.router) {
+        hintRow(rows, i);
+        const r = opts.router.batchRow(row.msg, row.index, out, pending);
+        // a row that waits looks its record up itself once it runs
+        row.ns.clearLookupHint();
+        if (typeof r === 'number') code = r;
+        else {
+          if (!waited) endGroup(performance.now());
+          waited = true;
+          code = await r;
+        }
+      } else {
+        hintRow(rows, i);
+        code = executeSingleRecord(node, row.msg, out, row.index, true);
+        row.ns.clearLookupHint();
+      }
+      // every row is counted here, also one proxied to another node; a refused row is answered here
+      answerBatchRow(out, row.ns.stats, row.kind, row.index, code, refused !== 0);
+      groupRows++;
+      if (waited) endGroup(performance.now());
+      if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
+      if (out.bodyBytes >= FRAME_FLUSH_BYTES) {
+        endGroup(performance.now());
+        await flush();
+        groupStart = performance.now();
+      }
+      if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;
     }
-    // every row is counted here, also one proxied to another node; a refused row is answered here
-    answerBatchRow(out, row.ns.stats, row.kind, row.index, code, refused !== 0);
-    groupRows++;
-    if (waited) endGroup(performance.now());
-    if (!isBenign(code) && firstError === ResultCode.OK) firstError = code;
-    if (out.bodyBytes >= FRAME_FLUSH_BYTES) {
-      endGroup(performance.now());
+    endGroup(performance.now());
+    const endCode = reportAll ? ResultCode.OK : firstError;
+    if (compress || out.bodyBytes === 0) {
       await flush();
-      groupStart = performance.now();
+      answerBatchEnd(sink, opts.stats, endCode);
+      return;
     }
-    if (!reportAll && firstError !== ResultCode.OK && (i + 1) % DISPATCH_WINDOW_ROWS === 0) break;
+    // the rows' last frame and the LAST message leave in one write (one syscall, one wake-up of
+    // the client, where two cost ~10% of a 100-row batch's time)
+    if (pending.length > 0) await Promise.all(pending.splice(0));
+    out.commitFrame();
+    appendBatchEnd(out, opts.stats, endCode);
+    const frames = out.takeCommitted();
+    sink.send(frames, () => releaseFrameBuffer(frames));
+  } finally {
+    // the prefetch slots keep no batch alive once it has ended
+    if (prefetchOwner === rows) prefetchOwner = undefined;
   }
-  endGroup(performance.now());
-  const endCode = reportAll ? ResultCode.OK : firstError;
-  if (compress || out.bodyBytes === 0) {
-    await flush();
-    answerBatchEnd(sink, opts.stats, endCode);
-    return;
-  }
-  // the rows' last frame and the LAST message leave in one write (one syscall, one wake-up of
-  // the client, where two cost ~10% of a 100-row batch's time)
-  if (pending.length > 0) await Promise.all(pending.splice(0));
-  out.commitFrame();
-  appendBatchEnd(out, opts.stats, endCode);
-  const frames = out.takeCommitted();
-  sink.send(frames, () => releaseFrameBuffer(frames));
 }
