@@ -40,8 +40,8 @@ function loaded(n: number): Namespace {
   return ns;
 }
 
-/** Runs a batch get of `keys`; answers the frames sent and what the histograms were given. */
-async function runBatch(ns: Namespace, keys: string[]) {
+/** A frame sink that keeps a copy of every frame sent to it and never holds a write back. */
+function collectingSink(): { frames: Buffer[]; sink: FrameSink } {
   const frames: Buffer[] = [];
   const sink: FrameSink = {
     send: (f, written) => {
@@ -51,6 +51,12 @@ async function runBatch(ns: Namespace, keys: string[]) {
     drain: () => Promise.resolve(),
     closed: false,
   };
+  return { frames, sink };
+}
+
+/** Runs a batch get of `keys`; answers the frames sent and what the histograms were given. */
+async function runBatch(ns: Namespace, keys: string[]) {
+  const { frames, sink } = collectingSink();
   const recorded: { hist: string; ns: number; count: number }[] = [];
   const latency: BatchRowLatency = {
     of: (namespace, kind) => ({ recordNs: (t, count = 1) => void recorded.push({ hist: `${namespace}/${kind}`, ns: t, count }) }),
@@ -157,15 +163,7 @@ function deleteKey(ns: Namespace, key: string): void {
 
 /** Runs a batch get of `keys` with `prepare` as the batch's offload hook; answers each row's code and first value byte. */
 async function runBatchPrepared(ns: Namespace, keys: string[], prepare: (rowNumber: number) => Promise<void> | undefined) {
-  const frames: Buffer[] = [];
-  const sink: FrameSink = {
-    send: (f, written) => {
-      frames.push(Buffer.from(f));
-      written?.();
-    },
-    drain: () => Promise.resolve(),
-    closed: false,
-  };
+  const { frames, sink } = collectingSink();
   const stats = { batchIndexInitiate: 0, batchIndexComplete: 0, batchIndexError: 0 };
   const req = encodeBatchGet(ns.name, 's', keys.map(digest));
   let row = 0;
