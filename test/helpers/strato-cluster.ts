@@ -283,7 +283,19 @@ export class TestCluster {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`cluster of ${nodes.map((i) => this.specs[i]!.nodeId).join(',')} not stable at size ${size}: ${last}`);
+    throw new Error(`cluster of ${nodes.map((i) => this.specs[i]!.nodeId).join(',')} not stable at size ${size}: ${last}${this.nodesReport(nodes)}`);
+  }
+
+  /** For a failure message: each node's exit status (when it exited) and the end of its output. */
+  private nodesReport(nodes: number[]): string {
+    return nodes
+      .map((i) => {
+        const p = this.procs[i];
+        if (!p) return `\n--- ${this.specs[i]!.nodeId}: not running`;
+        const exited = p.proc.exitCode !== null || p.proc.signalCode !== null ? ` exited (${p.proc.exitCode ?? p.proc.signalCode})` : '';
+        return `\n--- ${this.specs[i]!.nodeId}${exited}, last output:\n${p.output().slice(-1500)}`;
+      })
+      .join('');
   }
 
   /** Sums a namespace statistic over the given nodes. */

@@ -109,11 +109,22 @@ before(async () => {
   try {
     await admin.createRole('people-reader', [new Aerospike.admin.Privilege(Aerospike.privilegeCode.READ, { namespace: 'test', set: 'people' })]);
     await admin.createUser('reader', 'rpw', ['people-reader']);
-    // admin writes the records itself (one client, one login per node): a role granted applies to open connections at once
+    // admin writes the records itself (one client, one login per node): a role granted applies to
+    // open connections at once on the node that took it, and on the other members once its system
+    // metadata reaches them (one fabric message each): a write refused for the role before then is
+    // written again (the writes are idempotent)
     await admin.grantRoles('admin', ['read-write']);
     const send = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
-    for (let i = 0; i < RECORDS; i++) await admin.put(new Aerospike.Key('test', 'people', i), { n: i }, {}, send);
-    for (let i = 0; i < 5; i++) await admin.put(new Aerospike.Key('test', 'salaries', i), { n: i }, {}, send);
+    await eventually('admin writes on every member', async () => {
+      try {
+        for (let i = 0; i < RECORDS; i++) await admin.put(new Aerospike.Key('test', 'people', i), { n: i }, {}, send);
+        for (let i = 0; i < 5; i++) await admin.put(new Aerospike.Key('test', 'salaries', i), { n: i }, {}, send);
+        return true;
+      } catch (e) {
+        if ((e as { code?: number }).code === Aerospike.status.ROLE_VIOLATION) return false;
+        throw e;
+      }
+    });
   } finally {
     await admin.close();
   }
