@@ -142,3 +142,25 @@ export async function addDirectoryEntries(slapd: Slapd, base: string, users: [st
     await c.unbind();
   }
 }
+
+/**
+ * The `security { ldap { } }` stanza of a node that finds users through a query user (the
+ * directory's root) and their roles as the posixGroups listing them, re-read every second.
+ * `connection` is the TLS line (`disable-tls true`, or `tls-ca-file <path>`); `passwordFile`
+ * holds the root's password.
+ */
+export function queryUserSecurityStanza(slapd: Slapd, base: string, connection: string, passwordFile: string): string {
+  return `security {
+  ldap {
+    server ${slapd.url}
+    ${connection}
+    query-base-dn ${base}
+    query-user-dn ${slapd.rootDn}
+    query-user-password-file ${passwordFile}
+    user-query-pattern (&(objectClass=inetOrgPerson)(uid=\${un}))
+    role-query-base-dn ou=Groups,${base}
+    role-query-pattern (&(objectClass=posixGroup)(memberUid=\${un}))
+    polling-period 1
+  }
+}`;
+}

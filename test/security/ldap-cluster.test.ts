@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change } from 'ldapts';
-import { addDirectoryEntries, startSlapd, type Slapd } from '../helpers/slapd.js';
+import { addDirectoryEntries, startSlapd, type Slapd, queryUserSecurityStanza } from '../helpers/slapd.js';
 import { localNodeSpecs, TestCluster } from '../helpers/strato-cluster.js';
 import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.js';
 import { clientCredential } from '../../src/security/credential.js';
@@ -33,19 +33,7 @@ before(async () => {
   writeFileSync(pw, `${slapd.rootPassword}\n`);
   cluster = new TestCluster(await localNodeSpecs(2), {
     clusterName: 'ldapcl',
-    extraStanzas: `security {
-  ldap {
-    server ${slapd.url}
-    disable-tls true
-    query-base-dn ${BASE}
-    query-user-dn ${slapd.rootDn}
-    query-user-password-file ${pw}
-    user-query-pattern (&(objectClass=inetOrgPerson)(uid=\${un}))
-    role-query-base-dn ou=Groups,${BASE}
-    role-query-pattern (&(objectClass=posixGroup)(memberUid=\${un}))
-    polling-period 1
-  }
-}`,
+    extraStanzas: queryUserSecurityStanza(slapd, BASE, 'disable-tls true', pw),
     login: { user: 'admin', password: 'admin' },
   });
   await cluster.startAll();

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import Aerospike from 'aerospike';
-import { addDirectoryEntries, startSlapd, type Slapd } from '../helpers/slapd.js';
+import { addDirectoryEntries, startSlapd, type Slapd, queryUserSecurityStanza } from '../helpers/slapd.js';
 import { startStrato, waitForOutput, type StratoProcess } from '../helpers/strato-process.js';
 import { createTestPki, type TestPki } from '../helpers/tls-certs.js';
 import { freePorts } from '../helpers/strato-cluster.js';
@@ -266,19 +266,7 @@ service {
   cluster-name ldap-tls
   work-directory \${DIR}
 }
-security {
-  ldap {
-    server ${slapd.url}
-    tls-ca-file ${pki.caFile}
-    query-base-dn ${BASE}
-    query-user-dn ${slapd.rootDn}
-    query-user-password-file \${DIR}/ldap-query.pw
-    user-query-pattern (&(objectClass=inetOrgPerson)(uid=\${un}))
-    role-query-base-dn ou=Groups,${BASE}
-    role-query-pattern (&(objectClass=posixGroup)(memberUid=\${un}))
-    polling-period 1
-  }
-}
+${queryUserSecurityStanza(slapd, BASE, `tls-ca-file ${pki.caFile}`, '${DIR}/ldap-query.pw')}
 namespace test {
   replication-factor 1
   storage-engine memory {

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { Attribute, Change } from 'ldapts';
-import { addDirectoryEntries, startSlapd, type Slapd } from '../helpers/slapd.js';
+import { addDirectoryEntries, startSlapd, type Slapd, queryUserSecurityStanza } from '../helpers/slapd.js';
 import { startStrato, type StratoProcess } from '../helpers/strato-process.js';
 import { connectClient } from '../helpers/client.js';
 import { AdminSession, adminField, adminFrame } from '../helpers/admin-session.js';
@@ -38,19 +38,7 @@ service {
   cluster-name ldap
   work-directory \${DIR}
 }
-security {
-  ldap {
-    server ${slapd.url}
-    disable-tls true
-    query-base-dn ${BASE}
-    query-user-dn ${slapd.rootDn}
-    query-user-password-file \${DIR}/ldap-query.pw
-    user-query-pattern (&(objectClass=inetOrgPerson)(uid=\${un}))
-    role-query-base-dn ou=Groups,${BASE}
-    role-query-pattern (&(objectClass=posixGroup)(memberUid=\${un}))
-    polling-period 1
-  }
-}
+${queryUserSecurityStanza(slapd, BASE, 'disable-tls true', '${DIR}/ldap-query.pw')}
 network {
   service {
     address 127.0.0.1
